@@ -1,0 +1,11 @@
+//! Server functions: the UI's private door to the server (not a public API).
+//! One function per file, grouped by resource; bodies stay thin.
+
+mod error;
+pub mod projects;
+pub mod runs;
+#[cfg(feature = "ssr")]
+pub mod service;
+pub mod session;
+
+pub use error::AppError;

@@ -1,0 +1,5 @@
+mod get_run_detail;
+mod run_series;
+
+pub use get_run_detail::*;
+pub use run_series::*;

@@ -1,0 +1,44 @@
+use leptos::prelude::*;
+
+use crate::api::AppError;
+
+/// Check the credentials, set the session cookie and go to `next` (a local path).
+#[server]
+pub async fn sign_in(username: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use crate::api::service::SESSION_COOKIE;
+    let services = crate::api::service::services()?;
+    let (_viewer, token) = services.sign_in(username.trim(), &password).await?;
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+        30 * 24 * 3600
+    );
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(value) = http::HeaderValue::from_str(&cookie) {
+            response.append_header(http::header::SET_COOKIE, value);
+        }
+    }
+    leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(())
+}
+
+/// Only same-site paths are followed after sign-in, never another origin.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next(Some("/admin/demo")), "/admin/demo");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,73 @@
+//! The thin browser side of a chart: a `<canvas>` sized to its box times the device
+//! pixel ratio, redrawn whenever its data changes. Drawing itself is `draw_line_chart`.
+
+use leptos::prelude::*;
+
+use crate::model::ChartSeries;
+
+/// A line chart drawn on a canvas in the browser (server rendering leaves an empty canvas).
+#[component]
+pub fn CanvasLineChart(
+    /// The series to draw, one line each, coloured in palette order.
+    #[prop(into)]
+    series: Signal<Vec<ChartSeries>>,
+    /// Accessible description of the chart.
+    #[prop(into)]
+    label: String,
+) -> impl IntoView {
+    let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
+    let drawn = RwSignal::new(false);
+
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let data = series.get();
+        if let Some(canvas) = canvas_ref.get() {
+            drawn.set(draw_on_canvas(&canvas, &data));
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = series;
+
+    view! {
+        <canvas
+            node_ref=canvas_ref
+            class="chart-canvas"
+            role="img"
+            aria-label=label
+            data-drawn=move || if drawn.get() { "true" } else { "false" }
+        ></canvas>
+    }
+}
+
+/// Size the canvas for the screen and draw; `false` if the browser refused a step.
+#[cfg(feature = "hydrate")]
+fn draw_on_canvas(canvas: &web_sys::HtmlCanvasElement, data: &[ChartSeries]) -> bool {
+    use super::{draw_line_chart, series_color, ChartLine, LineChartSpec};
+    use plotters::prelude::IntoDrawingArea;
+    use plotters_canvas::CanvasBackend;
+
+    let scale = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0).max(1.0);
+    let css_w = f64::from(canvas.client_width().max(100));
+    let css_h = f64::from(canvas.client_height().max(80));
+    canvas.set_width((css_w * scale).round() as u32);
+    canvas.set_height((css_h * scale).round() as u32);
+    let Some(backend) = CanvasBackend::with_canvas_object(canvas.clone()) else {
+        return false;
+    };
+    let root = backend.into_drawing_area();
+    let spec = LineChartSpec {
+        series: data
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ChartLine { label: &s.key, color: series_color(i), buckets: &s.buckets })
+            .collect(),
+        scale,
+    };
+    match draw_line_chart(&root, &spec) {
+        Ok(()) => true,
+        Err(e) => {
+            gloo::console::error!(format!("chart drawing failed: {e}"));
+            false
+        }
+    }
+}

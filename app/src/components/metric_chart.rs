@@ -1,0 +1,48 @@
+use leptos::prelude::*;
+
+use crate::api::runs::run_series;
+use crate::charts::CanvasLineChart;
+use crate::logic::bucket::DEFAULT_BUCKETS;
+use crate::model::{ProjectRef, RunId};
+
+/// One metric of one run as a chart panel. It fetches its own buckets in the
+/// browser, so panels load independently and the page HTML stays small.
+#[component]
+pub fn MetricChart(
+    /// The run's project.
+    project: ProjectRef,
+    /// The run.
+    run: RunId,
+    /// The metric key to draw.
+    key: String,
+) -> impl IntoView {
+    let series = {
+        let (project, run, key) = (project.clone(), run.clone(), key.clone());
+        LocalResource::new(move || {
+            run_series(project.clone(), run.clone(), key.clone(), DEFAULT_BUCKETS)
+        })
+    };
+    let title = key.clone();
+    view! {
+        <figure class="panel" data-metric=key.clone()>
+            <figcaption class="panel-title">{title}</figcaption>
+            <Suspense fallback=|| view! { <p class="panel-status">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match series.await {
+                        Ok(s) => {
+                            let note = (s.total_points > s.buckets.len() as u64)
+                                .then(|| format!("{} points in {} buckets", s.total_points, s.buckets.len()));
+                            let label = format!("Line chart of {}", s.key);
+                            view! {
+                                <CanvasLineChart series=Signal::derive(move || vec![s.clone()]) label />
+                                <p class="panel-note">{note}</p>
+                            }
+                            .into_any()
+                        }
+                        Err(e) => view! { <p class="panel-status error-message" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </figure>
+    }
+}

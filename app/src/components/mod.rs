@@ -1,0 +1,9 @@
+//! Reusable pieces, one component per file.
+
+pub mod console_view;
+pub mod error_view;
+pub mod key_value_table;
+pub mod metric_chart;
+pub mod project_tabs;
+pub mod site_header;
+pub mod state_badge;

@@ -1,0 +1,68 @@
+//! Cairn's shared crate: typed models, pure logic, server functions, pages,
+//! components and charts. Compiled natively (feature `ssr`) for the server and to
+//! WASM (feature `hydrate`) for the browser.
+
+pub mod api;
+pub mod charts;
+pub mod components;
+pub mod logic;
+pub mod model;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use components::site_header::SiteHeader;
+use pages::{HomePage, NotFoundPage, ProjectPage, ProjectTab, RunPage, SignInPage};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The app: header and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/cairn.css" />
+        <Title formatter=|t: String| if t.is_empty() { "Cairn".to_owned() } else { format!("{t} · Cairn") } />
+        <Router>
+            <SiteHeader />
+            <main class="page">
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/login") view=SignInPage />
+                    <Route
+                        path=path!("/:entity/:project")
+                        view=|| view! { <ProjectPage tab=ProjectTab::Overview /> }
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/:entity/:project/overview")
+                        view=|| view! { <ProjectPage tab=ProjectTab::Overview /> }
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/:entity/:project/runs/:run_id") view=RunPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

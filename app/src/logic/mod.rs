@@ -1,0 +1,12 @@
+//! Pure functions with no IO and no Leptos: everything computable from data.
+//! Each module states its contract in its header and carries its own tests.
+
+pub mod bucket;
+pub mod chart_geometry;
+pub mod config_flat;
+pub mod format;
+pub mod run_id;
+pub mod run_name;
+pub mod summary;
+pub mod url;
+pub mod validate;

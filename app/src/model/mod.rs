@@ -1,0 +1,14 @@
+//! Typed wire models shared by the server and the browser. Plain serde
+//! structs: no database derives, no behaviour beyond small conveniences.
+
+mod ids;
+mod metrics;
+mod project;
+mod run;
+mod user;
+
+pub use ids::{ProjectRef, RunId};
+pub use metrics::{ChartSeries, MetricBucket, MetricPoint, MetricValue};
+pub use project::{ProjectCard, ProjectOverview, Visibility};
+pub use run::{ConsoleLine, ConsoleStream, RunDetail, RunState, RunSummaryRow};
+pub use user::Viewer;

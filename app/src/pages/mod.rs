@@ -1,0 +1,44 @@
+//! Route components, one per file; names end in `Page`.
+
+mod home_page;
+mod not_found_page;
+mod project_page;
+mod run_page;
+mod sign_in_page;
+
+pub use home_page::HomePage;
+pub use not_found_page::NotFoundPage;
+pub use project_page::{ProjectPage, ProjectTab};
+pub use run_page::RunPage;
+pub use sign_in_page::SignInPage;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+/// A route parameter, or the empty string when absent.
+fn route_param(name: &'static str) -> Memo<String> {
+    let params = use_params_map();
+    Memo::new(move |_| params.with(|p| p.get(name).unwrap_or_default()))
+}
+
+/// Current time in Unix milliseconds, in either target.
+fn now_ms() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys_now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0)
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn js_sys_now() -> i64 {
+    web_sys::window()
+        .and_then(|w| w.performance().map(|p| p.time_origin() + p.now()))
+        .unwrap_or(0.0) as i64
+}

@@ -1,0 +1,139 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::projects::get_project_overview;
+use crate::components::error_view::ErrorView;
+use crate::components::project_tabs::ProjectTabs;
+use crate::components::state_badge::StateBadge;
+use crate::logic::format;
+use crate::model::{ProjectOverview, ProjectRef};
+
+/// The tabs of a project page. Later issues add Workspace, Runs and the rest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProjectTab {
+    Overview,
+}
+
+impl ProjectTab {
+    /// The URL segment after `/{entity}/{project}/`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            ProjectTab::Overview => "overview",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            ProjectTab::Overview => "Overview",
+        }
+    }
+}
+
+/// `/{entity}/{project}[/{tab}]`: the project with its tab bar.
+#[component]
+pub fn ProjectPage(
+    /// The tab to show.
+    tab: ProjectTab,
+) -> impl IntoView {
+    let entity = super::route_param("entity");
+    let project_name = super::route_param("project");
+    let project = Memo::new(move |_| ProjectRef::new(entity.get(), project_name.get()));
+    let overview = Resource::new(move || project.get(), get_project_overview);
+    view! {
+        <Title text=move || project_name.get() />
+        <div class="project-head">
+            <p class="crumbs"><span>{move || entity.get()}</span>" / "</p>
+            <h1>{move || project_name.get()}</h1>
+        </div>
+        {move || view! { <ProjectTabs project=project.get() active=tab /> }}
+        <Transition fallback=|| view! { <p class="loading">"Loading project…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+                {move || Suspend::new(async move {
+                    let o = overview.await?;
+                    Ok::<_, crate::api::AppError>(match tab {
+                        ProjectTab::Overview => view! { <OverviewTab overview=o /> },
+                    })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// The Overview tab's figures and the project's runs.
+#[component]
+fn OverviewTab(
+    /// The project's figures.
+    overview: ProjectOverview,
+) -> impl IntoView {
+    let now = super::now_ms();
+    let o = overview;
+    let last_active = o
+        .last_active_ms
+        .map(|ms| format!("{} ({})", format::ago(ms, now), format::timestamp(ms)))
+        .unwrap_or_else(|| "no data logged yet".to_owned());
+    let contributors = if o.contributors.is_empty() {
+        "none yet".to_owned()
+    } else {
+        o.contributors.join(", ")
+    };
+    let description = if o.description.is_empty() {
+        view! { <p class="muted">"No description."</p> }.into_any()
+    } else {
+        view! { <p class="description">{o.description.clone()}</p> }.into_any()
+    };
+    let project = o.project.clone();
+    view! {
+        <section class="card" aria-labelledby="overview-heading">
+            <h2 id="overview-heading">"Overview"</h2>
+            {description}
+            <dl class="facts">
+                <div><dt>"Owner"</dt><dd data-fact="owner">{o.project.entity.clone()}</dd></div>
+                <div><dt>"Visibility"</dt><dd data-fact="visibility">{o.visibility.as_str()}</dd></div>
+                <div><dt>"Created"</dt><dd data-fact="created">{format::timestamp(o.created_at_ms)}" by "{o.created_by.clone()}</dd></div>
+                <div><dt>"Last active"</dt><dd data-fact="last-active">{last_active}</dd></div>
+                <div><dt>"Total runs"</dt><dd data-fact="total-runs">{o.total_runs}</dd></div>
+                <div><dt>"Total compute"</dt><dd data-fact="total-compute">{format::compute(o.total_compute_seconds)}</dd></div>
+                <div><dt>"Contributors"</dt><dd data-fact="contributors">{contributors}</dd></div>
+            </dl>
+        </section>
+        <section class="card" aria-labelledby="runs-heading">
+            <h2 id="runs-heading">"Runs"</h2>
+            {if o.runs.is_empty() {
+                view! { <p class="empty">"No runs logged yet."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="list" aria-label="Runs">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Name"</th>
+                                <th scope="col">"State"</th>
+                                <th scope="col">"User"</th>
+                                <th scope="col">"Group"</th>
+                                <th scope="col">"Tags"</th>
+                                <th scope="col">"Created"</th>
+                                <th scope="col" class="num">"Runtime"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {o.runs
+                                .into_iter()
+                                .map(|r| view! {
+                                    <tr>
+                                        <td><a href=project.run_href(&r.id)>{r.display_name}</a></td>
+                                        <td><StateBadge state=r.state /></td>
+                                        <td>{r.user}</td>
+                                        <td>{r.group.unwrap_or_default()}</td>
+                                        <td>{r.tags.into_iter().map(|t| view! { <span class="tag">{t}</span> }).collect_view()}</td>
+                                        <td>{format::ago(r.created_at_ms, now)}</td>
+                                        <td class="num">{format::duration(r.runtime_seconds)}</td>
+                                    </tr>
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                .into_any()
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,78 @@
+//! Secrets. Passwords are hashed with argon2 (slow on purpose). API keys and session
+//! tokens are long random strings, so a fast SHA-256 of them is enough to store and
+//! to look them up by; the secret itself is never stored.
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rand::Rng;
+use sha2::{Digest, Sha256};
+
+/// Length of generated API keys (the wandb client wants at least 40 characters).
+pub const API_KEY_LEN: usize = 40;
+
+pub fn hash_password(password: &str) -> Result<String, String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| format!("could not hash password: {e}"))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+/// A random string of `len` characters from `[a-z0-9]`.
+fn random_token(len: usize) -> String {
+    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..len).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect()
+}
+
+pub fn new_api_key() -> String {
+    random_token(API_KEY_LEN)
+}
+
+pub fn new_session_token() -> String {
+    random_token(48)
+}
+
+/// A password for a first-start admin: readable, 20 characters.
+pub fn new_password() -> String {
+    random_token(20)
+}
+
+/// Whether `key` may be used as an API key: at least 40 characters of `[A-Za-z0-9_-]`.
+pub fn is_valid_api_key(key: &str) -> bool {
+    key.len() >= API_KEY_LEN && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// The stored form of a key or token.
+pub fn token_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_themselves() {
+        let h = hash_password("correct horse").unwrap();
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("wrong horse", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn keys_have_the_right_shape() {
+        let k = new_api_key();
+        assert!(is_valid_api_key(&k));
+        assert_ne!(k, new_api_key());
+        assert!(!is_valid_api_key("short"));
+        assert!(!is_valid_api_key(&format!("{}!", "a".repeat(40))));
+        assert_eq!(token_hash("abc").len(), 64);
+    }
+}

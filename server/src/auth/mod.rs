@@ -1,0 +1,5 @@
+//! Credentials and access: password hashing, API keys, session tokens, and the one
+//! place that decides who may read or write a project.
+
+pub mod access;
+pub mod credentials;

@@ -1,0 +1,78 @@
+//! The file store: content-addressed blobs in a local directory. A blob's name is
+//! the SHA-256 of its bytes, so storing the same content twice keeps one copy and
+//! a retried upload is harmless. Writes go to a temporary file and are renamed
+//! into place, so a crash never leaves a half-written blob under a real name.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+#[derive(Clone, Debug)]
+pub struct BlobStore {
+    root: PathBuf,
+}
+
+/// What storing a blob tells the caller.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredBlob {
+    pub sha256: String,
+    pub md5: String,
+    pub size: u64,
+}
+
+impl BlobStore {
+    /// A store under `root`, created if missing.
+    pub fn open(root: impl Into<PathBuf>) -> std::io::Result<Self> {
+        let root = root.into();
+        std::fs::create_dir_all(root.join("tmp"))?;
+        Ok(Self { root })
+    }
+
+    fn path_of(&self, sha256: &str) -> PathBuf {
+        self.root.join(&sha256[..2]).join(sha256)
+    }
+
+    /// Store `bytes`; returns their address and checksums.
+    pub async fn put(&self, bytes: &[u8]) -> std::io::Result<StoredBlob> {
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let md5 = hex::encode(md5::Md5::digest(bytes));
+        let target = self.path_of(&sha256);
+        if tokio::fs::try_exists(&target).await? {
+            return Ok(StoredBlob { sha256, md5, size: bytes.len() as u64 });
+        }
+        tokio::fs::create_dir_all(target.parent().unwrap_or(Path::new("."))).await?;
+        let tmp = self
+            .root
+            .join("tmp")
+            .join(format!("{sha256}.{}", rand::random::<u64>()));
+        tokio::fs::write(&tmp, bytes).await?;
+        tokio::fs::rename(&tmp, &target).await?;
+        Ok(StoredBlob { sha256, md5, size: bytes.len() as u64 })
+    }
+
+    /// The bytes of a stored blob.
+    pub async fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a blob address"));
+        }
+        tokio::fs::read(self.path_of(sha256)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn stores_once_and_reads_back() {
+        let dir = std::env::temp_dir().join(format!("cairn-blobs-{}", rand::random::<u64>()));
+        let store = BlobStore::open(&dir).unwrap();
+        let a = store.put(b"hello").await.unwrap();
+        let b = store.put(b"hello").await.unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.md5, "5d41402abc4b2a76b9719d911017c592");
+        assert_eq!(store.get(&a.sha256).await.unwrap(), b"hello");
+        assert!(store.get("../etc/passwd").await.is_err());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

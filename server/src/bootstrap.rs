@@ -1,0 +1,80 @@
+//! First start: on an empty database, create the admin user with a password and an
+//! API key (printed once, or taken from the environment) and log the demo project.
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::credentials::{hash_password, is_valid_api_key, new_api_key, new_password, token_hash};
+use crate::db::entities::user;
+use crate::db::now_ms;
+use crate::db::repo::users;
+use crate::error::ApiError;
+
+/// Username of the first-start admin.
+pub const ADMIN_USERNAME: &str = "admin";
+
+/// Secrets for the first admin; `None` fields are generated.
+#[derive(Debug, Clone, Default)]
+pub struct AdminSecrets {
+    pub password: Option<String>,
+    pub api_key: Option<String>,
+}
+
+/// What a first start created.
+pub struct FirstStart {
+    pub admin: user::Model,
+    pub password: String,
+    pub api_key: String,
+    /// Whether the secrets were generated (and so must be shown).
+    pub generated_password: bool,
+    pub generated_key: bool,
+}
+
+/// Create a user with a password; also their personal entity.
+pub async fn create_user(
+    db: &DatabaseConnection,
+    username: &str,
+    password: &str,
+    is_admin: bool,
+) -> Result<user::Model, ApiError> {
+    app::logic::validate::entity_or_project_name("user", username)?;
+    if password.chars().count() < 8 {
+        return Err(ApiError::Unprocessable("password must be at least 8 characters".into()));
+    }
+    if users::find_by_username(db, username).await?.is_some()
+        || crate::db::repo::projects::find_entity(db, username).await?.is_some()
+    {
+        return Err(ApiError::Unprocessable(format!("the name {username:?} is taken")));
+    }
+    let hash = hash_password(password).map_err(ApiError::Internal)?;
+    Ok(users::create_user(db, username, username, &hash, is_admin, now_ms()).await?)
+}
+
+/// Give a user an API key (the given one, or a new one); returns the key.
+pub async fn create_api_key(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    name: &str,
+    key: Option<String>,
+) -> Result<String, ApiError> {
+    let key = key.unwrap_or_else(new_api_key);
+    if !is_valid_api_key(&key) {
+        return Err(ApiError::Unprocessable(
+            "an API key must be at least 40 characters of letters, digits, '-' and '_'".into(),
+        ));
+    }
+    users::insert_api_key(db, user.id, name, &token_hash(&key), &key[..6], now_ms()).await?;
+    Ok(key)
+}
+
+/// On an empty database create the admin; `None` when users already exist.
+pub async fn first_start(db: &DatabaseConnection, secrets: AdminSecrets) -> Result<Option<FirstStart>, ApiError> {
+    if users::count_users(db).await? > 0 {
+        return Ok(None);
+    }
+    let generated_password = secrets.password.is_none();
+    let password = secrets.password.unwrap_or_else(new_password);
+    let admin = create_user(db, ADMIN_USERNAME, &password, true).await?;
+    let generated_key = secrets.api_key.is_none();
+    let api_key = create_api_key(db, &admin, "first start", secrets.api_key).await?;
+    Ok(Some(FirstStart { admin, password, api_key, generated_password, generated_key }))
+}

@@ -1,0 +1,15 @@
+//! Schema migrations. Append-only: a landed migration is never edited; changes
+//! come as new files. Each runs on SQLite and PostgreSQL alike.
+
+use sea_orm_migration::prelude::*;
+
+mod m0001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_initial::Migration)]
+    }
+}

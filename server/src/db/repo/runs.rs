@@ -1,0 +1,68 @@
+//! Runs: lookup, creation with per-project ordinals, and listing.
+
+use sea_orm::sea_query::{Expr, Func, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
+
+use crate::db::entities::run;
+
+/// A live (not deleted) run by its project and id.
+pub async fn find_run(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    run_id: &str,
+) -> Result<Option<run::Model>, DbErr> {
+    run::Entity::find()
+        .filter(run::Column::ProjectId.eq(project_id))
+        .filter(run::Column::RunId.eq(run_id))
+        .filter(run::Column::DeletedAt.is_null())
+        .one(db)
+        .await
+}
+
+/// The run with this id whether deleted or not (ids are never reused).
+pub async fn find_run_any(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    run_id: &str,
+) -> Result<Option<run::Model>, DbErr> {
+    run::Entity::find()
+        .filter(run::Column::ProjectId.eq(project_id))
+        .filter(run::Column::RunId.eq(run_id))
+        .one(db)
+        .await
+}
+
+/// The ordinal the next run of the project gets (1 for the first).
+pub async fn next_ordinal(db: &impl ConnectionTrait, project_id: i32) -> Result<i64, DbErr> {
+    let q = Query::select()
+        .expr_as(
+            Func::coalesce([Expr::from(Func::max(Expr::col(run::Column::Ordinal))), Expr::val(0i64)]),
+            "m",
+        )
+        .from(run::Entity)
+        .and_where(run::Column::ProjectId.eq(project_id))
+        .to_owned();
+    let row = db.query_one(&q).await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "m")).transpose()?.unwrap_or(0) + 1)
+}
+
+pub async fn insert(db: &impl ConnectionTrait, model: run::ActiveModel) -> Result<run::Model, DbErr> {
+    model.insert(db).await
+}
+
+pub async fn update(db: &impl ConnectionTrait, model: run::ActiveModel) -> Result<run::Model, DbErr> {
+    model.update(db).await
+}
+
+/// A project's live runs, newest first.
+pub async fn list(db: &impl ConnectionTrait, project_id: i32) -> Result<Vec<run::Model>, DbErr> {
+    run::Entity::find()
+        .filter(run::Column::ProjectId.eq(project_id))
+        .filter(run::Column::DeletedAt.is_null())
+        .order_by_desc(run::Column::CreatedAt)
+        .order_by_desc(run::Column::Ordinal)
+        .all(db)
+        .await
+}

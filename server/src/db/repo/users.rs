@@ -1,0 +1,144 @@
+//! Users, their personal entities, API keys and sessions.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, Set,
+};
+
+use crate::db::entities::{api_key, entity, session, user};
+
+/// Create a user and their personal entity (same name).
+pub async fn create_user(
+    db: &impl ConnectionTrait,
+    username: &str,
+    display_name: &str,
+    password_hash: &str,
+    is_admin: bool,
+    now: i64,
+) -> Result<user::Model, DbErr> {
+    let user = user::ActiveModel {
+        username: Set(username.to_owned()),
+        display_name: Set(display_name.to_owned()),
+        password_hash: Set(password_hash.to_owned()),
+        is_admin: Set(is_admin),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    entity::ActiveModel {
+        name: Set(username.to_owned()),
+        kind: Set("user".to_owned()),
+        user_id: Set(Some(user.id)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(user)
+}
+
+pub async fn count_users(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    user::Entity::find().count(db).await
+}
+
+pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(db)
+        .await
+}
+
+pub async fn find_by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find_by_id(id).one(db).await
+}
+
+/// Store a new API key by its hash.
+pub async fn insert_api_key(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    name: &str,
+    key_hash: &str,
+    prefix: &str,
+    now: i64,
+) -> Result<api_key::Model, DbErr> {
+    api_key::ActiveModel {
+        user_id: Set(user_id),
+        name: Set(name.to_owned()),
+        key_hash: Set(key_hash.to_owned()),
+        prefix: Set(prefix.to_owned()),
+        created_at: Set(now),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+/// The owner of a live (not revoked) key with this hash; marks the key used.
+pub async fn user_for_api_key(
+    db: &impl ConnectionTrait,
+    key_hash: &str,
+    now: i64,
+) -> Result<Option<user::Model>, DbErr> {
+    let Some(key) = api_key::Entity::find()
+        .filter(api_key::Column::KeyHash.eq(key_hash))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    // Record use at most once a minute: a busy client must not turn reads into writes.
+    if key.last_used_at.is_none_or(|t| now - t > 60_000) {
+        let mut active: api_key::ActiveModel = key.clone().into();
+        active.last_used_at = Set(Some(now));
+        active.update(db).await?;
+    }
+    find_by_id(db, key.user_id).await
+}
+
+pub async fn insert_session(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    token_hash: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), DbErr> {
+    session::ActiveModel {
+        user_id: Set(user_id),
+        token_hash: Set(token_hash.to_owned()),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// The user of an unexpired session.
+pub async fn user_for_session(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<user::Model>, DbErr> {
+    let Some(s) = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(token_hash))
+        .filter(session::Column::ExpiresAt.gt(now))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    find_by_id(db, s.user_id).await
+}
+
+pub async fn delete_session(db: &impl ConnectionTrait, token_hash: &str) -> Result<(), DbErr> {
+    session::Entity::delete_many()
+        .filter(session::Column::TokenHash.eq(token_hash))
+        .exec(db)
+        .await?;
+    Ok(())
+}

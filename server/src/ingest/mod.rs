@@ -1,0 +1,9 @@
+//! The native JSON API under `/api/v1` (SPEC.md §5), documented in the README.
+//! The wandb protocol joins this module in a later issue.
+
+pub mod extract;
+pub mod ops;
+pub mod routes;
+pub mod types;
+
+pub use routes::api_router;

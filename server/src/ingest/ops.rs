@@ -1,0 +1,516 @@
+//! The write operations behind `/api/v1` (and the demo, which logs through them).
+//! Each validates everything first, then runs in one transaction: a request is
+//! applied whole or not at all.
+
+use sea_orm::{DatabaseConnection, DatabaseTransaction, Set, TransactionTrait};
+use serde_json::{Map, Value};
+
+use app::logic::summary::{self, AutoSummary};
+use app::logic::{run_id as run_ids, run_name, validate};
+use app::model::{ConsoleStream, ProjectRef, RunState, Visibility};
+
+use super::types::{AppendConsole, FinishRun, LogMetrics, RunOut, UpdateRun, UpsertRun};
+use crate::auth::access::{project_access, Access};
+use crate::blobs::{BlobStore, StoredBlob};
+use crate::db::entities::{entity, project, run, user};
+use crate::db::repo::{console, files, metrics, projects, runs};
+use crate::db::now_ms;
+use crate::error::ApiError;
+
+/// Longest run file name, in bytes.
+pub const MAX_FILE_NAME_BYTES: usize = 1024;
+
+fn secs_to_ms(secs: f64) -> i64 {
+    (secs * 1000.0).round() as i64
+}
+
+fn check_time(what: &str, t: Option<f64>) -> Result<(), ApiError> {
+    match t {
+        Some(t) if !t.is_finite() || t < 0.0 => Err(ApiError::Unprocessable(format!(
+            "{what} must be a non-negative number of Unix seconds"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn check_labels(name: Option<&str>, group: Option<&str>, job_type: Option<&str>, color: Option<&str>, tags: Option<&[String]>) -> Result<(), ApiError> {
+    if let Some(n) = name {
+        validate::label("run name", n)?;
+    }
+    if let Some(g) = group {
+        validate::label("group", g)?;
+    }
+    if let Some(j) = job_type {
+        validate::label("job_type", j)?;
+    }
+    if let Some(c) = color {
+        validate::color(c)?;
+    }
+    for t in tags.unwrap_or_default() {
+        validate::label("tag", t)?;
+    }
+    Ok(())
+}
+
+/// Find the entity and project a write goes to, creating them when `create` is set,
+/// and check the user may write there.
+async fn writable_project(
+    tx: &DatabaseTransaction,
+    user: &user::Model,
+    entity_name: Option<&str>,
+    project_name: &str,
+    create: bool,
+) -> Result<(project::Model, entity::Model), ApiError> {
+    let now = now_ms();
+    let owner = match entity_name {
+        Some(name) => match projects::find_entity(tx, name).await? {
+            Some(e) => e,
+            None if create => projects::create_team(tx, name, user.id, now).await?,
+            None => return Err(ApiError::NotFound(format!("entity {name:?} not found"))),
+        },
+        None => projects::personal_entity(tx, user.id)
+            .await?
+            .ok_or_else(|| ApiError::Internal(format!("user {} has no personal entity", user.username)))?,
+    };
+    let project = match projects::find_project(tx, owner.id, project_name).await? {
+        Some(p) => p,
+        None if create => {
+            let may_create = user.is_admin
+                || owner.user_id == Some(user.id)
+                || matches!(projects::team_role(tx, owner.id, user.id).await?.as_deref(), Some("admin" | "member"));
+            if !may_create {
+                return Err(ApiError::Forbidden(format!(
+                    "you may not create projects in {:?}",
+                    owner.name
+                )));
+            }
+            let visibility = if owner.kind == "team" { Visibility::Team } else { Visibility::Private };
+            projects::create_project(tx, owner.id, project_name, visibility.as_str(), "", user.id, now).await?
+        }
+        None => {
+            return Err(ApiError::NotFound(format!(
+                "project {}/{} not found",
+                owner.name, project_name
+            )))
+        }
+    };
+    match project_access(tx, Some(user), &project, &owner).await? {
+        Access::Write => Ok((project, owner)),
+        Access::Read => Err(ApiError::Forbidden(format!(
+            "you may read {}/{} but not write to it",
+            owner.name, project.name
+        ))),
+        Access::None => Err(ApiError::NotFound(format!(
+            "project {}/{} not found",
+            owner.name, project.name
+        ))),
+    }
+}
+
+/// The live run a write addresses, after checking write access.
+async fn writable_run(
+    tx: &DatabaseTransaction,
+    user: &user::Model,
+    at: &ProjectRef,
+    run_id: &str,
+) -> Result<(project::Model, entity::Model, run::Model), ApiError> {
+    let (project, owner) = writable_project(tx, user, Some(&at.entity), &at.project, false).await?;
+    let run = runs::find_run(tx, project.id, run_id).await?.ok_or_else(|| {
+        ApiError::NotFound(format!("run {run_id:?} not found in {}/{}", at.entity, at.project))
+    })?;
+    Ok((project, owner, run))
+}
+
+fn run_out(owner: &entity::Model, project: &project::Model, run: &run::Model, created: bool) -> RunOut {
+    let at = ProjectRef::new(owner.name.clone(), project.name.clone());
+    RunOut {
+        entity: owner.name.clone(),
+        project: project.name.clone(),
+        id: run.run_id.clone(),
+        name: run.display_name.clone(),
+        state: run.state.clone(),
+        url: at.run_href(&app::model::RunId(run.run_id.clone())),
+        created,
+    }
+}
+
+fn json_object(text: &str) -> Map<String, Value> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<String, ApiError> {
+    serde_json::to_string(value).map_err(|e| ApiError::Internal(format!("could not encode JSON: {e}")))
+}
+
+async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, ApiError> {
+    Ok(db.begin().await?)
+}
+
+/// Create a run, or update the run with that id.
+pub async fn upsert_run(db: &DatabaseConnection, user: &user::Model, req: UpsertRun) -> Result<RunOut, ApiError> {
+    if let Some(e) = &req.entity {
+        validate::entity_or_project_name("entity", e)?;
+    }
+    validate::entity_or_project_name("project", &req.project)?;
+    if let Some(id) = &req.id {
+        validate::run_id(id)?;
+    }
+    check_labels(req.name.as_deref(), req.group.as_deref(), req.job_type.as_deref(), req.color.as_deref(), req.tags.as_deref())?;
+    check_time("start_time", req.start_time)?;
+    for (what, v) in [("host", &req.host), ("git_commit", &req.git_commit)] {
+        if let Some(v) = v {
+            validate::label(what, v)?;
+        }
+    }
+
+    let tx = begin(db).await?;
+    let now = now_ms();
+    let (project, owner) = writable_project(&tx, user, req.entity.as_deref(), &req.project, true).await?;
+    let existing = match &req.id {
+        Some(id) => runs::find_run_any(&tx, project.id, id).await?,
+        None => None,
+    };
+    let (model, created) = match existing {
+        Some(r) if r.deleted_at.is_some() => {
+            return Err(ApiError::Unprocessable(format!(
+                "run {:?} was deleted; restore it or use another id",
+                r.run_id
+            )))
+        }
+        Some(r) => {
+            let mut config = json_object(&r.config);
+            config.extend(req.config.unwrap_or_default());
+            let mut active: run::ActiveModel = r.into();
+            active.config = Set(to_json(&config)?);
+            if let Some(v) = req.name {
+                active.display_name = Set(v);
+            }
+            if let Some(v) = req.tags {
+                active.tags = Set(to_json(&v)?);
+            }
+            if let Some(v) = req.notes {
+                active.notes = Set(v);
+            }
+            if let Some(v) = req.group {
+                active.group_name = Set(Some(v));
+            }
+            if let Some(v) = req.job_type {
+                active.job_type = Set(Some(v));
+            }
+            if let Some(v) = req.host {
+                active.host = Set(Some(v));
+            }
+            if let Some(v) = req.git_commit {
+                active.git_commit = Set(Some(v));
+            }
+            if let Some(v) = req.color {
+                active.color = Set(Some(v));
+            }
+            if let Some(t) = req.start_time {
+                active.created_at = Set(secs_to_ms(t));
+            }
+            active.heartbeat_at = Set(now);
+            (runs::update(&tx, active).await?, false)
+        }
+        None => {
+            let id = match req.id {
+                Some(id) => id,
+                None => fresh_run_id(&tx, project.id).await?,
+            };
+            let ordinal = runs::next_ordinal(&tx, project.id).await?;
+            let name = req.name.unwrap_or_else(|| {
+                let (a, n) = run_name::vocabulary_size();
+                run_name::generate(rand::random::<usize>() % a, rand::random::<usize>() % n, ordinal as u64)
+            });
+            let model = run::ActiveModel {
+                project_id: Set(project.id),
+                run_id: Set(id),
+                display_name: Set(name),
+                ordinal: Set(ordinal),
+                state: Set(RunState::Running.as_str().to_owned()),
+                config: Set(to_json(&req.config.unwrap_or_default())?),
+                summary_auto: Set(to_json(&AutoSummary::default())?),
+                summary_explicit: Set("{}".to_owned()),
+                tags: Set(to_json(&req.tags.unwrap_or_default())?),
+                notes: Set(req.notes.unwrap_or_default()),
+                group_name: Set(req.group),
+                job_type: Set(req.job_type),
+                user_id: Set(user.id),
+                host: Set(req.host),
+                git_commit: Set(req.git_commit),
+                created_at: Set(req.start_time.map(secs_to_ms).unwrap_or(now)),
+                heartbeat_at: Set(now),
+                finished_at: Set(None),
+                runtime_seconds: Set(0.0),
+                exit_code: Set(None),
+                color: Set(req.color),
+                deleted_at: Set(None),
+                ..Default::default()
+            };
+            (runs::insert(&tx, model).await?, true)
+        }
+    };
+    projects::touch_last_active(&tx, project.id, now).await?;
+    tx.commit().await?;
+    Ok(run_out(&owner, &project, &model, created))
+}
+
+async fn fresh_run_id(tx: &DatabaseTransaction, project_id: i32) -> Result<String, ApiError> {
+    use rand::Rng;
+    for _ in 0..8 {
+        let id = {
+            let mut rng = rand::thread_rng();
+            run_ids::generate(|n| rng.gen_range(0..n))
+        };
+        if runs::find_run_any(tx, project_id, &id).await?.is_none() {
+            return Ok(id);
+        }
+    }
+    Err(ApiError::Internal("could not find a free run id".into()))
+}
+
+/// What a metrics write stored.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq)]
+pub struct LoggedMetrics {
+    pub rows: usize,
+    pub points: usize,
+}
+
+/// Store rows of metric values for a run and keep its summary and runtime current.
+pub async fn log_metrics(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    at: &ProjectRef,
+    run_id: &str,
+    req: LogMetrics,
+) -> Result<LoggedMetrics, ApiError> {
+    for (i, row) in req.rows.iter().enumerate() {
+        if row.step < 0 {
+            return Err(ApiError::Unprocessable(format!("rows[{i}].step is negative ({})", row.step)));
+        }
+        check_time(&format!("rows[{i}].time"), row.time)?;
+        if row.values.len() > validate::MAX_KEYS_PER_ROW {
+            return Err(ApiError::Unprocessable(format!(
+                "rows[{i}] has {} keys; the limit is {}",
+                row.values.len(),
+                validate::MAX_KEYS_PER_ROW
+            )));
+        }
+        for key in row.values.keys() {
+            validate::metric_key(key).map_err(|e| ApiError::Unprocessable(format!("rows[{i}]: {e}")))?;
+        }
+    }
+    let now = now_ms();
+    let now_secs = now as f64 / 1000.0;
+    let points: Vec<metrics::NewPoint<'_>> = req
+        .rows
+        .iter()
+        .flat_map(|row| {
+            let wall_time = row.time.unwrap_or(now_secs);
+            row.values.iter().map(move |(key, v)| metrics::NewPoint {
+                key,
+                step: row.step,
+                value: v.0,
+                wall_time,
+            })
+        })
+        .collect();
+
+    let tx = begin(db).await?;
+    let (project, _owner, run) = writable_run(&tx, user, at, run_id).await?;
+    metrics::write_points(&tx, run.id, &points).await?;
+    let mut auto: AutoSummary = serde_json::from_str(&run.summary_auto).unwrap_or_default();
+    let mut latest_wall = f64::MIN;
+    for p in &points {
+        auto.observe(p.key, p.step, p.value);
+        latest_wall = latest_wall.max(p.wall_time);
+    }
+    let runtime = runtime_after(&run, latest_wall);
+    let mut active: run::ActiveModel = run.into();
+    active.summary_auto = Set(to_json(&auto)?);
+    active.heartbeat_at = Set(now);
+    active.runtime_seconds = Set(runtime);
+    runs::update(&tx, active).await?;
+    projects::touch_last_active(&tx, project.id, now).await?;
+    tx.commit().await?;
+    Ok(LoggedMetrics { rows: req.rows.len(), points: points.len() })
+}
+
+/// A run's runtime once something happened at `latest_secs` (Unix seconds): it only grows.
+fn runtime_after(run: &run::Model, latest_secs: f64) -> f64 {
+    let since_start = latest_secs - run.created_at as f64 / 1000.0;
+    if since_start.is_finite() {
+        run.runtime_seconds.max(since_start)
+    } else {
+        run.runtime_seconds
+    }
+}
+
+/// Change config, explicit summary, tags, notes, name, group, job type or color.
+pub async fn update_run(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    at: &ProjectRef,
+    run_id: &str,
+    req: UpdateRun,
+) -> Result<RunOut, ApiError> {
+    check_labels(req.name.as_deref(), req.group.as_deref(), req.job_type.as_deref(), req.color.as_deref(), req.tags.as_deref())?;
+    let tx = begin(db).await?;
+    let (project, owner, run) = writable_run(&tx, user, at, run_id).await?;
+    let now = now_ms();
+    let mut config = json_object(&run.config);
+    let mut explicit = json_object(&run.summary_explicit);
+    let mut active: run::ActiveModel = run.into();
+    if let Some(c) = req.config {
+        config.extend(c);
+        active.config = Set(to_json(&config)?);
+    }
+    if let Some(s) = req.summary {
+        summary::apply_explicit(&mut explicit, &s);
+        active.summary_explicit = Set(to_json(&explicit)?);
+    }
+    if let Some(v) = req.tags {
+        active.tags = Set(to_json(&v)?);
+    }
+    if let Some(v) = req.notes {
+        active.notes = Set(v);
+    }
+    if let Some(v) = req.name {
+        active.display_name = Set(v);
+    }
+    if let Some(v) = req.group {
+        active.group_name = Set(Some(v));
+    }
+    if let Some(v) = req.job_type {
+        active.job_type = Set(Some(v));
+    }
+    if let Some(v) = req.color {
+        active.color = Set(Some(v));
+    }
+    active.heartbeat_at = Set(now);
+    let model = runs::update(&tx, active).await?;
+    projects::touch_last_active(&tx, project.id, now).await?;
+    tx.commit().await?;
+    Ok(run_out(&owner, &project, &model, false))
+}
+
+/// Where console lines were written.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq)]
+pub struct WrittenLines {
+    pub first_line: u64,
+    pub lines: usize,
+}
+
+/// Write console lines at an offset (or append them).
+pub async fn append_console(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    at: &ProjectRef,
+    run_id: &str,
+    req: AppendConsole,
+) -> Result<WrittenLines, ApiError> {
+    for (i, line) in req.lines.iter().enumerate() {
+        if line.text.contains('\n') {
+            return Err(ApiError::Unprocessable(format!(
+                "lines[{i}] contains a newline; send one entry per line"
+            )));
+        }
+        if line.text.len() > validate::MAX_CONSOLE_LINE_BYTES {
+            return Err(ApiError::Unprocessable(format!(
+                "lines[{i}] is {} bytes; the limit is {}",
+                line.text.len(),
+                validate::MAX_CONSOLE_LINE_BYTES
+            )));
+        }
+    }
+    if req.offset.is_some_and(|o| o > i64::MAX as u64 / 2) {
+        return Err(ApiError::Unprocessable("offset is too large".into()));
+    }
+    let tx = begin(db).await?;
+    let (project, _owner, run) = writable_run(&tx, user, at, run_id).await?;
+    let first_line = match req.offset {
+        Some(o) => o,
+        None => console::next_line(&tx, run.id).await?,
+    };
+    let lines: Vec<(ConsoleStream, String)> = req.lines.into_iter().map(|l| (l.stream, l.text)).collect();
+    console::write_lines(&tx, run.id, first_line, &lines).await?;
+    let now = now_ms();
+    let mut active: run::ActiveModel = run.into();
+    active.heartbeat_at = Set(now);
+    runs::update(&tx, active).await?;
+    projects::touch_last_active(&tx, project.id, now).await?;
+    tx.commit().await?;
+    Ok(WrittenLines { first_line, lines: lines.len() })
+}
+
+/// Mark a run finished (exit code 0) or failed (any other code).
+pub async fn finish_run(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    at: &ProjectRef,
+    run_id: &str,
+    req: FinishRun,
+) -> Result<RunOut, ApiError> {
+    check_time("time", req.time)?;
+    let tx = begin(db).await?;
+    let (project, owner, run) = writable_run(&tx, user, at, run_id).await?;
+    let now = now_ms();
+    let finished_at = req.time.map(secs_to_ms).unwrap_or(now);
+    let runtime = runtime_after(&run, finished_at as f64 / 1000.0);
+    let mut active: run::ActiveModel = run.into();
+    active.state = Set(RunState::from_exit_code(req.exit_code).as_str().to_owned());
+    active.exit_code = Set(Some(req.exit_code));
+    active.finished_at = Set(Some(finished_at));
+    active.runtime_seconds = Set(runtime);
+    active.heartbeat_at = Set(now);
+    let model = runs::update(&tx, active).await?;
+    projects::touch_last_active(&tx, project.id, now).await?;
+    tx.commit().await?;
+    Ok(run_out(&owner, &project, &model, false))
+}
+
+/// Check a run file name: a relative path without `..`, control characters or backslashes.
+pub fn check_file_name(name: &str) -> Result<(), ApiError> {
+    let bad = name.is_empty()
+        || name.len() > MAX_FILE_NAME_BYTES
+        || name.starts_with('/')
+        || name.contains('\\')
+        || name.chars().any(char::is_control)
+        || name.split('/').any(|part| part.is_empty() || part == "." || part == "..");
+    if bad {
+        return Err(ApiError::Unprocessable(format!(
+            "file name {name:?} must be a relative path of at most {MAX_FILE_NAME_BYTES} bytes without '..', '\\' or empty parts"
+        )));
+    }
+    Ok(())
+}
+
+/// Store a file for a run (replacing one of the same name).
+pub async fn upload_file(
+    db: &DatabaseConnection,
+    blobs: &BlobStore,
+    user: &user::Model,
+    at: &ProjectRef,
+    run_id: &str,
+    name: &str,
+    bytes: &[u8],
+) -> Result<StoredBlob, ApiError> {
+    check_file_name(name)?;
+    // Check access before writing anything to disk.
+    {
+        let tx = begin(db).await?;
+        writable_run(&tx, user, at, run_id).await?;
+        tx.rollback().await?;
+    }
+    let stored = blobs
+        .put(bytes)
+        .await
+        .map_err(|e| ApiError::Internal(format!("could not store file: {e}")))?;
+    let tx = begin(db).await?;
+    let (project, _owner, run) = writable_run(&tx, user, at, run_id).await?;
+    let now = now_ms();
+    files::upsert(&tx, run.id, name, stored.size as i64, &stored.md5, &stored.sha256, now).await?;
+    projects::touch_last_active(&tx, project.id, now).await?;
+    tx.commit().await?;
+    Ok(stored)
+}

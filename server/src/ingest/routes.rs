@@ -1,0 +1,183 @@
+//! Routes of `/api/v1`. Handlers only extract, call one operation and wrap the answer.
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+
+use app::logic::bucket::DEFAULT_BUCKETS;
+use app::model::{ProjectRef, RunId};
+
+use super::extract::{ApiJson, Caller, Reader};
+use super::ops;
+use super::types::{AppendConsole, FinishRun, LogMetrics, UpdateRun, UpsertRun};
+use crate::blobs::BlobStore;
+use crate::db::repo::files;
+use crate::error::ApiError;
+use crate::service::reads;
+
+/// Largest request body the API accepts (files included).
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// What every API handler can reach.
+#[derive(Clone)]
+pub struct ApiState {
+    pub db: DatabaseConnection,
+    pub blobs: BlobStore,
+}
+
+type RunPath = Path<(String, String, String)>;
+
+fn at(entity: String, project: String) -> ProjectRef {
+    ProjectRef::new(entity, project)
+}
+
+/// The `/api/v1` router (to be nested under that prefix).
+pub fn api_router(state: ApiState) -> Router {
+    Router::new()
+        .route("/viewer", get(viewer))
+        .route("/projects", get(list_projects))
+        .route("/projects/{entity}/{project}", get(project_overview))
+        .route("/runs", post(upsert_run))
+        .route("/runs/{entity}/{project}", get(list_runs))
+        .route("/runs/{entity}/{project}/{run}", get(run_detail).patch(update_run))
+        .route("/runs/{entity}/{project}/{run}/metrics", post(log_metrics).get(read_metrics))
+        .route("/runs/{entity}/{project}/{run}/console", post(append_console))
+        .route("/runs/{entity}/{project}/{run}/finish", post(finish_run))
+        .route("/runs/{entity}/{project}/{run}/files/{*name}", put(upload_file).get(download_file))
+        .fallback(|| async { ApiError::NotFound("no such API route; see the README for /api/v1".into()) })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+async fn viewer(Caller(user): Caller) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "username": user.username,
+        "display_name": user.display_name,
+        "is_admin": user.is_admin,
+    }))
+}
+
+async fn list_projects(State(s): State<ApiState>, Reader(user): Reader) -> Result<Response, ApiError> {
+    Ok(Json(reads::list_projects(&s.db, user.as_ref()).await?).into_response())
+}
+
+async fn project_overview(
+    State(s): State<ApiState>,
+    Reader(user): Reader,
+    Path((entity, project)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    Ok(Json(reads::project_overview(&s.db, user.as_ref(), &at(entity, project)).await?).into_response())
+}
+
+async fn upsert_run(
+    State(s): State<ApiState>,
+    Caller(user): Caller,
+    ApiJson(req): ApiJson<UpsertRun>,
+) -> Result<Response, ApiError> {
+    let out = ops::upsert_run(&s.db, &user, req).await?;
+    let status = if out.created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(out)).into_response())
+}
+
+async fn list_runs(
+    State(s): State<ApiState>,
+    Reader(user): Reader,
+    Path((entity, project)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    Ok(Json(reads::list_runs(&s.db, user.as_ref(), &at(entity, project)).await?).into_response())
+}
+
+async fn run_detail(State(s): State<ApiState>, Reader(user): Reader, Path((e, p, r)): RunPath) -> Result<Response, ApiError> {
+    Ok(Json(reads::run_detail(&s.db, user.as_ref(), &at(e, p), &RunId(r)).await?).into_response())
+}
+
+async fn update_run(
+    State(s): State<ApiState>,
+    Caller(user): Caller,
+    Path((e, p, r)): RunPath,
+    ApiJson(req): ApiJson<UpdateRun>,
+) -> Result<Response, ApiError> {
+    Ok(Json(ops::update_run(&s.db, &user, &at(e, p), &r, req).await?).into_response())
+}
+
+async fn log_metrics(
+    State(s): State<ApiState>,
+    Caller(user): Caller,
+    Path((e, p, r)): RunPath,
+    ApiJson(req): ApiJson<LogMetrics>,
+) -> Result<Response, ApiError> {
+    Ok(Json(ops::log_metrics(&s.db, &user, &at(e, p), &r, req).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct SeriesQuery {
+    key: String,
+    buckets: Option<usize>,
+}
+
+async fn read_metrics(
+    State(s): State<ApiState>,
+    Reader(user): Reader,
+    Path((e, p, r)): RunPath,
+    query: Result<Query<SeriesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::BadRequest(format!("{e}; expected ?key=<metric>&buckets=<n>")))?;
+    let buckets = q.buckets.unwrap_or(DEFAULT_BUCKETS);
+    if buckets == 0 || buckets > app::api::runs::MAX_CHART_BUCKETS {
+        return Err(ApiError::BadRequest(format!(
+            "buckets must be between 1 and {}",
+            app::api::runs::MAX_CHART_BUCKETS
+        )));
+    }
+    Ok(Json(reads::run_series(&s.db, user.as_ref(), &at(e, p), &RunId(r), &q.key, buckets).await?).into_response())
+}
+
+async fn append_console(
+    State(s): State<ApiState>,
+    Caller(user): Caller,
+    Path((e, p, r)): RunPath,
+    ApiJson(req): ApiJson<AppendConsole>,
+) -> Result<Response, ApiError> {
+    Ok(Json(ops::append_console(&s.db, &user, &at(e, p), &r, req).await?).into_response())
+}
+
+async fn finish_run(
+    State(s): State<ApiState>,
+    Caller(user): Caller,
+    Path((e, p, r)): RunPath,
+    ApiJson(req): ApiJson<FinishRun>,
+) -> Result<Response, ApiError> {
+    Ok(Json(ops::finish_run(&s.db, &user, &at(e, p), &r, req).await?).into_response())
+}
+
+async fn upload_file(
+    State(s): State<ApiState>,
+    Caller(user): Caller,
+    Path((e, p, r, name)): Path<(String, String, String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let stored = ops::upload_file(&s.db, &s.blobs, &user, &at(e, p), &r, &name, &body).await?;
+    Ok(Json(serde_json::json!({ "name": name, "size": stored.size, "md5": stored.md5 })).into_response())
+}
+
+async fn download_file(
+    State(s): State<ApiState>,
+    Reader(user): Reader,
+    Path((e, p, r, name)): Path<(String, String, String, String)>,
+) -> Result<Response, ApiError> {
+    let (_, _, run) = reads::readable_run(&s.db, user.as_ref(), &at(e, p), &RunId(r.clone())).await?;
+    let file = files::find(&s.db, run.id, &name)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("file {name:?} not found in run {r:?}")))?;
+    let bytes = s
+        .blobs
+        .get(&file.sha256)
+        .await
+        .map_err(|e| ApiError::Internal(format!("stored file {} is unreadable: {e}", file.sha256)))?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+}

@@ -1,0 +1,11 @@
+//! The `cairn` server: storage, ingest APIs, auth, and the web app's SSR host.
+
+pub mod auth;
+pub mod blobs;
+pub mod bootstrap;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod ingest;
+pub mod service;
+pub mod web;

@@ -1,0 +1,206 @@
+//! The `cairn` binary: serve the app and APIs, migrate, manage users and keys, log the demo.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use leptos::prelude::get_configuration;
+use sea_orm::DatabaseConnection;
+
+use server::bootstrap::{self, AdminSecrets};
+use server::blobs::BlobStore;
+use server::db;
+use server::ingest::routes::ApiState;
+
+#[derive(Parser, Debug)]
+#[command(name = "cairn", version, about = "Cairn: a self-hosted experiment tracker")]
+struct Cli {
+    /// Where the SQLite database and the file store live.
+    #[arg(long, env = "CAIRN_DATA_DIR", default_value = "data", global = true)]
+    data_dir: PathBuf,
+    /// Database URL; `postgres://…` for PostgreSQL. Default: SQLite in the data dir.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the web app and the APIs (the default).
+    Serve(ServeArgs),
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API keys.
+    Apikey {
+        #[command(subcommand)]
+        command: ApikeyCommand,
+    },
+    /// Log the demo project (again) as the given user.
+    Demo {
+        #[arg(long, default_value = bootstrap::ADMIN_USERNAME)]
+        user: String,
+    },
+}
+
+#[derive(clap::Args, Debug, Default)]
+struct ServeArgs {
+    /// Address to listen on (default: the site address Cairn was built with, 127.0.0.1:3000).
+    #[arg(long, env = "CAIRN_ADDR")]
+    addr: Option<SocketAddr>,
+    /// Do not log the demo project on a first start.
+    #[arg(long, env = "CAIRN_NO_DEMO")]
+    no_demo: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Create a user; prints a generated password unless one is given.
+    Create {
+        username: String,
+        #[arg(long, env = "CAIRN_NEW_USER_PASSWORD")]
+        password: Option<String>,
+        /// Make the user a site admin.
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ApikeyCommand {
+    /// Create an API key for a user and print it (it is shown only this once).
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+type Fallible<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn database_url(cli: &Cli) -> Fallible<String> {
+    if let Some(url) = &cli.database_url {
+        return Ok(url.clone());
+    }
+    std::fs::create_dir_all(&cli.data_dir)?;
+    let path = cli.data_dir.join("cairn.db");
+    Ok(format!("sqlite://{}?mode=rwc", path.display()))
+}
+
+async fn open(cli: &Cli) -> Fallible<DatabaseConnection> {
+    let db = db::connect(&database_url(cli)?).await?;
+    db::migrate(&db).await?;
+    Ok(db)
+}
+
+async fn find_user(db: &DatabaseConnection, name: &str) -> Fallible<server::db::entities::user::Model> {
+    Ok(server::db::repo::users::find_by_username(db, name)
+        .await?
+        .ok_or_else(|| format!("no user named {name:?}"))?)
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
+        eprintln!("cairn: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Fallible<()> {
+    match &cli.command {
+        None => serve(&cli, &ServeArgs::default()).await,
+        Some(Command::Serve(args)) => serve(&cli, args).await,
+        Some(Command::Migrate) => {
+            open(&cli).await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Some(Command::User { command: UserCommand::Create { username, password, admin } }) => {
+            let db = open(&cli).await?;
+            let generated = password.is_none();
+            let password = password.clone().unwrap_or_else(server::auth::credentials::new_password);
+            bootstrap::create_user(&db, username, &password, *admin).await?;
+            println!("created user {username}");
+            if generated {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+        Some(Command::Apikey { command: ApikeyCommand::Create { user, name } }) => {
+            let db = open(&cli).await?;
+            let user = find_user(&db, user).await?;
+            let key = bootstrap::create_api_key(&db, &user, name, None).await?;
+            println!("{key}");
+            Ok(())
+        }
+        Some(Command::Demo { user }) => {
+            let db = open(&cli).await?;
+            let user = find_user(&db, user).await?;
+            let summary = server::demo::log_demo(&db, &user).await?;
+            println!(
+                "logged {} runs ({} points) to {}/{}",
+                summary.runs, summary.points, summary.project.entity, summary.project.project
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn serve(cli: &Cli, args: &ServeArgs) -> Fallible<()> {
+    let db = open(cli).await?;
+    let secrets = AdminSecrets {
+        password: std::env::var("CAIRN_ADMIN_PASSWORD").ok().filter(|s| !s.is_empty()),
+        api_key: std::env::var("CAIRN_ADMIN_API_KEY").ok().filter(|s| !s.is_empty()),
+    };
+    if let Some(first) = bootstrap::first_start(&db, secrets).await? {
+        println!("First start: created the admin user {:?}.", first.admin.username);
+        if first.generated_password {
+            println!("  admin password: {}   (shown once; change it after signing in)", first.password);
+        }
+        if first.generated_key {
+            println!("  admin API key:  {}   (shown once)", first.api_key);
+        }
+        if !args.no_demo {
+            let t = std::time::Instant::now();
+            let demo = server::demo::log_demo(&db, &first.admin).await?;
+            println!(
+                "  logged the demo project {}/{} ({} runs, {} points) in {:.1}s",
+                demo.project.entity,
+                demo.project.project,
+                demo.runs,
+                demo.points,
+                t.elapsed().as_secs_f64()
+            );
+        }
+    }
+    let blobs = BlobStore::open(cli.data_dir.join("files"))?;
+    let conf = get_configuration(None)?;
+    let mut leptos_options = conf.leptos_options;
+    if let Some(addr) = args.addr {
+        leptos_options.site_addr = addr;
+    }
+    let addr = leptos_options.site_addr;
+    let app = server::web::router(ApiState { db, blobs }, leptos_options);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    println!("Cairn is listening on http://{addr}");
+    axum::serve(listener, app.into_make_service())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

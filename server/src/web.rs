@@ -1,0 +1,31 @@
+//! Assembling the whole HTTP surface: `/api/v1`, the Leptos pages and server
+//! functions (with the storage services in their context), and static files.
+
+use std::sync::Arc;
+
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+
+use app::api::service::Services;
+use app::{shell, App};
+
+use crate::ingest::routes::ApiState;
+use crate::service::UiService;
+
+/// The full router for one server process.
+pub fn router(state: ApiState, leptos_options: LeptosOptions) -> Router {
+    let routes = generate_route_list(App);
+    let services: Services = Arc::new(UiService::new(state.db.clone()));
+    let context = move || provide_context(services.clone());
+    let pages = Router::new()
+        .leptos_routes_with_context(&leptos_options, routes, context, {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(leptos_options);
+    Router::new()
+        .nest("/api/v1", crate::ingest::api_router(state))
+        .merge(pages)
+}

@@ -1,0 +1,261 @@
+//! `/api/v1` through the real router, on SQLite and PostgreSQL: every write, the
+//! figures read back, and bad input refused with a clear message and no change.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+use common::{on_both, TestDb};
+use server::blobs::BlobStore;
+use server::bootstrap;
+use server::ingest::{api_router, routes::ApiState};
+
+struct Api {
+    router: Router,
+    key: String,
+}
+
+async fn setup(t: &TestDb) -> Api {
+    let admin = bootstrap::create_user(&t.db, "alice", "password123", false).await.unwrap();
+    let key = bootstrap::create_api_key(&t.db, &admin, "test", None).await.unwrap();
+    let blobs = BlobStore::open(t.dir.join("files")).unwrap();
+    Api { router: api_router(ApiState { db: t.db.clone(), blobs }), key }
+}
+
+impl Api {
+    async fn send(&self, method: &str, uri: &str, key: Option<&str>, body: Option<Body>, content_type: &str) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(k) = key {
+            req = req.header("authorization", format!("Bearer {k}"));
+        }
+        if body.is_some() {
+            req = req.header("content-type", content_type);
+        }
+        let resp = self
+            .router
+            .clone()
+            .oneshot(req.body(body.unwrap_or_else(Body::empty)).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        let value = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        (status, value)
+    }
+
+    async fn post(&self, uri: &str, body: Value) -> (StatusCode, Value) {
+        self.send("POST", uri, Some(&self.key), Some(Body::from(body.to_string())), "application/json").await
+    }
+
+    async fn post_raw(&self, uri: &str, body: &str) -> (StatusCode, Value) {
+        self.send("POST", uri, Some(&self.key), Some(Body::from(body.to_owned())), "application/json").await
+    }
+
+    async fn patch(&self, uri: &str, body: Value) -> (StatusCode, Value) {
+        self.send("PATCH", uri, Some(&self.key), Some(Body::from(body.to_string())), "application/json").await
+    }
+
+    async fn get(&self, uri: &str) -> (StatusCode, Value) {
+        self.send("GET", uri, Some(&self.key), None, "").await
+    }
+}
+
+fn message(v: &Value) -> String {
+    v["error"]["message"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_run_logged_through_the_api_reads_back_exactly() {
+    on_both(|t| async move {
+        let api = setup(&t).await;
+        let (s, run) = api
+            .post("/runs", json!({"project": "mnist", "config": {"lr": 0.01, "model": {"depth": 4}}, "tags": ["a"], "group": "g1", "start_time": 1_700_000_000.0}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{run} on {:?}", t.backend);
+        let id = run["id"].as_str().unwrap().to_owned();
+        assert!(app::logic::run_id::is_generated_shape(&id), "{id}");
+        assert!(run["name"].as_str().unwrap().ends_with("-1"), "{run}");
+        assert_eq!(run["entity"], "alice");
+        let base = format!("/runs/alice/mnist/{id}");
+
+        let rows: Vec<Value> = (0..300)
+            .map(|s| json!({"step": s, "time": 1_700_000_000.0 + s as f64, "values": {"loss": 1.0 / (s as f64 + 1.0), "acc/top1": s as f64 / 300.0}}))
+            .collect();
+        let (s, out) = api.post(&format!("{base}/metrics"), json!({"rows": rows})).await;
+        assert_eq!(s, StatusCode::OK, "{out}");
+        assert_eq!(out["points"], 600);
+        // A retry of the same batch stores nothing twice.
+        let (s, _) = api.post(&format!("{base}/metrics"), json!({"rows": rows})).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = api
+            .post(&format!("{base}/metrics"), json!({"rows": [{"step": 300, "time": 1_700_000_400.0, "values": {"weird": "NaN", "big": "Infinity", "neg": "-Infinity"}}]}))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+
+        let (_, series) = api.get(&format!("{base}/metrics?key=loss&buckets=1000")).await;
+        assert_eq!(series["total_points"], 300);
+        assert_eq!(series["buckets"][299]["last"], json!(1.0 / 300.0));
+        let (_, weird) = api.get(&format!("{base}/metrics?key=weird")).await;
+        assert_eq!(weird["buckets"][0]["last"], "NaN");
+        let (_, big) = api.get(&format!("{base}/metrics?key=big")).await;
+        assert_eq!(big["buckets"][0]["last"], "Infinity");
+
+        let (s, _) = api.patch(&base, json!({"summary": {"best": 0.99}, "config": {"seed": 3}, "notes": "hello"})).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, w) = api.post(&format!("{base}/console"), json!({"lines": [{"text": "line 0"}, {"stream": "stderr", "text": "oops"}]})).await;
+        assert_eq!((s, w["first_line"].clone()), (StatusCode::OK, json!(0)));
+        // Overwrite line 1 (a progress bar rewrite, or a retry).
+        api.post(&format!("{base}/console"), json!({"offset": 1, "lines": [{"text": "fixed"}]})).await;
+        let (s, fin) = api.post(&format!("{base}/finish"), json!({"exit_code": 0, "time": 1_700_000_500.0})).await;
+        assert_eq!((s, fin["state"].clone()), (StatusCode::OK, json!("finished")));
+
+        let (s, d) = api.get(&base).await;
+        assert_eq!(s, StatusCode::OK, "{d}");
+        assert_eq!(d["config"], json!({"lr": 0.01, "model": {"depth": 4}, "seed": 3}));
+        assert_eq!(d["summary"]["loss"], json!(1.0 / 300.0));
+        assert_eq!(d["summary"]["acc/top1"], json!(299.0 / 300.0));
+        assert_eq!(d["summary"]["best"], json!(0.99));
+        assert_eq!(d["summary"]["weird"], "NaN");
+        assert_eq!(d["metric_keys"], json!(["acc/top1", "big", "loss", "neg", "weird"]));
+        assert_eq!(d["console_total"], 2);
+        assert_eq!(d["console"][1]["text"], "fixed");
+        assert_eq!(d["state"], "finished");
+        assert_eq!(d["exit_code"], 0);
+        assert_eq!(d["runtime_seconds"], json!(500.0));
+        assert_eq!(d["notes"], "hello");
+
+        let (_, o) = api.get("/projects/alice/mnist").await;
+        assert_eq!(o["total_runs"], 1);
+        assert_eq!(o["total_compute_seconds"], json!(500.0));
+        assert_eq!(o["contributors"], json!(["alice"]));
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn failed_runs_given_ids_and_generated_names_count_up() {
+    on_both(|t| async move {
+        let api = setup(&t).await;
+        let (s, a) = api.post("/runs", json!({"project": "p", "id": "first-run"})).await;
+        assert_eq!(s, StatusCode::CREATED);
+        assert_eq!(a["id"], "first-run");
+        let (_, b) = api.post("/runs", json!({"project": "p"})).await;
+        assert!(b["name"].as_str().unwrap().ends_with("-2"), "{b}");
+        // Upserting an existing id updates it and says so.
+        let (s, again) = api.post("/runs", json!({"project": "p", "id": "first-run", "tags": ["x"]})).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(again["created"], false);
+        assert_eq!(again["name"], a["name"]);
+        let (_, f) = api.post("/runs/alice/p/first-run/finish", json!({"exit_code": 3})).await;
+        assert_eq!(f["state"], "failed");
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_clearly_and_changes_nothing() {
+    on_both(|t| async move {
+        let api = setup(&t).await;
+        let (_, run) = api.post("/runs", json!({"project": "p", "id": "r1"})).await;
+        assert_eq!(run["id"], "r1");
+        api.post("/runs/alice/p/r1/metrics", json!({"rows": [{"step": 0, "values": {"loss": 1.0}}]})).await;
+        let before = api.get("/runs/alice/p/r1").await.1;
+
+        let cases: Vec<(&str, String, StatusCode, &str)> = vec![
+            ("bad JSON", "{\"rows\": [".into(), StatusCode::BAD_REQUEST, "EOF"),
+            ("unknown field", json!({"rowz": []}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "unknown field"),
+            ("wrong type", json!({"rows": [{"step": "zero", "values": {}}]}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "invalid type"),
+            ("bad value", json!({"rows": [{"step": 1, "values": {"loss": "lots"}}]}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "NaN"),
+            ("negative step", json!({"rows": [{"step": -1, "values": {"loss": 2.0}}]}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "negative"),
+            ("key too long", json!({"rows": [{"step": 1, "values": {"ok": 5.0}}, {"step": 2, "values": {"k".repeat(300): 1.0}}]}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "limit is 256"),
+            ("empty key", json!({"rows": [{"step": 1, "values": {"": 1.0}}]}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "empty"),
+        ];
+        for (what, body, status, needle) in cases {
+            let (s, v) = api.post_raw("/runs/alice/p/r1/metrics", &body).await;
+            assert_eq!(s, status, "{what}: {v} on {:?}", t.backend);
+            assert!(message(&v).contains(needle), "{what}: {:?} lacks {needle:?}", message(&v));
+        }
+        let (s, v) = api.post("/runs/alice/p/nope/metrics", json!({"rows": []})).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert!(message(&v).contains("\"nope\" not found"), "{v}");
+        let (s, _) = api.post("/runs", json!({"project": "p", "id": "has/slash"})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let (s, _) = api.post("/runs", json!({"project": ""})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let (s, _) = api.post("/runs/alice/p/r1/console", json!({"lines": [{"text": "a\nb"}]})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let big = format!("{{\"rows\": [], \"pad\": \"{}\"}}", "x".repeat(server::ingest::routes::MAX_BODY_BYTES + 10));
+        let (s, v) = api.post_raw("/runs/alice/p/r1/metrics", &big).await;
+        assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+        let (s, _) = api.send("POST", "/runs/alice/p/r1/metrics", Some(&api.key), Some(Body::from("{}")), "text/plain").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+
+        let after = api.get("/runs/alice/p/r1").await.1;
+        assert_eq!(before["summary"], after["summary"]);
+        assert_eq!(before["metric_keys"], after["metric_keys"]);
+        let (_, series) = api.get("/runs/alice/p/r1/metrics?key=loss").await;
+        assert_eq!(series["total_points"], 1);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn keys_and_visibility_are_checked() {
+    on_both(|t| async move {
+        let api = setup(&t).await;
+        api.post("/runs", json!({"project": "secret", "id": "r1"})).await;
+        let (s, v) = api.send("GET", "/runs/alice/secret/r1", None, None, "").await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "anonymous must not see a private project: {v}");
+        let (s, v) = api.send("POST", "/runs", None, Some(Body::from("{\"project\":\"x\"}")), "application/json").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        assert!(message(&v).contains("Bearer"));
+        let (s, _) = api.send("GET", "/viewer", Some(&"z".repeat(40)), None, "").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+        let bob = bootstrap::create_user(&t.db, "bob", "password123", false).await.unwrap();
+        let bob_key = bootstrap::create_api_key(&t.db, &bob, "t", None).await.unwrap();
+        let (s, _) = api.send("GET", "/runs/alice/secret/r1", Some(&bob_key), None, "").await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, _) = api
+            .send("POST", "/runs/alice/secret/r1/metrics", Some(&bob_key), Some(Body::from("{\"rows\":[]}")), "application/json")
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, v) = api
+            .send("POST", "/runs", Some(&bob_key), Some(Body::from("{\"entity\":\"alice\",\"project\":\"new\"}")), "application/json")
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+        let (_, listed) = api.send("GET", "/projects", Some(&bob_key), None, "").await;
+        assert_eq!(listed, json!([]));
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn run_files_round_trip() {
+    on_both(|t| async move {
+        let api = setup(&t).await;
+        api.post("/runs", json!({"project": "p", "id": "r1"})).await;
+        let (s, v) = api
+            .send("PUT", "/runs/alice/p/r1/files/out/model.txt", Some(&api.key), Some(Body::from("weights")), "application/octet-stream")
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["size"], 7);
+        let (s, body) = api.get("/runs/alice/p/r1/files/out/model.txt").await;
+        assert_eq!((s, body), (StatusCode::OK, Value::String("weights".into())));
+        let (s, _) = api
+            .send("PUT", "/runs/alice/p/r1/files/a/../../x", Some(&api.key), Some(Body::from("x")), "application/octet-stream")
+            .await;
+        assert!(s == StatusCode::UNPROCESSABLE_ENTITY || s == StatusCode::NOT_FOUND, "{s}");
+        t
+    })
+    .await;
+}
