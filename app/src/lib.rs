@@ -37,10 +37,29 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The sign-in and sign-out actions, shared so that everything showing who is
+/// signed in refreshes when either completes.
+#[derive(Clone, Copy)]
+pub struct SessionActions {
+    pub sign_in: ServerAction<api::session::SignIn>,
+    pub sign_out: ServerAction<api::session::SignOut>,
+}
+
+impl SessionActions {
+    /// The actions from context (the app always provides them).
+    pub fn get() -> Self {
+        expect_context::<Self>()
+    }
+}
+
 /// The app: header and routes.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(SessionActions {
+        sign_in: ServerAction::new(),
+        sign_out: ServerAction::new(),
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/cairn.css" />
         <Title formatter=|t: String| if t.is_empty() { "Cairn".to_owned() } else { format!("{t} · Cairn") } />

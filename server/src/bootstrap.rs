@@ -3,7 +3,9 @@
 
 use sea_orm::DatabaseConnection;
 
-use crate::auth::credentials::{hash_password, is_valid_api_key, new_api_key, new_password, token_hash};
+use crate::auth::credentials::{
+    hash_password, is_valid_api_key, new_api_key, new_password, token_hash,
+};
 use crate::db::entities::user;
 use crate::db::now_ms;
 use crate::db::repo::users;
@@ -36,14 +38,20 @@ pub async fn create_user(
     password: &str,
     is_admin: bool,
 ) -> Result<user::Model, ApiError> {
-    app::logic::validate::entity_or_project_name("user", username)?;
+    app::logic::validate::entity_name(username)?;
     if password.chars().count() < 8 {
-        return Err(ApiError::Unprocessable("password must be at least 8 characters".into()));
+        return Err(ApiError::Unprocessable(
+            "password must be at least 8 characters".into(),
+        ));
     }
     if users::find_by_username(db, username).await?.is_some()
-        || crate::db::repo::projects::find_entity(db, username).await?.is_some()
+        || crate::db::repo::projects::find_entity(db, username)
+            .await?
+            .is_some()
     {
-        return Err(ApiError::Unprocessable(format!("the name {username:?} is taken")));
+        return Err(ApiError::Unprocessable(format!(
+            "the name {username:?} is taken"
+        )));
     }
     let hash = hash_password(password).map_err(ApiError::Internal)?;
     Ok(users::create_user(db, username, username, &hash, is_admin, now_ms()).await?)
@@ -67,7 +75,10 @@ pub async fn create_api_key(
 }
 
 /// On an empty database create the admin; `None` when users already exist.
-pub async fn first_start(db: &DatabaseConnection, secrets: AdminSecrets) -> Result<Option<FirstStart>, ApiError> {
+pub async fn first_start(
+    db: &DatabaseConnection,
+    secrets: AdminSecrets,
+) -> Result<Option<FirstStart>, ApiError> {
     if users::count_users(db).await? > 0 {
         return Ok(None);
     }
@@ -76,5 +87,11 @@ pub async fn first_start(db: &DatabaseConnection, secrets: AdminSecrets) -> Resu
     let admin = create_user(db, ADMIN_USERNAME, &password, true).await?;
     let generated_key = secrets.api_key.is_none();
     let api_key = create_api_key(db, &admin, "first start", secrets.api_key).await?;
-    Ok(Some(FirstStart { admin, password, api_key, generated_password, generated_key }))
+    Ok(Some(FirstStart {
+        admin,
+        password,
+        api_key,
+        generated_password,
+        generated_key,
+    }))
 }

@@ -14,7 +14,9 @@ use crate::db::entities::{project, user};
 use crate::db::repo::projects;
 use crate::error::ApiError;
 use crate::ingest::ops;
-use crate::ingest::types::{AppendConsole, ConsoleInput, FinishRun, LogMetrics, MetricRow, UpsertRun};
+use crate::ingest::types::{
+    AppendConsole, ConsoleInput, FinishRun, LogMetrics, MetricRow, UpsertRun,
+};
 
 /// Name of the demo project (in the admin's entity).
 pub const DEMO_PROJECT: &str = "cairn-demo";
@@ -35,7 +37,14 @@ struct DemoRun {
 }
 
 fn demo_runs() -> Vec<DemoRun> {
-    let r = |lr, batch_size, optimizer, arch, dropout, exit| DemoRun { lr, batch_size, optimizer, arch, dropout, exit };
+    let r = |lr, batch_size, optimizer, arch, dropout, exit| DemoRun {
+        lr,
+        batch_size,
+        optimizer,
+        arch,
+        dropout,
+        exit,
+    };
     vec![
         r(1e-3, 64, "adam", "resnet18", 0.1, Some(0)),
         r(3e-3, 64, "adam", "resnet18", 0.1, Some(0)),
@@ -61,15 +70,24 @@ pub struct DemoSummary {
 }
 
 /// Log the demo project as `admin`, make it public, and describe it.
-pub async fn log_demo(db: &DatabaseConnection, admin: &user::Model) -> Result<DemoSummary, ApiError> {
+pub async fn log_demo(
+    db: &DatabaseConnection,
+    admin: &user::Model,
+) -> Result<DemoSummary, ApiError> {
     let mut rng = StdRng::seed_from_u64(7);
     let now = crate::db::now_ms() as f64 / 1000.0;
     let runs = demo_runs();
     let at = ProjectRef::new(admin.username.clone(), DEMO_PROJECT);
     let mut points = 0;
     for (i, spec) in runs.iter().enumerate() {
-        let steps = if spec.exit.is_none() { 1_200 } else { DEMO_STEPS };
-        let start = now - (runs.len() - i) as f64 * 3_600.0 - 1_200.0 * SECONDS_PER_STEP * f64::from(spec.exit.is_none() as u8);
+        let steps = if spec.exit.is_none() {
+            1_200
+        } else {
+            DEMO_STEPS
+        };
+        let start = now
+            - (runs.len() - i) as f64 * 3_600.0
+            - 1_200.0 * SECONDS_PER_STEP * f64::from(spec.exit.is_none() as u8);
         let id = format!("demo-{:02}", i + 1);
         let group = spec.arch.to_owned();
         ops::upsert_run(
@@ -93,12 +111,19 @@ pub async fn log_demo(db: &DatabaseConnection, admin: &user::Model) -> Result<De
                     .cloned()
                     .unwrap_or_default(),
                 ),
-                tags: Some(if i < 4 { vec!["baseline".into()] } else { vec!["sweep-1".into(), spec.optimizer.into()] }),
+                tags: Some(if i < 4 {
+                    vec!["baseline".into()]
+                } else {
+                    vec!["sweep-1".into(), spec.optimizer.into()]
+                }),
                 group: Some(group),
                 job_type: Some("train".into()),
                 host: Some(format!("gpu-node-{}", i % 3 + 1)),
                 git_commit: Some("3f9c2d1".into()),
-                notes: Some(format!("{} with {} at lr={}", spec.arch, spec.optimizer, spec.lr)),
+                notes: Some(format!(
+                    "{} with {} at lr={}",
+                    spec.arch, spec.optimizer, spec.lr
+                )),
                 start_time: Some(start),
                 ..Default::default()
             },
@@ -106,16 +131,49 @@ pub async fn log_demo(db: &DatabaseConnection, admin: &user::Model) -> Result<De
         .await?;
         let rows = training_curve(&mut rng, spec, steps, start);
         for chunk in rows.chunks(500) {
-            let logged = ops::log_metrics(db, admin, &at, &id, LogMetrics { rows: chunk.to_vec() }).await?;
+            let logged = ops::log_metrics(
+                db,
+                admin,
+                &at,
+                &id,
+                LogMetrics {
+                    rows: chunk.to_vec(),
+                },
+            )
+            .await?;
             points += logged.points;
         }
-        ops::append_console(db, admin, &at, &id, AppendConsole { offset: Some(0), lines: console_lines(spec, &rows) }).await?;
+        ops::append_console(
+            db,
+            admin,
+            &at,
+            &id,
+            AppendConsole {
+                offset: Some(0),
+                lines: console_lines(spec, &rows),
+            },
+        )
+        .await?;
         if let Some(code) = spec.exit {
-            ops::finish_run(db, admin, &at, &id, FinishRun { exit_code: code, time: Some(start + steps as f64 * SECONDS_PER_STEP) }).await?;
+            ops::finish_run(
+                db,
+                admin,
+                &at,
+                &id,
+                FinishRun {
+                    exit_code: code,
+                    time: Some(start + steps as f64 * SECONDS_PER_STEP),
+                },
+            )
+            .await?;
         }
     }
     describe(db, &at).await?;
-    Ok(DemoSummary { project: at, runs: runs.len(), points })
+    Ok(DemoSummary {
+        project: at,
+        runs: runs.len(),
+        points,
+    })
 }
 
 async fn describe(db: &DatabaseConnection, at: &ProjectRef) -> Result<(), ApiError> {
@@ -155,40 +213,82 @@ fn training_curve(rng: &mut StdRng, spec: &DemoRun, steps: i64, start: f64) -> V
         let mut loss = clean * (1.0 + rng.gen_range(-0.06..0.06));
         if spec.exit == Some(1) && step > 900 {
             let blowup = ((step - 900) as f64 / 40.0).exp();
-            loss = if step > 1_150 { f64::NAN } else { clean * blowup };
+            loss = if step > 1_150 {
+                f64::NAN
+            } else {
+                clean * blowup
+            };
         }
         values.insert("train/loss".to_owned(), MetricValue(loss));
         let acc = (1.0 - loss / 2.6).clamp(0.0, 1.0) * (1.0 + rng.gen_range(-0.01..0.01));
-        values.insert("train/acc".to_owned(), MetricValue(if loss.is_nan() { f64::NAN } else { acc }));
+        values.insert(
+            "train/acc".to_owned(),
+            MetricValue(if loss.is_nan() { f64::NAN } else { acc }),
+        );
         let lr = spec.lr * 0.5 * (1.0 + (std::f64::consts::PI * t / DEMO_STEPS as f64).cos());
         values.insert("lr".to_owned(), MetricValue(lr));
         if step % 100 == 99 {
             let val = loss * 1.08 + rng.gen_range(0.0..0.03);
             values.insert("val/loss".to_owned(), MetricValue(val));
-            values.insert("val/acc".to_owned(), MetricValue(if val.is_nan() { f64::NAN } else { (1.0 - val / 2.6).clamp(0.0, 1.0) }));
+            values.insert(
+                "val/acc".to_owned(),
+                MetricValue(if val.is_nan() {
+                    f64::NAN
+                } else {
+                    (1.0 - val / 2.6).clamp(0.0, 1.0)
+                }),
+            );
         }
         if step % 25 == 0 {
-            values.insert("system/cpu".to_owned(), MetricValue(55.0 + rng.gen_range(-12.0..30.0)));
+            values.insert(
+                "system/cpu".to_owned(),
+                MetricValue(55.0 + rng.gen_range(-12.0..30.0)),
+            );
         }
-        rows.push(MetricRow { step, time: Some(start + t * SECONDS_PER_STEP), values });
+        rows.push(MetricRow {
+            step,
+            time: Some(start + t * SECONDS_PER_STEP),
+            values,
+        });
     }
     rows
 }
 
 fn console_lines(spec: &DemoRun, rows: &[MetricRow]) -> Vec<ConsoleInput> {
     let mut lines = vec![
-        ConsoleInput { stream: ConsoleStream::Stdout, text: format!("Training {} with {} (lr={}, batch size {})", spec.arch, spec.optimizer, spec.lr, spec.batch_size) },
-        ConsoleInput { stream: ConsoleStream::Stderr, text: "warning: dataloader uses 2 workers; more may be faster".into() },
+        ConsoleInput {
+            stream: ConsoleStream::Stdout,
+            text: format!(
+                "Training {} with {} (lr={}, batch size {})",
+                spec.arch, spec.optimizer, spec.lr, spec.batch_size
+            ),
+        },
+        ConsoleInput {
+            stream: ConsoleStream::Stderr,
+            text: "warning: dataloader uses 2 workers; more may be faster".into(),
+        },
     ];
     for row in rows.iter().filter(|r| r.step % 100 == 99) {
-        let loss = row.values.get("train/loss").map(|v| v.0).unwrap_or(f64::NAN);
+        let loss = row
+            .values
+            .get("train/loss")
+            .map(|v| v.0)
+            .unwrap_or(f64::NAN);
         lines.push(ConsoleInput {
             stream: ConsoleStream::Stdout,
-            text: format!("epoch {:>2} step {:>4}  train/loss {:.4}", row.step / 100 + 1, row.step + 1, loss),
+            text: format!(
+                "epoch {:>2} step {:>4}  train/loss {:.4}",
+                row.step / 100 + 1,
+                row.step + 1,
+                loss
+            ),
         });
     }
     if spec.exit == Some(1) {
-        lines.push(ConsoleInput { stream: ConsoleStream::Stderr, text: "RuntimeError: loss is NaN; stopping".into() });
+        lines.push(ConsoleInput {
+            stream: ConsoleStream::Stderr,
+            text: "RuntimeError: loss is NaN; stopping".into(),
+        });
     }
     lines
 }

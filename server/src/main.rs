@@ -7,13 +7,17 @@ use clap::{Parser, Subcommand};
 use leptos::prelude::get_configuration;
 use sea_orm::DatabaseConnection;
 
-use server::bootstrap::{self, AdminSecrets};
 use server::blobs::BlobStore;
+use server::bootstrap::{self, AdminSecrets};
 use server::db;
 use server::ingest::routes::ApiState;
 
 #[derive(Parser, Debug)]
-#[command(name = "cairn", version, about = "Cairn: a self-hosted experiment tracker")]
+#[command(
+    name = "cairn",
+    version,
+    about = "Cairn: a self-hosted experiment tracker"
+)]
 struct Cli {
     /// Where the SQLite database and the file store live.
     #[arg(long, env = "CAIRN_DATA_DIR", default_value = "data", global = true)]
@@ -99,7 +103,10 @@ async fn open(cli: &Cli) -> Fallible<DatabaseConnection> {
     Ok(db)
 }
 
-async fn find_user(db: &DatabaseConnection, name: &str) -> Fallible<server::db::entities::user::Model> {
+async fn find_user(
+    db: &DatabaseConnection,
+    name: &str,
+) -> Fallible<server::db::entities::user::Model> {
     Ok(server::db::repo::users::find_by_username(db, name)
         .await?
         .ok_or_else(|| format!("no user named {name:?}"))?)
@@ -129,10 +136,19 @@ async fn run(cli: Cli) -> Fallible<()> {
             println!("database is up to date");
             Ok(())
         }
-        Some(Command::User { command: UserCommand::Create { username, password, admin } }) => {
+        Some(Command::User {
+            command:
+                UserCommand::Create {
+                    username,
+                    password,
+                    admin,
+                },
+        }) => {
             let db = open(&cli).await?;
             let generated = password.is_none();
-            let password = password.clone().unwrap_or_else(server::auth::credentials::new_password);
+            let password = password
+                .clone()
+                .unwrap_or_else(server::auth::credentials::new_password);
             bootstrap::create_user(&db, username, &password, *admin).await?;
             println!("created user {username}");
             if generated {
@@ -140,7 +156,9 @@ async fn run(cli: Cli) -> Fallible<()> {
             }
             Ok(())
         }
-        Some(Command::Apikey { command: ApikeyCommand::Create { user, name } }) => {
+        Some(Command::Apikey {
+            command: ApikeyCommand::Create { user, name },
+        }) => {
             let db = open(&cli).await?;
             let user = find_user(&db, user).await?;
             let key = bootstrap::create_api_key(&db, &user, name, None).await?;
@@ -163,13 +181,23 @@ async fn run(cli: Cli) -> Fallible<()> {
 async fn serve(cli: &Cli, args: &ServeArgs) -> Fallible<()> {
     let db = open(cli).await?;
     let secrets = AdminSecrets {
-        password: std::env::var("CAIRN_ADMIN_PASSWORD").ok().filter(|s| !s.is_empty()),
-        api_key: std::env::var("CAIRN_ADMIN_API_KEY").ok().filter(|s| !s.is_empty()),
+        password: std::env::var("CAIRN_ADMIN_PASSWORD")
+            .ok()
+            .filter(|s| !s.is_empty()),
+        api_key: std::env::var("CAIRN_ADMIN_API_KEY")
+            .ok()
+            .filter(|s| !s.is_empty()),
     };
     if let Some(first) = bootstrap::first_start(&db, secrets).await? {
-        println!("First start: created the admin user {:?}.", first.admin.username);
+        println!(
+            "First start: created the admin user {:?}.",
+            first.admin.username
+        );
         if first.generated_password {
-            println!("  admin password: {}   (shown once; change it after signing in)", first.password);
+            println!(
+                "  admin password: {}   (shown once; change it after signing in)",
+                first.password
+            );
         }
         if first.generated_key {
             println!("  admin API key:  {}   (shown once)", first.api_key);

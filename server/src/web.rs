@@ -16,6 +16,10 @@ use crate::service::UiService;
 /// The full router for one server process.
 pub fn router(state: ApiState, leptos_options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
+    let (site_root, site_pkg_dir) = (
+        leptos_options.site_root.clone(),
+        leptos_options.site_pkg_dir.clone(),
+    );
     let services: Services = Arc::new(UiService::new(state.db.clone()));
     let context = move || provide_context(services.clone());
     let pages = Router::new()
@@ -25,7 +29,11 @@ pub fn router(state: ApiState, leptos_options: LeptosOptions) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options);
+    // `/pkg` (the wasm bundle, JS and CSS) must be served before the page routes, whose
+    // `/{entity}/{project}` pattern would otherwise claim `/pkg/cairn.js`.
+    let pkg_dir = std::path::Path::new(site_root.as_ref()).join(site_pkg_dir.as_ref());
     Router::new()
         .nest("/api/v1", crate::ingest::api_router(state))
+        .nest_service("/pkg", tower_http::services::ServeDir::new(pkg_dir))
         .merge(pages)
 }

@@ -1,5 +1,9 @@
 //! `/api/v1` through the real router, on SQLite and PostgreSQL: every write, the
 //! figures read back, and bad input refused with a clear message and no change.
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test should stop at the first surprise"
+)]
 
 mod common;
 
@@ -21,14 +25,31 @@ struct Api {
 }
 
 async fn setup(t: &TestDb) -> Api {
-    let admin = bootstrap::create_user(&t.db, "alice", "password123", false).await.unwrap();
-    let key = bootstrap::create_api_key(&t.db, &admin, "test", None).await.unwrap();
+    let admin = bootstrap::create_user(&t.db, "alice", "password123", false)
+        .await
+        .unwrap();
+    let key = bootstrap::create_api_key(&t.db, &admin, "test", None)
+        .await
+        .unwrap();
     let blobs = BlobStore::open(t.dir.join("files")).unwrap();
-    Api { router: api_router(ApiState { db: t.db.clone(), blobs }), key }
+    Api {
+        router: api_router(ApiState {
+            db: t.db.clone(),
+            blobs,
+        }),
+        key,
+    }
 }
 
 impl Api {
-    async fn send(&self, method: &str, uri: &str, key: Option<&str>, body: Option<Body>, content_type: &str) -> (StatusCode, Value) {
+    async fn send(
+        &self,
+        method: &str,
+        uri: &str,
+        key: Option<&str>,
+        body: Option<Body>,
+        content_type: &str,
+    ) -> (StatusCode, Value) {
         let mut req = Request::builder().method(method).uri(uri);
         if let Some(k) = key {
             req = req.header("authorization", format!("Bearer {k}"));
@@ -44,20 +65,42 @@ impl Api {
             .unwrap();
         let status = resp.status();
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        let value = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        let value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         (status, value)
     }
 
     async fn post(&self, uri: &str, body: Value) -> (StatusCode, Value) {
-        self.send("POST", uri, Some(&self.key), Some(Body::from(body.to_string())), "application/json").await
+        self.send(
+            "POST",
+            uri,
+            Some(&self.key),
+            Some(Body::from(body.to_string())),
+            "application/json",
+        )
+        .await
     }
 
     async fn post_raw(&self, uri: &str, body: &str) -> (StatusCode, Value) {
-        self.send("POST", uri, Some(&self.key), Some(Body::from(body.to_owned())), "application/json").await
+        self.send(
+            "POST",
+            uri,
+            Some(&self.key),
+            Some(Body::from(body.to_owned())),
+            "application/json",
+        )
+        .await
     }
 
     async fn patch(&self, uri: &str, body: Value) -> (StatusCode, Value) {
-        self.send("PATCH", uri, Some(&self.key), Some(Body::from(body.to_string())), "application/json").await
+        self.send(
+            "PATCH",
+            uri,
+            Some(&self.key),
+            Some(Body::from(body.to_string())),
+            "application/json",
+        )
+        .await
     }
 
     async fn get(&self, uri: &str) -> (StatusCode, Value) {
@@ -66,7 +109,10 @@ impl Api {
 }
 
 fn message(v: &Value) -> String {
-    v["error"]["message"].as_str().unwrap_or_default().to_owned()
+    v["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -142,17 +188,26 @@ async fn a_run_logged_through_the_api_reads_back_exactly() {
 async fn failed_runs_given_ids_and_generated_names_count_up() {
     on_both(|t| async move {
         let api = setup(&t).await;
-        let (s, a) = api.post("/runs", json!({"project": "p", "id": "first-run"})).await;
+        let (s, a) = api
+            .post("/runs", json!({"project": "p", "id": "first-run"}))
+            .await;
         assert_eq!(s, StatusCode::CREATED);
         assert_eq!(a["id"], "first-run");
         let (_, b) = api.post("/runs", json!({"project": "p"})).await;
         assert!(b["name"].as_str().unwrap().ends_with("-2"), "{b}");
         // Upserting an existing id updates it and says so.
-        let (s, again) = api.post("/runs", json!({"project": "p", "id": "first-run", "tags": ["x"]})).await;
+        let (s, again) = api
+            .post(
+                "/runs",
+                json!({"project": "p", "id": "first-run", "tags": ["x"]}),
+            )
+            .await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(again["created"], false);
         assert_eq!(again["name"], a["name"]);
-        let (_, f) = api.post("/runs/alice/p/first-run/finish", json!({"exit_code": 3})).await;
+        let (_, f) = api
+            .post("/runs/alice/p/first-run/finish", json!({"exit_code": 3}))
+            .await;
         assert_eq!(f["state"], "failed");
         t
     })
@@ -211,25 +266,60 @@ async fn bad_input_is_refused_clearly_and_changes_nothing() {
 async fn keys_and_visibility_are_checked() {
     on_both(|t| async move {
         let api = setup(&t).await;
-        api.post("/runs", json!({"project": "secret", "id": "r1"})).await;
-        let (s, v) = api.send("GET", "/runs/alice/secret/r1", None, None, "").await;
-        assert_eq!(s, StatusCode::NOT_FOUND, "anonymous must not see a private project: {v}");
-        let (s, v) = api.send("POST", "/runs", None, Some(Body::from("{\"project\":\"x\"}")), "application/json").await;
+        api.post("/runs", json!({"project": "secret", "id": "r1"}))
+            .await;
+        let (s, v) = api
+            .send("GET", "/runs/alice/secret/r1", None, None, "")
+            .await;
+        assert_eq!(
+            s,
+            StatusCode::NOT_FOUND,
+            "anonymous must not see a private project: {v}"
+        );
+        let (s, v) = api
+            .send(
+                "POST",
+                "/runs",
+                None,
+                Some(Body::from("{\"project\":\"x\"}")),
+                "application/json",
+            )
+            .await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
         assert!(message(&v).contains("Bearer"));
-        let (s, _) = api.send("GET", "/viewer", Some(&"z".repeat(40)), None, "").await;
+        let (s, _) = api
+            .send("GET", "/viewer", Some(&"z".repeat(40)), None, "")
+            .await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
 
-        let bob = bootstrap::create_user(&t.db, "bob", "password123", false).await.unwrap();
-        let bob_key = bootstrap::create_api_key(&t.db, &bob, "t", None).await.unwrap();
-        let (s, _) = api.send("GET", "/runs/alice/secret/r1", Some(&bob_key), None, "").await;
+        let bob = bootstrap::create_user(&t.db, "bob", "password123", false)
+            .await
+            .unwrap();
+        let bob_key = bootstrap::create_api_key(&t.db, &bob, "t", None)
+            .await
+            .unwrap();
+        let (s, _) = api
+            .send("GET", "/runs/alice/secret/r1", Some(&bob_key), None, "")
+            .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
         let (s, _) = api
-            .send("POST", "/runs/alice/secret/r1/metrics", Some(&bob_key), Some(Body::from("{\"rows\":[]}")), "application/json")
+            .send(
+                "POST",
+                "/runs/alice/secret/r1/metrics",
+                Some(&bob_key),
+                Some(Body::from("{\"rows\":[]}")),
+                "application/json",
+            )
             .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
         let (s, v) = api
-            .send("POST", "/runs", Some(&bob_key), Some(Body::from("{\"entity\":\"alice\",\"project\":\"new\"}")), "application/json")
+            .send(
+                "POST",
+                "/runs",
+                Some(&bob_key),
+                Some(Body::from("{\"entity\":\"alice\",\"project\":\"new\"}")),
+                "application/json",
+            )
             .await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
         let (_, listed) = api.send("GET", "/projects", Some(&bob_key), None, "").await;
@@ -245,16 +335,31 @@ async fn run_files_round_trip() {
         let api = setup(&t).await;
         api.post("/runs", json!({"project": "p", "id": "r1"})).await;
         let (s, v) = api
-            .send("PUT", "/runs/alice/p/r1/files/out/model.txt", Some(&api.key), Some(Body::from("weights")), "application/octet-stream")
+            .send(
+                "PUT",
+                "/runs/alice/p/r1/files/out/model.txt",
+                Some(&api.key),
+                Some(Body::from("weights")),
+                "application/octet-stream",
+            )
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         assert_eq!(v["size"], 7);
         let (s, body) = api.get("/runs/alice/p/r1/files/out/model.txt").await;
         assert_eq!((s, body), (StatusCode::OK, Value::String("weights".into())));
         let (s, _) = api
-            .send("PUT", "/runs/alice/p/r1/files/a/../../x", Some(&api.key), Some(Body::from("x")), "application/octet-stream")
+            .send(
+                "PUT",
+                "/runs/alice/p/r1/files/a/../../x",
+                Some(&api.key),
+                Some(Body::from("x")),
+                "application/octet-stream",
+            )
             .await;
-        assert!(s == StatusCode::UNPROCESSABLE_ENTITY || s == StatusCode::NOT_FOUND, "{s}");
+        assert!(
+            s == StatusCode::UNPROCESSABLE_ENTITY || s == StatusCode::NOT_FOUND,
+            "{s}"
+        );
         t
     })
     .await;

@@ -10,22 +10,52 @@ use server::{bootstrap, demo};
 #[tokio::test]
 async fn metric_points_upsert_and_keep_non_finite_values() {
     on_both(|t| async move {
-        let user = bootstrap::create_user(&t.db, "u1", "password123", false).await.unwrap();
+        let user = bootstrap::create_user(&t.db, "u1", "password123", false)
+            .await
+            .unwrap();
         let run = server::ingest::ops::upsert_run(
             &t.db,
             &user,
-            server::ingest::types::UpsertRun { project: "p".into(), id: Some("r".into()), ..Default::default() },
+            server::ingest::types::UpsertRun {
+                project: "p".into(),
+                id: Some("r".into()),
+                ..Default::default()
+            },
         )
         .await
         .unwrap();
-        let owner = server::db::repo::projects::find_entity(&t.db, &run.entity).await.unwrap().unwrap();
-        let project = server::db::repo::projects::find_project(&t.db, owner.id, "p").await.unwrap().unwrap();
-        let r = server::db::repo::runs::find_run(&t.db, project.id, "r").await.unwrap().unwrap();
+        let owner = server::db::repo::projects::find_entity(&t.db, &run.entity)
+            .await
+            .unwrap()
+            .unwrap();
+        let project = server::db::repo::projects::find_project(&t.db, owner.id, "p")
+            .await
+            .unwrap()
+            .unwrap();
+        let r = server::db::repo::runs::find_run(&t.db, project.id, "r")
+            .await
+            .unwrap()
+            .unwrap();
         let pts = |v: f64| {
             vec![
-                metrics::NewPoint { key: "k", step: 0, value: f64::NAN, wall_time: 1.0 },
-                metrics::NewPoint { key: "k", step: 1, value: f64::INFINITY, wall_time: 2.0 },
-                metrics::NewPoint { key: "k", step: 2, value: v, wall_time: 3.0 },
+                metrics::NewPoint {
+                    key: "k",
+                    step: 0,
+                    value: f64::NAN,
+                    wall_time: 1.0,
+                },
+                metrics::NewPoint {
+                    key: "k",
+                    step: 1,
+                    value: f64::INFINITY,
+                    wall_time: 2.0,
+                },
+                metrics::NewPoint {
+                    key: "k",
+                    step: 2,
+                    value: v,
+                    wall_time: 3.0,
+                },
             ]
         };
         metrics::write_points(&t.db, r.id, &pts(1.5)).await.unwrap();
@@ -37,11 +67,26 @@ async fn metric_points_upsert_and_keep_non_finite_values() {
         assert_eq!(back[2].value.0, 2.5, "last write wins");
         assert_eq!(metrics::count_points(&t.db, r.id, None).await.unwrap(), 3);
 
-        console::write_lines(&t.db, r.id, 0, &[(ConsoleStream::Stdout, "a".into()), (ConsoleStream::Stderr, "b".into())]).await.unwrap();
-        console::write_lines(&t.db, r.id, 1, &[(ConsoleStream::Stdout, "b2".into())]).await.unwrap();
+        console::write_lines(
+            &t.db,
+            r.id,
+            0,
+            &[
+                (ConsoleStream::Stdout, "a".into()),
+                (ConsoleStream::Stderr, "b".into()),
+            ],
+        )
+        .await
+        .unwrap();
+        console::write_lines(&t.db, r.id, 1, &[(ConsoleStream::Stdout, "b2".into())])
+            .await
+            .unwrap();
         assert_eq!(console::next_line(&t.db, r.id).await.unwrap(), 2);
         let tail = console::tail(&t.db, r.id, 10).await.unwrap();
-        assert_eq!(tail.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(), ["a", "b2"]);
+        assert_eq!(
+            tail.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(),
+            ["a", "b2"]
+        );
         t
     })
     .await;
@@ -50,21 +95,55 @@ async fn metric_points_upsert_and_keep_non_finite_values() {
 #[tokio::test]
 async fn api_keys_sessions_and_first_start() {
     on_both(|t| async move {
-        let first = bootstrap::first_start(&t.db, bootstrap::AdminSecrets { password: Some("hunter2hunter2".into()), api_key: None })
-            .await
-            .unwrap()
-            .expect("empty database makes an admin");
+        let first = bootstrap::first_start(
+            &t.db,
+            bootstrap::AdminSecrets {
+                password: Some("hunter2hunter2".into()),
+                api_key: None,
+            },
+        )
+        .await
+        .unwrap()
+        .expect("empty database makes an admin");
         assert!(first.admin.is_admin);
         assert!(!first.generated_password && first.generated_key);
-        assert!(bootstrap::first_start(&t.db, Default::default()).await.unwrap().is_none(), "only once");
+        assert!(
+            bootstrap::first_start(&t.db, Default::default())
+                .await
+                .unwrap()
+                .is_none(),
+            "only once"
+        );
         let hash = server::auth::credentials::token_hash(&first.api_key);
-        let found = users::user_for_api_key(&t.db, &hash, 0).await.unwrap().unwrap();
+        let found = users::user_for_api_key(&t.db, &hash, 0)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(found.username, "admin");
-        assert!(users::user_for_api_key(&t.db, "0".repeat(64).as_str(), 0).await.unwrap().is_none());
-        users::insert_session(&t.db, found.id, "h", 10, 20).await.unwrap();
-        assert!(users::user_for_session(&t.db, "h", 15).await.unwrap().is_some());
-        assert!(users::user_for_session(&t.db, "h", 25).await.unwrap().is_none(), "expired");
-        assert!(bootstrap::create_user(&t.db, "admin", "password123", false).await.is_err(), "names are unique");
+        assert!(users::user_for_api_key(&t.db, "0".repeat(64).as_str(), 0)
+            .await
+            .unwrap()
+            .is_none());
+        users::insert_session(&t.db, found.id, "h", 10, 20)
+            .await
+            .unwrap();
+        assert!(users::user_for_session(&t.db, "h", 15)
+            .await
+            .unwrap()
+            .is_some());
+        assert!(
+            users::user_for_session(&t.db, "h", 25)
+                .await
+                .unwrap()
+                .is_none(),
+            "expired"
+        );
+        assert!(
+            bootstrap::create_user(&t.db, "admin", "password123", false)
+                .await
+                .is_err(),
+            "names are unique"
+        );
         t
     })
     .await;
@@ -73,18 +152,27 @@ async fn api_keys_sessions_and_first_start() {
 #[tokio::test]
 async fn demo_project_overview_matches_what_was_logged() {
     on_both(|t| async move {
-        let first = bootstrap::first_start(&t.db, Default::default()).await.unwrap().unwrap();
+        let first = bootstrap::first_start(&t.db, Default::default())
+            .await
+            .unwrap()
+            .unwrap();
         let summary = demo::log_demo(&t.db, &first.admin).await.unwrap();
         assert_eq!(summary.runs, 12);
         // Logging it again overwrites instead of doubling.
         demo::log_demo(&t.db, &first.admin).await.unwrap();
-        let o = server::service::reads::project_overview(&t.db, None, &summary.project).await.unwrap();
+        let o = server::service::reads::project_overview(&t.db, None, &summary.project)
+            .await
+            .unwrap();
         assert_eq!(o.total_runs, 12, "{:?}", t.backend);
         assert_eq!(o.contributors, vec!["admin".to_owned()]);
         assert_eq!(o.visibility, app::model::Visibility::Public);
         // 11 runs of 2,000 steps and one of 1,200 at 1.5 s a step.
         let expected = (11.0 * 2_000.0 + 1_199.0) * 1.5;
-        assert!((o.total_compute_seconds - expected).abs() < 1.0, "{} vs {expected}", o.total_compute_seconds);
+        assert!(
+            (o.total_compute_seconds - expected).abs() < 1.0,
+            "{} vs {expected}",
+            o.total_compute_seconds
+        );
         let states: Vec<_> = o.runs.iter().map(|r| r.state.as_str()).collect();
         assert_eq!(states.iter().filter(|s| **s == "failed").count(), 1);
         assert_eq!(states.iter().filter(|s| **s == "running").count(), 1);

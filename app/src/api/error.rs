@@ -1,9 +1,9 @@
 //! The one error type of server functions: serialisable, so the browser gets the
 //! same variant and message the server produced.
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 /// Why a server function failed, with a message fit to show a person.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, thiserror::Error)]
@@ -39,9 +39,7 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Request(e) => {
                 AppError::Internal(format!("could not reach the server: {e}"))
             }
-            ServerFnErrorErr::Args(e) | ServerFnErrorErr::MissingArg(e) => {
-                AppError::BadRequest(e)
-            }
+            ServerFnErrorErr::Args(e) | ServerFnErrorErr::MissingArg(e) => AppError::BadRequest(e),
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -19,12 +19,25 @@ pub fn CanvasLineChart(
     let drawn = RwSignal::new(false);
 
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        let data = series.get();
-        if let Some(canvas) = canvas_ref.get() {
-            drawn.set(draw_on_canvas(&canvas, &data));
-        }
-    });
+    {
+        // Redraw when the window is resized: the canvas backing store follows its box.
+        let resized = RwSignal::new(0u32);
+        let handle =
+            window_event_listener(leptos::ev::resize, move |_| resized.update(|n| *n += 1));
+        on_cleanup(move || handle.remove());
+        Effect::new(move |_| {
+            let data = series.get();
+            resized.track();
+            if canvas_ref.get().is_some() {
+                // Wait for layout, so the canvas has its CSS size before we size its pixels.
+                request_animation_frame(move || {
+                    if let Some(canvas) = canvas_ref.get_untracked() {
+                        drawn.set(draw_on_canvas(&canvas, &data));
+                    }
+                });
+            }
+        });
+    }
     #[cfg(not(feature = "hydrate"))]
     let _ = series;
 
@@ -46,7 +59,10 @@ fn draw_on_canvas(canvas: &web_sys::HtmlCanvasElement, data: &[ChartSeries]) -> 
     use plotters::prelude::IntoDrawingArea;
     use plotters_canvas::CanvasBackend;
 
-    let scale = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0).max(1.0);
+    let scale = web_sys::window()
+        .map(|w| w.device_pixel_ratio())
+        .unwrap_or(1.0)
+        .max(1.0);
     let css_w = f64::from(canvas.client_width().max(100));
     let css_h = f64::from(canvas.client_height().max(80));
     canvas.set_width((css_w * scale).round() as u32);
@@ -59,7 +75,11 @@ fn draw_on_canvas(canvas: &web_sys::HtmlCanvasElement, data: &[ChartSeries]) -> 
         series: data
             .iter()
             .enumerate()
-            .map(|(i, s)| ChartLine { label: &s.key, color: series_color(i), buckets: &s.buckets })
+            .map(|(i, s)| ChartLine {
+                label: &s.key,
+                color: series_color(i),
+                buckets: &s.buckets,
+            })
             .collect(),
         scale,
     };

@@ -39,7 +39,9 @@ pub fn draw_line_chart<DB: DrawingBackend>(
         .x_label_area_size(px(28.0))
         .y_label_area_size(px(56.0))
         .build_cartesian_2d(xs.lo..xs.hi, ys.lo..ys.hi)?;
-    let label_style = ("sans-serif", font_px).into_font().color(&RGBColor(0x55, 0x5b, 0x66));
+    let label_style = ("sans-serif", font_px)
+        .into_font()
+        .color(&RGBColor(0x55, 0x5b, 0x66));
     chart
         .configure_mesh()
         .light_line_style(RGBColor(0xf0, 0xf1, 0xf4))
@@ -60,7 +62,9 @@ pub fn draw_line_chart<DB: DrawingBackend>(
             series
                 .buckets
                 .iter()
-                .filter(|b| b.count > 1 && b.min.0.is_finite() && b.max.0.is_finite() && b.min.0 < b.max.0)
+                .filter(|b| {
+                    b.count > 1 && b.min.0.is_finite() && b.max.0.is_finite() && b.min.0 < b.max.0
+                })
                 .map(|b| {
                     let x = x_of(b);
                     PathElement::new(vec![(x, b.min.0), (x, b.max.0)], faint.stroke_width(stroke))
@@ -90,7 +94,11 @@ mod tests {
         let points: Vec<MetricPoint> = values
             .iter()
             .enumerate()
-            .map(|(i, &v)| MetricPoint { step: i as i64, value: MetricValue(v), wall_time: 0.0 })
+            .map(|(i, &v)| MetricPoint {
+                step: i as i64,
+                value: MetricValue(v),
+                wall_time: 0.0,
+            })
             .collect();
         crate::logic::bucket::bucket_series(&points, 50)
     }
@@ -106,20 +114,42 @@ mod tests {
 
     #[test]
     fn draws_a_line_per_series() {
-        let a = buckets(&(0..200).map(|i| (i as f64 / 20.0).sin()).collect::<Vec<_>>());
-        let svg = render(vec![ChartLine { label: "a", color: RGBColor(1, 2, 3), buckets: &a }]);
+        let a = buckets(
+            &(0..200)
+                .map(|i| (i as f64 / 20.0).sin())
+                .collect::<Vec<_>>(),
+        );
+        let svg = render(vec![ChartLine {
+            label: "a",
+            color: RGBColor(1, 2, 3),
+            buckets: &a,
+        }]);
         assert!(svg.contains("<polyline"), "{svg}");
-        assert!(svg.contains("#010203") || svg.contains("rgb(1,2,3)"), "series colour missing");
+        assert!(
+            svg.contains("#010203") || svg.contains("rgb(1,2,3)"),
+            "series colour missing"
+        );
     }
 
     #[test]
     fn survives_empty_and_non_finite_data() {
         let empty: Vec<MetricBucket> = Vec::new();
-        let svg = render(vec![ChartLine { label: "e", color: RGBColor(9, 9, 9), buckets: &empty }]);
+        let svg = render(vec![ChartLine {
+            label: "e",
+            color: RGBColor(9, 9, 9),
+            buckets: &empty,
+        }]);
         assert!(svg.starts_with("<svg"));
         let weird = buckets(&[f64::NAN, 1.0, f64::INFINITY, 2.0, 3.0, f64::NEG_INFINITY]);
-        let svg = render(vec![ChartLine { label: "w", color: RGBColor(9, 9, 9), buckets: &weird }]);
+        let svg = render(vec![ChartLine {
+            label: "w",
+            color: RGBColor(9, 9, 9),
+            buckets: &weird,
+        }]);
         assert!(svg.contains("<polyline"));
-        assert!(svg.contains("<circle"), "the lone finite point is drawn as a dot");
+        assert!(
+            svg.contains("<circle"),
+            "the lone finite point is drawn as a dot"
+        );
     }
 }

@@ -26,23 +26,25 @@ pub fn MetricChart(
     view! {
         <figure class="panel" data-metric=key.clone()>
             <figcaption class="panel-title">{title}</figcaption>
-            <Suspense fallback=|| view! { <p class="panel-status">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match series.await {
-                        Ok(s) => {
-                            let note = (s.total_points > s.buckets.len() as u64)
-                                .then(|| format!("{} points in {} buckets", s.total_points, s.buckets.len()));
-                            let label = format!("Line chart of {}", s.key);
-                            view! {
-                                <CanvasLineChart series=Signal::derive(move || vec![s.clone()]) label />
-                                <p class="panel-note">{note}</p>
-                            }
-                            .into_any()
-                        }
-                        Err(e) => view! { <p class="panel-status error-message" role="alert">{e.to_string()}</p> }.into_any(),
+            // Not a <Suspense>: the data is fetched only in the browser, so the server and
+            // the first client render both show "Loading…" and hydration matches.
+            {move || match series.get() {
+                None => view! { <p class="panel-status">"Loading…"</p> }.into_any(),
+                Some(Ok(s)) => {
+                    let note = (s.total_points > s.buckets.len() as u64)
+                        .then(|| format!("{} points in {} buckets", s.total_points, s.buckets.len()));
+                    let label = format!("Line chart of {}", s.key);
+                    view! {
+                        <CanvasLineChart series=Signal::derive(move || vec![s.clone()]) label />
+                        <p class="panel-note">{note}</p>
                     }
-                })}
-            </Suspense>
+                    .into_any()
+                }
+                Some(Err(e)) => view! {
+                    <p class="panel-status error-message" role="alert">{e.to_string()}</p>
+                }
+                .into_any(),
+            }}
         </figure>
     }
 }

@@ -1,13 +1,18 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api::session::{current_user, SignOut};
+use crate::api::session::current_user;
+use crate::SessionActions;
 
 /// The bar across the top: home link and the viewer's sign-in state.
 #[component]
 pub fn SiteHeader() -> impl IntoView {
-    let sign_out = ServerAction::<SignOut>::new();
-    let user = Resource::new(move || sign_out.version().get(), |_| current_user());
+    let actions = SessionActions::get();
+    let sign_out = actions.sign_out;
+    let user = Resource::new(
+        move || (actions.sign_in.version().get(), sign_out.version().get()),
+        |_| current_user(),
+    );
     view! {
         <header class="site-header">
             <A href="/" attr:class="brand">

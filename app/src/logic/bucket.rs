@@ -44,7 +44,11 @@ pub fn bucket_series(points: &[MetricPoint], max_buckets: usize) -> Vec<MetricBu
 
 fn single(p: &MetricPoint) -> MetricBucket {
     let finite = p.value.0.is_finite();
-    let v = if finite { p.value } else { MetricValue(f64::NAN) };
+    let v = if finite {
+        p.value
+    } else {
+        MetricValue(f64::NAN)
+    };
     MetricBucket {
         step_start: p.step,
         step_end: p.step,
@@ -147,7 +151,10 @@ mod tests {
 
     #[test]
     fn non_finite_values_are_counted_not_averaged() {
-        let b = bucket_series(&pts(&[(0, 1.0), (1, f64::NAN), (2, 3.0), (3, f64::INFINITY)]), 2);
+        let b = bucket_series(
+            &pts(&[(0, 1.0), (1, f64::NAN), (2, 3.0), (3, f64::INFINITY)]),
+            2,
+        );
         assert_eq!(b.len(), 2);
         assert_eq!(b[0].mean.0, 1.0);
         assert_eq!(b[0].nonfinite, 1);

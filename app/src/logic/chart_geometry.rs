@@ -50,10 +50,16 @@ pub fn value_range<'a>(series: impl IntoIterator<Item = &'a [MetricBucket]>) -> 
 fn widen(lo: f64, hi: f64, pad: f64) -> AxisRange {
     if hi - lo <= f64::EPSILON * lo.abs().max(1.0) {
         let d = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
-        return AxisRange { lo: lo - d, hi: hi + d };
+        return AxisRange {
+            lo: lo - d,
+            hi: hi + d,
+        };
     }
     let d = (hi - lo) * pad;
-    AxisRange { lo: lo - d, hi: hi + d }
+    AxisRange {
+        lo: lo - d,
+        hi: hi + d,
+    }
 }
 
 /// Polylines of `(step, mean)` through the buckets, split at buckets whose mean is
@@ -116,10 +122,24 @@ mod tests {
 
     #[test]
     fn non_finite_values_are_ignored_by_ranges_and_split_lines() {
-        let s = [b(0, 1.0), b(1, f64::NAN), b(2, 3.0), b(3, f64::INFINITY), b(4, 2.0), b(5, 4.0)];
+        let s = [
+            b(0, 1.0),
+            b(1, f64::NAN),
+            b(2, 3.0),
+            b(3, f64::INFINITY),
+            b(4, 2.0),
+            b(5, 4.0),
+        ];
         let r = value_range([&s[..]]);
         assert!(r.lo < 1.0 && r.hi > 4.0 && r.hi < 5.0);
         let segs = line_segments(&s);
-        assert_eq!(segs, vec![vec![(0.0, 1.0)], vec![(2.0, 3.0)], vec![(4.0, 2.0), (5.0, 4.0)]]);
+        assert_eq!(
+            segs,
+            vec![
+                vec![(0.0, 1.0)],
+                vec![(2.0, 3.0)],
+                vec![(4.0, 2.0), (5.0, 4.0)]
+            ]
+        );
     }
 }

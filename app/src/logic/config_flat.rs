@@ -23,7 +23,9 @@ fn walk(prefix: String, value: &Value, out: &mut Vec<(String, Value)>) {
                 walk(key, v, out);
             }
         }
-        _ if prefix.is_empty() && !value.is_object() => out.push(("value".to_owned(), value.clone())),
+        _ if prefix.is_empty() && !value.is_object() => {
+            out.push(("value".to_owned(), value.clone()))
+        }
         _ if prefix.is_empty() => {}
         _ => out.push((prefix, value.clone())),
     }
@@ -33,7 +35,10 @@ fn walk(prefix: String, value: &Value, out: &mut Vec<(String, Value)>) {
 pub fn cell_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
-        Value::Number(n) => n.as_f64().map(super::format::number).unwrap_or_else(|| n.to_string()),
+        Value::Number(n) => n
+            .as_f64()
+            .map(super::format::number)
+            .unwrap_or_else(|| n.to_string()),
         other => other.to_string(),
     }
 }
@@ -48,7 +53,10 @@ mod tests {
         let v = json!({"lr": 0.1, "model": {"arch": "resnet", "depth": {"blocks": 4}}, "tags": [1, 2], "empty": {}});
         let flat = flatten(&v);
         let keys: Vec<_> = flat.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(keys, ["empty", "lr", "model.arch", "model.depth.blocks", "tags"]);
+        assert_eq!(
+            keys,
+            ["empty", "lr", "model.arch", "model.depth.blocks", "tags"]
+        );
         assert_eq!(flat[3].1, json!(4));
     }
 

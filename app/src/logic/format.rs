@@ -39,7 +39,11 @@ pub fn timestamp(ms: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, mo, d) = civil_from_days(days);
-    format!("{y:04}-{mo:02}-{d:02} {:02}:{:02} UTC", rem / 3600, (rem / 60) % 60)
+    format!(
+        "{y:04}-{mo:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        (rem / 60) % 60
+    )
 }
 
 /// How long ago `ms` was, seen from `now_ms`: `just now`, `5 minutes ago`, `3 days ago`.

@@ -95,7 +95,10 @@ mod tests {
         auto.observe("acc", 10, 0.8);
         auto.observe("loss", 10, 0.2);
         let mut explicit = Map::new();
-        apply_explicit(&mut explicit, json!({"acc": 0.95, "best": "epoch 3"}).as_object().unwrap());
+        apply_explicit(
+            &mut explicit,
+            json!({"acc": 0.95, "best": "epoch 3"}).as_object().unwrap(),
+        );
         let eff = effective(&auto, &explicit);
         assert_eq!(eff["acc"], json!(0.95));
         assert_eq!(eff["loss"], json!(0.2));
@@ -112,7 +115,8 @@ mod tests {
         let eff = effective(&auto, &Map::new());
         assert_eq!(eff["a"], json!("NaN"));
         assert_eq!(eff["b"], json!("-Infinity"));
-        let back: AutoSummary = serde_json::from_str(&serde_json::to_string(&auto).unwrap()).unwrap();
+        let back: AutoSummary =
+            serde_json::from_str(&serde_json::to_string(&auto).unwrap()).unwrap();
         assert!(back.0["a"].value.0.is_nan());
     }
 }

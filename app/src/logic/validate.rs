@@ -36,7 +36,9 @@ pub fn metric_key(key: &str) -> Result<(), Invalid> {
         )));
     }
     if key.chars().any(char::is_control) {
-        return Err(invalid(format!("metric key {key:?} contains a control character")));
+        return Err(invalid(format!(
+            "metric key {key:?} contains a control character"
+        )));
     }
     Ok(())
 }
@@ -49,16 +51,45 @@ pub fn entity_or_project_name(what: &str, name: &str) -> Result<(), Invalid> {
         return Err(invalid(format!("{what} name is empty")));
     }
     if trimmed != name {
-        return Err(invalid(format!("{what} name {name:?} has leading or trailing spaces")));
+        return Err(invalid(format!(
+            "{what} name {name:?} has leading or trailing spaces"
+        )));
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(invalid(format!("{what} name is longer than {MAX_NAME_CHARS} characters")));
+        return Err(invalid(format!(
+            "{what} name is longer than {MAX_NAME_CHARS} characters"
+        )));
     }
     if name == "." || name == ".." {
         return Err(invalid(format!("{what} name may not be {name:?}")));
     }
     if name.chars().any(char::is_control) {
         return Err(invalid(format!("{what} name contains a control character")));
+    }
+    Ok(())
+}
+
+/// Names that are URL paths of the app itself and so cannot name an entity.
+pub const RESERVED_ENTITY_NAMES: &[&str] = &[
+    "api",
+    "pkg",
+    "login",
+    "logout",
+    "signup",
+    "settings",
+    "graphql",
+    "files",
+    "static",
+    "favicon.svg",
+];
+
+/// An entity (user or team) name: a valid name that is not one of the app's own paths.
+pub fn entity_name(name: &str) -> Result<(), Invalid> {
+    entity_or_project_name("entity", name)?;
+    if RESERVED_ENTITY_NAMES.contains(&name.to_lowercase().as_str()) {
+        return Err(invalid(format!(
+            "{name:?} is reserved and cannot name a user or team"
+        )));
     }
     Ok(())
 }
@@ -70,7 +101,10 @@ pub fn run_id(id: &str) -> Result<(), Invalid> {
             "run id must be 1 to {MAX_RUN_ID_CHARS} characters"
         )));
     }
-    if let Some(c) = id.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
+    if let Some(c) = id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
         return Err(invalid(format!(
             "run id {id:?} contains {c:?}; use letters, digits, '-' and '_'"
         )));
@@ -84,7 +118,9 @@ pub fn label(what: &str, value: &str) -> Result<(), Invalid> {
         return Err(invalid(format!("{what} is empty")));
     }
     if value.chars().count() > MAX_LABEL_CHARS {
-        return Err(invalid(format!("{what} is longer than {MAX_LABEL_CHARS} characters")));
+        return Err(invalid(format!(
+            "{what} is longer than {MAX_LABEL_CHARS} characters"
+        )));
     }
     if value.chars().any(char::is_control) {
         return Err(invalid(format!("{what} contains a control character")));
@@ -135,6 +171,13 @@ mod tests {
         assert!(entity_or_project_name("project", "..").is_err());
         assert!(entity_or_project_name("project", &"é".repeat(128)).is_ok());
         assert!(entity_or_project_name("project", &"é".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn reserved_entity_names() {
+        assert!(entity_name("alice").is_ok());
+        assert!(entity_name("pkg").unwrap_err().0.contains("reserved"));
+        assert!(entity_name("API").is_err());
     }
 
     #[test]

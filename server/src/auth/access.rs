@@ -31,7 +31,11 @@ pub fn decide(
 ) -> Access {
     let visibility: Visibility = project.visibility.parse().unwrap_or(Visibility::Private);
     let Some(v) = viewer else {
-        return if visibility == Visibility::Public { Access::Read } else { Access::None };
+        return if visibility == Visibility::Public {
+            Access::Read
+        } else {
+            Access::None
+        };
     };
     if v.is_admin || owner.user_id == Some(v.id) {
         return Access::Write;
@@ -96,37 +100,116 @@ mod tests {
     }
 
     fn personal(owner: i32) -> entity::Model {
-        entity::Model { id: 1, name: "e".into(), kind: "user".into(), user_id: Some(owner), created_at: 0 }
+        entity::Model {
+            id: 1,
+            name: "e".into(),
+            kind: "user".into(),
+            user_id: Some(owner),
+            created_at: 0,
+        }
     }
 
     fn team() -> entity::Model {
-        entity::Model { id: 1, name: "t".into(), kind: "team".into(), user_id: None, created_at: 0 }
+        entity::Model {
+            id: 1,
+            name: "t".into(),
+            kind: "team".into(),
+            user_id: None,
+            created_at: 0,
+        }
     }
 
     #[test]
     fn anonymous_reads_only_public() {
-        for (vis, want) in [("private", Access::None), ("team", Access::None), ("public", Access::Read), ("open", Access::None)] {
-            assert_eq!(decide(None, &project(vis, 1), &personal(1), None), want, "{vis}");
+        for (vis, want) in [
+            ("private", Access::None),
+            ("team", Access::None),
+            ("public", Access::Read),
+            ("open", Access::None),
+        ] {
+            assert_eq!(
+                decide(None, &project(vis, 1), &personal(1), None),
+                want,
+                "{vis}"
+            );
         }
     }
 
     #[test]
     fn owners_and_admins_write() {
-        assert_eq!(decide(Some(&user(1, false)), &project("private", 1), &personal(1), None), Access::Write);
-        assert_eq!(decide(Some(&user(9, true)), &project("private", 1), &personal(1), None), Access::Write);
-        assert_eq!(decide(Some(&user(2, false)), &project("private", 1), &personal(1), None), Access::None);
-        assert_eq!(decide(Some(&user(2, false)), &project("public", 1), &personal(1), None), Access::Read);
-        assert_eq!(decide(Some(&user(2, false)), &project("open", 1), &personal(1), None), Access::Write);
+        assert_eq!(
+            decide(
+                Some(&user(1, false)),
+                &project("private", 1),
+                &personal(1),
+                None
+            ),
+            Access::Write
+        );
+        assert_eq!(
+            decide(
+                Some(&user(9, true)),
+                &project("private", 1),
+                &personal(1),
+                None
+            ),
+            Access::Write
+        );
+        assert_eq!(
+            decide(
+                Some(&user(2, false)),
+                &project("private", 1),
+                &personal(1),
+                None
+            ),
+            Access::None
+        );
+        assert_eq!(
+            decide(
+                Some(&user(2, false)),
+                &project("public", 1),
+                &personal(1),
+                None
+            ),
+            Access::Read
+        );
+        assert_eq!(
+            decide(
+                Some(&user(2, false)),
+                &project("open", 1),
+                &personal(1),
+                None
+            ),
+            Access::Write
+        );
     }
 
     #[test]
     fn team_roles() {
         let u = user(2, false);
-        assert_eq!(decide(Some(&u), &project("team", 1), &team(), Some("member")), Access::Write);
-        assert_eq!(decide(Some(&u), &project("team", 1), &team(), Some("viewer")), Access::Read);
-        assert_eq!(decide(Some(&u), &project("private", 1), &team(), Some("member")), Access::None);
-        assert_eq!(decide(Some(&u), &project("private", 2), &team(), Some("member")), Access::Write);
-        assert_eq!(decide(Some(&u), &project("private", 1), &team(), Some("admin")), Access::Write);
-        assert_eq!(decide(Some(&u), &project("team", 1), &team(), None), Access::None);
+        assert_eq!(
+            decide(Some(&u), &project("team", 1), &team(), Some("member")),
+            Access::Write
+        );
+        assert_eq!(
+            decide(Some(&u), &project("team", 1), &team(), Some("viewer")),
+            Access::Read
+        );
+        assert_eq!(
+            decide(Some(&u), &project("private", 1), &team(), Some("member")),
+            Access::None
+        );
+        assert_eq!(
+            decide(Some(&u), &project("private", 2), &team(), Some("member")),
+            Access::Write
+        );
+        assert_eq!(
+            decide(Some(&u), &project("private", 1), &team(), Some("admin")),
+            Access::Write
+        );
+        assert_eq!(
+            decide(Some(&u), &project("team", 1), &team(), None),
+            Access::None
+        );
     }
 }

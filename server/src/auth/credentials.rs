@@ -2,7 +2,9 @@
 //! tokens are long random strings, so a fast SHA-256 of them is enough to store and
 //! to look them up by; the secret itself is never stored.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use rand::Rng;
 use sha2::{Digest, Sha256};
@@ -20,7 +22,11 @@ pub fn hash_password(password: &str) -> Result<String, String> {
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -28,7 +34,9 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 fn random_token(len: usize) -> String {
     const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::rngs::OsRng;
-    (0..len).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect()
+    (0..len)
+        .map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char)
+        .collect()
 }
 
 pub fn new_api_key() -> String {
@@ -46,7 +54,10 @@ pub fn new_password() -> String {
 
 /// Whether `key` may be used as an API key: at least 40 characters of `[A-Za-z0-9_-]`.
 pub fn is_valid_api_key(key: &str) -> bool {
-    key.len() >= API_KEY_LEN && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    key.len() >= API_KEY_LEN
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// The stored form of a key or token.

@@ -38,7 +38,11 @@ impl BlobStore {
         let md5 = hex::encode(md5::Md5::digest(bytes));
         let target = self.path_of(&sha256);
         if tokio::fs::try_exists(&target).await? {
-            return Ok(StoredBlob { sha256, md5, size: bytes.len() as u64 });
+            return Ok(StoredBlob {
+                sha256,
+                md5,
+                size: bytes.len() as u64,
+            });
         }
         tokio::fs::create_dir_all(target.parent().unwrap_or(Path::new("."))).await?;
         let tmp = self
@@ -47,13 +51,20 @@ impl BlobStore {
             .join(format!("{sha256}.{}", rand::random::<u64>()));
         tokio::fs::write(&tmp, bytes).await?;
         tokio::fs::rename(&tmp, &target).await?;
-        Ok(StoredBlob { sha256, md5, size: bytes.len() as u64 })
+        Ok(StoredBlob {
+            sha256,
+            md5,
+            size: bytes.len() as u64,
+        })
     }
 
     /// The bytes of a stored blob.
     pub async fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
         if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a blob address"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a blob address",
+            ));
         }
         tokio::fs::read(self.path_of(sha256)).await
     }

@@ -26,13 +26,16 @@ fn api_key(parts: &Parts) -> Result<Option<String>, ApiError> {
         return Ok(Some(key.trim().to_owned()));
     }
     if let Some(b64) = value.strip_prefix("Basic ") {
-        let decoded = base64_decode(b64.trim())
-            .ok_or_else(|| ApiError::Unauthorized("Basic credentials are not valid base64".into()))?;
+        let decoded = base64_decode(b64.trim()).ok_or_else(|| {
+            ApiError::Unauthorized("Basic credentials are not valid base64".into())
+        })?;
         if let Some((_, key)) = decoded.split_once(':') {
             return Ok(Some(key.to_owned()));
         }
     }
-    Err(ApiError::Unauthorized("use Authorization: Bearer <api key>".into()))
+    Err(ApiError::Unauthorized(
+        "use Authorization: Bearer <api key>".into(),
+    ))
 }
 
 /// Minimal standard base64 decoding (padding optional).
@@ -63,7 +66,9 @@ fn base64_decode(s: &str) -> Option<String> {
 async fn user_for(state: &ApiState, key: &str) -> Result<user::Model, ApiError> {
     users::user_for_api_key(&state.db, &token_hash(key), now_ms())
         .await?
-        .ok_or_else(|| ApiError::Unauthorized("the API key is not valid (unknown or revoked)".into()))
+        .ok_or_else(|| {
+            ApiError::Unauthorized("the API key is not valid (unknown or revoked)".into())
+        })
 }
 
 /// A request made with a valid API key.
@@ -109,7 +114,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 let text = rejection.body_text();
                 Err(match rejection.status().as_u16() {
                     413 => ApiError::PayloadTooLarge(format!("request body is too large: {text}")),
-                    415 => ApiError::BadRequest("send the body as JSON with Content-Type: application/json".into()),
+                    415 => ApiError::BadRequest(
+                        "send the body as JSON with Content-Type: application/json".into(),
+                    ),
                     422 => ApiError::Unprocessable(text),
                     _ => ApiError::BadRequest(text),
                 })

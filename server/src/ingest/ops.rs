@@ -13,8 +13,8 @@ use super::types::{AppendConsole, FinishRun, LogMetrics, RunOut, UpdateRun, Upse
 use crate::auth::access::{project_access, Access};
 use crate::blobs::{BlobStore, StoredBlob};
 use crate::db::entities::{entity, project, run, user};
-use crate::db::repo::{console, files, metrics, projects, runs};
 use crate::db::now_ms;
+use crate::db::repo::{console, files, metrics, projects, runs};
 use crate::error::ApiError;
 
 /// Longest run file name, in bytes.
@@ -33,7 +33,13 @@ fn check_time(what: &str, t: Option<f64>) -> Result<(), ApiError> {
     }
 }
 
-fn check_labels(name: Option<&str>, group: Option<&str>, job_type: Option<&str>, color: Option<&str>, tags: Option<&[String]>) -> Result<(), ApiError> {
+fn check_labels(
+    name: Option<&str>,
+    group: Option<&str>,
+    job_type: Option<&str>,
+    color: Option<&str>,
+    tags: Option<&[String]>,
+) -> Result<(), ApiError> {
     if let Some(n) = name {
         validate::label("run name", n)?;
     }
@@ -70,22 +76,40 @@ async fn writable_project(
         },
         None => projects::personal_entity(tx, user.id)
             .await?
-            .ok_or_else(|| ApiError::Internal(format!("user {} has no personal entity", user.username)))?,
+            .ok_or_else(|| {
+                ApiError::Internal(format!("user {} has no personal entity", user.username))
+            })?,
     };
     let project = match projects::find_project(tx, owner.id, project_name).await? {
         Some(p) => p,
         None if create => {
             let may_create = user.is_admin
                 || owner.user_id == Some(user.id)
-                || matches!(projects::team_role(tx, owner.id, user.id).await?.as_deref(), Some("admin" | "member"));
+                || matches!(
+                    projects::team_role(tx, owner.id, user.id).await?.as_deref(),
+                    Some("admin" | "member")
+                );
             if !may_create {
                 return Err(ApiError::Forbidden(format!(
                     "you may not create projects in {:?}",
                     owner.name
                 )));
             }
-            let visibility = if owner.kind == "team" { Visibility::Team } else { Visibility::Private };
-            projects::create_project(tx, owner.id, project_name, visibility.as_str(), "", user.id, now).await?
+            let visibility = if owner.kind == "team" {
+                Visibility::Team
+            } else {
+                Visibility::Private
+            };
+            projects::create_project(
+                tx,
+                owner.id,
+                project_name,
+                visibility.as_str(),
+                "",
+                user.id,
+                now,
+            )
+            .await?
         }
         None => {
             return Err(ApiError::NotFound(format!(
@@ -115,13 +139,23 @@ async fn writable_run(
     run_id: &str,
 ) -> Result<(project::Model, entity::Model, run::Model), ApiError> {
     let (project, owner) = writable_project(tx, user, Some(&at.entity), &at.project, false).await?;
-    let run = runs::find_run(tx, project.id, run_id).await?.ok_or_else(|| {
-        ApiError::NotFound(format!("run {run_id:?} not found in {}/{}", at.entity, at.project))
-    })?;
+    let run = runs::find_run(tx, project.id, run_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "run {run_id:?} not found in {}/{}",
+                at.entity, at.project
+            ))
+        })?;
     Ok((project, owner, run))
 }
 
-fn run_out(owner: &entity::Model, project: &project::Model, run: &run::Model, created: bool) -> RunOut {
+fn run_out(
+    owner: &entity::Model,
+    project: &project::Model,
+    run: &run::Model,
+    created: bool,
+) -> RunOut {
     let at = ProjectRef::new(owner.name.clone(), project.name.clone());
     RunOut {
         entity: owner.name.clone(),
@@ -139,7 +173,8 @@ fn json_object(text: &str) -> Map<String, Value> {
 }
 
 fn to_json(value: &impl serde::Serialize) -> Result<String, ApiError> {
-    serde_json::to_string(value).map_err(|e| ApiError::Internal(format!("could not encode JSON: {e}")))
+    serde_json::to_string(value)
+        .map_err(|e| ApiError::Internal(format!("could not encode JSON: {e}")))
 }
 
 async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, ApiError> {
@@ -147,15 +182,25 @@ async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, ApiError>
 }
 
 /// Create a run, or update the run with that id.
-pub async fn upsert_run(db: &DatabaseConnection, user: &user::Model, req: UpsertRun) -> Result<RunOut, ApiError> {
+pub async fn upsert_run(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    req: UpsertRun,
+) -> Result<RunOut, ApiError> {
     if let Some(e) = &req.entity {
-        validate::entity_or_project_name("entity", e)?;
+        validate::entity_name(e)?;
     }
     validate::entity_or_project_name("project", &req.project)?;
     if let Some(id) = &req.id {
         validate::run_id(id)?;
     }
-    check_labels(req.name.as_deref(), req.group.as_deref(), req.job_type.as_deref(), req.color.as_deref(), req.tags.as_deref())?;
+    check_labels(
+        req.name.as_deref(),
+        req.group.as_deref(),
+        req.job_type.as_deref(),
+        req.color.as_deref(),
+        req.tags.as_deref(),
+    )?;
     check_time("start_time", req.start_time)?;
     for (what, v) in [("host", &req.host), ("git_commit", &req.git_commit)] {
         if let Some(v) = v {
@@ -165,7 +210,8 @@ pub async fn upsert_run(db: &DatabaseConnection, user: &user::Model, req: Upsert
 
     let tx = begin(db).await?;
     let now = now_ms();
-    let (project, owner) = writable_project(&tx, user, req.entity.as_deref(), &req.project, true).await?;
+    let (project, owner) =
+        writable_project(&tx, user, req.entity.as_deref(), &req.project, true).await?;
     let existing = match &req.id {
         Some(id) => runs::find_run_any(&tx, project.id, id).await?,
         None => None,
@@ -220,7 +266,11 @@ pub async fn upsert_run(db: &DatabaseConnection, user: &user::Model, req: Upsert
             let ordinal = runs::next_ordinal(&tx, project.id).await?;
             let name = req.name.unwrap_or_else(|| {
                 let (a, n) = run_name::vocabulary_size();
-                run_name::generate(rand::random::<usize>() % a, rand::random::<usize>() % n, ordinal as u64)
+                run_name::generate(
+                    rand::random::<usize>() % a,
+                    rand::random::<usize>() % n,
+                    ordinal as u64,
+                )
             });
             let model = run::ActiveModel {
                 project_id: Set(project.id),
@@ -286,7 +336,10 @@ pub async fn log_metrics(
 ) -> Result<LoggedMetrics, ApiError> {
     for (i, row) in req.rows.iter().enumerate() {
         if row.step < 0 {
-            return Err(ApiError::Unprocessable(format!("rows[{i}].step is negative ({})", row.step)));
+            return Err(ApiError::Unprocessable(format!(
+                "rows[{i}].step is negative ({})",
+                row.step
+            )));
         }
         check_time(&format!("rows[{i}].time"), row.time)?;
         if row.values.len() > validate::MAX_KEYS_PER_ROW {
@@ -297,7 +350,8 @@ pub async fn log_metrics(
             )));
         }
         for key in row.values.keys() {
-            validate::metric_key(key).map_err(|e| ApiError::Unprocessable(format!("rows[{i}]: {e}")))?;
+            validate::metric_key(key)
+                .map_err(|e| ApiError::Unprocessable(format!("rows[{i}]: {e}")))?;
         }
     }
     let now = now_ms();
@@ -333,7 +387,10 @@ pub async fn log_metrics(
     runs::update(&tx, active).await?;
     projects::touch_last_active(&tx, project.id, now).await?;
     tx.commit().await?;
-    Ok(LoggedMetrics { rows: req.rows.len(), points: points.len() })
+    Ok(LoggedMetrics {
+        rows: req.rows.len(),
+        points: points.len(),
+    })
 }
 
 /// A run's runtime once something happened at `latest_secs` (Unix seconds): it only grows.
@@ -354,7 +411,13 @@ pub async fn update_run(
     run_id: &str,
     req: UpdateRun,
 ) -> Result<RunOut, ApiError> {
-    check_labels(req.name.as_deref(), req.group.as_deref(), req.job_type.as_deref(), req.color.as_deref(), req.tags.as_deref())?;
+    check_labels(
+        req.name.as_deref(),
+        req.group.as_deref(),
+        req.job_type.as_deref(),
+        req.color.as_deref(),
+        req.tags.as_deref(),
+    )?;
     let tx = begin(db).await?;
     let (project, owner, run) = writable_run(&tx, user, at, run_id).await?;
     let now = now_ms();
@@ -432,7 +495,8 @@ pub async fn append_console(
         Some(o) => o,
         None => console::next_line(&tx, run.id).await?,
     };
-    let lines: Vec<(ConsoleStream, String)> = req.lines.into_iter().map(|l| (l.stream, l.text)).collect();
+    let lines: Vec<(ConsoleStream, String)> =
+        req.lines.into_iter().map(|l| (l.stream, l.text)).collect();
     console::write_lines(&tx, run.id, first_line, &lines).await?;
     let now = now_ms();
     let mut active: run::ActiveModel = run.into();
@@ -440,7 +504,10 @@ pub async fn append_console(
     runs::update(&tx, active).await?;
     projects::touch_last_active(&tx, project.id, now).await?;
     tx.commit().await?;
-    Ok(WrittenLines { first_line, lines: lines.len() })
+    Ok(WrittenLines {
+        first_line,
+        lines: lines.len(),
+    })
 }
 
 /// Mark a run finished (exit code 0) or failed (any other code).
@@ -476,7 +543,9 @@ pub fn check_file_name(name: &str) -> Result<(), ApiError> {
         || name.starts_with('/')
         || name.contains('\\')
         || name.chars().any(char::is_control)
-        || name.split('/').any(|part| part.is_empty() || part == "." || part == "..");
+        || name
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..");
     if bad {
         return Err(ApiError::Unprocessable(format!(
             "file name {name:?} must be a relative path of at most {MAX_FILE_NAME_BYTES} bytes without '..', '\\' or empty parts"
@@ -509,7 +578,16 @@ pub async fn upload_file(
     let tx = begin(db).await?;
     let (project, _owner, run) = writable_run(&tx, user, at, run_id).await?;
     let now = now_ms();
-    files::upsert(&tx, run.id, name, stored.size as i64, &stored.md5, &stored.sha256, now).await?;
+    files::upsert(
+        &tx,
+        run.id,
+        name,
+        stored.size as i64,
+        &stored.md5,
+        &stored.sha256,
+        now,
+    )
+    .await?;
     projects::touch_last_active(&tx, project.id, now).await?;
     tx.commit().await?;
     Ok(stored)

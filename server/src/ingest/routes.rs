@@ -44,12 +44,26 @@ pub fn api_router(state: ApiState) -> Router {
         .route("/projects/{entity}/{project}", get(project_overview))
         .route("/runs", post(upsert_run))
         .route("/runs/{entity}/{project}", get(list_runs))
-        .route("/runs/{entity}/{project}/{run}", get(run_detail).patch(update_run))
-        .route("/runs/{entity}/{project}/{run}/metrics", post(log_metrics).get(read_metrics))
-        .route("/runs/{entity}/{project}/{run}/console", post(append_console))
+        .route(
+            "/runs/{entity}/{project}/{run}",
+            get(run_detail).patch(update_run),
+        )
+        .route(
+            "/runs/{entity}/{project}/{run}/metrics",
+            post(log_metrics).get(read_metrics),
+        )
+        .route(
+            "/runs/{entity}/{project}/{run}/console",
+            post(append_console),
+        )
         .route("/runs/{entity}/{project}/{run}/finish", post(finish_run))
-        .route("/runs/{entity}/{project}/{run}/files/{*name}", put(upload_file).get(download_file))
-        .fallback(|| async { ApiError::NotFound("no such API route; see the README for /api/v1".into()) })
+        .route(
+            "/runs/{entity}/{project}/{run}/files/{*name}",
+            put(upload_file).get(download_file),
+        )
+        .fallback(|| async {
+            ApiError::NotFound("no such API route; see the README for /api/v1".into())
+        })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -62,7 +76,10 @@ async fn viewer(Caller(user): Caller) -> Json<serde_json::Value> {
     }))
 }
 
-async fn list_projects(State(s): State<ApiState>, Reader(user): Reader) -> Result<Response, ApiError> {
+async fn list_projects(
+    State(s): State<ApiState>,
+    Reader(user): Reader,
+) -> Result<Response, ApiError> {
     Ok(Json(reads::list_projects(&s.db, user.as_ref()).await?).into_response())
 }
 
@@ -71,7 +88,10 @@ async fn project_overview(
     Reader(user): Reader,
     Path((entity, project)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    Ok(Json(reads::project_overview(&s.db, user.as_ref(), &at(entity, project)).await?).into_response())
+    Ok(
+        Json(reads::project_overview(&s.db, user.as_ref(), &at(entity, project)).await?)
+            .into_response(),
+    )
 }
 
 async fn upsert_run(
@@ -80,7 +100,11 @@ async fn upsert_run(
     ApiJson(req): ApiJson<UpsertRun>,
 ) -> Result<Response, ApiError> {
     let out = ops::upsert_run(&s.db, &user, req).await?;
-    let status = if out.created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if out.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(out)).into_response())
 }
 
@@ -92,7 +116,11 @@ async fn list_runs(
     Ok(Json(reads::list_runs(&s.db, user.as_ref(), &at(entity, project)).await?).into_response())
 }
 
-async fn run_detail(State(s): State<ApiState>, Reader(user): Reader, Path((e, p, r)): RunPath) -> Result<Response, ApiError> {
+async fn run_detail(
+    State(s): State<ApiState>,
+    Reader(user): Reader,
+    Path((e, p, r)): RunPath,
+) -> Result<Response, ApiError> {
     Ok(Json(reads::run_detail(&s.db, user.as_ref(), &at(e, p), &RunId(r)).await?).into_response())
 }
 
@@ -126,7 +154,8 @@ async fn read_metrics(
     Path((e, p, r)): RunPath,
     query: Result<Query<SeriesQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::BadRequest(format!("{e}; expected ?key=<metric>&buckets=<n>")))?;
+    let Query(q) = query
+        .map_err(|e| ApiError::BadRequest(format!("{e}; expected ?key=<metric>&buckets=<n>")))?;
     let buckets = q.buckets.unwrap_or(DEFAULT_BUCKETS);
     if buckets == 0 || buckets > app::api::runs::MAX_CHART_BUCKETS {
         return Err(ApiError::BadRequest(format!(
@@ -134,7 +163,10 @@ async fn read_metrics(
             app::api::runs::MAX_CHART_BUCKETS
         )));
     }
-    Ok(Json(reads::run_series(&s.db, user.as_ref(), &at(e, p), &RunId(r), &q.key, buckets).await?).into_response())
+    Ok(
+        Json(reads::run_series(&s.db, user.as_ref(), &at(e, p), &RunId(r), &q.key, buckets).await?)
+            .into_response(),
+    )
 }
 
 async fn append_console(
@@ -162,7 +194,10 @@ async fn upload_file(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let stored = ops::upload_file(&s.db, &s.blobs, &user, &at(e, p), &r, &name, &body).await?;
-    Ok(Json(serde_json::json!({ "name": name, "size": stored.size, "md5": stored.md5 })).into_response())
+    Ok(
+        Json(serde_json::json!({ "name": name, "size": stored.size, "md5": stored.md5 }))
+            .into_response(),
+    )
 }
 
 async fn download_file(
@@ -170,14 +205,13 @@ async fn download_file(
     Reader(user): Reader,
     Path((e, p, r, name)): Path<(String, String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let (_, _, run) = reads::readable_run(&s.db, user.as_ref(), &at(e, p), &RunId(r.clone())).await?;
+    let (_, _, run) =
+        reads::readable_run(&s.db, user.as_ref(), &at(e, p), &RunId(r.clone())).await?;
     let file = files::find(&s.db, run.id, &name)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("file {name:?} not found in run {r:?}")))?;
-    let bytes = s
-        .blobs
-        .get(&file.sha256)
-        .await
-        .map_err(|e| ApiError::Internal(format!("stored file {} is unreadable: {e}", file.sha256)))?;
+    let bytes = s.blobs.get(&file.sha256).await.map_err(|e| {
+        ApiError::Internal(format!("stored file {} is unreadable: {e}", file.sha256))
+    })?;
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
 }

@@ -7,8 +7,8 @@ use serde_json::Value;
 use app::logic::bucket::bucket_series;
 use app::logic::summary::{self, AutoSummary};
 use app::model::{
-    ChartSeries, ProjectCard, ProjectOverview, ProjectRef, RunDetail, RunId, RunState, RunSummaryRow,
-    Visibility,
+    ChartSeries, ProjectCard, ProjectOverview, ProjectRef, RunDetail, RunId, RunState,
+    RunSummaryRow, Visibility,
 };
 
 use crate::auth::access::{decide, project_access, Access};
@@ -30,7 +30,9 @@ pub async fn readable_project(
     viewer: Option<&user::Model>,
     at: &ProjectRef,
 ) -> Result<(project::Model, entity::Model), ApiError> {
-    let owner = projects::find_entity(db, &at.entity).await?.ok_or_else(|| not_found(at))?;
+    let owner = projects::find_entity(db, &at.entity)
+        .await?
+        .ok_or_else(|| not_found(at))?;
     let project = projects::find_project(db, owner.id, &at.project)
         .await?
         .ok_or_else(|| not_found(at))?;
@@ -48,9 +50,14 @@ pub async fn readable_run(
     run_id: &RunId,
 ) -> Result<(project::Model, entity::Model, run::Model), ApiError> {
     let (project, owner) = readable_project(db, viewer, at).await?;
-    let run = runs::find_run(db, project.id, &run_id.0).await?.ok_or_else(|| {
-        ApiError::NotFound(format!("run {:?} not found in {}/{}", run_id.0, at.entity, at.project))
-    })?;
+    let run = runs::find_run(db, project.id, &run_id.0)
+        .await?
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "run {:?} not found in {}/{}",
+                run_id.0, at.entity, at.project
+            ))
+        })?;
     Ok((project, owner, run))
 }
 
@@ -59,7 +66,10 @@ fn visibility_of(p: &project::Model) -> Visibility {
 }
 
 /// Projects the viewer can see, most recently active first.
-pub async fn list_projects(db: &impl ConnectionTrait, viewer: Option<&user::Model>) -> Result<Vec<ProjectCard>, ApiError> {
+pub async fn list_projects(
+    db: &impl ConnectionTrait,
+    viewer: Option<&user::Model>,
+) -> Result<Vec<ProjectCard>, ApiError> {
     let all = projects::list_projects(db).await?;
     let counts = projects::run_counts(db).await?;
     let mut out = Vec::new();
@@ -76,7 +86,11 @@ pub async fn list_projects(db: &impl ConnectionTrait, viewer: Option<&user::Mode
             project: ProjectRef::new(e.name.clone(), p.name.clone()),
             description: p.description.clone(),
             visibility: visibility_of(&p),
-            run_count: counts.iter().find(|(id, _)| *id == p.id).map(|c| c.1).unwrap_or(0),
+            run_count: counts
+                .iter()
+                .find(|(id, _)| *id == p.id)
+                .map(|c| c.1)
+                .unwrap_or(0),
             last_active_ms: p.last_active_at,
         });
     }
@@ -92,7 +106,10 @@ fn tags_of(r: &run::Model) -> Vec<String> {
 }
 
 /// Usernames by id for the runs given, in one pass.
-async fn usernames(db: &impl ConnectionTrait, runs: &[run::Model]) -> Result<Vec<(i32, String)>, ApiError> {
+async fn usernames(
+    db: &impl ConnectionTrait,
+    runs: &[run::Model],
+) -> Result<Vec<(i32, String)>, ApiError> {
     let mut ids: Vec<i32> = runs.iter().map(|r| r.user_id).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -108,7 +125,11 @@ async fn usernames(db: &impl ConnectionTrait, runs: &[run::Model]) -> Result<Vec
 }
 
 fn name_of(names: &[(i32, String)], id: i32) -> String {
-    names.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone()).unwrap_or_default()
+    names
+        .iter()
+        .find(|(i, _)| *i == id)
+        .map(|(_, n)| n.clone())
+        .unwrap_or_default()
 }
 
 /// The runs of a project as lists show them.
@@ -121,7 +142,10 @@ pub async fn list_runs(
     run_rows(db, project.id).await
 }
 
-async fn run_rows(db: &impl ConnectionTrait, project_id: i32) -> Result<Vec<RunSummaryRow>, ApiError> {
+async fn run_rows(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+) -> Result<Vec<RunSummaryRow>, ApiError> {
     let list = runs::list(db, project_id).await?;
     let names = usernames(db, &list).await?;
     Ok(list

@@ -27,7 +27,9 @@ impl UiService {
 
     async fn user_of(&self, viewer: Option<&Viewer>) -> Result<Option<user::Model>, AppError> {
         match viewer {
-            Some(v) => Ok(users::find_by_username(&self.db, &v.username).await.map_err(ApiError::from)?),
+            Some(v) => Ok(users::find_by_username(&self.db, &v.username)
+                .await
+                .map_err(ApiError::from)?),
             None => Ok(None),
         }
     }
@@ -66,14 +68,22 @@ impl CairnService for UiService {
         }
         let token = new_session_token();
         let now = now_ms();
-        users::insert_session(&self.db, user.id, &token_hash(&token), now, now + SESSION_MS)
-            .await
-            .map_err(ApiError::from)?;
+        users::insert_session(
+            &self.db,
+            user.id,
+            &token_hash(&token),
+            now,
+            now + SESSION_MS,
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok((viewer_of(&user), token))
     }
 
     async fn sign_out(&self, token: &str) -> Result<(), AppError> {
-        Ok(users::delete_session(&self.db, &token_hash(token)).await.map_err(ApiError::from)?)
+        Ok(users::delete_session(&self.db, &token_hash(token))
+            .await
+            .map_err(ApiError::from)?)
     }
 
     async fn list_projects(&self, viewer: Option<&Viewer>) -> Result<Vec<ProjectCard>, AppError> {
@@ -81,12 +91,21 @@ impl CairnService for UiService {
         Ok(reads::list_projects(&self.db, user.as_ref()).await?)
     }
 
-    async fn project_overview(&self, viewer: Option<&Viewer>, project: &ProjectRef) -> Result<ProjectOverview, AppError> {
+    async fn project_overview(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+    ) -> Result<ProjectOverview, AppError> {
         let user = self.user_of(viewer).await?;
         Ok(reads::project_overview(&self.db, user.as_ref(), project).await?)
     }
 
-    async fn run_detail(&self, viewer: Option<&Viewer>, project: &ProjectRef, run: &RunId) -> Result<RunDetail, AppError> {
+    async fn run_detail(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+        run: &RunId,
+    ) -> Result<RunDetail, AppError> {
         let user = self.user_of(viewer).await?;
         Ok(reads::run_detail(&self.db, user.as_ref(), project, run).await?)
     }

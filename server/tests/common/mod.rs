@@ -28,11 +28,17 @@ fn unique(prefix: &str) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    format!("{prefix}_{}_{}_{}", std::process::id(), nanos % 1_000_000_000, rand::random::<u32>())
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000,
+        rand::random::<u32>()
+    )
 }
 
 fn pg_base() -> String {
-    std::env::var("CAIRN_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+    std::env::var("CAIRN_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
 }
 
 impl TestDb {
@@ -40,7 +46,10 @@ impl TestDb {
         let dir = std::env::temp_dir().join(unique("cairn_test"));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let (url, pg_name) = match backend {
-            Backend::Sqlite => (format!("sqlite://{}?mode=rwc", dir.join("cairn.db").display()), None),
+            Backend::Sqlite => (
+                format!("sqlite://{}?mode=rwc", dir.join("cairn.db").display()),
+                None,
+            ),
             Backend::Postgres => {
                 let name = unique("cairn_test");
                 let admin = Database::connect(format!("{}/postgres", pg_base()))
@@ -56,14 +65,21 @@ impl TestDb {
         };
         let db = db::connect(&url).await.expect("connect");
         db::migrate(&db).await.expect("migrate");
-        TestDb { backend, db, dir, pg_name }
+        TestDb {
+            backend,
+            db,
+            dir,
+            pg_name,
+        }
     }
 
     /// Close and remove the database.
     pub async fn cleanup(self) {
         self.db.close().await.ok();
         if let Some(name) = self.pg_name {
-            let admin = Database::connect(format!("{}/postgres", pg_base())).await.expect("connect");
+            let admin = Database::connect(format!("{}/postgres", pg_base()))
+                .await
+                .expect("connect");
             admin
                 .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
                 .await

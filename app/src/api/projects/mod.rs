@@ -1,5 +1,5 @@
-mod list_projects;
 mod get_project_overview;
+mod list_projects;
 
-pub use list_projects::*;
 pub use get_project_overview::*;
+pub use list_projects::*;

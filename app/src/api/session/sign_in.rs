@@ -4,7 +4,11 @@ use crate::api::AppError;
 
 /// Check the credentials, set the session cookie and go to `next` (a local path).
 #[server]
-pub async fn sign_in(username: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn sign_in(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     use crate::api::service::SESSION_COOKIE;
     let services = crate::api::service::services()?;
     let (_viewer, token) = services.sign_in(username.trim(), &password).await?;

@@ -14,40 +14,134 @@ impl MigrationName for Migration {
 }
 
 #[derive(DeriveIden)]
-enum Users { Table, Id, Username, DisplayName, PasswordHash, IsAdmin, CreatedAt }
-
-#[derive(DeriveIden)]
-enum Entities { Table, Id, Name, Kind, UserId, CreatedAt }
-
-#[derive(DeriveIden)]
-enum TeamMembers { Table, EntityId, UserId, Role }
-
-#[derive(DeriveIden)]
-enum ApiKeys { Table, Id, UserId, Name, KeyHash, Prefix, CreatedAt, LastUsedAt, RevokedAt }
-
-#[derive(DeriveIden)]
-enum Sessions { Table, Id, UserId, TokenHash, CreatedAt, ExpiresAt }
-
-#[derive(DeriveIden)]
-enum Projects { Table, Id, EntityId, Name, Description, Visibility, CreatedBy, CreatedAt, LastActiveAt, DeletedAt }
-
-#[derive(DeriveIden)]
-enum Runs {
-    Table, Id, ProjectId, RunId, DisplayName, Ordinal, State, Config, SummaryAuto, SummaryExplicit,
-    Tags, Notes, GroupName, JobType, UserId, Host, GitCommit, CreatedAt, HeartbeatAt, FinishedAt,
-    RuntimeSeconds, ExitCode, Color, DeletedAt,
+enum Users {
+    Table,
+    Id,
+    Username,
+    DisplayName,
+    PasswordHash,
+    IsAdmin,
+    CreatedAt,
 }
 
 #[derive(DeriveIden)]
-enum MetricPoints { Table, RunId, Key, Step, Value, WallTime }
+enum Entities {
+    Table,
+    Id,
+    Name,
+    Kind,
+    UserId,
+    CreatedAt,
+}
 
 #[derive(DeriveIden)]
-enum ConsoleLines { Table, RunId, LineNo, Stream, Text }
+enum TeamMembers {
+    Table,
+    EntityId,
+    UserId,
+    Role,
+}
 
 #[derive(DeriveIden)]
-enum RunFiles { Table, Id, RunId, Name, Size, Md5, Sha256, CreatedAt }
+enum ApiKeys {
+    Table,
+    Id,
+    UserId,
+    Name,
+    KeyHash,
+    Prefix,
+    CreatedAt,
+    LastUsedAt,
+    RevokedAt,
+}
 
-fn fk(from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden)) -> ForeignKeyCreateStatement {
+#[derive(DeriveIden)]
+enum Sessions {
+    Table,
+    Id,
+    UserId,
+    TokenHash,
+    CreatedAt,
+    ExpiresAt,
+}
+
+#[derive(DeriveIden)]
+enum Projects {
+    Table,
+    Id,
+    EntityId,
+    Name,
+    Description,
+    Visibility,
+    CreatedBy,
+    CreatedAt,
+    LastActiveAt,
+    DeletedAt,
+}
+
+#[derive(DeriveIden)]
+enum Runs {
+    Table,
+    Id,
+    ProjectId,
+    RunId,
+    DisplayName,
+    Ordinal,
+    State,
+    Config,
+    SummaryAuto,
+    SummaryExplicit,
+    Tags,
+    Notes,
+    GroupName,
+    JobType,
+    UserId,
+    Host,
+    GitCommit,
+    CreatedAt,
+    HeartbeatAt,
+    FinishedAt,
+    RuntimeSeconds,
+    ExitCode,
+    Color,
+    DeletedAt,
+}
+
+#[derive(DeriveIden)]
+enum MetricPoints {
+    Table,
+    RunId,
+    Key,
+    Step,
+    Value,
+    WallTime,
+}
+
+#[derive(DeriveIden)]
+enum ConsoleLines {
+    Table,
+    RunId,
+    LineNo,
+    Stream,
+    Text,
+}
+
+#[derive(DeriveIden)]
+enum RunFiles {
+    Table,
+    Id,
+    RunId,
+    Name,
+    Size,
+    Md5,
+    Sha256,
+    CreatedAt,
+}
+
+fn fk(
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(from.0, from.1)
         .to(to.0, to.1)
@@ -78,7 +172,10 @@ impl MigrationTrait for Migration {
                 .col(string(Entities::Kind))
                 .col(integer_null(Entities::UserId))
                 .col(big_integer(Entities::CreatedAt))
-                .foreign_key(&mut fk((Entities::Table, Entities::UserId), (Users::Table, Users::Id)))
+                .foreign_key(&mut fk(
+                    (Entities::Table, Entities::UserId),
+                    (Users::Table, Users::Id),
+                ))
                 .to_owned(),
         )
         .await?;
@@ -88,9 +185,19 @@ impl MigrationTrait for Migration {
                 .col(integer(TeamMembers::EntityId))
                 .col(integer(TeamMembers::UserId))
                 .col(string(TeamMembers::Role))
-                .primary_key(Index::create().col(TeamMembers::EntityId).col(TeamMembers::UserId))
-                .foreign_key(&mut fk((TeamMembers::Table, TeamMembers::EntityId), (Entities::Table, Entities::Id)))
-                .foreign_key(&mut fk((TeamMembers::Table, TeamMembers::UserId), (Users::Table, Users::Id)))
+                .primary_key(
+                    Index::create()
+                        .col(TeamMembers::EntityId)
+                        .col(TeamMembers::UserId),
+                )
+                .foreign_key(&mut fk(
+                    (TeamMembers::Table, TeamMembers::EntityId),
+                    (Entities::Table, Entities::Id),
+                ))
+                .foreign_key(&mut fk(
+                    (TeamMembers::Table, TeamMembers::UserId),
+                    (Users::Table, Users::Id),
+                ))
                 .to_owned(),
         )
         .await?;
@@ -105,7 +212,10 @@ impl MigrationTrait for Migration {
                 .col(big_integer(ApiKeys::CreatedAt))
                 .col(big_integer_null(ApiKeys::LastUsedAt))
                 .col(big_integer_null(ApiKeys::RevokedAt))
-                .foreign_key(&mut fk((ApiKeys::Table, ApiKeys::UserId), (Users::Table, Users::Id)))
+                .foreign_key(&mut fk(
+                    (ApiKeys::Table, ApiKeys::UserId),
+                    (Users::Table, Users::Id),
+                ))
                 .to_owned(),
         )
         .await?;
@@ -117,7 +227,10 @@ impl MigrationTrait for Migration {
                 .col(string_uniq(Sessions::TokenHash))
                 .col(big_integer(Sessions::CreatedAt))
                 .col(big_integer(Sessions::ExpiresAt))
-                .foreign_key(&mut fk((Sessions::Table, Sessions::UserId), (Users::Table, Users::Id)))
+                .foreign_key(&mut fk(
+                    (Sessions::Table, Sessions::UserId),
+                    (Users::Table, Users::Id),
+                ))
                 .to_owned(),
         )
         .await?;
@@ -133,7 +246,10 @@ impl MigrationTrait for Migration {
                 .col(big_integer(Projects::CreatedAt))
                 .col(big_integer_null(Projects::LastActiveAt))
                 .col(big_integer_null(Projects::DeletedAt))
-                .foreign_key(&mut fk((Projects::Table, Projects::EntityId), (Entities::Table, Entities::Id)))
+                .foreign_key(&mut fk(
+                    (Projects::Table, Projects::EntityId),
+                    (Entities::Table, Entities::Id),
+                ))
                 .to_owned(),
         )
         .await?;
@@ -173,8 +289,14 @@ impl MigrationTrait for Migration {
                 .col(integer_null(Runs::ExitCode))
                 .col(string_null(Runs::Color))
                 .col(big_integer_null(Runs::DeletedAt))
-                .foreign_key(&mut fk((Runs::Table, Runs::ProjectId), (Projects::Table, Projects::Id)))
-                .foreign_key(&mut fk((Runs::Table, Runs::UserId), (Users::Table, Users::Id)))
+                .foreign_key(&mut fk(
+                    (Runs::Table, Runs::ProjectId),
+                    (Projects::Table, Projects::Id),
+                ))
+                .foreign_key(&mut fk(
+                    (Runs::Table, Runs::UserId),
+                    (Users::Table, Users::Id),
+                ))
                 .to_owned(),
         )
         .await?;
@@ -203,7 +325,10 @@ impl MigrationTrait for Migration {
                         .col(MetricPoints::Key)
                         .col(MetricPoints::Step),
                 )
-                .foreign_key(&mut fk((MetricPoints::Table, MetricPoints::RunId), (Runs::Table, Runs::Id)))
+                .foreign_key(&mut fk(
+                    (MetricPoints::Table, MetricPoints::RunId),
+                    (Runs::Table, Runs::Id),
+                ))
                 .to_owned(),
         )
         .await?;
@@ -214,8 +339,15 @@ impl MigrationTrait for Migration {
                 .col(big_integer(ConsoleLines::LineNo))
                 .col(string(ConsoleLines::Stream))
                 .col(text(ConsoleLines::Text))
-                .primary_key(Index::create().col(ConsoleLines::RunId).col(ConsoleLines::LineNo))
-                .foreign_key(&mut fk((ConsoleLines::Table, ConsoleLines::RunId), (Runs::Table, Runs::Id)))
+                .primary_key(
+                    Index::create()
+                        .col(ConsoleLines::RunId)
+                        .col(ConsoleLines::LineNo),
+                )
+                .foreign_key(&mut fk(
+                    (ConsoleLines::Table, ConsoleLines::RunId),
+                    (Runs::Table, Runs::Id),
+                ))
                 .to_owned(),
         )
         .await?;
@@ -229,7 +361,10 @@ impl MigrationTrait for Migration {
                 .col(string(RunFiles::Md5))
                 .col(string(RunFiles::Sha256))
                 .col(big_integer(RunFiles::CreatedAt))
-                .foreign_key(&mut fk((RunFiles::Table, RunFiles::RunId), (Runs::Table, Runs::Id)))
+                .foreign_key(&mut fk(
+                    (RunFiles::Table, RunFiles::RunId),
+                    (Runs::Table, Runs::Id),
+                ))
                 .to_owned(),
         )
         .await?;

@@ -2,7 +2,9 @@
 //! what was there, which makes retries idempotent and lets progress bars rewrite.
 
 use sea_orm::sea_query::{Expr, Func, OnConflict, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use app::model::{ConsoleLine, ConsoleStream};
 
@@ -54,7 +56,11 @@ pub async fn next_line(db: &impl ConnectionTrait, run_pk: i32) -> Result<u64, Db
 }
 
 /// The last `limit` lines, in order.
-pub async fn tail(db: &impl ConnectionTrait, run_pk: i32, limit: u64) -> Result<Vec<ConsoleLine>, DbErr> {
+pub async fn tail(
+    db: &impl ConnectionTrait,
+    run_pk: i32,
+    limit: u64,
+) -> Result<Vec<ConsoleLine>, DbErr> {
     let mut rows = console_line::Entity::find()
         .filter(Column::RunId.eq(run_pk))
         .order_by_desc(Column::LineNo)
@@ -66,7 +72,11 @@ pub async fn tail(db: &impl ConnectionTrait, run_pk: i32, limit: u64) -> Result<
         .into_iter()
         .map(|r| ConsoleLine {
             line: r.line_no as u64,
-            stream: if r.stream == "stderr" { ConsoleStream::Stderr } else { ConsoleStream::Stdout },
+            stream: if r.stream == "stderr" {
+                ConsoleStream::Stderr
+            } else {
+                ConsoleStream::Stdout
+            },
             text: r.text,
         })
         .collect())
@@ -80,5 +90,8 @@ pub async fn count(db: &impl ConnectionTrait, run_pk: i32) -> Result<u64, DbErr>
         .and_where(Column::RunId.eq(run_pk))
         .to_owned();
     let row = db.query_one(&q).await?;
-    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0) as u64)
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0) as u64)
 }

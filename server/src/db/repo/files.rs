@@ -1,6 +1,9 @@
 //! Run files: name, size and checksums per run; the bytes live in the blob store.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
 
 use crate::db::entities::run_file;
 
@@ -35,7 +38,11 @@ pub async fn upsert(
     .await
 }
 
-pub async fn find(db: &impl ConnectionTrait, run_pk: i32, name: &str) -> Result<Option<run_file::Model>, DbErr> {
+pub async fn find(
+    db: &impl ConnectionTrait,
+    run_pk: i32,
+    name: &str,
+) -> Result<Option<run_file::Model>, DbErr> {
     run_file::Entity::find()
         .filter(run_file::Column::RunId.eq(run_pk))
         .filter(run_file::Column::Name.eq(name))

@@ -24,19 +24,33 @@ const ROWS_PER_STATEMENT: usize = 2_000;
 
 /// Store points for one run. A (key, step) already stored is overwritten (last
 /// write wins), so a client retrying a batch creates no duplicates.
-pub async fn write_points(db: &impl ConnectionTrait, run_pk: i32, points: &[NewPoint<'_>]) -> Result<(), DbErr> {
+pub async fn write_points(
+    db: &impl ConnectionTrait,
+    run_pk: i32,
+    points: &[NewPoint<'_>],
+) -> Result<(), DbErr> {
     for chunk in points.chunks(ROWS_PER_STATEMENT) {
         let mut insert = Query::insert();
         insert
             .into_table(metric_point::Entity)
-            .columns([Column::RunId, Column::Key, Column::Step, Column::Value, Column::WallTime])
+            .columns([
+                Column::RunId,
+                Column::Key,
+                Column::Step,
+                Column::Value,
+                Column::WallTime,
+            ])
             .on_conflict(
                 OnConflict::columns([Column::RunId, Column::Key, Column::Step])
                     .update_columns([Column::Value, Column::WallTime])
                     .to_owned(),
             );
         for p in chunk {
-            let value = if p.value.is_nan() { None } else { Some(p.value) };
+            let value = if p.value.is_nan() {
+                None
+            } else {
+                Some(p.value)
+            };
             insert.values_panic([
                 run_pk.into(),
                 p.key.into(),
@@ -51,7 +65,11 @@ pub async fn write_points(db: &impl ConnectionTrait, run_pk: i32, points: &[NewP
 }
 
 /// Every point of one series, by step.
-pub async fn read_series(db: &impl ConnectionTrait, run_pk: i32, key: &str) -> Result<Vec<MetricPoint>, DbErr> {
+pub async fn read_series(
+    db: &impl ConnectionTrait,
+    run_pk: i32,
+    key: &str,
+) -> Result<Vec<MetricPoint>, DbErr> {
     let rows = metric_point::Entity::find()
         .filter(Column::RunId.eq(run_pk))
         .filter(Column::Key.eq(key))
@@ -69,7 +87,11 @@ pub async fn read_series(db: &impl ConnectionTrait, run_pk: i32, key: &str) -> R
 }
 
 /// How many points are stored for a run (all keys), or for one key.
-pub async fn count_points(db: &impl ConnectionTrait, run_pk: i32, key: Option<&str>) -> Result<u64, DbErr> {
+pub async fn count_points(
+    db: &impl ConnectionTrait,
+    run_pk: i32,
+    key: Option<&str>,
+) -> Result<u64, DbErr> {
     let mut q = Query::select();
     q.expr_as(Func::count(Expr::col(Column::Step)), "n")
         .from(metric_point::Entity)
@@ -78,5 +100,8 @@ pub async fn count_points(db: &impl ConnectionTrait, run_pk: i32, key: Option<&s
         q.and_where(Column::Key.eq(key));
     }
     let row = db.query_one(&q).await?;
-    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0) as u64)
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0) as u64)
 }

@@ -8,19 +8,28 @@ use sea_orm::{
 
 use crate::db::entities::{entity, project, run, team_member, user};
 
-pub async fn find_entity(db: &impl ConnectionTrait, name: &str) -> Result<Option<entity::Model>, DbErr> {
+pub async fn find_entity(
+    db: &impl ConnectionTrait,
+    name: &str,
+) -> Result<Option<entity::Model>, DbErr> {
     entity::Entity::find()
         .filter(entity::Column::Name.eq(name))
         .one(db)
         .await
 }
 
-pub async fn find_entity_by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<entity::Model>, DbErr> {
+pub async fn find_entity_by_id(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<entity::Model>, DbErr> {
     entity::Entity::find_by_id(id).one(db).await
 }
 
 /// The personal entity of a user.
-pub async fn personal_entity(db: &impl ConnectionTrait, user_id: i32) -> Result<Option<entity::Model>, DbErr> {
+pub async fn personal_entity(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Option<entity::Model>, DbErr> {
     entity::Entity::find()
         .filter(entity::Column::UserId.eq(user_id))
         .filter(entity::Column::Kind.eq("user"))
@@ -55,7 +64,11 @@ pub async fn create_team(
 }
 
 /// The user's role in a team, if a member.
-pub async fn team_role(db: &impl ConnectionTrait, entity_id: i32, user_id: i32) -> Result<Option<String>, DbErr> {
+pub async fn team_role(
+    db: &impl ConnectionTrait,
+    entity_id: i32,
+    user_id: i32,
+) -> Result<Option<String>, DbErr> {
     Ok(team_member::Entity::find_by_id((entity_id, user_id))
         .one(db)
         .await?
@@ -101,7 +114,11 @@ pub async fn create_project(
 }
 
 /// Note that data was logged to the project at `at` (only ever moves forward).
-pub async fn touch_last_active(db: &impl ConnectionTrait, project_id: i32, at: i64) -> Result<(), DbErr> {
+pub async fn touch_last_active(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    at: i64,
+) -> Result<(), DbErr> {
     project::Entity::update_many()
         .col_expr(project::Column::LastActiveAt, Expr::value(at))
         .filter(project::Column::Id.eq(project_id))
@@ -154,7 +171,12 @@ pub async fn run_counts(db: &impl ConnectionTrait) -> Result<Vec<(i32, u64)>, Db
         .to_owned();
     let rows = db.query_all(&stmt).await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("", "project_id")?, r.try_get::<i64>("", "n")? as u64)))
+        .map(|r| {
+            Ok((
+                r.try_get("", "project_id")?,
+                r.try_get::<i64>("", "n")? as u64,
+            ))
+        })
         .collect()
 }
 
@@ -163,7 +185,10 @@ pub async fn stats(db: &impl ConnectionTrait, project_id: i32) -> Result<Project
     let totals = Query::select()
         .expr_as(Func::count(Expr::col(run::Column::Id)), "n")
         .expr_as(
-            Func::coalesce([Expr::from(Func::sum(Expr::col(run::Column::RuntimeSeconds))), Expr::val(0.0)]),
+            Func::coalesce([
+                Expr::from(Func::sum(Expr::col(run::Column::RuntimeSeconds))),
+                Expr::val(0.0),
+            ]),
             "compute",
         )
         .from(run::Entity)
@@ -172,7 +197,10 @@ pub async fn stats(db: &impl ConnectionTrait, project_id: i32) -> Result<Project
         .to_owned();
     let row = db.query_one(&totals).await?;
     let (total_runs, total_compute_seconds) = match row {
-        Some(r) => (r.try_get::<i64>("", "n")? as u64, r.try_get::<f64>("", "compute")?),
+        Some(r) => (
+            r.try_get::<i64>("", "n")? as u64,
+            r.try_get::<f64>("", "compute")?,
+        ),
         None => (0, 0.0),
     };
     let contributors_q = Query::select()
@@ -185,7 +213,10 @@ pub async fn stats(db: &impl ConnectionTrait, project_id: i32) -> Result<Project
         )
         .and_where(Expr::col((run::Entity, run::Column::ProjectId)).eq(project_id))
         .and_where(Expr::col((run::Entity, run::Column::DeletedAt)).is_null())
-        .order_by((user::Entity, user::Column::Username), sea_orm::sea_query::Order::Asc)
+        .order_by(
+            (user::Entity, user::Column::Username),
+            sea_orm::sea_query::Order::Asc,
+        )
         .to_owned();
     let contributors = db
         .query_all(&contributors_q)

@@ -38,21 +38,34 @@ pub async fn find_run_any(
 pub async fn next_ordinal(db: &impl ConnectionTrait, project_id: i32) -> Result<i64, DbErr> {
     let q = Query::select()
         .expr_as(
-            Func::coalesce([Expr::from(Func::max(Expr::col(run::Column::Ordinal))), Expr::val(0i64)]),
+            Func::coalesce([
+                Expr::from(Func::max(Expr::col(run::Column::Ordinal))),
+                Expr::val(0i64),
+            ]),
             "m",
         )
         .from(run::Entity)
         .and_where(run::Column::ProjectId.eq(project_id))
         .to_owned();
     let row = db.query_one(&q).await?;
-    Ok(row.map(|r| r.try_get::<i64>("", "m")).transpose()?.unwrap_or(0) + 1)
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "m"))
+        .transpose()?
+        .unwrap_or(0)
+        + 1)
 }
 
-pub async fn insert(db: &impl ConnectionTrait, model: run::ActiveModel) -> Result<run::Model, DbErr> {
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    model: run::ActiveModel,
+) -> Result<run::Model, DbErr> {
     model.insert(db).await
 }
 
-pub async fn update(db: &impl ConnectionTrait, model: run::ActiveModel) -> Result<run::Model, DbErr> {
+pub async fn update(
+    db: &impl ConnectionTrait,
+    model: run::ActiveModel,
+) -> Result<run::Model, DbErr> {
     model.update(db).await
 }
 

@@ -1,0 +1,31 @@
+# Cairn: two commands do everything on a fresh machine.
+#   make run    install what is missing, build the release, start Cairn on http://127.0.0.1:3000
+#   make test   every test suite (unit, SQLite + PostgreSQL integration, Chromium end-to-end)
+
+TOOLS ?= $(HOME)/.cache/cairn-tools
+export PATH := $(TOOLS)/bin:$(TOOLS)/npm/node_modules/.bin:$(PATH)
+export CAIRN_TOOLS := $(TOOLS)
+DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: run build tools test fmt dev
+
+run: build
+	@echo "Starting Cairn with its data in $(DATA_DIR) (Ctrl-C stops it)"
+	CAIRN_DATA_DIR="$${CAIRN_DATA_DIR:-$(DATA_DIR)}" LEPTOS_SITE_ROOT="$(CURDIR)/target/site" \
+		./target/release/cairn serve
+
+build: tools
+	cargo leptos build --release
+
+tools:
+	.ci/tools build
+
+test:
+	.ci/test
+
+fmt:
+	cargo fmt --all
+
+# Rebuilds and restarts on every change (debug build).
+dev: tools
+	CAIRN_DATA_DIR="$${CAIRN_DATA_DIR:-$(DATA_DIR)}" cargo leptos watch

@@ -1,0 +1,52 @@
+import { expect, Page, APIRequestContext } from "@playwright/test";
+
+export const ADMIN_PASSWORD = process.env.CAIRN_ADMIN_PASSWORD ?? "";
+export const API_KEY = process.env.CAIRN_ADMIN_API_KEY ?? "";
+
+/** Collect console errors and page errors; assert none at the end of a test. */
+export function watchConsole(page: Page): () => void {
+  const problems: string[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") problems.push(`console: ${msg.text()}`);
+  });
+  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+  return () => expect(problems, problems.join("\n")).toEqual([]);
+}
+
+export async function signIn(page: Page) {
+  expect(ADMIN_PASSWORD, "CAIRN_ADMIN_PASSWORD must be set for the e2e server").not.toBe("");
+  await page.goto("/login");
+  await page.getByLabel("Username").fill("admin");
+  await page.getByLabel("Password").fill(ADMIN_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+}
+
+/** Call /api/v1 as the admin and return the JSON answer, failing on a non-2xx. */
+export async function api(request: APIRequestContext, method: "GET" | "POST" | "PATCH", path: string, body?: unknown) {
+  const res = await request.fetch(`/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${API_KEY}`, "Content-Type": "application/json" },
+    data: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  expect(res.ok(), `${method} ${path} → ${res.status()}: ${text}`).toBeTruthy();
+  return JSON.parse(text);
+}
+
+/** How many pixels of the first series colour the canvas holds (grid and text are grey, so 0 means no line). */
+export async function coloredPixels(page: Page, selector: string): Promise<number> {
+  return page.locator(selector).first().evaluate((el) => {
+    const canvas = el as HTMLCanvasElement;
+    const ctx = canvas.getContext("2d");
+    if (!ctx) return 0;
+    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+      // The first palette colour (#1f77b4) and shades of it; grid and text are grey.
+      if (b > 150 && r < 120 && b - r > 60) n++;
+    }
+    return n;
+  });
+}
