@@ -93,3 +93,9 @@ test("an unknown project answers 404 with a readable message", async ({ page }) 
   expect(res?.status()).toBe(404);
   await expect(page.getByRole("alert")).toContainText("not found");
 });
+
+test("the wasm bundle is served compressed", async ({ request }) => {
+  const res = await request.get("/pkg/cairn.wasm", { headers: { "Accept-Encoding": "br, gzip" } });
+  expect(res.ok()).toBeTruthy();
+  expect(res.headers()["content-encoding"]).toMatch(/^(br|gzip)$/);
+});

@@ -33,29 +33,58 @@ fn check_time(what: &str, t: Option<f64>) -> Result<(), ApiError> {
     }
 }
 
-fn check_labels(
-    name: Option<&str>,
-    group: Option<&str>,
-    job_type: Option<&str>,
-    color: Option<&str>,
-    tags: Option<&[String]>,
-) -> Result<(), ApiError> {
-    if let Some(n) = name {
-        validate::label("run name", n)?;
+/// The descriptive fields both run upserts and run updates may change.
+struct LabelChanges {
+    name: Option<String>,
+    tags: Option<Vec<String>>,
+    notes: Option<String>,
+    group: Option<String>,
+    job_type: Option<String>,
+    color: Option<String>,
+}
+
+impl LabelChanges {
+    fn check(&self) -> Result<(), ApiError> {
+        for (what, value) in [
+            ("run name", &self.name),
+            ("group", &self.group),
+            ("job_type", &self.job_type),
+        ] {
+            if let Some(v) = value {
+                validate::label(what, v)?;
+            }
+        }
+        if let Some(c) = &self.color {
+            validate::color(c)?;
+        }
+        for t in self.tags.iter().flatten() {
+            validate::label("tag", t)?;
+        }
+        Ok(())
     }
-    if let Some(g) = group {
-        validate::label("group", g)?;
+
+    /// Set the given fields on `active`, leave the others.
+    fn apply(self, active: &mut run::ActiveModel) -> Result<(), ApiError> {
+        if let Some(v) = self.name {
+            active.display_name = Set(v);
+        }
+        if let Some(v) = self.tags {
+            active.tags = Set(to_json(&v)?);
+        }
+        if let Some(v) = self.notes {
+            active.notes = Set(v);
+        }
+        if let Some(v) = self.group {
+            active.group_name = Set(Some(v));
+        }
+        if let Some(v) = self.job_type {
+            active.job_type = Set(Some(v));
+        }
+        if let Some(v) = self.color {
+            active.color = Set(Some(v));
+        }
+        Ok(())
     }
-    if let Some(j) = job_type {
-        validate::label("job_type", j)?;
-    }
-    if let Some(c) = color {
-        validate::color(c)?;
-    }
-    for t in tags.unwrap_or_default() {
-        validate::label("tag", t)?;
-    }
-    Ok(())
 }
 
 /// Find the entity and project a write goes to, creating them when `create` is set,
@@ -194,13 +223,15 @@ pub async fn upsert_run(
     if let Some(id) = &req.id {
         validate::run_id(id)?;
     }
-    check_labels(
-        req.name.as_deref(),
-        req.group.as_deref(),
-        req.job_type.as_deref(),
-        req.color.as_deref(),
-        req.tags.as_deref(),
-    )?;
+    let labels = LabelChanges {
+        name: req.name.clone(),
+        tags: req.tags.clone(),
+        notes: req.notes.clone(),
+        group: req.group.clone(),
+        job_type: req.job_type.clone(),
+        color: req.color.clone(),
+    };
+    labels.check()?;
     check_time("start_time", req.start_time)?;
     for (what, v) in [("host", &req.host), ("git_commit", &req.git_commit)] {
         if let Some(v) = v {
@@ -228,29 +259,12 @@ pub async fn upsert_run(
             config.extend(req.config.unwrap_or_default());
             let mut active: run::ActiveModel = r.into();
             active.config = Set(to_json(&config)?);
-            if let Some(v) = req.name {
-                active.display_name = Set(v);
-            }
-            if let Some(v) = req.tags {
-                active.tags = Set(to_json(&v)?);
-            }
-            if let Some(v) = req.notes {
-                active.notes = Set(v);
-            }
-            if let Some(v) = req.group {
-                active.group_name = Set(Some(v));
-            }
-            if let Some(v) = req.job_type {
-                active.job_type = Set(Some(v));
-            }
+            labels.apply(&mut active)?;
             if let Some(v) = req.host {
                 active.host = Set(Some(v));
             }
             if let Some(v) = req.git_commit {
                 active.git_commit = Set(Some(v));
-            }
-            if let Some(v) = req.color {
-                active.color = Set(Some(v));
             }
             if let Some(t) = req.start_time {
                 active.created_at = Set(secs_to_ms(t));
@@ -411,13 +425,15 @@ pub async fn update_run(
     run_id: &str,
     req: UpdateRun,
 ) -> Result<RunOut, ApiError> {
-    check_labels(
-        req.name.as_deref(),
-        req.group.as_deref(),
-        req.job_type.as_deref(),
-        req.color.as_deref(),
-        req.tags.as_deref(),
-    )?;
+    let labels = LabelChanges {
+        name: req.name,
+        tags: req.tags,
+        notes: req.notes,
+        group: req.group,
+        job_type: req.job_type,
+        color: req.color,
+    };
+    labels.check()?;
     let tx = begin(db).await?;
     let (project, owner, run) = writable_run(&tx, user, at, run_id).await?;
     let now = now_ms();
@@ -432,24 +448,7 @@ pub async fn update_run(
         summary::apply_explicit(&mut explicit, &s);
         active.summary_explicit = Set(to_json(&explicit)?);
     }
-    if let Some(v) = req.tags {
-        active.tags = Set(to_json(&v)?);
-    }
-    if let Some(v) = req.notes {
-        active.notes = Set(v);
-    }
-    if let Some(v) = req.name {
-        active.display_name = Set(v);
-    }
-    if let Some(v) = req.group {
-        active.group_name = Set(Some(v));
-    }
-    if let Some(v) = req.job_type {
-        active.job_type = Set(Some(v));
-    }
-    if let Some(v) = req.color {
-        active.color = Set(Some(v));
-    }
+    labels.apply(&mut active)?;
     active.heartbeat_at = Set(now);
     let model = runs::update(&tx, active).await?;
     projects::touch_last_active(&tx, project.id, now).await?;
