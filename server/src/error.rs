@@ -19,6 +19,8 @@ pub enum ApiError {
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
     Unprocessable(String),
@@ -35,6 +37,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Db(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -63,9 +66,37 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        let body = serde_json::json!({ "error": { "status": status.as_u16(), "message": self.public_message() } });
-        (status, Json(body)).into_response()
+        error_response(status, &self.public_message())
     }
+}
+
+/// The JSON shape of every API error: `{"error": {"status": 422, "message": "…"}}`.
+pub fn error_response(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "error": { "status": status.as_u16(), "message": message } });
+    (status, Json(body)).into_response()
+}
+
+/// Turn errors that axum itself produced as plain text (405, a path that does not
+/// decode, a raw body over the size limit) into the API's JSON error shape.
+pub async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&body);
+    let message = match text.trim() {
+        "" => status.canonical_reason().unwrap_or("error").to_lowercase(),
+        t => t.to_owned(),
+    };
+    error_response(status, &message)
 }
 
 impl From<ApiError> for AppError {

@@ -25,6 +25,8 @@ struct Cli {
     /// Database URL; `postgres://…` for PostgreSQL. Default: SQLite in the data dir.
     #[arg(long, env = "DATABASE_URL", global = true)]
     database_url: Option<String>,
+    #[command(flatten)]
+    serve: ServeArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -32,7 +34,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the web app and the APIs (the default).
-    Serve(ServeArgs),
+    Serve,
     /// Bring the database schema up to date and exit.
     Migrate,
     /// Manage users.
@@ -55,10 +57,10 @@ enum Command {
 #[derive(clap::Args, Debug, Default)]
 struct ServeArgs {
     /// Address to listen on (default: the site address Cairn was built with, 127.0.0.1:3000).
-    #[arg(long, env = "CAIRN_ADDR")]
+    #[arg(long, env = "CAIRN_ADDR", global = true)]
     addr: Option<SocketAddr>,
-    /// Do not log the demo project on a first start.
-    #[arg(long, env = "CAIRN_NO_DEMO")]
+    /// Do not log the demo project on a first start (CAIRN_NO_DEMO=1 works too).
+    #[arg(long, env = "CAIRN_NO_DEMO", global = true, value_parser = clap::builder::FalseyValueParser::new())]
     no_demo: bool,
 }
 
@@ -129,8 +131,7 @@ async fn main() {
 
 async fn run(cli: Cli) -> Fallible<()> {
     match &cli.command {
-        None => serve(&cli, &ServeArgs::default()).await,
-        Some(Command::Serve(args)) => serve(&cli, args).await,
+        None | Some(Command::Serve) => serve(&cli, &cli.serve).await,
         Some(Command::Migrate) => {
             open(&cli).await?;
             println!("database is up to date");
@@ -231,4 +232,27 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Fallible<()> {
         })
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serve_options_work_with_and_without_the_subcommand() {
+        let cli = Cli::try_parse_from(["cairn", "--no-demo", "--addr", "127.0.0.1:4000"]).unwrap();
+        assert!(cli.command.is_none() && cli.serve.no_demo);
+        let cli = Cli::try_parse_from(["cairn", "serve", "--no-demo"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Serve)) && cli.serve.no_demo);
+        let cli = Cli::try_parse_from(["cairn", "serve"]).unwrap();
+        assert!(!cli.serve.no_demo);
+        // The only test in this binary that touches the environment.
+        std::env::set_var("CAIRN_NO_DEMO", "1");
+        let from_env = Cli::try_parse_from(["cairn"]).map(|c| c.serve.no_demo);
+        std::env::set_var("CAIRN_NO_DEMO", "0");
+        let off = Cli::try_parse_from(["cairn"]).map(|c| c.serve.no_demo);
+        std::env::remove_var("CAIRN_NO_DEMO");
+        assert!(from_env.unwrap());
+        assert!(!off.unwrap());
+    }
 }

@@ -364,3 +364,106 @@ async fn run_files_round_trip() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_clients_lose_nothing() {
+    on_both(|t| async move {
+        let api = std::sync::Arc::new(setup(&t).await);
+        // Eight clients create the same run at once: one creates it, the others update it.
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let api = api.clone();
+            set.spawn(async move {
+                api.post("/runs", json!({"project": "race", "id": "shared"}))
+                    .await
+                    .0
+            });
+        }
+        while let Some(status) = set.join_next().await {
+            let status = status.unwrap();
+            assert!(
+                status == StatusCode::CREATED || status == StatusCode::OK,
+                "{status} on {:?}",
+                t.backend
+            );
+        }
+        // Eight clients log different keys and append console lines at once.
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..8 {
+            let api = api.clone();
+            set.spawn(async move {
+                let rows: Vec<Value> = (0..50)
+                    .map(|s| json!({"step": s, "values": {format!("k{i}"): s}}))
+                    .collect();
+                let a = api
+                    .post("/runs/alice/race/shared/metrics", json!({"rows": rows}))
+                    .await
+                    .0;
+                let lines: Vec<Value> = (0..10)
+                    .map(|n| json!({"text": format!("client {i} line {n}")}))
+                    .collect();
+                let b = api
+                    .post("/runs/alice/race/shared/console", json!({"lines": lines}))
+                    .await
+                    .0;
+                (a, b)
+            });
+        }
+        while let Some(r) = set.join_next().await {
+            assert_eq!(
+                r.unwrap(),
+                (StatusCode::OK, StatusCode::OK),
+                "{:?}",
+                t.backend
+            );
+        }
+        let (_, d) = api.get("/runs/alice/race/shared").await;
+        assert_eq!(
+            d["metric_keys"].as_array().unwrap().len(),
+            8,
+            "every client's keys are in the summary on {:?}: {}",
+            t.backend,
+            d["metric_keys"]
+        );
+        assert_eq!(d["console_total"], 80, "no console line was overwritten");
+        let (_, o) = api.get("/projects/alice/race").await;
+        assert_eq!(o["total_runs"], 1);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn retries_and_repeats_are_harmless() {
+    on_both(|t| async move {
+        let api = setup(&t).await;
+        api.post("/runs", json!({"project": "p", "id": "r", "start_time": 1_700_000_000.0})).await;
+        // The same (key, step) twice in one batch: the later value wins.
+        let (s, v) = api
+            .post("/runs/alice/p/r/metrics", json!({"rows": [{"step": 5, "time": 1_700_000_010.0, "values": {"a": 1.0}}, {"step": 5, "time": 1_700_000_010.0, "values": {"a": 2.0}}]}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v} on {:?}", t.backend);
+        let (_, series) = api.get("/runs/alice/p/r/metrics?key=a").await;
+        assert_eq!((series["total_points"].clone(), series["buckets"][0]["last"].clone()), (json!(1), json!(2.0)));
+
+        let (s, v) = api.post("/runs/alice/p/r/metrics", json!({"rows": [{"step": 6, "time": 1.7e12, "values": {"a": 1.0}}]})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(message(&v).contains("milliseconds"), "{v}");
+
+        let finish = json!({"exit_code": 0, "time": 1_700_000_100.0});
+        let (_, first) = api.post("/runs/alice/p/r/finish", finish.clone()).await;
+        let (s, again) = api.post("/runs/alice/p/r/finish", json!({"exit_code": 0})).await;
+        assert_eq!((s, &again), (StatusCode::OK, &first), "a retried finish changes nothing");
+        let (_, d) = api.get("/runs/alice/p/r").await;
+        assert_eq!(d["runtime_seconds"], json!(100.0));
+        let (s, v) = api.post("/runs/alice/p/r/finish", json!({"exit_code": 2})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+
+        // Errors axum produces itself come in the same JSON shape.
+        let (s, v) = api.get("/runs").await;
+        assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+        assert!(v["error"]["status"] == 405, "{v}");
+        t
+    })
+    .await;
+}

@@ -2,7 +2,10 @@
 //! Each validates everything first, then runs in one transaction: a request is
 //! applied whole or not at all.
 
-use sea_orm::{DatabaseConnection, DatabaseTransaction, Set, TransactionTrait};
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, Set, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
 use serde_json::{Map, Value};
 
 use app::logic::summary::{self, AutoSummary};
@@ -24,10 +27,19 @@ fn secs_to_ms(secs: f64) -> i64 {
     (secs * 1000.0).round() as i64
 }
 
+/// How far in the future a client's clock may be before its times are refused.
+const MAX_CLOCK_SKEW_SECS: f64 = 24.0 * 3600.0;
+
+/// A client-given time: Unix seconds, not negative, not more than a day ahead of the
+/// server (a time in milliseconds would otherwise inflate runtimes for good).
 fn check_time(what: &str, t: Option<f64>) -> Result<(), ApiError> {
+    let latest = now_ms() as f64 / 1000.0 + MAX_CLOCK_SKEW_SECS;
     match t {
         Some(t) if !t.is_finite() || t < 0.0 => Err(ApiError::Unprocessable(format!(
             "{what} must be a non-negative number of Unix seconds"
+        ))),
+        Some(t) if t > latest => Err(ApiError::Unprocessable(format!(
+            "{what} ({t}) is more than a day in the future; send Unix seconds, not milliseconds"
         ))),
         _ => Ok(()),
     }
@@ -168,7 +180,7 @@ async fn writable_run(
     run_id: &str,
 ) -> Result<(project::Model, entity::Model, run::Model), ApiError> {
     let (project, owner) = writable_project(tx, user, Some(&at.entity), &at.project, false).await?;
-    let run = runs::find_run(tx, project.id, run_id)
+    let run = runs::find_run_for_update(tx, project.id, run_id)
         .await?
         .ok_or_else(|| {
             ApiError::NotFound(format!(
@@ -206,12 +218,51 @@ fn to_json(value: &impl serde::Serialize) -> Result<String, ApiError> {
         .map_err(|e| ApiError::Internal(format!("could not encode JSON: {e}")))
 }
 
-async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, ApiError> {
-    Ok(db.begin().await?)
+/// SQLite has one writer at a time, and a deferred transaction that has read before it
+/// writes fails at once with "database is locked" when another writer got in first (the
+/// busy timeout does not cover that case). So SQLite writes start IMMEDIATE, and within
+/// this process they take turns on this lock instead of polling the database file.
+static SQLITE_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Holds the SQLite writer's turn until dropped; `None` on PostgreSQL, where run rows
+/// are locked instead (`runs::find_run_for_update`).
+type WriterTurn = Option<tokio::sync::MutexGuard<'static, ()>>;
+
+/// Start a write transaction (waiting for the writer's turn on SQLite).
+async fn begin(db: &DatabaseConnection) -> Result<(DatabaseTransaction, WriterTurn), ApiError> {
+    if !crate::db::is_sqlite(db) {
+        return Ok((db.begin().await?, None));
+    }
+    let turn = SQLITE_WRITER.lock().await;
+    // IMMEDIATE takes the write lock at BEGIN (waiting out the busy timeout), so a writer
+    // outside this lock (another process, an API-key touch) cannot make us fail later.
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    Ok((db.begin_with_options(options).await?, Some(turn)))
 }
 
-/// Create a run, or update the run with that id.
+/// Whether a database error is a unique-constraint violation: a concurrent request
+/// created the same row first, so trying again will find it.
+fn is_unique_violation(e: &ApiError) -> bool {
+    matches!(e, ApiError::Db(db) if matches!(db.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))))
+}
+
+/// Create a run, or update the run with that id. When a concurrent request created
+/// the same run, project or team first, the second attempt finds and updates it.
 pub async fn upsert_run(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    req: UpsertRun,
+) -> Result<RunOut, ApiError> {
+    match upsert_run_once(db, user, req.clone()).await {
+        Err(e) if is_unique_violation(&e) => upsert_run_once(db, user, req).await,
+        other => other,
+    }
+}
+
+async fn upsert_run_once(
     db: &DatabaseConnection,
     user: &user::Model,
     req: UpsertRun,
@@ -239,7 +290,7 @@ pub async fn upsert_run(
         }
     }
 
-    let tx = begin(db).await?;
+    let (tx, _turn) = begin(db).await?;
     let now = now_ms();
     let (project, owner) =
         writable_project(&tx, user, req.entity.as_deref(), &req.project, true).await?;
@@ -370,7 +421,7 @@ pub async fn log_metrics(
     }
     let now = now_ms();
     let now_secs = now as f64 / 1000.0;
-    let points: Vec<metrics::NewPoint<'_>> = req
+    let all_points: Vec<metrics::NewPoint<'_>> = req
         .rows
         .iter()
         .flat_map(|row| {
@@ -383,8 +434,17 @@ pub async fn log_metrics(
             })
         })
         .collect();
+    // A batch may repeat a (key, step): the later one wins, as it would across batches.
+    // (PostgreSQL refuses one INSERT … ON CONFLICT that touches a row twice.)
+    let mut seen = std::collections::HashSet::new();
+    let mut points: Vec<metrics::NewPoint<'_>> = all_points
+        .into_iter()
+        .rev()
+        .filter(|p| seen.insert((p.key, p.step)))
+        .collect();
+    points.reverse();
 
-    let tx = begin(db).await?;
+    let (tx, _turn) = begin(db).await?;
     let (project, _owner, run) = writable_run(&tx, user, at, run_id).await?;
     metrics::write_points(&tx, run.id, &points).await?;
     let mut auto: AutoSummary = serde_json::from_str(&run.summary_auto).unwrap_or_default();
@@ -434,7 +494,7 @@ pub async fn update_run(
         color: req.color,
     };
     labels.check()?;
-    let tx = begin(db).await?;
+    let (tx, _turn) = begin(db).await?;
     let (project, owner, run) = writable_run(&tx, user, at, run_id).await?;
     let now = now_ms();
     let mut config = json_object(&run.config);
@@ -488,7 +548,7 @@ pub async fn append_console(
     if req.offset.is_some_and(|o| o > i64::MAX as u64 / 2) {
         return Err(ApiError::Unprocessable("offset is too large".into()));
     }
-    let tx = begin(db).await?;
+    let (tx, _turn) = begin(db).await?;
     let (project, _owner, run) = writable_run(&tx, user, at, run_id).await?;
     let first_line = match req.offset {
         Some(o) => o,
@@ -518,10 +578,27 @@ pub async fn finish_run(
     req: FinishRun,
 ) -> Result<RunOut, ApiError> {
     check_time("time", req.time)?;
-    let tx = begin(db).await?;
+    let (tx, _turn) = begin(db).await?;
     let (project, owner, run) = writable_run(&tx, user, at, run_id).await?;
+    // A retried finish changes nothing; a contradicting one is refused.
+    if run.finished_at.is_some() {
+        return match run.exit_code {
+            Some(code) if code == req.exit_code => Ok(run_out(&owner, &project, &run, false)),
+            other => Err(ApiError::Conflict(format!(
+                "run {run_id:?} already ended with exit code {}",
+                other
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "none".into())
+            ))),
+        };
+    }
     let now = now_ms();
     let finished_at = req.time.map(secs_to_ms).unwrap_or(now);
+    if finished_at < run.created_at {
+        return Err(ApiError::Unprocessable(
+            "time is before the run started".into(),
+        ));
+    }
     let runtime = runtime_after(&run, finished_at as f64 / 1000.0);
     let mut active: run::ActiveModel = run.into();
     active.state = Set(RunState::from_exit_code(req.exit_code).as_str().to_owned());
@@ -566,7 +643,7 @@ pub async fn upload_file(
     check_file_name(name)?;
     // Check access before writing anything to disk.
     {
-        let tx = begin(db).await?;
+        let (tx, _turn) = begin(db).await?;
         writable_run(&tx, user, at, run_id).await?;
         tx.rollback().await?;
     }
@@ -574,7 +651,7 @@ pub async fn upload_file(
         .put(bytes)
         .await
         .map_err(|e| ApiError::Internal(format!("could not store file: {e}")))?;
-    let tx = begin(db).await?;
+    let (tx, _turn) = begin(db).await?;
     let (project, _owner, run) = writable_run(&tx, user, at, run_id).await?;
     let now = now_ms();
     files::upsert(

@@ -65,6 +65,7 @@ pub fn api_router(state: ApiState) -> Router {
             ApiError::NotFound("no such API route; see the README for /api/v1".into())
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(crate::error::json_errors))
         .with_state(state)
 }
 

@@ -2,8 +2,7 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
 };
 
 use crate::db::entities::{entity, project, run, team_member, user};
@@ -136,12 +135,17 @@ pub async fn touch_last_active(
 pub async fn list_projects(
     db: &impl ConnectionTrait,
 ) -> Result<Vec<(project::Model, entity::Model)>, DbErr> {
-    let projects = project::Entity::find()
+    let mut projects = project::Entity::find()
         .filter(project::Column::DeletedAt.is_null())
-        .order_by_desc(project::Column::LastActiveAt)
-        .order_by_asc(project::Column::Name)
         .all(db)
         .await?;
+    // Sorted here rather than in SQL: the databases disagree on where NULLs go.
+    // Projects with no data yet come last.
+    projects.sort_by(|a, b| {
+        b.last_active_at
+            .cmp(&a.last_active_at)
+            .then_with(|| a.name.cmp(&b.name))
+    });
     let entities = entity::Entity::find().all(db).await?;
     Ok(projects
         .into_iter()

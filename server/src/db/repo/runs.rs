@@ -3,6 +3,7 @@
 use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use crate::db::entities::run;
@@ -17,6 +18,24 @@ pub async fn find_run(
         .filter(run::Column::ProjectId.eq(project_id))
         .filter(run::Column::RunId.eq(run_id))
         .filter(run::Column::DeletedAt.is_null())
+        .one(db)
+        .await
+}
+
+/// Like [`find_run`], locking the row until the transaction ends (PostgreSQL's
+/// `FOR UPDATE`), so concurrent writes to one run apply one after the other instead of
+/// overwriting each other's summary and console positions. SQLite ignores the clause;
+/// its writes are serialised by the caller.
+pub async fn find_run_for_update(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    run_id: &str,
+) -> Result<Option<run::Model>, DbErr> {
+    run::Entity::find()
+        .filter(run::Column::ProjectId.eq(project_id))
+        .filter(run::Column::RunId.eq(run_id))
+        .filter(run::Column::DeletedAt.is_null())
+        .lock_exclusive()
         .one(db)
         .await
 }
