@@ -3,10 +3,17 @@
 use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, Select,
 };
 
 use crate::db::entities::run;
+
+/// The run with this id in the project, deleted or not.
+fn by_id(project_id: i32, run_id: &str) -> Select<run::Entity> {
+    run::Entity::find()
+        .filter(run::Column::ProjectId.eq(project_id))
+        .filter(run::Column::RunId.eq(run_id))
+}
 
 /// A live (not deleted) run by its project and id.
 pub async fn find_run(
@@ -14,9 +21,7 @@ pub async fn find_run(
     project_id: i32,
     run_id: &str,
 ) -> Result<Option<run::Model>, DbErr> {
-    run::Entity::find()
-        .filter(run::Column::ProjectId.eq(project_id))
-        .filter(run::Column::RunId.eq(run_id))
+    by_id(project_id, run_id)
         .filter(run::Column::DeletedAt.is_null())
         .one(db)
         .await
@@ -31,9 +36,7 @@ pub async fn find_run_for_update(
     project_id: i32,
     run_id: &str,
 ) -> Result<Option<run::Model>, DbErr> {
-    run::Entity::find()
-        .filter(run::Column::ProjectId.eq(project_id))
-        .filter(run::Column::RunId.eq(run_id))
+    by_id(project_id, run_id)
         .filter(run::Column::DeletedAt.is_null())
         .lock_exclusive()
         .one(db)
@@ -46,11 +49,7 @@ pub async fn find_run_any(
     project_id: i32,
     run_id: &str,
 ) -> Result<Option<run::Model>, DbErr> {
-    run::Entity::find()
-        .filter(run::Column::ProjectId.eq(project_id))
-        .filter(run::Column::RunId.eq(run_id))
-        .one(db)
-        .await
+    by_id(project_id, run_id).one(db).await
 }
 
 /// The ordinal the next run of the project gets (1 for the first).
