@@ -37,28 +37,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The sign-in and sign-out actions, shared so that everything showing who is
-/// signed in refreshes when either completes.
-#[derive(Clone, Copy)]
-pub struct SessionActions {
-    pub sign_in: ServerAction<api::session::SignIn>,
-    pub sign_out: ServerAction<api::session::SignOut>,
-}
-
-impl SessionActions {
-    /// The actions from context (the app always provides them).
-    pub fn get() -> Self {
-        expect_context::<Self>()
-    }
-}
-
 /// The app: header and routes.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_context(SessionActions {
-        sign_in: ServerAction::new(),
-        sign_out: ServerAction::new(),
+    // Effects run only in the browser, once hydration is done: mark the page so tests
+    // (and anyone curious) can tell a hydrated page from the server-rendered HTML.
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
     });
     view! {
         <Stylesheet id="leptos" href="/pkg/cairn.css" />
@@ -67,8 +56,10 @@ pub fn App() -> impl IntoView {
             <SiteHeader />
             <main class="page">
                 <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=HomePage />
-                    <Route path=path!("/login") view=SignInPage />
+                    // Every page waits for its data before sending HTML (SsrMode::Async):
+                    // pages are small, and they then read fully without JavaScript.
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=SignInPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/:entity/:project")
                         view=|| view! { <ProjectPage tab=ProjectTab::Overview /> }

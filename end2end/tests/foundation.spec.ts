@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { api, coloredPixels, signIn, watchConsole } from "./helpers";
+import { api, coloredPixels, signIn, waitForHydration, watchConsole } from "./helpers";
 
 test("the home page lists the public demo project to a signed-out visitor", async ({ page }, info) => {
   const noErrors = watchConsole(page);
@@ -13,6 +13,7 @@ test("the home page lists the public demo project to a signed-out visitor", asyn
 
 test("a wrong password gets a readable error", async ({ page }) => {
   await page.goto("/login");
+  await waitForHydration(page);
   await page.getByLabel("Username").fill("admin");
   await page.getByLabel("Password").fill("not the password");
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -98,4 +99,28 @@ test("the wasm bundle is served compressed", async ({ request }) => {
   const res = await request.get("/pkg/cairn.wasm", { headers: { "Accept-Encoding": "br, gzip" } });
   expect(res.ok()).toBeTruthy();
   expect(res.headers()["content-encoding"]).toMatch(/^(br|gzip)$/);
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("signing in works and a wrong password is explained", async ({ page }) => {
+    await page.goto("/login");
+    await page.getByLabel("Username").fill("admin");
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("alert")).toContainText("wrong username or password");
+    await page.getByLabel("Username").fill("admin");
+    await page.getByLabel("Password").fill(process.env.CAIRN_ADMIN_PASSWORD ?? "");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+  });
+
+  test("the Overview and a run page read fully from the server's HTML", async ({ page }) => {
+    await page.goto("/admin/cairn-demo");
+    await expect(page.locator('[data-fact="total-runs"]')).toHaveText("12");
+    await page.goto("/admin/cairn-demo/runs/demo-01");
+    await expect(page.getByRole("table", { name: "Config" })).toContainText("resnet18");
+    await expect(page.getByLabel("Console output")).toContainText("epoch 20");
+  });
 });

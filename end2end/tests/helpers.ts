@@ -13,9 +13,15 @@ export function watchConsole(page: Page): () => void {
   return () => expect(problems, problems.join("\n")).toEqual([]);
 }
 
+/** Wait until the WASM app has hydrated the page (it marks <body> when it has). */
+export async function waitForHydration(page: Page) {
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+}
+
 export async function signIn(page: Page) {
   expect(ADMIN_PASSWORD, "CAIRN_ADMIN_PASSWORD must be set for the e2e server").not.toBe("");
   await page.goto("/login");
+  await waitForHydration(page);
   await page.getByLabel("Username").fill("admin");
   await page.getByLabel("Password").fill(ADMIN_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();

@@ -1,16 +1,18 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api::session::current_user;
-use crate::SessionActions;
+use leptos_router::hooks::use_location;
+
+use crate::api::session::{current_user, SignOut};
 
 /// The bar across the top: home link and the viewer's sign-in state.
 #[component]
 pub fn SiteHeader() -> impl IntoView {
-    let actions = SessionActions::get();
-    let sign_out = actions.sign_out;
+    let sign_out = ServerAction::<SignOut>::new();
+    // Asked again after every navigation (signing in ends with one) and every sign-out.
+    let path = use_location().pathname;
     let user = Resource::new(
-        move || (actions.sign_in.version().get(), sign_out.version().get()),
+        move || (path.get(), sign_out.version().get()),
         |_| current_user(),
     );
     view! {

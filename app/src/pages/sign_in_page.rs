@@ -2,10 +2,14 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::api::session::SignIn;
+
 /// `/login`: sign in with a username and password.
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let action = crate::SessionActions::get().sign_in;
+    // Created here, inside <Routes>: a form posted without JavaScript comes back with
+    // its error in the URL, and only actions created under <Routes> pick it up.
+    let action = ServerAction::<SignIn>::new();
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next").unwrap_or_else(|| "/".to_owned()));
     let error = move || {
