@@ -1,8 +1,7 @@
 //! Run files: name, size and checksums per run; the bytes live in the blob store.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
 };
 
 use crate::db::entities::run_file;
@@ -47,13 +46,5 @@ pub async fn find(
         .filter(run_file::Column::RunId.eq(run_pk))
         .filter(run_file::Column::Name.eq(name))
         .one(db)
-        .await
-}
-
-pub async fn list(db: &impl ConnectionTrait, run_pk: i32) -> Result<Vec<run_file::Model>, DbErr> {
-    run_file::Entity::find()
-        .filter(run_file::Column::RunId.eq(run_pk))
-        .order_by_asc(run_file::Column::Name)
-        .all(db)
         .await
 }
