@@ -74,6 +74,7 @@ pub async fn log_demo(
     db: &DatabaseConnection,
     admin: &user::Model,
 ) -> Result<DemoSummary, ApiError> {
+    let writer = crate::metrics::writer::Writer::new(db.clone());
     let mut rng = StdRng::seed_from_u64(7);
     let now = crate::db::now_ms() as f64 / 1000.0;
     let runs = demo_runs();
@@ -132,7 +133,7 @@ pub async fn log_demo(
         let rows = training_curve(&mut rng, spec, steps, start);
         for chunk in rows.chunks(500) {
             let logged = ops::log_metrics(
-                db,
+                &writer,
                 admin,
                 &at,
                 &id,

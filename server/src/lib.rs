@@ -7,5 +7,6 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod ingest;
+pub mod metrics;
 pub mod service;
 pub mod web;

@@ -223,7 +223,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Fallible<()> {
         leptos_options.site_addr = addr;
     }
     let addr = leptos_options.site_addr;
-    let app = server::web::router(ApiState { db, blobs }, leptos_options);
+    let app = server::web::router(ApiState::new(db, blobs), leptos_options);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("Cairn is listening on http://{addr}");
     axum::serve(listener, app.into_make_service())

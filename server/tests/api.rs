@@ -33,10 +33,7 @@ async fn setup(t: &TestDb) -> Api {
         .unwrap();
     let blobs = BlobStore::open(t.dir.join("files")).unwrap();
     Api {
-        router: api_router(ApiState {
-            db: t.db.clone(),
-            blobs,
-        }),
+        router: api_router(ApiState::new(t.db.clone(), blobs)),
         key,
     }
 }

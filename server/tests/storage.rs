@@ -4,7 +4,9 @@ mod common;
 
 use app::model::ConsoleStream;
 use common::on_both;
-use server::db::repo::{console, metrics, users};
+use server::db::repo::{console, users};
+use server::metrics::codec::Point;
+use server::metrics::store;
 use server::{bootstrap, demo};
 
 #[tokio::test]
@@ -38,34 +40,40 @@ async fn metric_points_upsert_and_keep_non_finite_values() {
             .unwrap();
         let pts = |v: f64| {
             vec![
-                metrics::NewPoint {
-                    key: "k",
+                Point {
                     step: 0,
                     value: f64::NAN,
-                    wall_time: 1.0,
+                    wall_ms: 1_000,
                 },
-                metrics::NewPoint {
-                    key: "k",
+                Point {
                     step: 1,
                     value: f64::INFINITY,
-                    wall_time: 2.0,
+                    wall_ms: 2_000,
                 },
-                metrics::NewPoint {
-                    key: "k",
+                Point {
                     step: 2,
                     value: v,
-                    wall_time: 3.0,
+                    wall_ms: 3_000,
                 },
             ]
         };
-        metrics::write_points(&t.db, r.id, &pts(1.5)).await.unwrap();
-        metrics::write_points(&t.db, r.id, &pts(2.5)).await.unwrap();
-        let back = metrics::read_series(&t.db, r.id, "k").await.unwrap();
+        store::write_series(&t.db, r.id, "k", &pts(1.5))
+            .await
+            .unwrap();
+        let series = store::write_series(&t.db, r.id, "k", &pts(2.5))
+            .await
+            .unwrap()
+            .unwrap();
+        let back = store::read_all(&t.db, series.id).await.unwrap();
         assert_eq!(back.len(), 3, "{:?}", t.backend);
-        assert!(back[0].value.0.is_nan());
-        assert_eq!(back[1].value.0, f64::INFINITY);
-        assert_eq!(back[2].value.0, 2.5, "last write wins");
-        assert_eq!(metrics::count_points(&t.db, r.id, None).await.unwrap(), 3);
+        assert!(back[0].value.is_nan());
+        assert_eq!(back[1].value, f64::INFINITY);
+        assert_eq!(back[2].value, 2.5, "last write wins");
+        assert_eq!(store::count_points(&t.db, r.id, None).await.unwrap(), 3);
+        assert_eq!(
+            (series.min, series.max, series.last),
+            (Some(2.5), Some(2.5), 2.5)
+        );
 
         console::write_lines(
             &t.db,

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use super::AppError;
 use crate::model::{
-    ChartSeries, ProjectCard, ProjectOverview, ProjectRef, RunDetail, RunId, Viewer,
+    ChartSeries, ProjectCard, ProjectOverview, ProjectRef, RunDetail, RunId, SeriesAnswer,
+    SeriesQuery, Viewer,
 };
 
 /// The services handed to every server function through Leptos context.
@@ -42,6 +43,13 @@ pub trait CairnService: Send + Sync + 'static {
         key: &str,
         buckets: usize,
     ) -> Result<ChartSeries, AppError>;
+    /// One metric over several runs of a project, bucketed and optionally grouped.
+    async fn series_query(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+        query: &SeriesQuery,
+    ) -> Result<SeriesAnswer, AppError>;
 }
 
 /// The handle stored in Leptos context.

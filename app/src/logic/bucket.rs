@@ -1,116 +1,308 @@
-//! Downsampling a metric series into at most N buckets of equal step width, keeping
-//! min, max, mean, last and counts per bucket, so a spike is never averaged away and
-//! a chart's cost does not grow with the points stored.
+//! Bucketing: how a metric series is reduced to at most N buckets for a chart, and
+//! how a group of runs is summarised per bucket. The server's metrics engine answers
+//! from stored aggregates; this module defines what the answer must be, so it holds
+//! the grid, the aggregate and a brute-force reference over raw points that the
+//! engine is tested against.
 //!
-//! Contract: input points sorted by step (ties allowed); output buckets sorted by
-//! step, non-empty, at most `max_buckets` of them; counts add up to the input length;
-//! when the input has no more than `max_buckets` points, each point is its own bucket.
+//! Contract:
+//! - Buckets are cells of a grid shared by every run of a query, so the same bucket
+//!   means the same x range in each run (group statistics need that).
+//! - On the step axis the grid cells are `2^shift` steps wide and aligned to
+//!   multiples of their width; `shift` is the smallest that fits the range in N cells.
+//!   Aligned power-of-two cells nest, which is what lets stored aggregates answer.
+//! - On time axes the grid is N equal cells from the range's low end to its high end.
+//! - A bucket keeps count, finite count, min/max/sum over finite values, its x
+//!   extent, and the value at its highest step (`last`), so spikes never vanish.
+//! - When a run has no more points in the range than N, its buckets are the raw points.
 
-use crate::model::{MetricBucket, MetricPoint, MetricValue};
+use crate::model::{GroupBucket, MetricBucket, MetricPoint, MetricValue};
 
 /// Default number of buckets a chart asks for.
 pub const DEFAULT_BUCKETS: usize = 1_000;
 
-/// Reduce `points` (sorted by step) to at most `max_buckets` buckets.
-pub fn bucket_series(points: &[MetricPoint], max_buckets: usize) -> Vec<MetricBucket> {
-    let max_buckets = max_buckets.max(1);
-    if points.len() <= max_buckets {
-        return points.iter().map(single).collect();
-    }
-    let first = points[0].step;
-    let last = points[points.len() - 1].step;
-    // Width in steps, rounded up so `max_buckets` buckets cover [first, last].
-    let span = (i128::from(last) - i128::from(first)) as u128 + 1;
-    let width = span.div_ceil(max_buckets as u128).max(1);
-    let mut out: Vec<MetricBucket> = Vec::with_capacity(max_buckets);
-    let mut acc = Acc::default();
-    let mut current: Option<u128> = None;
-    for p in points {
-        let index = (i128::from(p.step) - i128::from(first)) as u128 / width;
-        if current != Some(index) {
-            if let Some(bucket) = acc.finish() {
-                out.push(bucket);
-            }
-            acc = Acc::default();
-            current = Some(index);
-        }
-        acc.add(p);
-    }
-    if let Some(bucket) = acc.finish() {
-        out.push(bucket);
-    }
-    out
+/// Running aggregate of points; merging two aggregates equals aggregating their
+/// points together (up to float rounding of the sum).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Agg {
+    pub count: u64,
+    pub finite: u64,
+    /// Over finite values; +Inf / -Inf while there are none.
+    pub min: f64,
+    pub max: f64,
+    pub sum: f64,
+    pub x_first: f64,
+    pub x_last: f64,
+    /// Highest step seen and the value logged there.
+    pub last_step: i64,
+    pub last: f64,
 }
 
-fn single(p: &MetricPoint) -> MetricBucket {
-    let finite = p.value.0.is_finite();
-    let v = if finite {
-        p.value
-    } else {
-        MetricValue(f64::NAN)
+impl Default for Agg {
+    fn default() -> Self {
+        Agg::EMPTY
+    }
+}
+
+impl Agg {
+    pub const EMPTY: Agg = Agg {
+        count: 0,
+        finite: 0,
+        min: f64::INFINITY,
+        max: f64::NEG_INFINITY,
+        sum: 0.0,
+        x_first: f64::INFINITY,
+        x_last: f64::NEG_INFINITY,
+        last_step: i64::MIN,
+        last: f64::NAN,
     };
-    MetricBucket {
-        step_start: p.step,
-        step_end: p.step,
-        min: v,
-        max: v,
-        mean: v,
-        last: p.value,
-        count: 1,
-        nonfinite: u64::from(!finite),
+
+    /// The aggregate of one point.
+    pub fn point(x: f64, step: i64, value: f64) -> Agg {
+        let mut a = Agg::EMPTY;
+        a.add(x, step, value);
+        a
     }
-}
 
-#[derive(Default)]
-struct Acc {
-    step_start: i64,
-    step_end: i64,
-    min: f64,
-    max: f64,
-    sum: f64,
-    finite: u64,
-    count: u64,
-    last: f64,
-}
-
-impl Acc {
-    fn add(&mut self, p: &MetricPoint) {
-        let v = p.value.0;
-        if self.count == 0 {
-            self.step_start = p.step;
-            self.min = f64::INFINITY;
-            self.max = f64::NEG_INFINITY;
-        }
+    pub fn add(&mut self, x: f64, step: i64, value: f64) {
         self.count += 1;
-        self.step_end = p.step;
-        self.last = v;
-        if v.is_finite() {
+        if value.is_finite() {
             self.finite += 1;
-            self.sum += v;
-            self.min = self.min.min(v);
-            self.max = self.max.max(v);
+            self.min = self.min.min(value);
+            self.max = self.max.max(value);
+            self.sum += value;
+        }
+        self.x_first = self.x_first.min(x);
+        self.x_last = self.x_last.max(x);
+        if step >= self.last_step {
+            self.last_step = step;
+            self.last = value;
         }
     }
 
-    fn finish(&self) -> Option<MetricBucket> {
-        if self.count == 0 {
-            return None;
+    pub fn merge(&mut self, other: &Agg) {
+        if other.count == 0 {
+            return;
         }
+        self.count += other.count;
+        self.finite += other.finite;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        self.sum += other.sum;
+        self.x_first = self.x_first.min(other.x_first);
+        self.x_last = self.x_last.max(other.x_last);
+        if other.last_step >= self.last_step {
+            self.last_step = other.last_step;
+            self.last = other.last;
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The bucket as the wire model has it.
+    pub fn bucket(&self) -> MetricBucket {
         let (min, max, mean) = if self.finite == 0 {
             (f64::NAN, f64::NAN, f64::NAN)
         } else {
             (self.min, self.max, self.sum / self.finite as f64)
         };
-        Some(MetricBucket {
-            step_start: self.step_start,
-            step_end: self.step_end,
+        MetricBucket {
+            x_first: self.x_first,
+            x_last: self.x_last,
             min: MetricValue(min),
             max: MetricValue(max),
             mean: MetricValue(mean),
             last: MetricValue(self.last),
             count: self.count,
             nonfinite: self.count - self.finite,
+        }
+    }
+}
+
+/// The bucket grid of one query.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Grid {
+    /// Step axis: cell `i` holds steps `i << shift ..= ((i + 1) << shift) - 1`.
+    Steps { shift: u32 },
+    /// Time axes: `n` cells of `width` from `lo`; x at the high end goes in the last.
+    Linear { lo: f64, width: f64, n: u64 },
+}
+
+impl Grid {
+    /// The grid for steps `lo..=hi` in at most `n` cells.
+    pub fn for_steps(lo: i64, hi: i64, n: usize) -> Grid {
+        let n = n.max(1) as i128;
+        let (lo, hi) = (i128::from(lo.min(hi)), i128::from(lo.max(hi)));
+        let mut shift = 0u32;
+        while shift < 63 && (hi >> shift) - (lo >> shift) + 1 > n {
+            shift += 1;
+        }
+        Grid::Steps { shift }
+    }
+
+    /// The grid for x in `lo..=hi` (seconds) in `n` equal cells.
+    pub fn linear(lo: f64, hi: f64, n: usize) -> Grid {
+        let n = n.max(1) as u64;
+        let span = (hi - lo).max(0.0);
+        let width = if span > 0.0 { span / n as f64 } else { 1.0 };
+        Grid::Linear { lo, width, n }
+    }
+
+    /// The cell of a step (step axis) or an x (time axes).
+    pub fn index(&self, x: f64, step: i64) -> i64 {
+        match *self {
+            Grid::Steps { shift } => step >> shift,
+            Grid::Linear { lo, width, n } => {
+                let i = ((x - lo) / width).floor();
+                if i.is_nan() || i < 0.0 {
+                    0
+                } else {
+                    (i as i64).min(n as i64 - 1)
+                }
+            }
+        }
+    }
+
+    /// The x range a cell stands for: `[start, end)`.
+    pub fn cell_range(&self, index: i64) -> (f64, f64) {
+        match *self {
+            Grid::Steps { shift } => {
+                let w = (1i128 << shift) as f64;
+                (index as f64 * w, (index as f64 + 1.0) * w)
+            }
+            Grid::Linear { lo, width, .. } => {
+                (lo + index as f64 * width, lo + (index as f64 + 1.0) * width)
+            }
+        }
+    }
+
+    /// Width of one cell in x units.
+    pub fn width(&self) -> f64 {
+        match *self {
+            Grid::Steps { shift } => (1i128 << shift) as f64,
+            Grid::Linear { width, .. } => width,
+        }
+    }
+}
+
+/// One raw point placed on an axis: its x, its step and its value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AxisPoint {
+    pub x: f64,
+    pub step: i64,
+    pub value: f64,
+}
+
+/// The reference answer for one run: the points with `lo <= x <= hi` (any order),
+/// raw when there are at most `n` of them (and `allow_raw`), otherwise bucketed on
+/// `grid`. Returns `(raw, buckets with their cell index)`; raw buckets carry the
+/// cell index of their point too, sorted by x then step.
+pub fn reference_buckets(
+    points: &[AxisPoint],
+    lo: f64,
+    hi: f64,
+    grid: &Grid,
+    n: usize,
+    allow_raw: bool,
+) -> (bool, Vec<(i64, Agg)>) {
+    let mut inside: Vec<&AxisPoint> = points.iter().filter(|p| p.x >= lo && p.x <= hi).collect();
+    inside.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.step.cmp(&b.step)));
+    if allow_raw && inside.len() <= n {
+        let raw = inside
+            .iter()
+            .map(|p| (grid.index(p.x, p.step), Agg::point(p.x, p.step, p.value)))
+            .collect();
+        return (true, raw);
+    }
+    let mut cells: std::collections::BTreeMap<i64, Agg> = Default::default();
+    for p in inside {
+        cells
+            .entry(grid.index(p.x, p.step))
+            .or_default()
+            .add(p.x, p.step, p.value);
+    }
+    (false, cells.into_iter().collect())
+}
+
+/// A single run's series bucketed on the step axis into at most `max_buckets`
+/// buckets (raw points when they fit). Points must be sorted by step.
+pub fn bucket_series(points: &[MetricPoint], max_buckets: usize) -> Vec<MetricBucket> {
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+        return Vec::new();
+    };
+    let grid = Grid::for_steps(first.step, last.step, max_buckets);
+    let axis: Vec<AxisPoint> = points
+        .iter()
+        .map(|p| AxisPoint {
+            x: p.step as f64,
+            step: p.step,
+            value: p.value.0,
         })
+        .collect();
+    let (_, buckets) = reference_buckets(
+        &axis,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        &grid,
+        max_buckets,
+        true,
+    );
+    buckets.iter().map(|(_, a)| a.bucket()).collect()
+}
+
+/// Statistics across runs for one grid cell. `runs` holds each run's aggregate in
+/// the cell (runs without points there are left out by the caller).
+pub fn group_bucket(grid: &Grid, index: i64, runs: &[Agg]) -> GroupBucket {
+    let (x_start, x_end) = grid.cell_range(index);
+    let mut means: Vec<f64> = runs
+        .iter()
+        .filter(|a| a.finite > 0)
+        .map(|a| a.sum / a.finite as f64)
+        .collect();
+    means.sort_by(f64::total_cmp);
+    let lo = runs.iter().map(|a| a.min).fold(f64::INFINITY, f64::min);
+    let hi = runs.iter().map(|a| a.max).fold(f64::NEG_INFINITY, f64::max);
+    let k = means.len();
+    let nan = MetricValue(f64::NAN);
+    if k == 0 {
+        return GroupBucket {
+            x_start,
+            x_end,
+            runs: 0,
+            mean: nan,
+            median: nan,
+            min: nan,
+            max: nan,
+            std_dev: nan,
+            std_err: nan,
+            lo: nan,
+            hi: nan,
+        };
+    }
+    let mean = means.iter().sum::<f64>() / k as f64;
+    let median = if k % 2 == 1 {
+        means[k / 2]
+    } else {
+        (means[k / 2 - 1] + means[k / 2]) / 2.0
+    };
+    let std_dev = if k > 1 {
+        (means.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / (k - 1) as f64).sqrt()
+    } else {
+        0.0
+    };
+    GroupBucket {
+        x_start,
+        x_end,
+        runs: k as u32,
+        mean: MetricValue(mean),
+        median: MetricValue(median),
+        min: MetricValue(means[0]),
+        max: MetricValue(means[k - 1]),
+        std_dev: MetricValue(std_dev),
+        std_err: MetricValue(std_dev / (k as f64).sqrt()),
+        lo: MetricValue(lo),
+        hi: MetricValue(hi),
     }
 }
 
@@ -143,10 +335,21 @@ mod tests {
         let mut v: Vec<(i64, f64)> = (0..10_000).map(|s| (s, 1.0)).collect();
         v[7_777].1 = 500.0;
         let b = bucket_series(&pts(&v), 100);
-        assert_eq!(b.len(), 100);
+        // 10,000 steps in at most 100 aligned cells: 128 steps each, 79 cells.
+        assert_eq!(b.len(), 79);
         let max = b.iter().map(|b| b.max.0).fold(f64::MIN, f64::max);
         assert_eq!(max, 500.0);
-        assert!(b.iter().all(|b| b.count == 100));
+        assert_eq!(b.iter().map(|b| b.count).sum::<u64>(), 10_000);
+    }
+
+    #[test]
+    fn step_grid_is_aligned_powers_of_two() {
+        assert_eq!(Grid::for_steps(0, 99_999, 1_000), Grid::Steps { shift: 7 });
+        assert_eq!(Grid::for_steps(0, 9, 10), Grid::Steps { shift: 0 });
+        // 5..=12 takes 8 cells of 1 step, 5 of 2, 3 of 4.
+        assert_eq!(Grid::for_steps(5, 12, 4), Grid::Steps { shift: 2 });
+        let g = Grid::for_steps(0, i64::MAX, 3);
+        assert!(matches!(g, Grid::Steps { shift } if shift >= 62));
     }
 
     #[test]
@@ -166,8 +369,56 @@ mod tests {
 
     #[test]
     fn huge_step_range_does_not_overflow() {
-        let b = bucket_series(&pts(&[(i64::MIN, 1.0), (0, 2.0), (i64::MAX, 3.0)]), 2);
+        let b = bucket_series(&pts(&[(0, 1.0), (1 << 40, 2.0), (i64::MAX, 3.0)]), 2);
         assert_eq!(b.iter().map(|b| b.count).sum::<u64>(), 3);
+        assert!(b.len() <= 2);
+    }
+
+    #[test]
+    fn linear_grid_puts_the_high_end_in_the_last_cell() {
+        let g = Grid::linear(10.0, 20.0, 5);
+        assert_eq!(g.index(10.0, 0), 0);
+        assert_eq!(g.index(19.99, 0), 4);
+        assert_eq!(g.index(20.0, 0), 4);
+        assert_eq!(g.cell_range(1), (12.0, 14.0));
+    }
+
+    #[test]
+    fn group_statistics() {
+        let grid = Grid::Steps { shift: 0 };
+        let runs: Vec<Agg> = [1.0, 2.0, 3.0, 10.0]
+            .iter()
+            .map(|&v| Agg::point(0.0, 0, v))
+            .collect();
+        let g = group_bucket(&grid, 0, &runs);
+        assert_eq!(g.runs, 4);
+        assert_eq!(g.mean.0, 4.0);
+        assert_eq!(g.median.0, 2.5);
+        assert_eq!((g.min.0, g.max.0), (1.0, 10.0));
+        let sd = ((9.0 + 4.0 + 1.0 + 36.0) / 3.0f64).sqrt();
+        assert!((g.std_dev.0 - sd).abs() < 1e-12);
+        assert!((g.std_err.0 - sd / 2.0).abs() < 1e-12);
+        let one = group_bucket(&grid, 0, &runs[..1]);
+        assert_eq!((one.std_dev.0, one.median.0), (0.0, 1.0));
+        let none = group_bucket(&grid, 0, &[Agg::point(0.0, 0, f64::NAN)]);
+        assert_eq!(none.runs, 0);
+        assert!(none.mean.0.is_nan());
+    }
+
+    #[test]
+    fn merging_equals_adding() {
+        let values = [1.0, f64::NAN, -4.0, f64::INFINITY, 7.5];
+        let mut whole = Agg::EMPTY;
+        let mut left = Agg::EMPTY;
+        let mut right = Agg::EMPTY;
+        for (i, v) in values.iter().enumerate() {
+            whole.add(i as f64, i as i64, *v);
+            if i < 2 { &mut left } else { &mut right }.add(i as f64, i as i64, *v);
+        }
+        let mut merged = right;
+        merged.merge(&left);
+        assert_eq!(merged.bucket(), whole.bucket());
+        assert_eq!(merged.last, 7.5);
     }
 
     proptest! {
@@ -181,19 +432,23 @@ mod tests {
             n in 1usize..500,
         ) {
             raw.sort_by_key(|p| p.0);
+            raw.dedup_by_key(|p| p.0);
             let points = pts(&raw);
             let b = bucket_series(&points, n);
             prop_assert!(b.len() <= n.max(1));
             prop_assert_eq!(b.iter().map(|b| b.count).sum::<u64>(), points.len() as u64);
             for w in b.windows(2) {
-                prop_assert!(w[0].step_end < w[1].step_start || w[0].step_end <= w[1].step_start);
+                prop_assert!(w[0].x_last < w[1].x_first);
             }
             for bucket in &b {
-                prop_assert!(bucket.step_start <= bucket.step_end);
+                prop_assert!(bucket.x_first <= bucket.x_last);
                 if bucket.nonfinite < bucket.count {
                     prop_assert!(bucket.min.0 <= bucket.mean.0 + 1e-9 && bucket.mean.0 <= bucket.max.0 + 1e-9);
                 }
             }
+            let spike = raw.iter().map(|p| p.1).filter(|v| v.is_finite()).fold(f64::NEG_INFINITY, f64::max);
+            let top = b.iter().map(|b| b.max.0).filter(|v| v.is_finite()).fold(f64::NEG_INFINITY, f64::max);
+            prop_assert_eq!(spike, top);
         }
     }
 }

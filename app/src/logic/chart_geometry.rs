@@ -11,20 +11,20 @@ pub struct AxisRange {
     pub hi: f64,
 }
 
-/// The step range spanned by the buckets; `0..1` when there are none.
+/// The x range spanned by the buckets; `0..1` when there are none.
 pub fn step_range<'a>(series: impl IntoIterator<Item = &'a [MetricBucket]>) -> AxisRange {
-    let mut lo = i64::MAX;
-    let mut hi = i64::MIN;
+    let mut lo = f64::INFINITY;
+    let mut hi = f64::NEG_INFINITY;
     for buckets in series {
-        if let (Some(f), Some(l)) = (buckets.first(), buckets.last()) {
-            lo = lo.min(f.step_start);
-            hi = hi.max(l.step_end);
+        for b in buckets {
+            lo = lo.min(b.x_first);
+            hi = hi.max(b.x_last);
         }
     }
-    if lo > hi {
+    if lo > hi || !lo.is_finite() || !hi.is_finite() {
         return AxisRange { lo: 0.0, hi: 1.0 };
     }
-    widen(lo as f64, hi as f64, 0.0)
+    widen(lo, hi, 0.0)
 }
 
 /// The value range covering every finite min and max, padded by 5% on each side.
@@ -81,9 +81,9 @@ pub fn line_segments(buckets: &[MetricBucket]) -> Vec<Vec<(f64, f64)>> {
     out
 }
 
-/// The x a bucket is drawn at: the middle of its step span.
+/// The x a bucket is drawn at: the middle of its points' x span.
 pub fn x_of(b: &MetricBucket) -> f64 {
-    (b.step_start as f64 + b.step_end as f64) / 2.0
+    (b.x_first + b.x_last) / 2.0
 }
 
 #[cfg(test)]
@@ -93,8 +93,8 @@ mod tests {
 
     fn b(step: i64, v: f64) -> MetricBucket {
         MetricBucket {
-            step_start: step,
-            step_end: step,
+            x_first: step as f64,
+            x_last: step as f64,
             min: MetricValue(v),
             max: MetricValue(v),
             mean: MetricValue(v),

@@ -13,11 +13,19 @@ use crate::model::MetricValue;
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 pub struct AutoSummary(pub BTreeMap<String, LastPoint>);
 
-/// The latest point seen for one key.
+/// The latest point seen for one key, with the series' min, max and mean over its
+/// finite values (absent when it has none), kept current on ingest so tables and
+/// filters never scan history.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
 pub struct LastPoint {
     pub step: i64,
     pub value: MetricValue,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<MetricValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<MetricValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<MetricValue>,
 }
 
 impl AutoSummary {
@@ -27,10 +35,8 @@ impl AutoSummary {
         match self.0.get_mut(key) {
             Some(last) if step < last.step => {}
             Some(last) => {
-                *last = LastPoint {
-                    step,
-                    value: MetricValue(value),
-                }
+                last.step = step;
+                last.value = MetricValue(value);
             }
             None => {
                 self.0.insert(
@@ -38,6 +44,9 @@ impl AutoSummary {
                     LastPoint {
                         step,
                         value: MetricValue(value),
+                        min: None,
+                        max: None,
+                        mean: None,
                     },
                 );
             }

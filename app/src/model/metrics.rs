@@ -1,5 +1,7 @@
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
+
+use super::RunId;
 use std::fmt;
 
 /// A metric value that survives JSON: finite numbers stay numbers, while NaN and
@@ -63,18 +65,19 @@ pub struct MetricPoint {
 }
 
 /// A slice of a series reduced to a few numbers, so charts stay small however
-/// many points were logged. A bucket holding one point has min = max = last = mean.
+/// many points were logged. A bucket holding one point has min = max = mean = that
+/// value (or NaN when it is not finite) and `x_first == x_last`.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
 pub struct MetricBucket {
-    /// First step in the bucket.
-    pub step_start: i64,
-    /// Last step in the bucket.
-    pub step_end: i64,
+    /// Smallest x of a point in the bucket (a step, or seconds on time axes).
+    pub x_first: f64,
+    /// Largest x of a point in the bucket.
+    pub x_last: f64,
     /// Min, max and mean over the bucket's finite values (NaN when it has none).
     pub min: MetricValue,
     pub max: MetricValue,
     pub mean: MetricValue,
-    /// The bucket's last value, whatever it is.
+    /// The value logged at the bucket's highest step, whatever it is.
     pub last: MetricValue,
     /// Points in the bucket, counting NaN and ±Inf.
     pub count: u64,
@@ -86,7 +89,166 @@ pub struct MetricBucket {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct ChartSeries {
     pub key: String,
-    /// Points stored for the key.
+    /// Points stored for the key (whole series, not just the range asked for).
     pub total_points: u64,
     pub buckets: Vec<MetricBucket>,
+}
+
+/// What a chart's x axis measures.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum XAxis {
+    /// The step the client logged.
+    #[default]
+    Step,
+    /// Wall-clock time, Unix seconds.
+    WallTime,
+    /// Seconds since the run started.
+    RelativeTime,
+}
+
+impl XAxis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            XAxis::Step => "step",
+            XAxis::WallTime => "wall_time",
+            XAxis::RelativeTime => "relative_time",
+        }
+    }
+}
+
+impl std::str::FromStr for XAxis {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "step" | "_step" => Ok(XAxis::Step),
+            "wall_time" | "wall" | "_timestamp" => Ok(XAxis::WallTime),
+            "relative_time" | "relative" | "_runtime" => Ok(XAxis::RelativeTime),
+            other => Err(format!(
+                "unknown x axis {other:?}; use step, wall_time or relative_time"
+            )),
+        }
+    }
+}
+
+/// How runs are grouped for group statistics.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    /// The run's group field.
+    RunGroup,
+    /// The run's job type.
+    JobType,
+    /// A config key, flattened with `.` (`optimizer.lr`).
+    Config(String),
+}
+
+impl std::str::FromStr for GroupBy {
+    type Err = String;
+    /// `group`, `job_type`, or `config.<key>`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "group" | "run_group" => Ok(GroupBy::RunGroup),
+            "job_type" => Ok(GroupBy::JobType),
+            other => match other.strip_prefix("config.") {
+                Some(key) if !key.is_empty() => Ok(GroupBy::Config(key.to_owned())),
+                _ => Err(format!(
+                    "cannot group by {other:?}; use group, job_type or config.<key>"
+                )),
+            },
+        }
+    }
+}
+
+/// A bucket query: one metric over several runs of a project.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct SeriesQuery {
+    pub runs: Vec<RunId>,
+    pub key: String,
+    #[serde(default)]
+    pub x: XAxis,
+    /// Inclusive x range; the runs' whole extent when absent.
+    #[serde(default)]
+    pub x_min: Option<f64>,
+    #[serde(default)]
+    pub x_max: Option<f64>,
+    /// At most this many buckets per run.
+    pub buckets: usize,
+    #[serde(default)]
+    pub group_by: Option<GroupBy>,
+}
+
+/// One run's part of a bucket query's answer.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct RunSeries {
+    pub run: RunId,
+    /// Points stored for the key in this run (the whole series).
+    pub total_points: u64,
+    /// True when the range held no more points than buckets asked for, so every
+    /// bucket is one raw point (full fidelity).
+    pub raw: bool,
+    pub buckets: Vec<MetricBucket>,
+}
+
+/// Statistics across a group's runs for one bucket. The per-run value is the run's
+/// mean in the bucket; `lo` and `hi` are the lowest and highest single value any
+/// run logged there, so a spike in one run still shows on the group.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+pub struct GroupBucket {
+    pub x_start: f64,
+    pub x_end: f64,
+    /// Runs with a finite value in this bucket.
+    pub runs: u32,
+    pub mean: MetricValue,
+    pub median: MetricValue,
+    pub min: MetricValue,
+    pub max: MetricValue,
+    /// Sample standard deviation (0 for one run).
+    pub std_dev: MetricValue,
+    /// Standard error of the mean: `std_dev / sqrt(runs)`.
+    pub std_err: MetricValue,
+    pub lo: MetricValue,
+    pub hi: MetricValue,
+}
+
+/// One group of runs and its statistics.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct GroupSeries {
+    /// The group's value as text (`"(none)"` for runs without one).
+    pub group: String,
+    pub runs: Vec<RunId>,
+    pub buckets: Vec<GroupBucket>,
+}
+
+/// The answer to a [`SeriesQuery`].
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct SeriesAnswer {
+    pub key: String,
+    pub x: XAxis,
+    /// The x range the buckets cover (`None` when no run has the metric).
+    pub x_min: Option<f64>,
+    pub x_max: Option<f64>,
+    /// Width of one bucket in x units.
+    pub bucket_width: f64,
+    /// One entry per run asked for that has the metric, in the order asked.
+    pub runs: Vec<RunSeries>,
+    /// Filled when the query has a `group_by`.
+    pub groups: Vec<GroupSeries>,
+}
+
+/// All metrics of a run at one step (a history row).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct HistoryRow {
+    pub step: i64,
+    /// Latest wall time among the row's points, Unix seconds.
+    pub wall_time: f64,
+    pub values: std::collections::BTreeMap<String, MetricValue>,
+}
+
+/// A page of history rows.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct HistoryPage {
+    pub rows: Vec<HistoryRow>,
+    /// The `from_step` of the next page; `None` at the end.
+    pub next_step: Option<i64>,
 }

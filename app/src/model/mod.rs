@@ -8,7 +8,10 @@ mod run;
 mod user;
 
 pub use ids::{ProjectRef, RunId};
-pub use metrics::{ChartSeries, MetricBucket, MetricPoint, MetricValue};
+pub use metrics::{
+    ChartSeries, GroupBucket, GroupBy, GroupSeries, HistoryPage, HistoryRow, MetricBucket,
+    MetricPoint, MetricValue, RunSeries, SeriesAnswer, SeriesQuery, XAxis,
+};
 pub use project::{ProjectCard, ProjectOverview, Visibility};
 pub use run::{ConsoleLine, ConsoleStream, RunDetail, RunState, RunSummaryRow};
 pub use user::Viewer;

@@ -17,8 +17,11 @@ use crate::auth::access::{project_access, Access};
 use crate::blobs::{BlobStore, StoredBlob};
 use crate::db::entities::{entity, project, run, user};
 use crate::db::now_ms;
-use crate::db::repo::{console, files, metrics, projects, runs};
+use crate::db::repo::{console, files, projects, runs};
 use crate::error::ApiError;
+use crate::metrics::codec::Point;
+use crate::metrics::store;
+use crate::metrics::writer::Writer;
 
 /// Longest run file name, in bytes.
 pub const MAX_FILE_NAME_BYTES: usize = 1024;
@@ -222,14 +225,16 @@ fn to_json(value: &impl serde::Serialize) -> Result<String, ApiError> {
 /// writes fails at once with "database is locked" when another writer got in first (the
 /// busy timeout does not cover that case). So SQLite writes start IMMEDIATE, and within
 /// this process they take turns on this lock instead of polling the database file.
-static SQLITE_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static SQLITE_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Holds the SQLite writer's turn until dropped; `None` on PostgreSQL, where run rows
 /// are locked instead (`runs::find_run_for_update`).
-type WriterTurn = Option<tokio::sync::MutexGuard<'static, ()>>;
+pub(crate) type WriterTurn = Option<tokio::sync::MutexGuard<'static, ()>>;
 
 /// Start a write transaction (waiting for the writer's turn on SQLite).
-async fn begin(db: &DatabaseConnection) -> Result<(DatabaseTransaction, WriterTurn), ApiError> {
+pub(crate) async fn begin(
+    db: &DatabaseConnection,
+) -> Result<(DatabaseTransaction, WriterTurn), ApiError> {
     if !crate::db::is_sqlite(db) {
         return Ok((db.begin().await?, None));
     }
@@ -392,8 +397,9 @@ pub struct LoggedMetrics {
 }
 
 /// Store rows of metric values for a run and keep its summary and runtime current.
+/// Goes through the batching writer; answers once the points are committed.
 pub async fn log_metrics(
-    db: &DatabaseConnection,
+    writer: &Writer,
     user: &user::Model,
     at: &ProjectRef,
     run_id: &str,
@@ -420,51 +426,80 @@ pub async fn log_metrics(
         }
     }
     let now = now_ms();
-    let now_secs = now as f64 / 1000.0;
-    let all_points: Vec<metrics::NewPoint<'_>> = req
-        .rows
-        .iter()
-        .flat_map(|row| {
-            let wall_time = row.time.unwrap_or(now_secs);
-            row.values.iter().map(move |(key, v)| metrics::NewPoint {
-                key,
-                step: row.step,
-                value: v.0,
-                wall_time,
+    let rows = req.rows.len();
+    let (by_key, points, latest_wall_ms) = points_by_key(req, now);
+    let (user, at, run_id) = (user.clone(), at.clone(), run_id.to_owned());
+    writer
+        .write(move |tx| {
+            Box::pin(async move {
+                let (project, _owner, run) = writable_run(tx, &user, &at, &run_id).await?;
+                let keyed = by_key
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.clone()))
+                    .collect();
+                let series = store::write_run_points(tx, run.id, keyed).await?;
+                let mut auto: AutoSummary =
+                    serde_json::from_str(&run.summary_auto).unwrap_or_default();
+                for s in &series {
+                    auto.0.insert(
+                        s.key.clone(),
+                        summary::LastPoint {
+                            step: s.last_step,
+                            value: app::model::MetricValue(s.last),
+                            min: s.min.map(app::model::MetricValue),
+                            max: s.max.map(app::model::MetricValue),
+                            mean: s.mean().map(app::model::MetricValue),
+                        },
+                    );
+                }
+                let runtime = runtime_after(&run, latest_wall_ms as f64 / 1000.0);
+                let mut active: run::ActiveModel = run.into();
+                active.summary_auto = Set(to_json(&auto)?);
+                active.heartbeat_at = Set(now);
+                active.runtime_seconds = Set(runtime);
+                runs::update(tx, active).await?;
+                projects::touch_last_active(tx, project.id, now).await?;
+                Ok(LoggedMetrics { rows, points })
             })
         })
-        .collect();
-    // A batch may repeat a (key, step): the later one wins, as it would across batches.
-    // (PostgreSQL refuses one INSERT … ON CONFLICT that touches a row twice.)
-    let mut seen = std::collections::HashSet::new();
-    let mut points: Vec<metrics::NewPoint<'_>> = all_points
-        .into_iter()
-        .rev()
-        .filter(|p| seen.insert((p.key, p.step)))
-        .collect();
-    points.reverse();
+        .await
+}
 
-    let (tx, _turn) = begin(db).await?;
-    let (project, _owner, run) = writable_run(&tx, user, at, run_id).await?;
-    metrics::write_points(&tx, run.id, &points).await?;
-    let mut auto: AutoSummary = serde_json::from_str(&run.summary_auto).unwrap_or_default();
-    let mut latest_wall = f64::MIN;
-    for p in &points {
-        auto.observe(p.key, p.step, p.value);
-        latest_wall = latest_wall.max(p.wall_time);
+/// The request's points per key, sorted by step with one point per step (a later
+/// row wins over an earlier one at the same step, as a later request would), the
+/// number of points, and the latest wall time (ms).
+fn points_by_key(
+    req: LogMetrics,
+    now_ms: i64,
+) -> (std::collections::BTreeMap<String, Vec<Point>>, usize, i64) {
+    let mut by_key: std::collections::BTreeMap<String, Vec<Point>> = Default::default();
+    let mut latest = i64::MIN;
+    for row in req.rows {
+        let wall_ms = row.time.map(secs_to_ms).unwrap_or(now_ms);
+        latest = latest.max(wall_ms);
+        for (key, v) in row.values {
+            by_key.entry(key).or_default().push(Point {
+                step: row.step,
+                value: v.0,
+                wall_ms,
+            });
+        }
     }
-    let runtime = runtime_after(&run, latest_wall);
-    let mut active: run::ActiveModel = run.into();
-    active.summary_auto = Set(to_json(&auto)?);
-    active.heartbeat_at = Set(now);
-    active.runtime_seconds = Set(runtime);
-    runs::update(&tx, active).await?;
-    projects::touch_last_active(&tx, project.id, now).await?;
-    tx.commit().await?;
-    Ok(LoggedMetrics {
-        rows: req.rows.len(),
-        points: points.len(),
-    })
+    let mut count = 0;
+    for points in by_key.values_mut() {
+        // Stable sort keeps request order among equal steps; keep the last of each.
+        points.sort_by_key(|p| p.step);
+        let mut kept: Vec<Point> = Vec::with_capacity(points.len());
+        for p in points.drain(..) {
+            match kept.last_mut() {
+                Some(last) if last.step == p.step => *last = p,
+                _ => kept.push(p),
+            }
+        }
+        count += kept.len();
+        *points = kept;
+    }
+    (by_key, count, latest)
 }
 
 /// A run's runtime once something happened at `latest_secs` (Unix seconds): it only grows.

@@ -10,7 +10,7 @@ use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 
 use app::logic::bucket::DEFAULT_BUCKETS;
-use app::model::{ProjectRef, RunId};
+use app::model::{GroupBy, ProjectRef, RunId, SeriesQuery, XAxis};
 
 use super::extract::{ApiJson, Caller, Reader};
 use super::ops;
@@ -18,6 +18,7 @@ use super::types::{AppendConsole, FinishRun, LogMetrics, UpdateRun, UpsertRun};
 use crate::blobs::BlobStore;
 use crate::db::repo::files;
 use crate::error::ApiError;
+use crate::metrics::writer::Writer;
 use crate::service::reads;
 
 /// Largest request body the API accepts (files included).
@@ -28,6 +29,16 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 pub struct ApiState {
     pub db: DatabaseConnection,
     pub blobs: BlobStore,
+    /// Metric writes go through it (batched into shared transactions on SQLite).
+    pub writer: Writer,
+}
+
+impl ApiState {
+    /// State over `db` and `blobs`, starting the database's writer.
+    pub fn new(db: DatabaseConnection, blobs: BlobStore) -> ApiState {
+        let writer = Writer::new(db.clone());
+        ApiState { db, blobs, writer }
+    }
 }
 
 type RunPath = Path<(String, String, String)>;
@@ -51,6 +62,11 @@ pub fn api_router(state: ApiState) -> Router {
         .route(
             "/runs/{entity}/{project}/{run}/metrics",
             post(log_metrics).get(read_metrics),
+        )
+        .route("/runs/{entity}/{project}/{run}/history", get(read_history))
+        .route(
+            "/series/{entity}/{project}",
+            get(series_get).post(series_post),
         )
         .route(
             "/runs/{entity}/{project}/{run}/console",
@@ -140,11 +156,11 @@ async fn log_metrics(
     Path((e, p, r)): RunPath,
     ApiJson(req): ApiJson<LogMetrics>,
 ) -> Result<Response, ApiError> {
-    Ok(Json(ops::log_metrics(&s.db, &user, &at(e, p), &r, req).await?).into_response())
+    Ok(Json(ops::log_metrics(&s.writer, &user, &at(e, p), &r, req).await?).into_response())
 }
 
 #[derive(Deserialize)]
-struct SeriesQuery {
+struct RunSeriesParams {
     key: String,
     buckets: Option<usize>,
 }
@@ -153,7 +169,7 @@ async fn read_metrics(
     State(s): State<ApiState>,
     Reader(user): Reader,
     Path((e, p, r)): RunPath,
-    query: Result<Query<SeriesQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<RunSeriesParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(q) = query
         .map_err(|e| ApiError::BadRequest(format!("{e}; expected ?key=<metric>&buckets=<n>")))?;
@@ -168,6 +184,99 @@ async fn read_metrics(
         Json(reads::run_series(&s.db, user.as_ref(), &at(e, p), &RunId(r), &q.key, buckets).await?)
             .into_response(),
     )
+}
+
+/// `GET /series/{entity}/{project}?key=…&runs=a,b&x=step&x_min=…&x_max=…&buckets=…&group_by=…`
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeriesParams {
+    key: String,
+    /// Comma-separated run ids.
+    runs: String,
+    x: Option<String>,
+    x_min: Option<f64>,
+    x_max: Option<f64>,
+    buckets: Option<usize>,
+    /// `group`, `job_type` or `config.<key>`.
+    group_by: Option<String>,
+}
+
+impl SeriesParams {
+    fn into_query(self) -> Result<SeriesQuery, ApiError> {
+        Ok(SeriesQuery {
+            runs: self
+                .runs
+                .split(',')
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(|r| RunId(r.to_owned()))
+                .collect(),
+            key: self.key,
+            x: match self.x.as_deref() {
+                Some(x) => x.parse().map_err(ApiError::BadRequest)?,
+                None => XAxis::Step,
+            },
+            x_min: self.x_min,
+            x_max: self.x_max,
+            buckets: self.buckets.unwrap_or(DEFAULT_BUCKETS),
+            group_by: self
+                .group_by
+                .map(|g| g.parse::<GroupBy>())
+                .transpose()
+                .map_err(ApiError::BadRequest)?,
+        })
+    }
+}
+
+async fn series_get(
+    State(s): State<ApiState>,
+    Reader(user): Reader,
+    Path((e, p)): Path<(String, String)>,
+    query: Result<Query<SeriesParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(params) = query.map_err(|e| {
+        ApiError::BadRequest(format!(
+            "{e}; expected ?key=<metric>&runs=<id,id,…>[&x=step|wall_time|relative_time][&x_min=…&x_max=…][&buckets=…][&group_by=…]"
+        ))
+    })?;
+    let q = params.into_query()?;
+    Ok(Json(reads::series_query(&s.db, user.as_ref(), &at(e, p), &q).await?).into_response())
+}
+
+async fn series_post(
+    State(s): State<ApiState>,
+    Reader(user): Reader,
+    Path((e, p)): Path<(String, String)>,
+    ApiJson(q): ApiJson<SeriesQuery>,
+) -> Result<Response, ApiError> {
+    Ok(Json(reads::series_query(&s.db, user.as_ref(), &at(e, p), &q).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HistoryParams {
+    from_step: Option<i64>,
+    limit: Option<usize>,
+}
+
+async fn read_history(
+    State(s): State<ApiState>,
+    Reader(user): Reader,
+    Path((e, p, r)): RunPath,
+    query: Result<Query<HistoryParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query
+        .map_err(|e| ApiError::BadRequest(format!("{e}; expected ?from_step=<n>&limit=<n>")))?;
+    let page = reads::history(
+        &s.db,
+        user.as_ref(),
+        &at(e, p),
+        &RunId(r),
+        q.from_step.unwrap_or(0),
+        q.limit.unwrap_or(1_000),
+    )
+    .await?;
+    Ok(Json(page).into_response())
 }
 
 async fn append_console(

@@ -4,17 +4,18 @@
 use sea_orm::ConnectionTrait;
 use serde_json::Value;
 
-use app::logic::bucket::bucket_series;
 use app::logic::summary::{self, AutoSummary};
+use app::logic::{config_flat, validate};
 use app::model::{
-    ChartSeries, ProjectCard, ProjectOverview, ProjectRef, RunDetail, RunId, RunState,
-    RunSummaryRow, Visibility,
+    ChartSeries, GroupBy, HistoryPage, ProjectCard, ProjectOverview, ProjectRef, RunDetail, RunId,
+    RunState, RunSummaryRow, SeriesAnswer, SeriesQuery, Visibility, XAxis,
 };
 
 use crate::auth::access::{decide, project_access, Access};
 use crate::db::entities::{entity, project, run, user};
-use crate::db::repo::{console, metrics, projects, runs};
+use crate::db::repo::{console, projects, runs};
 use crate::error::ApiError;
+use crate::metrics::{self, BucketRequest, QueryRun};
 
 /// Console lines a run page shows.
 pub const CONSOLE_TAIL: u64 = 1_000;
@@ -226,7 +227,7 @@ pub async fn run_detail(
     })
 }
 
-/// One metric of one run, bucketed.
+/// One metric of one run, bucketed on the step axis.
 pub async fn run_series(
     db: &impl ConnectionTrait,
     viewer: Option<&user::Model>,
@@ -236,10 +237,134 @@ pub async fn run_series(
     buckets: usize,
 ) -> Result<ChartSeries, ApiError> {
     let (_, _, r) = readable_run(db, viewer, at, run_id).await?;
-    let points = metrics::read_series(db, r.id, key).await?;
+    let query_run = QueryRun {
+        pk: r.id,
+        id: run_id.clone(),
+        start_ms: r.created_at,
+        group: None,
+    };
+    let request = BucketRequest {
+        key,
+        x: XAxis::Step,
+        x_min: None,
+        x_max: None,
+        buckets,
+        grouped: false,
+    };
+    let answer = metrics::bucket_query(db, &[query_run], &request).await?;
+    let run = answer.runs.into_iter().next();
     Ok(ChartSeries {
         key: key.to_owned(),
-        total_points: points.len() as u64,
-        buckets: bucket_series(&points, buckets),
+        total_points: run.as_ref().map_or(0, |r| r.total_points),
+        buckets: run.map(|r| r.buckets).unwrap_or_default(),
     })
+}
+
+/// Most runs one bucket query may name.
+pub const MAX_QUERY_RUNS: usize = 1_000;
+/// Most rows one history page may hold.
+pub const MAX_HISTORY_ROWS: usize = 10_000;
+
+/// The label a run is grouped under.
+fn group_label(r: &run::Model, by: &GroupBy) -> Option<String> {
+    match by {
+        GroupBy::RunGroup => r.group_name.clone(),
+        GroupBy::JobType => r.job_type.clone(),
+        GroupBy::Config(key) => {
+            let config: Value = serde_json::from_str(&r.config).unwrap_or(Value::Null);
+            config_flat::flatten(&config)
+                .into_iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                })
+        }
+    }
+}
+
+/// Check a bucket query before it touches storage.
+pub fn check_series_query(q: &SeriesQuery) -> Result<(), ApiError> {
+    if q.runs.is_empty() || q.runs.len() > MAX_QUERY_RUNS {
+        return Err(ApiError::BadRequest(format!(
+            "runs must name between 1 and {MAX_QUERY_RUNS} runs"
+        )));
+    }
+    if q.buckets == 0 || q.buckets > app::api::runs::MAX_CHART_BUCKETS {
+        return Err(ApiError::BadRequest(format!(
+            "buckets must be between 1 and {}",
+            app::api::runs::MAX_CHART_BUCKETS
+        )));
+    }
+    validate::metric_key(&q.key).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    for (what, v) in [("x_min", q.x_min), ("x_max", q.x_max)] {
+        if v.is_some_and(|v| !v.is_finite()) {
+            return Err(ApiError::BadRequest(format!(
+                "{what} must be a finite number"
+            )));
+        }
+    }
+    if let (Some(lo), Some(hi)) = (q.x_min, q.x_max) {
+        if lo > hi {
+            return Err(ApiError::BadRequest(format!(
+                "x_min ({lo}) is greater than x_max ({hi})"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// One metric over several runs of a project, bucketed, optionally grouped.
+pub async fn series_query(
+    db: &impl ConnectionTrait,
+    viewer: Option<&user::Model>,
+    at: &ProjectRef,
+    q: &SeriesQuery,
+) -> Result<SeriesAnswer, ApiError> {
+    check_series_query(q)?;
+    let (project, _) = readable_project(db, viewer, at).await?;
+    let ids: Vec<String> = q.runs.iter().map(|r| r.0.clone()).collect();
+    let found = runs::find_many(db, project.id, &ids).await?;
+    let mut query_runs = Vec::with_capacity(q.runs.len());
+    for id in &q.runs {
+        let r = found.iter().find(|r| r.run_id == id.0).ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "run {:?} not found in {}/{}",
+                id.0, at.entity, at.project
+            ))
+        })?;
+        query_runs.push(QueryRun {
+            pk: r.id,
+            id: id.clone(),
+            start_ms: r.created_at,
+            group: q.group_by.as_ref().and_then(|by| group_label(r, by)),
+        });
+    }
+    let request = BucketRequest {
+        key: &q.key,
+        x: q.x,
+        x_min: q.x_min,
+        x_max: q.x_max,
+        buckets: q.buckets,
+        grouped: q.group_by.is_some(),
+    };
+    Ok(metrics::bucket_query(db, &query_runs, &request).await?)
+}
+
+/// A page of a run's history rows (all metrics per step) from `from_step` on.
+pub async fn history(
+    db: &impl ConnectionTrait,
+    viewer: Option<&user::Model>,
+    at: &ProjectRef,
+    run_id: &RunId,
+    from_step: i64,
+    limit: usize,
+) -> Result<HistoryPage, ApiError> {
+    if limit == 0 || limit > MAX_HISTORY_ROWS {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {MAX_HISTORY_ROWS}"
+        )));
+    }
+    let (_, _, r) = readable_run(db, viewer, at, run_id).await?;
+    Ok(metrics::history(db, r.id, from_step, limit).await?)
 }

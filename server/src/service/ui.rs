@@ -4,7 +4,10 @@ use sea_orm::DatabaseConnection;
 
 use app::api::service::CairnService;
 use app::api::AppError;
-use app::model::{ChartSeries, ProjectCard, ProjectOverview, ProjectRef, RunDetail, RunId, Viewer};
+use app::model::{
+    ChartSeries, ProjectCard, ProjectOverview, ProjectRef, RunDetail, RunId, SeriesAnswer,
+    SeriesQuery, Viewer,
+};
 
 use super::reads;
 use crate::auth::credentials::{new_session_token, token_hash, verify_password};
@@ -120,5 +123,15 @@ impl CairnService for UiService {
     ) -> Result<ChartSeries, AppError> {
         let user = self.user_of(viewer).await?;
         Ok(reads::run_series(&self.db, user.as_ref(), project, run, key, buckets).await?)
+    }
+
+    async fn series_query(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+        query: &SeriesQuery,
+    ) -> Result<SeriesAnswer, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(reads::series_query(&self.db, user.as_ref(), project, query).await?)
     }
 }

@@ -4,7 +4,6 @@
 pub mod api_key;
 pub mod console_line;
 pub mod entity;
-pub mod metric_point;
 pub mod project;
 pub mod run;
 pub mod run_file;

@@ -2,7 +2,6 @@
 
 pub mod console;
 pub mod files;
-pub mod metrics;
 pub mod projects;
 pub mod runs;
 pub mod users;

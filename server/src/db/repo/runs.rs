@@ -43,6 +43,26 @@ pub async fn find_run_for_update(
         .await
 }
 
+/// The live runs among `run_ids` in the project (in no particular order).
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    run_ids: &[String],
+) -> Result<Vec<run::Model>, DbErr> {
+    let mut out = Vec::with_capacity(run_ids.len());
+    for part in run_ids.chunks(500) {
+        out.extend(
+            run::Entity::find()
+                .filter(run::Column::ProjectId.eq(project_id))
+                .filter(run::Column::RunId.is_in(part.iter().cloned()))
+                .filter(run::Column::DeletedAt.is_null())
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
 /// The run with this id whether deleted or not (ids are never reused).
 pub async fn find_run_any(
     db: &impl ConnectionTrait,

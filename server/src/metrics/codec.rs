@@ -1,0 +1,493 @@
+//! How a chunk of a series is laid out in bytes, and the aggregates kept beside it.
+//!
+//! A chunk holds up to [`CHUNK_POINTS`] points of one (run, key) series, sorted by
+//! step, one point per step. Its row stores:
+//! - the aggregates over all its points ([`ChunkSummary`], plain columns);
+//! - a *sketch*: the same aggregates per cell of an aligned power-of-two step grid,
+//!   at most [`MAX_CELLS`] cells, so a chart whose buckets are at least one cell
+//!   wide never has to decode points;
+//! - the points themselves (`data`): steps as delta varints, wall times as
+//!   millisecond zig-zag delta varints, values as raw little-endian f64 (so NaN,
+//!   ±Inf and every bit of a value come back exactly).
+//!
+//! Both blobs start with a format version byte so a later layout can coexist.
+
+use app::logic::bucket::Agg;
+
+/// Most points in one chunk.
+pub const CHUNK_POINTS: usize = 1_024;
+/// Most cells in a chunk's sketch.
+pub const MAX_CELLS: i64 = 64;
+
+const DATA_V1: u8 = 1;
+const SKETCH_V1: u8 = 1;
+
+/// One stored point. Wall time is kept to the millisecond.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    pub step: i64,
+    pub value: f64,
+    pub wall_ms: i64,
+}
+
+impl Point {
+    /// Whether two points are the same, bit for bit (NaN equals NaN).
+    pub fn same(&self, other: &Point) -> bool {
+        self.step == other.step
+            && self.wall_ms == other.wall_ms
+            && self.value.to_bits() == other.value.to_bits()
+    }
+}
+
+/// A corrupt blob.
+#[derive(Debug, thiserror::Error)]
+#[error("corrupt metric chunk: {0}")]
+pub struct Corrupt(pub &'static str);
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+fn unzigzag(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+/// Reads values back in the order they were written.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Reader { bytes, at: 0 }
+    }
+
+    fn byte(&mut self) -> Result<u8, Corrupt> {
+        let b = *self.bytes.get(self.at).ok_or(Corrupt("truncated"))?;
+        self.at += 1;
+        Ok(b)
+    }
+
+    fn varint(&mut self) -> Result<u64, Corrupt> {
+        let mut v = 0u64;
+        let mut shift = 0;
+        loop {
+            let b = self.byte()?;
+            if shift >= 64 {
+                return Err(Corrupt("varint too long"));
+            }
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+            shift += 7;
+        }
+    }
+
+    fn f64(&mut self) -> Result<f64, Corrupt> {
+        let end = self.at + 8;
+        let raw = self.bytes.get(self.at..end).ok_or(Corrupt("truncated"))?;
+        self.at = end;
+        let mut b = [0u8; 8];
+        b.copy_from_slice(raw);
+        Ok(f64::from_le_bytes(b))
+    }
+}
+
+/// Encode points (sorted by step, steps unique and not negative).
+pub fn encode_points(points: &[Point]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + points.len() * 11);
+    out.push(DATA_V1);
+    put_varint(&mut out, points.len() as u64);
+    let mut prev_step = 0i64;
+    for p in points {
+        put_varint(&mut out, (p.step - prev_step) as u64);
+        prev_step = p.step;
+    }
+    let mut prev_wall = 0i64;
+    for p in points {
+        put_varint(&mut out, zigzag(p.wall_ms.wrapping_sub(prev_wall)));
+        prev_wall = p.wall_ms;
+    }
+    for p in points {
+        out.extend_from_slice(&p.value.to_le_bytes());
+    }
+    out
+}
+
+/// Decode what [`encode_points`] wrote.
+pub fn decode_points(bytes: &[u8]) -> Result<Vec<Point>, Corrupt> {
+    let mut r = Reader::new(bytes);
+    if r.byte()? != DATA_V1 {
+        return Err(Corrupt("unknown data version"));
+    }
+    let n = r.varint()? as usize;
+    if n > CHUNK_POINTS * 64 {
+        return Err(Corrupt("too many points"));
+    }
+    let mut points = vec![
+        Point {
+            step: 0,
+            value: 0.0,
+            wall_ms: 0
+        };
+        n
+    ];
+    let mut step = 0i64;
+    for p in points.iter_mut() {
+        step = step.wrapping_add(r.varint()? as i64);
+        p.step = step;
+    }
+    let mut wall = 0i64;
+    for p in points.iter_mut() {
+        wall = wall.wrapping_add(unzigzag(r.varint()?));
+        p.wall_ms = wall;
+    }
+    for p in points.iter_mut() {
+        p.value = r.f64()?;
+    }
+    Ok(points)
+}
+
+/// Aggregates over a chunk's points, stored as columns of its row.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChunkSummary {
+    pub step_min: i64,
+    pub step_max: i64,
+    pub wall_min_ms: i64,
+    pub wall_max_ms: i64,
+    pub points: i64,
+    pub finite: i64,
+    pub nan: i64,
+    pub pos_inf: i64,
+    pub neg_inf: i64,
+    /// Over finite values; `None` when there are none.
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub sum: f64,
+    /// Values at the lowest and the highest step.
+    pub first: f64,
+    pub last: f64,
+}
+
+impl ChunkSummary {
+    /// Summarise points sorted by step (at least one).
+    pub fn of(points: &[Point]) -> ChunkSummary {
+        let mut s = ChunkSummary {
+            step_min: points.first().map_or(0, |p| p.step),
+            step_max: points.last().map_or(0, |p| p.step),
+            wall_min_ms: i64::MAX,
+            wall_max_ms: i64::MIN,
+            points: points.len() as i64,
+            finite: 0,
+            nan: 0,
+            pos_inf: 0,
+            neg_inf: 0,
+            min: None,
+            max: None,
+            sum: 0.0,
+            first: points.first().map_or(f64::NAN, |p| p.value),
+            last: points.last().map_or(f64::NAN, |p| p.value),
+        };
+        for p in points {
+            s.wall_min_ms = s.wall_min_ms.min(p.wall_ms);
+            s.wall_max_ms = s.wall_max_ms.max(p.wall_ms);
+            let v = p.value;
+            if v.is_nan() {
+                s.nan += 1;
+            } else if v == f64::INFINITY {
+                s.pos_inf += 1;
+            } else if v == f64::NEG_INFINITY {
+                s.neg_inf += 1;
+            } else {
+                s.finite += 1;
+                s.sum += v;
+                s.min = Some(s.min.map_or(v, |m| m.min(v)));
+                s.max = Some(s.max.map_or(v, |m| m.max(v)));
+            }
+        }
+        s
+    }
+
+    /// The chunk as an aggregate whose x extent is given by the caller.
+    pub fn agg(&self, x_first: f64, x_last: f64) -> Agg {
+        Agg {
+            count: self.points as u64,
+            finite: self.finite as u64,
+            min: self.min.unwrap_or(f64::INFINITY),
+            max: self.max.unwrap_or(f64::NEG_INFINITY),
+            sum: self.sum,
+            x_first,
+            x_last,
+            last_step: self.step_max,
+            last: self.last,
+        }
+    }
+}
+
+/// One cell of a sketch: the aggregates of the chunk's points whose step falls in
+/// `index << shift ..= ((index + 1) << shift) - 1`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cell {
+    pub index: i64,
+    pub first_step: i64,
+    pub last_step: i64,
+    pub wall_min_ms: i64,
+    pub wall_max_ms: i64,
+    pub count: u64,
+    pub finite: u64,
+    pub min: f64,
+    pub max: f64,
+    pub sum: f64,
+    pub last: f64,
+}
+
+/// Per-cell aggregates of a chunk on an aligned power-of-two step grid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sketch {
+    pub shift: u32,
+    pub cells: Vec<Cell>,
+}
+
+/// The smallest cell width (as a shift) that covers `lo..=hi` in at most `MAX_CELLS`.
+fn sketch_shift(lo: i64, hi: i64) -> u32 {
+    let mut shift = 0u32;
+    while shift < 62 && (hi >> shift) - (lo >> shift) + 1 > MAX_CELLS {
+        shift += 1;
+    }
+    shift
+}
+
+impl Sketch {
+    /// Build the sketch of points sorted by step (at least one).
+    pub fn of(points: &[Point]) -> Sketch {
+        let lo = points.first().map_or(0, |p| p.step);
+        let hi = points.last().map_or(0, |p| p.step);
+        let shift = sketch_shift(lo, hi);
+        let mut cells: Vec<Cell> = Vec::new();
+        for p in points {
+            let index = p.step >> shift;
+            let fresh = cells.last().is_none_or(|c| c.index != index);
+            if fresh {
+                cells.push(Cell {
+                    index,
+                    first_step: p.step,
+                    last_step: p.step,
+                    wall_min_ms: p.wall_ms,
+                    wall_max_ms: p.wall_ms,
+                    count: 0,
+                    finite: 0,
+                    min: f64::INFINITY,
+                    max: f64::NEG_INFINITY,
+                    sum: 0.0,
+                    last: p.value,
+                });
+            }
+            if let Some(c) = cells.last_mut() {
+                c.count += 1;
+                c.last_step = p.step;
+                c.last = p.value;
+                c.wall_min_ms = c.wall_min_ms.min(p.wall_ms);
+                c.wall_max_ms = c.wall_max_ms.max(p.wall_ms);
+                if p.value.is_finite() {
+                    c.finite += 1;
+                    c.min = c.min.min(p.value);
+                    c.max = c.max.max(p.value);
+                    c.sum += p.value;
+                }
+            }
+        }
+        Sketch { shift, cells }
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(4 + self.cells.len() * 44);
+        out.push(SKETCH_V1);
+        out.push(self.shift as u8);
+        put_varint(&mut out, self.cells.len() as u64);
+        let base_wall = self.cells.iter().map(|c| c.wall_min_ms).min().unwrap_or(0);
+        put_varint(&mut out, zigzag(base_wall));
+        let mut prev_index = 0i64;
+        for c in &self.cells {
+            put_varint(&mut out, (c.index - prev_index) as u64);
+            prev_index = c.index;
+            put_varint(&mut out, (c.first_step - (c.index << self.shift)) as u64);
+            put_varint(&mut out, (c.last_step - c.first_step) as u64);
+            put_varint(&mut out, (c.wall_min_ms - base_wall) as u64);
+            put_varint(&mut out, (c.wall_max_ms - c.wall_min_ms) as u64);
+            put_varint(&mut out, c.count);
+            put_varint(&mut out, c.finite);
+            if c.finite > 0 {
+                out.extend_from_slice(&c.min.to_le_bytes());
+                out.extend_from_slice(&c.max.to_le_bytes());
+                out.extend_from_slice(&c.sum.to_le_bytes());
+            }
+            out.extend_from_slice(&c.last.to_le_bytes());
+        }
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Sketch, Corrupt> {
+        let mut r = Reader::new(bytes);
+        if r.byte()? != SKETCH_V1 {
+            return Err(Corrupt("unknown sketch version"));
+        }
+        let shift = u32::from(r.byte()?);
+        if shift > 62 {
+            return Err(Corrupt("sketch shift out of range"));
+        }
+        let n = r.varint()?;
+        if n > MAX_CELLS as u64 {
+            return Err(Corrupt("too many sketch cells"));
+        }
+        let base_wall = unzigzag(r.varint()?);
+        let mut cells = Vec::with_capacity(n as usize);
+        let mut index = 0i64;
+        for _ in 0..n {
+            index = index.wrapping_add(r.varint()? as i64);
+            let first_step = (index << shift).wrapping_add(r.varint()? as i64);
+            let last_step = first_step.wrapping_add(r.varint()? as i64);
+            let wall_min_ms = base_wall.wrapping_add(r.varint()? as i64);
+            let wall_max_ms = wall_min_ms.wrapping_add(r.varint()? as i64);
+            let count = r.varint()?;
+            let finite = r.varint()?;
+            let (min, max, sum) = if finite > 0 {
+                (r.f64()?, r.f64()?, r.f64()?)
+            } else {
+                (f64::INFINITY, f64::NEG_INFINITY, 0.0)
+            };
+            let last = r.f64()?;
+            cells.push(Cell {
+                index,
+                first_step,
+                last_step,
+                wall_min_ms,
+                wall_max_ms,
+                count,
+                finite,
+                min,
+                max,
+                sum,
+                last,
+            });
+        }
+        Ok(Sketch { shift, cells })
+    }
+}
+
+impl Cell {
+    /// The cell as an aggregate whose x extent is given by the caller.
+    pub fn agg(&self, x_first: f64, x_last: f64) -> Agg {
+        Agg {
+            count: self.count,
+            finite: self.finite,
+            min: self.min,
+            max: self.max,
+            sum: self.sum,
+            x_first,
+            x_last,
+            last_step: self.last_step,
+            last: self.last,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn point() -> impl Strategy<Value = (i64, f64, i64)> {
+        (
+            0i64..1_000_000,
+            prop_oneof![
+                6 => -1e9f64..1e9,
+                1 => Just(f64::NAN),
+                1 => Just(f64::INFINITY),
+                1 => Just(f64::NEG_INFINITY),
+                1 => any::<f64>(),
+            ],
+            0i64..4_000_000_000_000,
+        )
+    }
+
+    fn sorted(raw: Vec<(i64, f64, i64)>) -> Vec<Point> {
+        let mut points: Vec<Point> = raw
+            .into_iter()
+            .map(|(step, value, wall_ms)| Point {
+                step,
+                value,
+                wall_ms,
+            })
+            .collect();
+        points.sort_by_key(|p| p.step);
+        points.dedup_by_key(|p| p.step);
+        points
+    }
+
+    proptest! {
+        #[test]
+        fn points_round_trip_bit_for_bit(raw in proptest::collection::vec(point(), 0..CHUNK_POINTS)) {
+            let points = sorted(raw);
+            let back = decode_points(&encode_points(&points)).unwrap();
+            prop_assert_eq!(back.len(), points.len());
+            for (a, b) in points.iter().zip(&back) {
+                prop_assert!(a.same(b), "{a:?} != {b:?}");
+            }
+        }
+
+        #[test]
+        fn sketch_round_trips_and_adds_up(raw in proptest::collection::vec(point(), 1..CHUNK_POINTS)) {
+            let points = sorted(raw);
+            let sketch = Sketch::of(&points);
+            prop_assert!(sketch.cells.len() as i64 <= MAX_CELLS);
+            let back = Sketch::decode(&sketch.encode()).unwrap();
+            prop_assert_eq!(back.shift, sketch.shift);
+            prop_assert_eq!(back.cells.len(), sketch.cells.len());
+            for (a, b) in sketch.cells.iter().zip(&back.cells) {
+                prop_assert_eq!((a.index, a.first_step, a.last_step, a.count, a.finite), (b.index, b.first_step, b.last_step, b.count, b.finite));
+                prop_assert_eq!((a.wall_min_ms, a.wall_max_ms), (b.wall_min_ms, b.wall_max_ms));
+                prop_assert_eq!(a.last.to_bits(), b.last.to_bits());
+                if a.finite > 0 {
+                    prop_assert_eq!((a.min, a.max, a.sum), (b.min, b.max, b.sum));
+                }
+            }
+            let summary = ChunkSummary::of(&points);
+            prop_assert_eq!(sketch.cells.iter().map(|c| c.count).sum::<u64>(), points.len() as u64);
+            prop_assert_eq!(summary.points as usize, points.len());
+            prop_assert_eq!(summary.finite + summary.nan + summary.pos_inf + summary.neg_inf, summary.points);
+        }
+
+        #[test]
+        fn garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = decode_points(&bytes);
+            let _ = Sketch::decode(&bytes);
+        }
+    }
+
+    #[test]
+    fn dense_chunks_are_small() {
+        let points: Vec<Point> = (0..CHUNK_POINTS as i64)
+            .map(|i| Point {
+                step: 5_000 + i,
+                value: (i as f64).sin(),
+                wall_ms: 1_700_000_000_000 + i * 250,
+            })
+            .collect();
+        let data = encode_points(&points).len();
+        let sketch = Sketch::of(&points);
+        // 1 step byte + 2 wall bytes + 8 value bytes per point.
+        assert!(data <= CHUNK_POINTS * 11 + 16, "{data}");
+        assert_eq!(sketch.shift, 5);
+        assert!(sketch.encode().len() < 33 * 48, "{}", sketch.encode().len());
+    }
+}

@@ -1,0 +1,438 @@
+//! Answering a bucket query for one run from its chunks, without IO. The caller
+//! fetches chunk rows (aggregates and sketch), asks which chunks must be decoded,
+//! fetches those points, and then computes buckets. Each chunk is served by the
+//! cheapest exact means:
+//! - wholly inside one bucket: its stored aggregates;
+//! - wholly inside the range, with sketch cells that each fall in one bucket: its
+//!   cells (on the step axis that holds whenever buckets are at least as wide as
+//!   cells, because both grids are aligned powers of two);
+//! - otherwise (the range's edges, narrow buckets, cells straddling time buckets):
+//!   its points.
+//!
+//! The answer equals `app::logic::bucket::reference_buckets` over the raw points.
+
+use std::collections::HashMap;
+
+use app::logic::bucket::{Agg, Grid};
+use app::model::XAxis;
+
+use super::codec::{Cell, ChunkSummary, Point};
+use super::store::ChunkMeta;
+
+/// How x is computed from a run's points.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Axis {
+    pub kind: XAxis,
+    /// Subtracted from wall times (the run's start for relative time, else 0).
+    pub offset_ms: i64,
+}
+
+impl Axis {
+    pub fn x(&self, step: i64, wall_ms: i64) -> f64 {
+        match self.kind {
+            XAxis::Step => step as f64,
+            XAxis::WallTime | XAxis::RelativeTime => {
+                (wall_ms.saturating_sub(self.offset_ms)) as f64 / 1000.0
+            }
+        }
+    }
+
+    fn chunk_extent(&self, s: &ChunkSummary) -> (f64, f64) {
+        match self.kind {
+            XAxis::Step => (s.step_min as f64, s.step_max as f64),
+            _ => (self.x(0, s.wall_min_ms), self.x(0, s.wall_max_ms)),
+        }
+    }
+
+    fn cell_extent(&self, c: &Cell) -> (f64, f64) {
+        match self.kind {
+            XAxis::Step => (c.first_step as f64, c.last_step as f64),
+            _ => (self.x(0, c.wall_min_ms), self.x(0, c.wall_max_ms)),
+        }
+    }
+}
+
+/// The inclusive x range asked for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Window {
+    pub lo: f64,
+    pub hi: f64,
+}
+
+impl Window {
+    fn holds(&self, x: f64) -> bool {
+        x >= self.lo && x <= self.hi
+    }
+}
+
+/// How one chunk is served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Use {
+    Skip,
+    Whole,
+    Cells,
+    Raw,
+}
+
+fn usage(axis: &Axis, chunk: &ChunkMeta, grid: &Grid, w: &Window) -> Use {
+    let s = &chunk.summary;
+    let (xl, xh) = axis.chunk_extent(s);
+    if xh < w.lo || xl > w.hi {
+        return Use::Skip;
+    }
+    if xl < w.lo || xh > w.hi {
+        return Use::Raw;
+    }
+    if grid.index(xl, s.step_min) == grid.index(xh, s.step_max) {
+        return Use::Whole;
+    }
+    let cells_fit = match (axis.kind, grid) {
+        (XAxis::Step, Grid::Steps { shift }) => chunk.sketch.shift <= *shift,
+        _ => chunk.sketch.cells.iter().all(|c| {
+            let (cl, ch) = axis.cell_extent(c);
+            grid.index(cl, c.first_step) == grid.index(ch, c.last_step)
+        }),
+    };
+    if cells_fit {
+        Use::Cells
+    } else {
+        Use::Raw
+    }
+}
+
+/// Points in the window counted from aggregates, and the chunks (at the window's
+/// edges) whose points must be decoded to finish the count.
+pub fn count_plan<'a>(
+    axis: &Axis,
+    chunks: impl IntoIterator<Item = &'a ChunkMeta>,
+    w: &Window,
+) -> (u64, Vec<i64>) {
+    let mut inside = 0u64;
+    let mut edges = Vec::new();
+    for c in chunks {
+        let (xl, xh) = axis.chunk_extent(&c.summary);
+        if xh < w.lo || xl > w.hi {
+            continue;
+        }
+        if xl >= w.lo && xh <= w.hi {
+            inside += c.summary.points as u64;
+        } else {
+            edges.push(c.id);
+        }
+    }
+    (inside, edges)
+}
+
+/// Points of decoded chunks that fall in the window.
+pub fn count_decoded(axis: &Axis, ids: &[i64], raw: &HashMap<i64, Vec<Point>>, w: &Window) -> u64 {
+    ids.iter()
+        .filter_map(|id| raw.get(id))
+        .flatten()
+        .filter(|p| w.holds(axis.x(p.step, p.wall_ms)))
+        .count() as u64
+}
+
+/// Chunks whose points must be decoded to bucket on `grid` (every chunk in the
+/// window when `all`, for a raw answer).
+pub fn decode_plan<'a>(
+    axis: &Axis,
+    chunks: impl IntoIterator<Item = &'a ChunkMeta>,
+    grid: &Grid,
+    w: &Window,
+    all: bool,
+) -> Vec<i64> {
+    chunks
+        .into_iter()
+        .filter(|c| match usage(axis, c, grid, w) {
+            Use::Skip => false,
+            Use::Raw => true,
+            Use::Whole | Use::Cells => all,
+        })
+        .map(|c| c.id)
+        .collect()
+}
+
+fn missing(id: i64) -> String {
+    format!("chunk {id} was not loaded")
+}
+
+/// Every point in the window as its own bucket, ordered by x then step.
+pub fn raw_buckets<'a>(
+    axis: &Axis,
+    chunks: impl IntoIterator<Item = &'a ChunkMeta>,
+    raw: &HashMap<i64, Vec<Point>>,
+    grid: &Grid,
+    w: &Window,
+) -> Result<Vec<(i64, Agg)>, String> {
+    let mut out = Vec::new();
+    for c in chunks {
+        if usage(axis, c, grid, w) == Use::Skip {
+            continue;
+        }
+        let points = raw.get(&c.id).ok_or_else(|| missing(c.id))?;
+        for p in points {
+            let x = axis.x(p.step, p.wall_ms);
+            if w.holds(x) {
+                out.push((grid.index(x, p.step), Agg::point(x, p.step, p.value)));
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        a.1.x_first
+            .total_cmp(&b.1.x_first)
+            .then(a.1.last_step.cmp(&b.1.last_step))
+    });
+    Ok(out)
+}
+
+/// The window's points bucketed on `grid`, by cell index.
+pub fn grid_buckets<'a>(
+    axis: &Axis,
+    chunks: impl IntoIterator<Item = &'a ChunkMeta>,
+    raw: &HashMap<i64, Vec<Point>>,
+    grid: &Grid,
+    w: &Window,
+) -> Result<Vec<(i64, Agg)>, String> {
+    let mut cells: std::collections::BTreeMap<i64, Agg> = Default::default();
+    for c in chunks {
+        match usage(axis, c, grid, w) {
+            Use::Skip => {}
+            Use::Whole => {
+                let s = &c.summary;
+                let (xl, xh) = axis.chunk_extent(s);
+                cells
+                    .entry(grid.index(xl, s.step_min))
+                    .or_default()
+                    .merge(&s.agg(xl, xh));
+            }
+            Use::Cells => {
+                for cell in &c.sketch.cells {
+                    let (xl, xh) = axis.cell_extent(cell);
+                    cells
+                        .entry(grid.index(xl, cell.first_step))
+                        .or_default()
+                        .merge(&cell.agg(xl, xh));
+                }
+            }
+            Use::Raw => {
+                let points = raw.get(&c.id).ok_or_else(|| missing(c.id))?;
+                for p in points {
+                    let x = axis.x(p.step, p.wall_ms);
+                    if w.holds(x) {
+                        cells
+                            .entry(grid.index(x, p.step))
+                            .or_default()
+                            .add(x, p.step, p.value);
+                    }
+                }
+            }
+        }
+    }
+    Ok(cells.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::codec::{Sketch, CHUNK_POINTS};
+    use app::logic::bucket::{reference_buckets, AxisPoint};
+    use proptest::prelude::*;
+
+    /// Chunks as the store would hold them: consecutive pieces of the sorted series.
+    fn chunked(points: &[Point], sizes: &[usize]) -> Vec<ChunkMeta> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        let mut i = 0;
+        while at < points.len() {
+            let size = sizes[i % sizes.len()].clamp(1, CHUNK_POINTS);
+            let piece = &points[at..(at + size).min(points.len())];
+            out.push(ChunkMeta {
+                id: out.len() as i64,
+                series_id: 1,
+                summary: ChunkSummary::of(piece),
+                sketch: Sketch::of(piece),
+            });
+            at += piece.len();
+            i += 1;
+        }
+        out
+    }
+
+    fn decoded(points: &[Point], chunks: &[ChunkMeta], ids: &[i64]) -> HashMap<i64, Vec<Point>> {
+        ids.iter()
+            .map(|&id| {
+                let c = &chunks[id as usize];
+                let piece: Vec<Point> = points
+                    .iter()
+                    .filter(|p| p.step >= c.summary.step_min && p.step <= c.summary.step_max)
+                    .copied()
+                    .collect();
+                (id, piece)
+            })
+            .collect()
+    }
+
+    fn same(a: &Agg, b: &Agg) -> bool {
+        let close = |x: f64, y: f64| {
+            x == y
+                || (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0)
+                || (x.is_nan() && y.is_nan())
+        };
+        a.count == b.count
+            && a.finite == b.finite
+            && (a.finite == 0 || (a.min == b.min && a.max == b.max && close(a.sum, b.sum)))
+            && a.x_first == b.x_first
+            && a.x_last == b.x_last
+            && a.last_step == b.last_step
+            && a.last.to_bits() == b.last.to_bits()
+    }
+
+    /// What the engine answers, the way the service drives it.
+    fn engine(
+        points: &[Point],
+        chunks: &[ChunkMeta],
+        axis: &Axis,
+        grid: &Grid,
+        w: &Window,
+        n: usize,
+        allow_raw: bool,
+    ) -> (bool, Vec<(i64, Agg)>, usize) {
+        let (inside, edges) = count_plan(axis, chunks, w);
+        let raw = decoded(points, chunks, &edges);
+        let count = inside + count_decoded(axis, &edges, &raw, w);
+        let as_raw = allow_raw && count <= n as u64;
+        let need = decode_plan(axis, chunks, grid, w, as_raw);
+        let raw = decoded(points, chunks, &need);
+        if as_raw {
+            (
+                true,
+                raw_buckets(axis, chunks, &raw, grid, w).unwrap(),
+                need.len(),
+            )
+        } else {
+            (
+                false,
+                grid_buckets(axis, chunks, &raw, grid, w).unwrap(),
+                need.len(),
+            )
+        }
+    }
+
+    fn series() -> impl Strategy<Value = Vec<Point>> {
+        proptest::collection::vec(
+            (
+                0i64..20_000,
+                prop_oneof![
+                    8 => -1e3f64..1e3,
+                    1 => Just(f64::NAN),
+                    1 => Just(f64::INFINITY),
+                    1 => Just(f64::NEG_INFINITY),
+                    1 => Just(1e300),
+                ],
+                0i64..50,
+            ),
+            0..3_000,
+        )
+        .prop_map(|raw| {
+            let mut steps: Vec<(i64, f64, i64)> = raw;
+            steps.sort_by_key(|p| p.0);
+            steps.dedup_by_key(|p| p.0);
+            // Wall time mostly grows with the step, with jitter (clocks are not monotonic).
+            steps
+                .into_iter()
+                .map(|(step, value, jitter)| Point {
+                    step,
+                    value,
+                    wall_ms: 1_700_000_000_000 + step * 37 + jitter * 3,
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn equals_brute_force(
+            points in series(),
+            sizes in proptest::collection::vec(1usize..1_100, 1..6),
+            kind in prop_oneof![Just(XAxis::Step), Just(XAxis::WallTime), Just(XAxis::RelativeTime)],
+            n in 1usize..1_200,
+            range in proptest::option::of((0.0f64..1.0, 0.0f64..1.0)),
+            allow_raw in any::<bool>(),
+        ) {
+            let chunks = chunked(&points, &sizes);
+            let axis = Axis { kind, offset_ms: if kind == XAxis::RelativeTime { 1_700_000_000_000 } else { 0 } };
+            let xs: Vec<f64> = points.iter().map(|p| axis.x(p.step, p.wall_ms)).collect();
+            let (min_x, max_x) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+            let (lo, hi) = match range {
+                _ if xs.is_empty() => (0.0, 1.0),
+                Some((a, b)) => {
+                    let span = max_x - min_x;
+                    let (a, b) = (a.min(b), a.max(b));
+                    let (lo, hi) = (min_x + span * a, min_x + span * b);
+                    if kind == XAxis::Step { (lo.ceil(), hi.floor().max(lo.ceil())) } else { (lo, hi) }
+                }
+                None => (min_x, max_x),
+            };
+            let w = Window { lo, hi };
+            let grid = match kind {
+                XAxis::Step => Grid::for_steps(lo as i64, hi as i64, n),
+                _ => Grid::linear(lo, hi, n),
+            };
+            let reference_points: Vec<AxisPoint> = points
+                .iter()
+                .map(|p| AxisPoint { x: axis.x(p.step, p.wall_ms), step: p.step, value: p.value })
+                .collect();
+            let (want_raw, want) = reference_buckets(&reference_points, lo, hi, &grid, n, allow_raw);
+            let (got_raw, got, _) = engine(&points, &chunks, &axis, &grid, &w, n, allow_raw);
+            prop_assert_eq!(got_raw, want_raw);
+            prop_assert_eq!(got.len(), want.len());
+            for ((gi, g), (wi, wa)) in got.iter().zip(&want) {
+                prop_assert_eq!(gi, wi);
+                prop_assert!(same(g, wa), "bucket {}: got {:?}, want {:?}", gi, g, wa);
+            }
+            if !got_raw {
+                prop_assert!(got.len() <= n);
+            }
+        }
+    }
+
+    #[test]
+    fn dense_full_range_reads_no_points() {
+        let points: Vec<Point> = (0..100_000)
+            .map(|s| Point {
+                step: s,
+                value: (s as f64).cos(),
+                wall_ms: s * 10,
+            })
+            .collect();
+        let chunks = chunked(&points, &[CHUNK_POINTS]);
+        let axis = Axis {
+            kind: XAxis::Step,
+            offset_ms: 0,
+        };
+        let w = Window {
+            lo: 0.0,
+            hi: 99_999.0,
+        };
+        let grid = Grid::for_steps(0, 99_999, 1_000);
+        let (raw, buckets, decoded_chunks) =
+            engine(&points, &chunks, &axis, &grid, &w, 1_000, true);
+        assert!(!raw);
+        assert_eq!(
+            decoded_chunks, 0,
+            "every chunk should be answered from its sketch"
+        );
+        assert_eq!(buckets.iter().map(|b| b.1.count).sum::<u64>(), 100_000);
+        // A 1% zoom decodes only the chunks it touches.
+        let w = Window {
+            lo: 50_000.0,
+            hi: 50_999.0,
+        };
+        let (raw, buckets, decoded_chunks) =
+            engine(&points, &chunks, &axis, &grid, &w, 1_000, true);
+        assert!(raw);
+        assert_eq!(buckets.len(), 1_000);
+        assert!(decoded_chunks <= 2, "{decoded_chunks}");
+    }
+}
