@@ -1,6 +1,7 @@
 //! The `cairn` server: storage, ingest APIs, auth, and the web app's SSR host.
 
 pub mod auth;
+pub mod bench;
 pub mod blobs;
 pub mod bootstrap;
 pub mod db;

@@ -52,6 +52,16 @@ enum Command {
         #[arg(long, default_value = bootstrap::ADMIN_USERNAME)]
         user: String,
     },
+    /// Benchmark the metrics engine over HTTP on a fresh SQLite data dir, and on a
+    /// fresh PostgreSQL database too when --database-url names a PostgreSQL server.
+    Bench {
+        /// A tenth of the sizes, to check the bench itself quickly.
+        #[arg(long)]
+        quick: bool,
+        /// Skip SQLite (benchmark only PostgreSQL).
+        #[arg(long)]
+        no_sqlite: bool,
+    },
 }
 
 #[derive(clap::Args, Debug, Default)]
@@ -166,6 +176,7 @@ async fn run(cli: Cli) -> Fallible<()> {
             println!("{key}");
             Ok(())
         }
+        Some(Command::Bench { quick, no_sqlite }) => bench(&cli, *quick, *no_sqlite).await,
         Some(Command::Demo { user }) => {
             let db = open(&cli).await?;
             let user = find_user(&db, user).await?;
@@ -177,6 +188,50 @@ async fn run(cli: Cli) -> Fallible<()> {
             Ok(())
         }
     }
+}
+
+async fn bench(cli: &Cli, quick: bool, no_sqlite: bool) -> Fallible<()> {
+    use server::bench::{self, BenchSizes, Store};
+    let sizes = if quick {
+        BenchSizes::quick()
+    } else {
+        BenchSizes::full()
+    };
+    // The server under test does not need the web bundle, but it needs a site root.
+    let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+    let site_root = std::path::Path::new(&site_root);
+    println!(
+        "cairn bench ({}; {} cores)",
+        if quick { "quick sizes" } else { "full sizes" },
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    if !no_sqlite {
+        let rows = bench::run(Store::Sqlite, &sizes, site_root)
+            .await
+            .map_err(|e| e.to_string())?;
+        bench::print_table("SQLite", &rows);
+    }
+    match cli.database_url.as_deref() {
+        Some(url) if url.starts_with("postgres") => {
+            // Keep scheme, credentials and host; the bench makes its own database.
+            let base = match url.find("://").map(|i| i + 3) {
+                Some(start) => match url[start..].find('/') {
+                    Some(slash) => &url[..start + slash],
+                    None => url,
+                },
+                None => url,
+            };
+            let rows = bench::run(Store::Postgres(base.to_owned()), &sizes, site_root)
+                .await
+                .map_err(|e| e.to_string())?;
+            bench::print_table("PostgreSQL", &rows);
+        }
+        Some(other) if !other.starts_with("sqlite") => {
+            return Err(format!("--database-url must be a postgres:// URL, not {other:?}").into());
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 async fn serve(cli: &Cli, args: &ServeArgs) -> Fallible<()> {

@@ -66,6 +66,7 @@ pub async fn bucket_query(
     runs: &[QueryRun],
     req: &BucketRequest<'_>,
 ) -> Result<SeriesAnswer, DbErr> {
+    let started = std::time::Instant::now();
     let pks: Vec<i32> = runs.iter().map(|r| r.pk).collect();
     let series: HashMap<i32, SeriesRow> = store::series_for_runs(db, &pks, req.key)
         .await?
@@ -129,6 +130,7 @@ pub async fn bucket_query(
             by_series.entry(m.series_id).or_default().push(m);
         }
     }
+    let loaded_metas = started.elapsed();
     let no_chunks: Vec<ChunkMeta> = Vec::new();
     let chunks_of = |s: &SeriesRow| by_series.get(&s.id).unwrap_or(&no_chunks);
 
@@ -151,6 +153,7 @@ pub async fn bucket_query(
         more.extend(need.into_iter().filter(|id| !points.contains_key(id)));
     }
     points.extend(store::chunk_points(db, &more).await?);
+    let loaded_points = started.elapsed();
 
     let mut per_run: Vec<Vec<(i64, Agg)>> = Vec::with_capacity(present.len());
     for ((run, s, axis), as_raw) in present.iter().zip(raw_mode) {
@@ -173,6 +176,15 @@ pub async fn bucket_query(
     if req.grouped {
         answer.groups = group_stats(&present, &per_run, &grid);
     }
+    tracing::debug!(
+        runs = present.len(),
+        chunks = by_series.values().map(Vec::len).sum::<usize>(),
+        decoded = points.len(),
+        metas_ms = loaded_metas.as_secs_f64() * 1e3,
+        points_ms = (loaded_points - loaded_metas).as_secs_f64() * 1e3,
+        compute_ms = (started.elapsed() - loaded_points).as_secs_f64() * 1e3,
+        "bucket query"
+    );
     Ok(answer)
 }
 

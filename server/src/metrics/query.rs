@@ -193,7 +193,7 @@ pub fn grid_buckets<'a>(
     grid: &Grid,
     w: &Window,
 ) -> Result<Vec<(i64, Agg)>, String> {
-    let mut cells: std::collections::BTreeMap<i64, Agg> = Default::default();
+    let mut cells = Cells::new(grid, w);
     for c in chunks {
         match usage(axis, c, grid, w) {
             Use::Skip => {}
@@ -201,16 +201,14 @@ pub fn grid_buckets<'a>(
                 let s = &c.summary;
                 let (xl, xh) = axis.chunk_extent(s);
                 cells
-                    .entry(grid.index(xl, s.step_min))
-                    .or_default()
+                    .at(grid.index(xl, s.step_min))
                     .merge(&s.agg(xl, xh));
             }
             Use::Cells => {
                 for cell in &c.sketch.cells {
                     let (xl, xh) = axis.cell_extent(cell);
                     cells
-                        .entry(grid.index(xl, cell.first_step))
-                        .or_default()
+                        .at(grid.index(xl, cell.first_step))
                         .merge(&cell.agg(xl, xh));
                 }
             }
@@ -219,16 +217,48 @@ pub fn grid_buckets<'a>(
                 for p in points {
                     let x = axis.x(p.step, p.wall_ms);
                     if w.holds(x) {
-                        cells
-                            .entry(grid.index(x, p.step))
-                            .or_default()
-                            .add(x, p.step, p.value);
+                        cells.at(grid.index(x, p.step)).add(x, p.step, p.value);
                     }
                 }
             }
         }
     }
-    Ok(cells.into_iter().collect())
+    Ok(cells.into_non_empty())
+}
+
+/// The grid cells a window spans, as a dense vector (at most the bucket count).
+struct Cells {
+    first: i64,
+    aggs: Vec<Agg>,
+}
+
+impl Cells {
+    fn new(grid: &Grid, w: &Window) -> Cells {
+        let first = grid.index(w.lo, w.lo as i64);
+        let last = grid.index(w.hi, w.hi as i64).max(first);
+        Cells {
+            first,
+            aggs: vec![Agg::EMPTY; (last - first + 1) as usize],
+        }
+    }
+
+    fn at(&mut self, index: i64) -> &mut Agg {
+        let i = (index - self.first).max(0) as usize;
+        if i >= self.aggs.len() {
+            self.aggs.resize(i + 1, Agg::EMPTY);
+        }
+        &mut self.aggs[i]
+    }
+
+    fn into_non_empty(self) -> Vec<(i64, Agg)> {
+        let first = self.first;
+        self.aggs
+            .into_iter()
+            .enumerate()
+            .filter(|(_, a)| !a.is_empty())
+            .map(|(i, a)| (first + i as i64, a))
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@ use leptos::prelude::*;
 use crate::api::AppError;
 use crate::model::{ChartSeries, ProjectRef, RunId};
 
-/// Most buckets a chart may ask for.
-pub const MAX_CHART_BUCKETS: usize = 5_000;
+/// Most buckets a chart (or a full-fidelity read of one series) may ask for.
+pub const MAX_CHART_BUCKETS: usize = 20_000;
 
 /// One metric of one run, bucketed for a chart of about `buckets` pixels' width.
 #[server]

@@ -1,0 +1,647 @@
+//! `cairn bench`: start a Cairn server on a fresh data dir (and a fresh PostgreSQL
+//! database when asked), drive it over HTTP the way logging clients and charts do,
+//! and print what it sustained:
+//!
+//! - W1 ingest: runs × metrics × steps points through `POST …/metrics` batches from
+//!   one concurrent client per run; points/s end to end, checked by counting what
+//!   the server stored afterwards;
+//! - W2 one full series (10,000 points, raw): latency p50/p99;
+//! - W3 a chart over 100 runs × 100,000 steps of one metric, 1,000 buckets, the full
+//!   range and a 1% zoom: latency p50/p99;
+//! - W4 the same 100 runs grouped into 5 groups;
+//! - the server's peak RSS, and bytes on disk per stored point.
+//!
+//! Request bodies are encoded before the clock starts, so the client's JSON work on
+//! the same machine does not count against the server. Latencies are measured at the
+//! client (loopback HTTP plus JSON included), so they bound the server time from above.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+
+type Http = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
+type Fallible<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// Sizes of the workloads.
+#[derive(Clone, Debug)]
+pub struct BenchSizes {
+    pub w1_runs: usize,
+    pub w1_metrics: usize,
+    pub w1_steps: usize,
+    pub w1_rows_per_request: usize,
+    pub w3_runs: usize,
+    pub w3_steps: usize,
+    pub w3_groups: usize,
+    pub repeats: usize,
+}
+
+impl BenchSizes {
+    /// The sizes the metrics-engine issue names.
+    pub fn full() -> BenchSizes {
+        BenchSizes {
+            w1_runs: 10,
+            w1_metrics: 10,
+            w1_steps: 10_000,
+            w1_rows_per_request: 1_000,
+            w3_runs: 100,
+            w3_steps: 100_000,
+            w3_groups: 5,
+            repeats: 50,
+        }
+    }
+
+    /// A tenth of everything, for a quick check that the bench still works.
+    pub fn quick() -> BenchSizes {
+        BenchSizes {
+            w1_runs: 4,
+            w1_metrics: 10,
+            w1_steps: 2_000,
+            w1_rows_per_request: 500,
+            w3_runs: 10,
+            w3_steps: 10_000,
+            w3_groups: 5,
+            repeats: 10,
+        }
+    }
+}
+
+/// One line of the result table.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub workload: String,
+    pub result: String,
+}
+
+/// Where the server under test keeps its data.
+pub enum Store {
+    Sqlite,
+    /// A PostgreSQL server URL without a database (`postgres://user@host:port`);
+    /// a fresh database is created and dropped.
+    Postgres(String),
+}
+
+struct Server {
+    child: Child,
+    base: String,
+    key: String,
+    data_dir: PathBuf,
+    pg_db: Option<(String, String)>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::fs::remove_dir_all(&self.data_dir).ok();
+    }
+}
+
+fn free_port() -> Fallible<u16> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(l.local_addr()?.port())
+}
+
+async fn start_server(store: &Store, site_root: &Path) -> Fallible<Server> {
+    let tag = format!("{}_{}", std::process::id(), rand::random::<u32>());
+    let data_dir = std::env::temp_dir().join(format!("cairn-bench-{tag}"));
+    std::fs::create_dir_all(&data_dir)?;
+    let port = free_port()?;
+    let key = crate::auth::credentials::new_api_key();
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.arg("serve")
+        .arg("--addr")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--no-demo")
+        .env("CAIRN_DATA_DIR", &data_dir)
+        .env("CAIRN_ADMIN_PASSWORD", crate::auth::credentials::new_password())
+        .env("CAIRN_ADMIN_API_KEY", &key)
+        .env("LEPTOS_SITE_ROOT", site_root)
+        .env("LEPTOS_OUTPUT_NAME", "cairn")
+        .env(
+            "RUST_LOG",
+            std::env::var("CAIRN_BENCH_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    let mut pg_db = None;
+    match store {
+        Store::Sqlite => {
+            cmd.env_remove("DATABASE_URL");
+        }
+        Store::Postgres(base) => {
+            let name = format!("cairn_bench_{tag}");
+            let admin = sea_orm::Database::connect(format!("{base}/postgres")).await?;
+            sea_orm::ConnectionTrait::execute_unprepared(
+                &admin,
+                &format!("CREATE DATABASE \"{name}\""),
+            )
+            .await?;
+            admin.close().await?;
+            cmd.env("DATABASE_URL", format!("{base}/{name}"));
+            pg_db = Some((base.clone(), name));
+        }
+    }
+    let child = cmd.spawn()?;
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}/api/v1"),
+        key,
+        data_dir,
+        pg_db,
+    };
+    let client = http();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok((200, _)) = call(&client, &server, "GET", "/viewer", None).await {
+            return Ok(server);
+        }
+        if Instant::now() > deadline {
+            return Err("the server did not come up within 60 s".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn drop_pg(server: &mut Server) -> Fallible<()> {
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    if let Some((base, name)) = server.pg_db.take() {
+        let admin = sea_orm::Database::connect(format!("{base}/postgres")).await?;
+        sea_orm::ConnectionTrait::execute_unprepared(
+            &admin,
+            &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+        )
+        .await?;
+        admin.close().await?;
+    }
+    Ok(())
+}
+
+fn http() -> Http {
+    Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(64)
+        .build_http()
+}
+
+async fn call(
+    client: &Http,
+    server: &Server,
+    method: &str,
+    path: &str,
+    body: Option<Bytes>,
+) -> Fallible<(u16, Bytes)> {
+    let (status, bytes, _) = call_timed(client, server, method, path, body).await?;
+    Ok((status, bytes))
+}
+
+/// Like [`call`], also returning the server's `Server-Timing` durations (ms) by name.
+async fn call_timed(
+    client: &Http,
+    server: &Server,
+    method: &str,
+    path: &str,
+    body: Option<Bytes>,
+) -> Fallible<(u16, Bytes, Vec<(String, f64)>)> {
+    let req = hyper::Request::builder()
+        .method(method)
+        .uri(format!("{}{}", server.base, path))
+        .header("authorization", format!("Bearer {}", server.key))
+        .header("content-type", "application/json")
+        .body(Full::new(body.unwrap_or_default()))?;
+    let resp = client.request(req).await?;
+    let status = resp.status().as_u16();
+    let timings = resp
+        .headers()
+        .get("server-timing")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(',')
+                .filter_map(|part| {
+                    let (name, dur) = part.trim().split_once(";dur=")?;
+                    Some((name.to_owned(), dur.parse().ok()?))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let bytes = resp.into_body().collect().await?.to_bytes();
+    Ok((status, bytes, timings))
+}
+
+async fn expect_ok(
+    client: &Http,
+    server: &Server,
+    method: &str,
+    path: &str,
+    body: Option<Bytes>,
+) -> Fallible<Bytes> {
+    let (status, bytes) = call(client, server, method, path, body).await?;
+    if !(200..300).contains(&status) {
+        return Err(format!(
+            "{method} {path}: HTTP {status}: {}",
+            String::from_utf8_lossy(&bytes)
+        )
+        .into());
+    }
+    Ok(bytes)
+}
+
+/// A noisy, decaying training curve.
+fn curve(rng: &mut StdRng, metric: usize, step: usize) -> f64 {
+    let base = 2.0 / (1.0 + metric as f64) * (-(step as f64) / 20_000.0).exp();
+    base + rng.gen_range(-0.05..0.05)
+}
+
+/// Request bodies logging `steps` steps of `metrics` metrics, `rows` rows each.
+fn bodies(seed: u64, metrics: usize, steps: usize, rows: usize, start: f64) -> Vec<Bytes> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let names: Vec<String> = (0..metrics).map(|m| format!("train/m{m}")).collect();
+    (0..steps)
+        .step_by(rows)
+        .map(|first| {
+            let rows: Vec<Value> = (first..(first + rows).min(steps))
+                .map(|s| {
+                    let values: serde_json::Map<String, Value> = names
+                        .iter()
+                        .enumerate()
+                        .map(|(m, n)| (n.clone(), json!(curve(&mut rng, m, s))))
+                        .collect();
+                    json!({"step": s, "time": start + s as f64 * 0.1, "values": values})
+                })
+                .collect();
+            Bytes::from(serde_json::to_vec(&json!({ "rows": rows })).unwrap_or_default())
+        })
+        .collect()
+}
+
+async fn create_runs(
+    client: &Http,
+    server: &Server,
+    project: &str,
+    runs: usize,
+    groups: usize,
+    start: f64,
+) -> Fallible<Vec<String>> {
+    let mut ids = Vec::with_capacity(runs);
+    for i in 0..runs {
+        let id = format!("run{i:03}");
+        let body = json!({
+            "project": project, "id": id, "group": format!("g{}", i % groups.max(1)),
+            "config": {"lr": 0.001 * (1 + i % 7) as f64, "seed": i}, "start_time": start,
+        });
+        expect_ok(
+            client,
+            server,
+            "POST",
+            "/runs",
+            Some(Bytes::from(body.to_string())),
+        )
+        .await?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// Send every body of every run, one concurrent client per run; returns seconds.
+async fn ingest(
+    client: &Http,
+    server: &Arc<Server>,
+    project: &str,
+    per_run: Vec<(String, Vec<Bytes>)>,
+) -> Fallible<f64> {
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for (id, bodies) in per_run {
+        let (client, server) = (client.clone(), server.clone());
+        let path = format!("/runs/admin/{project}/{id}/metrics");
+        tasks.push(tokio::spawn(async move {
+            for body in bodies {
+                expect_ok(&client, &server, "POST", &path, Some(body)).await?;
+            }
+            Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    Ok(t.elapsed().as_secs_f64())
+}
+
+/// Points the server stored for these runs and keys (from the series' counts).
+async fn stored_points(
+    client: &Http,
+    server: &Server,
+    project: &str,
+    runs: &[String],
+    keys: &[String],
+) -> Fallible<u64> {
+    let mut total = 0;
+    for key in keys {
+        let body = json!({"runs": runs, "key": key, "buckets": 1});
+        let bytes = expect_ok(
+            client,
+            server,
+            "POST",
+            &format!("/series/admin/{project}"),
+            Some(Bytes::from(body.to_string())),
+        )
+        .await?;
+        let answer: Value = serde_json::from_slice(&bytes)?;
+        for r in answer["runs"].as_array().into_iter().flatten() {
+            total += r["total_points"].as_u64().unwrap_or(0);
+        }
+    }
+    Ok(total)
+}
+
+fn percentile(sorted_ms: &[f64], p: f64) -> f64 {
+    if sorted_ms.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted_ms.len() as f64 - 1.0) * p).round() as usize;
+    sorted_ms[i.min(sorted_ms.len() - 1)]
+}
+
+/// Time `repeats` calls; returns "p50 … ms, p99 … ms" plus the response size.
+async fn latency(
+    client: &Http,
+    server: &Server,
+    method: &str,
+    path: &str,
+    body: Option<Bytes>,
+    repeats: usize,
+) -> Fallible<String> {
+    let mut times = Vec::with_capacity(repeats);
+    let mut engine = Vec::with_capacity(repeats);
+    let mut encode = Vec::with_capacity(repeats);
+    let mut size = 0;
+    // One warm-up call, as a chart's first paint would be preceded by the page load.
+    expect_ok(client, server, method, path, body.clone()).await?;
+    for _ in 0..repeats {
+        let t = Instant::now();
+        let (status, bytes, timings) =
+            call_timed(client, server, method, path, body.clone()).await?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        if status != 200 {
+            return Err(format!("{method} {path}: HTTP {status}").into());
+        }
+        size = bytes.len();
+        for (name, ms) in timings {
+            match name.as_str() {
+                "engine" => engine.push(ms),
+                "encode" => encode.push(ms),
+                _ => {}
+            }
+        }
+    }
+    for v in [&mut times, &mut engine, &mut encode] {
+        v.sort_by(f64::total_cmp);
+    }
+    let mut out = format!(
+        "end to end p50 {:.1} ms, p99 {:.1} ms",
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+    );
+    if !engine.is_empty() {
+        out.push_str(&format!(
+            "; engine p50 {:.1} ms, p99 {:.1} ms; JSON encoding p50 {:.1} ms",
+            percentile(&engine, 0.5),
+            percentile(&engine, 0.99),
+            percentile(&encode, 0.5),
+        ));
+    }
+    out.push_str(&format!(" ({repeats} calls, {} KB per answer)", size / 1024));
+    Ok(out)
+}
+
+fn peak_rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+fn dir_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+async fn disk_bytes(server: &Server) -> Fallible<u64> {
+    match &server.pg_db {
+        None => Ok(dir_bytes(&server.data_dir)),
+        Some((base, name)) => {
+            let db = sea_orm::Database::connect(format!("{base}/{name}")).await?;
+            let row = sea_orm::ConnectionTrait::query_one_raw(
+                &db,
+                sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Postgres,
+                    "SELECT pg_database_size(current_database()) AS n",
+                ),
+            )
+            .await?
+            .ok_or("no size")?;
+            let n: i64 = row.try_get("", "n")?;
+            db.close().await?;
+            Ok(n as u64)
+        }
+    }
+}
+
+/// Run every workload against a fresh server on `store`.
+pub async fn run(store: Store, sizes: &BenchSizes, site_root: &Path) -> Fallible<Vec<Row>> {
+    let server = Arc::new(start_server(&store, site_root).await?);
+    let client = http();
+    let mut rows = Vec::new();
+    let start = crate::db::now_ms() as f64 / 1000.0 - 86_400.0;
+
+    // W1
+    let s = sizes;
+    eprintln!("W1: encoding {} request bodies…", s.w1_runs * s.w1_steps.div_ceil(s.w1_rows_per_request));
+    let ids = create_runs(&client, &server, "w1", s.w1_runs, 1, start).await?;
+    let per_run: Vec<(String, Vec<Bytes>)> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            (
+                id.clone(),
+                bodies(i as u64, s.w1_metrics, s.w1_steps, s.w1_rows_per_request, start),
+            )
+        })
+        .collect();
+    let body_bytes: usize = per_run.iter().flat_map(|r| &r.1).map(|b| b.len()).sum();
+    eprintln!("W1: sending {} MB…", body_bytes / 1_000_000);
+    let secs = ingest(&client, &server, "w1", per_run).await?;
+    let want = (s.w1_runs * s.w1_metrics * s.w1_steps) as u64;
+    let keys: Vec<String> = (0..s.w1_metrics).map(|m| format!("train/m{m}")).collect();
+    let stored = stored_points(&client, &server, "w1", &ids, &keys).await?;
+    if stored != want {
+        return Err(format!("W1 stored {stored} points, expected {want}").into());
+    }
+    rows.push(Row {
+        workload: format!(
+            "W1 ingest {}×{}×{} = {} points, {} concurrent clients, {} rows/request",
+            s.w1_runs, s.w1_metrics, s.w1_steps, want, s.w1_runs, s.w1_rows_per_request
+        ),
+        result: format!(
+            "{:.0} points/s ({:.2} s; {:.1} MB/s of JSON; all {} points counted back)",
+            want as f64 / secs,
+            secs,
+            body_bytes as f64 / secs / 1e6,
+            stored
+        ),
+    });
+
+    // W2: a full series of one run, raw.
+    let w2_key = &keys[0];
+    let body = json!({"runs": [ids[0]], "key": w2_key, "buckets": s.w1_steps});
+    let w2 = latency(
+        &client,
+        &server,
+        "POST",
+        "/series/admin/w1",
+        Some(Bytes::from(body.to_string())),
+        s.repeats,
+    )
+    .await?;
+    rows.push(Row {
+        workload: format!("W2 one full series, {} raw points", s.w1_steps),
+        result: w2,
+    });
+
+    // W3 and W4 data: runs × steps of one metric.
+    eprintln!("W3: logging {} runs × {} steps…", s.w3_runs, s.w3_steps);
+    let ids = create_runs(&client, &server, "w3", s.w3_runs, s.w3_groups, start).await?;
+    let per_run: Vec<(String, Vec<Bytes>)> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.clone(), bodies(1_000 + i as u64, 1, s.w3_steps, 10_000, start)))
+        .collect();
+    let secs = ingest(&client, &server, "w3", per_run).await?;
+    let w3_points = (s.w3_runs * s.w3_steps) as u64;
+    let stored = stored_points(&client, &server, "w3", &ids, &["train/m0".to_owned()]).await?;
+    if stored != w3_points {
+        return Err(format!("W3 stored {stored} points, expected {w3_points}").into());
+    }
+    rows.push(Row {
+        workload: format!(
+            "W3 set-up ingest {}×{} = {} points, {} clients, 10,000 rows/request",
+            s.w3_runs, s.w3_steps, w3_points, s.w3_runs
+        ),
+        result: format!("{:.0} points/s ({:.2} s)", w3_points as f64 / secs, secs),
+    });
+    let full = json!({"runs": ids, "key": "train/m0", "buckets": 1_000});
+    rows.push(Row {
+        workload: format!("W3 chart, {} runs, full range, 1,000 buckets", s.w3_runs),
+        result: latency(
+            &client,
+            &server,
+            "POST",
+            "/series/admin/w3",
+            Some(Bytes::from(full.to_string())),
+            s.repeats,
+        )
+        .await?,
+    });
+    let mid = (s.w3_steps / 2) as f64;
+    let zoom = json!({"runs": ids, "key": "train/m0", "buckets": 1_000,
+        "x_min": mid, "x_max": mid + (s.w3_steps / 100) as f64 - 1.0});
+    rows.push(Row {
+        workload: format!(
+            "W3 chart, {} runs, 1% zoom ({} raw points per run)",
+            s.w3_runs,
+            s.w3_steps / 100
+        ),
+        result: latency(
+            &client,
+            &server,
+            "POST",
+            "/series/admin/w3",
+            Some(Bytes::from(zoom.to_string())),
+            s.repeats,
+        )
+        .await?,
+    });
+    let relative = json!({"runs": ids, "key": "train/m0", "buckets": 1_000, "x": "relative_time"});
+    rows.push(Row {
+        workload: format!("W3 chart, {} runs, relative time, 1,000 buckets", s.w3_runs),
+        result: latency(
+            &client,
+            &server,
+            "POST",
+            "/series/admin/w3",
+            Some(Bytes::from(relative.to_string())),
+            s.repeats,
+        )
+        .await?,
+    });
+    let grouped = json!({"runs": ids, "key": "train/m0", "buckets": 1_000, "group_by": "run_group"});
+    rows.push(Row {
+        workload: format!(
+            "W4 grouped, {} runs in {} groups, 1,000 buckets",
+            s.w3_runs, s.w3_groups
+        ),
+        result: latency(
+            &client,
+            &server,
+            "POST",
+            "/series/admin/w3",
+            Some(Bytes::from(grouped.to_string())),
+            s.repeats,
+        )
+        .await?,
+    });
+
+    let rss = peak_rss_kb(server.child.id()).unwrap_or(0);
+    rows.push(Row {
+        workload: "Peak RSS of the server".into(),
+        result: format!("{:.0} MB", rss as f64 / 1024.0),
+    });
+    let all_points = want + w3_points;
+    let bytes = disk_bytes(&server).await?;
+    rows.push(Row {
+        workload: format!("Disk: {} points stored", all_points),
+        result: format!(
+            "{:.1} bytes/point ({:.0} MB{})",
+            bytes as f64 / all_points as f64,
+            bytes as f64 / 1e6,
+            if server.pg_db.is_some() {
+                ", pg_database_size"
+            } else {
+                ", data dir incl. WAL"
+            }
+        ),
+    });
+    let mut server = Arc::try_unwrap(server).map_err(|_| "server still in use")?;
+    drop_pg(&mut server).await?;
+    Ok(rows)
+}
+
+/// Print rows as a Markdown table.
+pub fn print_table(title: &str, rows: &[Row]) {
+    println!("\n### {title}\n");
+    println!("| workload | result |");
+    println!("|---|---|");
+    for r in rows {
+        println!("| {} | {} |", r.workload, r.result);
+    }
+}
