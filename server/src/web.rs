@@ -20,7 +20,7 @@ pub fn router(state: ApiState, leptos_options: LeptosOptions) -> Router {
         leptos_options.site_root.clone(),
         leptos_options.site_pkg_dir.clone(),
     );
-    let services: Services = Arc::new(UiService::new(state.db.clone()));
+    let services: Services = Arc::new(UiService::new(state.db.clone(), state.chart_cache.clone()));
     let context = move || provide_context(services.clone());
     let pages = Router::new()
         .leptos_routes_with_context(&leptos_options, routes, context, {

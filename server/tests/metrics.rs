@@ -180,6 +180,8 @@ async fn bucket_queries_equal_brute_force_on_both_databases() {
             );
         }
 
+        // A small cache, so the cases run both from it and after evictions.
+        let cache = server::metrics::cache::MetaCache::new(200_000);
         let max_step = truth
             .iter()
             .map(|t| *t.keys().next_back().unwrap())
@@ -215,7 +217,9 @@ async fn bucket_queries_equal_brute_force_on_both_databases() {
                 buckets: n,
                 grouped,
             };
-            let answer = metrics::bucket_query(&t.db, &runs, &req).await.unwrap();
+            let answer = metrics::bucket_query(&t.db, &cache, &runs, &req)
+                .await
+                .unwrap();
             let (lo, hi) = (answer.x_min.unwrap(), answer.x_max.unwrap());
             let grid = match x {
                 XAxis::Step => Grid::for_steps(lo as i64, hi as i64, n),
@@ -237,7 +241,7 @@ async fn bucket_queries_equal_brute_force_on_both_databases() {
                     "{x:?} n={n} on {:?}",
                     t.backend
                 );
-                for (g, (_, w)) in got.buckets.iter().zip(&cells) {
+                for (g, (_, w)) in got.buckets.rows().iter().zip(&cells) {
                     assert!(
                         same_bucket(g, &w.bucket()),
                         "{x:?} n={n}: got {g:?}, want {:?}",

@@ -187,7 +187,97 @@ pub struct RunSeries {
     /// True when the range held no more points than buckets asked for, so every
     /// bucket is one raw point (full fidelity).
     pub raw: bool,
-    pub buckets: Vec<MetricBucket>,
+    pub buckets: BucketColumns,
+}
+
+/// Buckets stored column by column, which keeps answers for many runs small and
+/// fast to encode. For a raw answer only `x_first` and `last` are filled (every
+/// bucket is one point), and [`BucketColumns::rows`] fills in the rest.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+pub struct BucketColumns {
+    pub x_first: Vec<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub x_last: Vec<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub min: Vec<MetricValue>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub max: Vec<MetricValue>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mean: Vec<MetricValue>,
+    pub last: Vec<MetricValue>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub count: Vec<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nonfinite: Vec<u64>,
+}
+
+impl BucketColumns {
+    /// Columns of full buckets.
+    pub fn from_buckets(buckets: &[MetricBucket]) -> BucketColumns {
+        BucketColumns {
+            x_first: buckets.iter().map(|b| b.x_first).collect(),
+            x_last: buckets.iter().map(|b| b.x_last).collect(),
+            min: buckets.iter().map(|b| b.min).collect(),
+            max: buckets.iter().map(|b| b.max).collect(),
+            mean: buckets.iter().map(|b| b.mean).collect(),
+            last: buckets.iter().map(|b| b.last).collect(),
+            count: buckets.iter().map(|b| b.count).collect(),
+            nonfinite: buckets.iter().map(|b| b.nonfinite).collect(),
+        }
+    }
+
+    /// Columns of raw points (each bucket holds one point at `x` with `value`).
+    pub fn from_points(points: impl IntoIterator<Item = (f64, f64)>) -> BucketColumns {
+        let mut out = BucketColumns::default();
+        for (x, v) in points {
+            out.x_first.push(x);
+            out.last.push(MetricValue(v));
+        }
+        out
+    }
+
+    pub fn len(&self) -> usize {
+        self.x_first.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.x_first.is_empty()
+    }
+
+    /// The buckets one by one.
+    pub fn rows(&self) -> Vec<MetricBucket> {
+        let full = self.count.len() == self.len();
+        (0..self.len())
+            .map(|i| {
+                if full {
+                    MetricBucket {
+                        x_first: self.x_first[i],
+                        x_last: self.x_last.get(i).copied().unwrap_or(self.x_first[i]),
+                        min: self.min.get(i).copied().unwrap_or(MetricValue(f64::NAN)),
+                        max: self.max.get(i).copied().unwrap_or(MetricValue(f64::NAN)),
+                        mean: self.mean.get(i).copied().unwrap_or(MetricValue(f64::NAN)),
+                        last: self.last.get(i).copied().unwrap_or(MetricValue(f64::NAN)),
+                        count: self.count[i],
+                        nonfinite: self.nonfinite.get(i).copied().unwrap_or(0),
+                    }
+                } else {
+                    let v = self.last.get(i).copied().unwrap_or(MetricValue(f64::NAN));
+                    let finite = v.0.is_finite();
+                    let shown = if finite { v } else { MetricValue(f64::NAN) };
+                    MetricBucket {
+                        x_first: self.x_first[i],
+                        x_last: self.x_first[i],
+                        min: shown,
+                        max: shown,
+                        mean: shown,
+                        last: v,
+                        count: 1,
+                        nonfinite: u64::from(!finite),
+                    }
+                }
+            })
+            .collect()
+    }
 }
 
 /// Statistics across a group's runs for one bucket. The per-run value is the run's
@@ -251,4 +341,44 @@ pub struct HistoryPage {
     pub rows: Vec<HistoryRow>,
     /// The `from_step` of the next page; `None` at the end.
     pub next_step: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_round_trip_full_and_raw_buckets() {
+        let full = vec![
+            MetricBucket {
+                x_first: 0.0,
+                x_last: 3.0,
+                min: MetricValue(1.0),
+                max: MetricValue(5.0),
+                mean: MetricValue(2.0),
+                last: MetricValue(f64::INFINITY),
+                count: 4,
+                nonfinite: 1,
+            };
+            3
+        ];
+        let cols = BucketColumns::from_buckets(&full);
+        let json = serde_json::to_string(&cols).unwrap_or_default();
+        let back: BucketColumns = serde_json::from_str(&json).unwrap_or_default();
+        assert_eq!(back.rows(), full);
+
+        let raw = BucketColumns::from_points([(1.0, 0.5), (2.0, f64::NAN)]);
+        let json = serde_json::to_string(&raw).unwrap_or_default();
+        assert!(!json.contains("count"), "{json}");
+        let rows: Vec<MetricBucket> = serde_json::from_str::<BucketColumns>(&json)
+            .unwrap_or_default()
+            .rows();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            (rows[0].x_last, rows[0].mean.0, rows[0].count),
+            (1.0, 0.5, 1)
+        );
+        assert!(rows[1].mean.0.is_nan() && rows[1].last.0.is_nan());
+        assert_eq!(rows[1].nonfinite, 1);
+    }
 }

@@ -9,8 +9,8 @@ mod user;
 
 pub use ids::{ProjectRef, RunId};
 pub use metrics::{
-    ChartSeries, GroupBucket, GroupBy, GroupSeries, HistoryPage, HistoryRow, MetricBucket,
-    MetricPoint, MetricValue, RunSeries, SeriesAnswer, SeriesQuery, XAxis,
+    BucketColumns, ChartSeries, GroupBucket, GroupBy, GroupSeries, HistoryPage, HistoryRow,
+    MetricBucket, MetricPoint, MetricValue, RunSeries, SeriesAnswer, SeriesQuery, XAxis,
 };
 pub use project::{ProjectCard, ProjectOverview, Visibility};
 pub use run::{ConsoleLine, ConsoleStream, RunDetail, RunState, RunSummaryRow};

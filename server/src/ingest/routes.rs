@@ -18,8 +18,10 @@ use super::types::{AppendConsole, FinishRun, LogMetrics, UpdateRun, UpsertRun};
 use crate::blobs::BlobStore;
 use crate::db::repo::files;
 use crate::error::ApiError;
+use crate::metrics::cache::MetaCache;
 use crate::metrics::writer::Writer;
 use crate::service::reads;
+use std::sync::Arc;
 
 /// Largest request body the API accepts (files included).
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
@@ -31,13 +33,20 @@ pub struct ApiState {
     pub blobs: BlobStore,
     /// Metric writes go through it (batched into shared transactions on SQLite).
     pub writer: Writer,
+    /// Decoded chunk rows of recently charted series, shared with the UI's services.
+    pub chart_cache: Arc<MetaCache>,
 }
 
 impl ApiState {
     /// State over `db` and `blobs`, starting the database's writer.
     pub fn new(db: DatabaseConnection, blobs: BlobStore) -> ApiState {
         let writer = Writer::new(db.clone());
-        ApiState { db, blobs, writer }
+        ApiState {
+            db,
+            blobs,
+            writer,
+            chart_cache: Arc::new(MetaCache::from_env()),
+        }
     }
 }
 
@@ -180,10 +189,19 @@ async fn read_metrics(
             app::api::runs::MAX_CHART_BUCKETS
         )));
     }
-    Ok(
-        Json(reads::run_series(&s.db, user.as_ref(), &at(e, p), &RunId(r), &q.key, buckets).await?)
-            .into_response(),
+    Ok(Json(
+        reads::run_series(
+            &s.db,
+            &s.chart_cache,
+            user.as_ref(),
+            &at(e, p),
+            &RunId(r),
+            &q.key,
+            buckets,
+        )
+        .await?,
     )
+    .into_response())
 }
 
 /// `GET /series/{entity}/{project}?key=…&runs=a,b&x=step&x_min=…&x_max=…&buckets=…&group_by=…`
@@ -261,7 +279,7 @@ async fn series_answer(
     q: &SeriesQuery,
 ) -> Result<Response, ApiError> {
     let t = std::time::Instant::now();
-    let answer = reads::series_query(&s.db, user, at, q).await?;
+    let answer = reads::series_query(&s.db, &s.chart_cache, user, at, q).await?;
     let engine = t.elapsed();
     let t = std::time::Instant::now();
     let body = serde_json::to_vec(&answer)

@@ -3,6 +3,7 @@
 //! [`bucket_query`]), history rows ([`history`]), and the batching writer that
 //! turns many concurrent ingest requests into one SQLite transaction (`writer`).
 
+pub mod cache;
 pub mod codec;
 pub mod query;
 pub mod store;
@@ -10,13 +11,20 @@ pub mod writer;
 
 use std::collections::{BTreeMap, HashMap};
 
-use sea_orm::{ConnectionTrait, DbErr};
+use std::sync::Arc;
+
+use sea_orm::{
+    AccessMode, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, IsolationLevel,
+    TransactionTrait,
+};
 
 use app::logic::bucket::{group_bucket, Agg, Grid};
 use app::model::{
-    GroupSeries, HistoryPage, HistoryRow, MetricValue, RunId, RunSeries, SeriesAnswer, XAxis,
+    BucketColumns, GroupSeries, HistoryPage, HistoryRow, MetricBucket, MetricValue, RunId,
+    RunSeries, SeriesAnswer, XAxis,
 };
 
+use cache::MetaCache;
 use query::{Axis, Window};
 use store::{ChunkMeta, SeriesRow, Span};
 
@@ -60,9 +68,37 @@ fn extent(axis: &Axis, s: &SeriesRow) -> (f64, f64) {
     }
 }
 
+/// A read-only transaction that sees one snapshot: series versions, chunk rows and
+/// points all come from the same moment, even while writers commit.
+async fn snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    if crate::db::is_sqlite(db) {
+        // WAL readers see the database as of their first read until they end.
+        db.begin().await
+    } else {
+        db.begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await
+    }
+}
+
 /// Bucket one metric over several runs (see `app::logic::bucket` for the contract).
 pub async fn bucket_query(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
+    cache: &MetaCache,
+    runs: &[QueryRun],
+    req: &BucketRequest<'_>,
+) -> Result<SeriesAnswer, DbErr> {
+    let tx = snapshot(db).await?;
+    let answer = bucket_query_in(&tx, cache, runs, req).await;
+    tx.commit().await?;
+    answer
+}
+
+async fn bucket_query_in(
+    db: &DatabaseTransaction,
+    cache: &MetaCache,
     runs: &[QueryRun],
     req: &BucketRequest<'_>,
 ) -> Result<SeriesAnswer, DbErr> {
@@ -123,69 +159,118 @@ pub async fn bucket_query(
             )
         }
     };
-    let ids: Vec<i64> = present.iter().map(|(_, s, _)| s.id).collect();
-    let mut by_series: HashMap<i64, Vec<ChunkMeta>> = HashMap::new();
-    if lo <= hi {
-        for m in store::chunk_metas(db, &ids, span).await? {
-            by_series.entry(m.series_id).or_default().push(m);
-        }
-    }
+    let by_series = if lo <= hi {
+        chunk_rows(db, cache, &present, span).await?
+    } else {
+        HashMap::new()
+    };
     let loaded_metas = started.elapsed();
     let no_chunks: Vec<ChunkMeta> = Vec::new();
-    let chunks_of = |s: &SeriesRow| by_series.get(&s.id).unwrap_or(&no_chunks);
+    let chunks_of =
+        |s: &SeriesRow| -> &[ChunkMeta] { by_series.get(&s.id).map_or(&no_chunks[..], |m| &m[..]) };
 
-    // Exact counts need the points of chunks cut by the window's edges.
-    let mut plans = Vec::with_capacity(present.len());
-    let mut edge_ids = Vec::new();
-    for (_, s, axis) in &present {
-        let (inside, edges) = query::count_plan(axis, chunks_of(s), &window);
-        edge_ids.extend_from_slice(&edges);
-        plans.push((inside, edges));
-    }
-    let mut points = store::chunk_points(db, &edge_ids).await?;
-    let mut more = Vec::new();
-    let mut raw_mode = Vec::with_capacity(present.len());
-    for ((_, s, axis), (inside, edges)) in present.iter().zip(&plans) {
-        let count = inside + query::count_decoded(axis, edges, &points, &window);
-        let as_raw = !req.grouped && count <= req.buckets as u64;
-        raw_mode.push(as_raw);
-        let need = query::decode_plan(axis, chunks_of(s), &grid, &window, as_raw);
-        more.extend(need.into_iter().filter(|id| !points.contains_key(id)));
-    }
-    points.extend(store::chunk_points(db, &more).await?);
-    let loaded_points = started.elapsed();
-
+    // Runs are answered a few at a time, so decoded points of only those runs are
+    // held in memory at once (a time-axis chart over many runs may decode them all).
     let mut per_run: Vec<Vec<(i64, Agg)>> = Vec::with_capacity(present.len());
-    for ((run, s, axis), as_raw) in present.iter().zip(raw_mode) {
-        let chunks = chunks_of(s);
-        let cells = if as_raw {
-            query::raw_buckets(axis, chunks, &points, &grid, &window)
-        } else {
-            query::grid_buckets(axis, chunks, &points, &grid, &window)
+    let mut decoded = 0usize;
+    for group in present.chunks(RUNS_PER_ROUND) {
+        // Exact counts need the points of chunks cut by the window's edges.
+        let mut plans = Vec::with_capacity(group.len());
+        let mut edge_ids = Vec::new();
+        for (_, s, axis) in group {
+            let (inside, edges) = query::count_plan(axis, chunks_of(s), &window);
+            edge_ids.extend_from_slice(&edges);
+            plans.push((inside, edges));
         }
-        .map_err(DbErr::Custom)?;
-        answer.runs.push(RunSeries {
-            run: run.id.clone(),
-            total_points: s.points as u64,
-            raw: as_raw,
-            buckets: cells.iter().map(|(_, a)| a.bucket()).collect(),
-        });
-        per_run.push(cells);
+        let mut points = store::chunk_points(db, &edge_ids).await?;
+        let mut more = Vec::new();
+        let mut raw_mode = Vec::with_capacity(group.len());
+        for ((_, s, axis), (inside, edges)) in group.iter().zip(&plans) {
+            let count = inside + query::count_decoded(axis, edges, &points, &window);
+            let as_raw = !req.grouped && count <= req.buckets as u64;
+            raw_mode.push(as_raw);
+            let need = query::decode_plan(axis, chunks_of(s), &grid, &window, as_raw);
+            more.extend(need.into_iter().filter(|id| !points.contains_key(id)));
+        }
+        points.extend(store::chunk_points(db, &more).await?);
+        decoded += points.len();
+        for ((run, s, axis), as_raw) in group.iter().zip(raw_mode) {
+            let chunks = chunks_of(s);
+            let cells = if as_raw {
+                query::raw_buckets(axis, chunks, &points, &grid, &window)
+            } else {
+                query::grid_buckets(axis, chunks, &points, &grid, &window)
+            }
+            .map_err(DbErr::Custom)?;
+            let buckets = if as_raw {
+                BucketColumns::from_points(cells.iter().map(|(_, a)| (a.x_first, a.last)))
+            } else {
+                let rows: Vec<MetricBucket> = cells.iter().map(|(_, a)| a.bucket()).collect();
+                BucketColumns::from_buckets(&rows)
+            };
+            answer.runs.push(RunSeries {
+                run: run.id.clone(),
+                total_points: s.points as u64,
+                raw: as_raw,
+                buckets,
+            });
+            per_run.push(cells);
+        }
     }
+    let loaded_points = started.elapsed();
 
     if req.grouped {
         answer.groups = group_stats(&present, &per_run, &grid);
     }
     tracing::debug!(
         runs = present.len(),
-        chunks = by_series.values().map(Vec::len).sum::<usize>(),
-        decoded = points.len(),
+        chunks = by_series.values().map(|m| m.len()).sum::<usize>(),
+        decoded,
         metas_ms = loaded_metas.as_secs_f64() * 1e3,
-        points_ms = (loaded_points - loaded_metas).as_secs_f64() * 1e3,
-        compute_ms = (started.elapsed() - loaded_points).as_secs_f64() * 1e3,
+        buckets_ms = (loaded_points - loaded_metas).as_secs_f64() * 1e3,
+        groups_ms = (started.elapsed() - loaded_points).as_secs_f64() * 1e3,
         "bucket query"
     );
     Ok(answer)
+}
+
+/// The chunk rows of the present series: from the cache when it holds the series'
+/// current version, otherwise read (all of the series, then cached), or, with the
+/// cache off, just the rows overlapping `span`.
+async fn chunk_rows(
+    db: &DatabaseTransaction,
+    cache: &MetaCache,
+    present: &[(&QueryRun, &SeriesRow, Axis)],
+    span: Span,
+) -> Result<HashMap<i64, Arc<Vec<ChunkMeta>>>, DbErr> {
+    let mut out = HashMap::with_capacity(present.len());
+    let mut missing: Vec<&SeriesRow> = Vec::new();
+    for (_, s, _) in present {
+        match cache.get(s.id, s.version) {
+            Some(metas) => {
+                out.insert(s.id, metas);
+            }
+            None => missing.push(s),
+        }
+    }
+    if missing.is_empty() {
+        return Ok(out);
+    }
+    let ids: Vec<i64> = missing.iter().map(|s| s.id).collect();
+    let wanted = if cache.enabled() {
+        Span::Steps(i64::MIN, i64::MAX)
+    } else {
+        span
+    };
+    let mut loaded: HashMap<i64, Vec<ChunkMeta>> = HashMap::new();
+    for m in store::chunk_metas(db, &ids, wanted).await? {
+        loaded.entry(m.series_id).or_default().push(m);
+    }
+    for s in missing {
+        let metas = loaded.remove(&s.id).unwrap_or_default();
+        out.insert(s.id, cache.put(s.id, s.version, metas));
+    }
+    Ok(out)
 }
 
 /// Per group (in order of first appearance) and per bucket, statistics across runs.
@@ -224,6 +309,9 @@ fn group_stats(
         })
         .collect()
 }
+
+/// Runs whose points are decoded and bucketed together.
+const RUNS_PER_ROUND: usize = 8;
 
 /// Chunks read per history round: enough to cover a step range for every key.
 const HISTORY_CHUNKS_PER_ROUND: usize = 256;

@@ -200,9 +200,7 @@ pub fn grid_buckets<'a>(
             Use::Whole => {
                 let s = &c.summary;
                 let (xl, xh) = axis.chunk_extent(s);
-                cells
-                    .at(grid.index(xl, s.step_min))
-                    .merge(&s.agg(xl, xh));
+                cells.at(grid.index(xl, s.step_min)).merge(&s.agg(xl, xh));
             }
             Use::Cells => {
                 for cell in &c.sketch.cells {

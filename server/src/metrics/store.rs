@@ -31,6 +31,8 @@ pub struct SeriesRow {
     pub id: i64,
     pub run_pk: i32,
     pub key: String,
+    /// Bumped by every write, so readers can tell a cached copy is current.
+    pub version: i64,
     pub points: i64,
     pub finite: i64,
     pub step_min: i64,
@@ -65,10 +67,11 @@ fn corrupt(e: codec::Corrupt) -> DbErr {
     DbErr::Custom(e.to_string())
 }
 
-const SERIES_COLS: [S; 14] = [
+const SERIES_COLS: [S; 15] = [
     S::Id,
     S::RunId,
     S::Key,
+    S::Version,
     S::Points,
     S::Finite,
     S::StepMin,
@@ -87,6 +90,7 @@ fn series_from(row: &QueryResult) -> Result<SeriesRow, DbErr> {
         id: row.try_get("", "id")?,
         run_pk: row.try_get("", "run_id")?,
         key: row.try_get("", "key")?,
+        version: row.try_get("", "version")?,
         points: row.try_get("", "points")?,
         finite: row.try_get("", "finite")?,
         step_min: row.try_get("", "step_min")?,
@@ -469,6 +473,7 @@ fn fold_summaries(base: Option<&SeriesRow>, chunks: &[ChunkSummary]) -> SeriesRo
             id: 0,
             run_pk: 0,
             key: String::new(),
+            version: 0,
             points: 0,
             finite: 0,
             step_min: i64::MAX,
@@ -522,6 +527,7 @@ async fn save_series(db: &impl ConnectionTrait, s: &SeriesRow) -> Result<(), DbE
     let q = Query::update()
         .table(S::Table)
         .values([
+            (S::Version, s.version.into()),
             (S::Points, s.points.into()),
             (S::Finite, s.finite.into()),
             (S::StepMin, s.step_min.into()),
@@ -560,6 +566,7 @@ async fn ensure_series(
         insert.into_table(S::Table).columns([
             S::RunId,
             S::Key,
+            S::Version,
             S::Points,
             S::Finite,
             S::StepMin,
@@ -575,6 +582,7 @@ async fn ensure_series(
                 .values([
                     run_pk.into(),
                     (*key).into(),
+                    0i64.into(),
                     0i64.into(),
                     0i64.into(),
                     0i64.into(),
@@ -642,6 +650,7 @@ async fn write_one(
     let (Some(first), Some(last)) = (points.first(), points.last()) else {
         return Ok(row);
     };
+    let version = row.version;
     let updated = if row.points == 0 {
         let added = insert_chunks(db, row.id, points).await?;
         let mut s = fold_summaries(None, &added);
@@ -668,6 +677,10 @@ async fn write_one(
         s.run_pk = row.run_pk;
         s.key = row.key;
         s
+    };
+    let updated = SeriesRow {
+        version: version + 1,
+        ..updated
     };
     save_series(db, &updated).await?;
     Ok(updated)

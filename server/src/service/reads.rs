@@ -1,7 +1,7 @@
 //! Reads with their access checks. Both the UI's server functions and the
 //! `/api/v1` GET routes call these, so the two never disagree.
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::Value;
 
 use app::logic::summary::{self, AutoSummary};
@@ -15,6 +15,7 @@ use crate::auth::access::{decide, project_access, Access};
 use crate::db::entities::{entity, project, run, user};
 use crate::db::repo::{console, projects, runs};
 use crate::error::ApiError;
+use crate::metrics::cache::MetaCache;
 use crate::metrics::{self, BucketRequest, QueryRun};
 
 /// Console lines a run page shows.
@@ -229,7 +230,8 @@ pub async fn run_detail(
 
 /// One metric of one run, bucketed on the step axis.
 pub async fn run_series(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
+    cache: &MetaCache,
     viewer: Option<&user::Model>,
     at: &ProjectRef,
     run_id: &RunId,
@@ -251,12 +253,12 @@ pub async fn run_series(
         buckets,
         grouped: false,
     };
-    let answer = metrics::bucket_query(db, &[query_run], &request).await?;
+    let answer = metrics::bucket_query(db, cache, &[query_run], &request).await?;
     let run = answer.runs.into_iter().next();
     Ok(ChartSeries {
         key: key.to_owned(),
         total_points: run.as_ref().map_or(0, |r| r.total_points),
-        buckets: run.map(|r| r.buckets).unwrap_or_default(),
+        buckets: run.map(|r| r.buckets.rows()).unwrap_or_default(),
     })
 }
 
@@ -316,7 +318,8 @@ pub fn check_series_query(q: &SeriesQuery) -> Result<(), ApiError> {
 
 /// One metric over several runs of a project, bucketed, optionally grouped.
 pub async fn series_query(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
+    cache: &MetaCache,
     viewer: Option<&user::Model>,
     at: &ProjectRef,
     q: &SeriesQuery,
@@ -348,7 +351,7 @@ pub async fn series_query(
         buckets: q.buckets,
         grouped: q.group_by.is_some(),
     };
-    Ok(metrics::bucket_query(db, &query_runs, &request).await?)
+    Ok(metrics::bucket_query(db, cache, &query_runs, &request).await?)
 }
 
 /// A page of a run's history rows (all metrics per step) from `from_step` on.

@@ -15,17 +15,20 @@ use crate::db::entities::user;
 use crate::db::now_ms;
 use crate::db::repo::users;
 use crate::error::ApiError;
+use crate::metrics::cache::MetaCache;
+use std::sync::Arc;
 
 /// How long a session lasts.
 const SESSION_MS: i64 = 30 * 24 * 3600 * 1000;
 
 pub struct UiService {
     db: DatabaseConnection,
+    chart_cache: Arc<MetaCache>,
 }
 
 impl UiService {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: DatabaseConnection, chart_cache: Arc<MetaCache>) -> Self {
+        Self { db, chart_cache }
     }
 
     async fn user_of(&self, viewer: Option<&Viewer>) -> Result<Option<user::Model>, AppError> {
@@ -122,7 +125,16 @@ impl CairnService for UiService {
         buckets: usize,
     ) -> Result<ChartSeries, AppError> {
         let user = self.user_of(viewer).await?;
-        Ok(reads::run_series(&self.db, user.as_ref(), project, run, key, buckets).await?)
+        Ok(reads::run_series(
+            &self.db,
+            &self.chart_cache,
+            user.as_ref(),
+            project,
+            run,
+            key,
+            buckets,
+        )
+        .await?)
     }
 
     async fn series_query(
@@ -132,6 +144,6 @@ impl CairnService for UiService {
         query: &SeriesQuery,
     ) -> Result<SeriesAnswer, AppError> {
         let user = self.user_of(viewer).await?;
-        Ok(reads::series_query(&self.db, user.as_ref(), project, query).await?)
+        Ok(reads::series_query(&self.db, &self.chart_cache, user.as_ref(), project, query).await?)
     }
 }

@@ -30,6 +30,7 @@ pub enum MetricSeries {
     Id,
     RunId,
     Key,
+    Version,
     Points,
     Finite,
     StepMin,
@@ -75,6 +76,7 @@ impl MigrationTrait for Migration {
                 .col(big_pk_auto(MetricSeries::Id))
                 .col(integer(MetricSeries::RunId))
                 .col(text(MetricSeries::Key))
+                .col(big_integer(MetricSeries::Version))
                 .col(big_integer(MetricSeries::Points))
                 .col(big_integer(MetricSeries::Finite))
                 .col(big_integer(MetricSeries::StepMin))
