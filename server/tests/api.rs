@@ -464,3 +464,93 @@ async fn retries_and_repeats_are_harmless() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn series_and_history_over_http() {
+    on_both(|t| async move {
+        let api = setup(&t).await;
+        for (id, opt, offset) in [("a", "adam", 0.0), ("b", "adam", 1.0), ("c", "sgd", 5.0)] {
+            let (s, v) = api
+                .post("/runs", json!({"project": "p", "id": id, "config": {"opt": {"name": opt}}, "start_time": 1_700_000_000.0}))
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            let rows: Vec<Value> = (0..500)
+                .map(|s| json!({"step": s, "time": 1_700_000_000.0 + s as f64, "values": {"loss": offset + 1.0 / (s as f64 + 1.0)}}))
+                .collect();
+            api.post(&format!("/runs/alice/p/{id}/metrics"), json!({"rows": rows})).await;
+        }
+        // A second key, logged on every tenth step only.
+        let rows: Vec<Value> = (0..50)
+            .map(|s| json!({"step": s * 10, "time": 1_700_000_000.0 + s as f64, "values": {"val/acc": s as f64}}))
+            .collect();
+        api.post("/runs/alice/p/a/metrics", json!({"rows": rows})).await;
+
+        let (s, v) = api.get("/series/alice/p?key=loss&runs=a,b,c&buckets=50").await;
+        assert_eq!(s, StatusCode::OK, "{v} on {:?}", t.backend);
+        assert_eq!(v["runs"].as_array().unwrap().len(), 3);
+        for r in v["runs"].as_array().unwrap() {
+            assert_eq!(r["raw"], false);
+            let counts: u64 = r["buckets"]["count"].as_array().unwrap().iter().map(|c| c.as_u64().unwrap()).sum();
+            assert_eq!(counts, 500);
+            assert!(r["buckets"]["count"].as_array().unwrap().len() <= 50);
+        }
+        // Zoomed in far enough, the points come back raw.
+        let (_, v) = api.get("/series/alice/p?key=loss&runs=c&x_min=10&x_max=19&buckets=50").await;
+        assert_eq!(v["runs"][0]["raw"], true);
+        assert_eq!(v["runs"][0]["buckets"]["x_first"], json!([10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0]));
+        // Grouped by a nested config key, over relative time.
+        let (s, v) = api
+            .post("/series/alice/p", json!({"runs": ["a", "b", "c"], "key": "loss", "buckets": 20, "x": "relative_time", "group_by": {"config": "opt.name"}}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let groups = v["groups"].as_array().unwrap();
+        assert_eq!(groups.len(), 2);
+        assert_eq!((groups[0]["group"].clone(), groups[0]["runs"].clone()), (json!("adam"), json!(["a", "b"])));
+        let first = &groups[0]["buckets"][0];
+        assert_eq!(first["runs"], 2);
+        assert!(first["std_dev"].as_f64().unwrap() > 0.0);
+        let (_, v) = api.get("/series/alice/p?key=loss&runs=a,c&group_by=group").await;
+        assert_eq!(v["groups"][0]["group"], "(none)");
+
+        // Mistakes are 4xx with a message.
+        for (uri, want) in [
+            ("/series/alice/p?key=loss&runs=a&x=banana", "unknown x axis"),
+            ("/series/alice/p?key=loss&runs=a&x_min=5&x_max=1", "x_min"),
+            ("/series/alice/p?key=loss&runs=&buckets=5", "runs"),
+            ("/series/alice/p?key=loss&runs=a&buckets=0", "buckets"),
+            ("/series/alice/p?key=loss&runs=a&group_by=colour", "cannot group by"),
+            ("/series/alice/p?runs=a", "key"),
+        ] {
+            let (s, v) = api.get(uri).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{uri}: {v}");
+            assert!(message(&v).contains(want), "{uri}: {v}");
+        }
+        let (s, v) = api.get("/series/alice/p?key=loss&runs=a,zzz").await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert!(message(&v).contains("zzz"), "{v}");
+        let (s, _) = api.send("GET", "/series/alice/p?key=loss&runs=a", None, None, "").await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "a private project does not show to strangers");
+
+        // History: rows with every key of a step, paged without gaps or repeats.
+        let mut steps = Vec::new();
+        let mut from = 0;
+        loop {
+            let (s, page) = api.get(&format!("/runs/alice/p/a/history?from_step={from}&limit=120")).await;
+            assert_eq!(s, StatusCode::OK, "{page}");
+            for row in page["rows"].as_array().unwrap() {
+                let step = row["step"].as_i64().unwrap();
+                assert_eq!(row["values"].get("val/acc").is_some(), step % 10 == 0, "{row}");
+                steps.push(step);
+            }
+            match page["next_step"].as_i64() {
+                Some(n) => from = n,
+                None => break,
+            }
+        }
+        assert_eq!(steps, (0..500).collect::<Vec<i64>>());
+        let (s, _) = api.get("/runs/alice/p/a/history?limit=0").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        t
+    })
+    .await;
+}

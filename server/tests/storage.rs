@@ -188,3 +188,50 @@ async fn demo_project_overview_matches_what_was_logged() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn points_of_the_first_schema_move_into_chunks() {
+    use sea_orm::ConnectionTrait;
+    use sea_orm_migration::MigratorTrait;
+    for backend in [common::Backend::Sqlite, common::Backend::Postgres] {
+        let t = common::TestDb::unmigrated(backend).await;
+        server::db::migration::Migrator::up(&t.db, Some(1))
+            .await
+            .unwrap();
+        let user = bootstrap::create_user(&t.db, "old", "password123", false)
+            .await
+            .unwrap();
+        server::ingest::ops::upsert_run(
+            &t.db,
+            &user,
+            server::ingest::types::UpsertRun {
+                project: "p".into(),
+                id: Some("r".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        // Three points of "loss" (one NaN, stored as NULL) and one of "acc".
+        t.db.execute_unprepared(
+            "INSERT INTO metric_points (run_id, key, step, value, wall_time) VALUES \
+             (1, 'loss', 0, 1.5, 1700000000.0), (1, 'loss', 1, NULL, 1700000001.0), \
+             (1, 'loss', 2, 0.5, 1700000002.25), (1, 'acc', 0, 0.1, 1700000000.0)",
+        )
+        .await
+        .unwrap();
+        server::db::migrate(&t.db).await.unwrap();
+        let loss = &store::series_for_runs(&t.db, &[1], "loss").await.unwrap()[0];
+        let points = store::read_all(&t.db, loss.id).await.unwrap();
+        assert_eq!(points.len(), 3, "{backend:?}");
+        assert!(points[1].value.is_nan());
+        assert_eq!(
+            (points[2].value, points[2].wall_ms),
+            (0.5, 1_700_000_002_250)
+        );
+        assert_eq!(store::count_points(&t.db, 1, None).await.unwrap(), 4);
+        let gone = t.db.execute_unprepared("SELECT 1 FROM metric_points").await;
+        assert!(gone.is_err(), "the old table is dropped");
+        t.cleanup().await;
+    }
+}

@@ -43,6 +43,13 @@ fn pg_base() -> String {
 
 impl TestDb {
     pub async fn new(backend: Backend) -> TestDb {
+        let t = TestDb::unmigrated(backend).await;
+        db::migrate(&t.db).await.expect("migrate");
+        t
+    }
+
+    /// A fresh, empty database with no schema yet.
+    pub async fn unmigrated(backend: Backend) -> TestDb {
         let dir = std::env::temp_dir().join(unique("cairn_test"));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let (url, pg_name) = match backend {
@@ -64,7 +71,6 @@ impl TestDb {
             }
         };
         let db = db::connect(&url).await.expect("connect");
-        db::migrate(&db).await.expect("migrate");
         TestDb {
             backend,
             db,
