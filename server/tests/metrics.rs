@@ -16,6 +16,9 @@ use rand::{Rng, SeedableRng};
 use server::metrics::codec::Point;
 use server::metrics::{self, store, BucketRequest, QueryRun};
 
+/// One query: axis, range, bucket count, grouped.
+type Case = (XAxis, Option<f64>, Option<f64>, usize, bool);
+
 /// What was logged, as the truth to compare against: run → step → point.
 type Truth = Vec<BTreeMap<i64, Point>>;
 
@@ -187,7 +190,7 @@ async fn bucket_queries_equal_brute_force_on_both_databases() {
             .map(|t| *t.keys().next_back().unwrap())
             .max()
             .unwrap();
-        let cases: Vec<(XAxis, Option<f64>, Option<f64>, usize, bool)> = vec![
+        let cases: Vec<Case> = vec![
             (XAxis::Step, None, None, 1_000, false),
             (XAxis::Step, None, None, 37, false),
             (
