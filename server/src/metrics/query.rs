@@ -212,16 +212,48 @@ pub fn grid_buckets<'a>(
             }
             Use::Raw => {
                 let points = raw.get(&c.id).ok_or_else(|| missing(c.id))?;
-                for p in points {
-                    let x = axis.x(p.step, p.wall_ms);
-                    if w.holds(x) {
-                        cells.at(grid.index(x, p.step)).add(x, p.step, p.value);
+                let (xl, xh) = axis.chunk_extent(&c.summary);
+                if xl >= w.lo && xh <= w.hi {
+                    mixed(axis, c, points, grid, &mut cells);
+                } else {
+                    for p in points {
+                        let x = axis.x(p.step, p.wall_ms);
+                        if w.holds(x) {
+                            cells.at(grid.index(x, p.step)).add(x, p.step, p.value);
+                        }
                     }
                 }
             }
         }
     }
     Ok(cells.into_non_empty())
+}
+
+/// A chunk wholly inside the window whose sketch cells do not all fit in one bucket
+/// each: the cells that do are added whole, and only the points of the others
+/// (those a bucket edge cuts through) one by one.
+fn mixed(axis: &Axis, c: &ChunkMeta, points: &[Point], grid: &Grid, cells: &mut Cells) {
+    let mut i = 0;
+    for cell in &c.sketch.cells {
+        while i < points.len() && points[i].step < cell.first_step {
+            i += 1;
+        }
+        let (xl, xh) = axis.cell_extent(cell);
+        let first = grid.index(xl, cell.first_step);
+        if first == grid.index(xh, cell.last_step) {
+            cells.at(first).merge(&cell.agg(xl, xh));
+            while i < points.len() && points[i].step <= cell.last_step {
+                i += 1;
+            }
+        } else {
+            while i < points.len() && points[i].step <= cell.last_step {
+                let p = &points[i];
+                let x = axis.x(p.step, p.wall_ms);
+                cells.at(grid.index(x, p.step)).add(x, p.step, p.value);
+                i += 1;
+            }
+        }
+    }
 }
 
 /// The grid cells a window spans, as a dense vector (at most the bucket count).
