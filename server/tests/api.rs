@@ -554,3 +554,40 @@ async fn series_and_history_over_http() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn thousands_of_unicode_keys_in_one_run() {
+    on_both(|t| async move {
+        let api = setup(&t).await;
+        api.post("/runs", json!({"project": "p", "id": "wide"}))
+            .await;
+        let keys: Vec<String> = (0..3_000)
+            .map(|i| format!("layer_{i}/grad·norm/ω"))
+            .collect();
+        for step in 0..3 {
+            let values: serde_json::Map<String, Value> = keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| (k.clone(), json!(i as f64 + step as f64)))
+                .collect();
+            let (s, v) = api
+                .post(
+                    "/runs/alice/p/wide/metrics",
+                    json!({"rows": [{"step": step, "values": values}]}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v} on {:?}", t.backend);
+            assert_eq!(v["points"], 3_000);
+        }
+        let (_, page) = api.get("/runs/alice/p/wide/history?limit=10").await;
+        let rows = page["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[2]["values"].as_object().unwrap().len(), 3_000);
+        assert_eq!(rows[2]["values"]["layer_2999/grad·norm/ω"], json!(3_001.0));
+        let (_, run) = api.get("/runs/alice/p/wide").await;
+        assert_eq!(run["metric_keys"].as_array().unwrap().len(), 3_000);
+        assert_eq!(run["summary"]["layer_7/grad·norm/ω"], json!(9.0));
+        t
+    })
+    .await;
+}
