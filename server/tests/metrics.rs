@@ -123,31 +123,7 @@ async fn bucket_queries_equal_brute_force_on_both_databases() {
         let mut truth: Truth = Vec::new();
         for i in 0..5 {
             let id = format!("r{i}");
-            server::ingest::ops::upsert_run(
-                &t.db,
-                &user,
-                server::ingest::types::UpsertRun {
-                    project: "p".into(),
-                    id: Some(id.clone()),
-                    group: Some(if i % 2 == 0 { "even" } else { "odd" }.into()),
-                    start_time: Some(START_MS as f64 / 1000.0),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-            let owner = server::db::repo::projects::find_entity(&t.db, "m")
-                .await
-                .unwrap()
-                .unwrap();
-            let project = server::db::repo::projects::find_project(&t.db, owner.id, "p")
-                .await
-                .unwrap()
-                .unwrap();
-            let r = server::db::repo::runs::find_run(&t.db, project.id, &id)
-                .await
-                .unwrap()
-                .unwrap();
+            let r = common::add_run(&t.db, &user, "p", &id).await;
             truth.push(log_run(&t.db, r.id, &mut rng).await);
             runs.push(QueryRun {
                 pk: r.id,

@@ -12,32 +12,7 @@ use server::{bootstrap, demo};
 #[tokio::test]
 async fn metric_points_upsert_and_keep_non_finite_values() {
     on_both(|t| async move {
-        let user = bootstrap::create_user(&t.db, "u1", "password123", false)
-            .await
-            .unwrap();
-        let run = server::ingest::ops::upsert_run(
-            &t.db,
-            &user,
-            server::ingest::types::UpsertRun {
-                project: "p".into(),
-                id: Some("r".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        let owner = server::db::repo::projects::find_entity(&t.db, &run.entity)
-            .await
-            .unwrap()
-            .unwrap();
-        let project = server::db::repo::projects::find_project(&t.db, owner.id, "p")
-            .await
-            .unwrap()
-            .unwrap();
-        let r = server::db::repo::runs::find_run(&t.db, project.id, "r")
-            .await
-            .unwrap()
-            .unwrap();
+        let (_, r) = common::user_with_run(&t.db, "u1", "p", "r").await;
         let pts = |v: f64| {
             vec![
                 Point {
@@ -198,20 +173,7 @@ async fn points_of_the_first_schema_move_into_chunks() {
         server::db::migration::Migrator::up(&t.db, Some(1))
             .await
             .unwrap();
-        let user = bootstrap::create_user(&t.db, "old", "password123", false)
-            .await
-            .unwrap();
-        server::ingest::ops::upsert_run(
-            &t.db,
-            &user,
-            server::ingest::types::UpsertRun {
-                project: "p".into(),
-                id: Some("r".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        common::user_with_run(&t.db, "old", "p", "r").await;
         // Three points of "loss" (one NaN, stored as NULL) and one of "acc".
         t.db.execute_unprepared(
             "INSERT INTO metric_points (run_id, key, step, value, wall_time) VALUES \

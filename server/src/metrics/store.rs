@@ -162,8 +162,8 @@ async fn series_by_keys(
     Ok(out)
 }
 
-const META_COLS: [C; 17] = [
-    C::Id,
+/// A chunk row's columns apart from its id and its points.
+const SUMMARY_COLS: [C; 16] = [
     C::SeriesId,
     C::StepMin,
     C::StepMax,
@@ -228,7 +228,7 @@ pub async fn chunk_metas(
     let mut out = Vec::new();
     for part in series_ids.chunks(IN_LIST) {
         let mut q = Query::select();
-        q.columns(META_COLS)
+        q.columns(std::iter::once(C::Id).chain(SUMMARY_COLS))
             .from(C::Table)
             .and_where(Expr::col(C::SeriesId).is_in(part.iter().copied()));
         match span {
@@ -423,25 +423,9 @@ async fn insert_chunks(
     let mut summaries = Vec::with_capacity(pieces.len());
     for group in pieces.chunks(CHUNKS_PER_INSERT) {
         let mut insert = Query::insert();
-        insert.into_table(C::Table).columns([
-            C::SeriesId,
-            C::StepMin,
-            C::StepMax,
-            C::WallMinMs,
-            C::WallMaxMs,
-            C::Points,
-            C::Finite,
-            C::Nan,
-            C::PosInf,
-            C::NegInf,
-            C::Min,
-            C::Max,
-            C::Sum,
-            C::FirstBits,
-            C::LastBits,
-            C::Sketch,
-            C::Data,
-        ]);
+        insert
+            .into_table(C::Table)
+            .columns(SUMMARY_COLS.into_iter().chain([C::Data]));
         for piece in group {
             let values = chunk_values(series_id, piece);
             insert

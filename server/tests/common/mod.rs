@@ -108,3 +108,54 @@ where
         t.cleanup().await;
     }
 }
+
+/// A new user with a run `run_id` in their project `project`; returns the user and
+/// the run's row.
+pub async fn user_with_run(
+    db: &DatabaseConnection,
+    username: &str,
+    project: &str,
+    run_id: &str,
+) -> (
+    server::db::entities::user::Model,
+    server::db::entities::run::Model,
+) {
+    let user = server::bootstrap::create_user(db, username, "password123", false)
+        .await
+        .expect("create user");
+    let run = add_run(db, &user, project, run_id).await;
+    (user, run)
+}
+
+/// Another run for an existing user (upserted through the API's operation).
+pub async fn add_run(
+    db: &DatabaseConnection,
+    user: &server::db::entities::user::Model,
+    project: &str,
+    run_id: &str,
+) -> server::db::entities::run::Model {
+    let out = server::ingest::ops::upsert_run(
+        db,
+        user,
+        server::ingest::types::UpsertRun {
+            project: project.into(),
+            id: Some(run_id.into()),
+            start_time: Some(1_700_000_000.0),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("upsert run");
+    let owner = server::db::repo::projects::find_entity(db, &out.entity)
+        .await
+        .expect("entity")
+        .expect("entity exists");
+    let project = server::db::repo::projects::find_project(db, owner.id, project)
+        .await
+        .expect("project")
+        .expect("project exists");
+    server::db::repo::runs::find_run(db, project.id, run_id)
+        .await
+        .expect("run")
+        .expect("run exists")
+}
