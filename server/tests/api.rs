@@ -226,6 +226,7 @@ async fn bad_input_is_refused_clearly_and_changes_nothing() {
             ("wrong type", json!({"rows": [{"step": "zero", "values": {}}]}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "invalid type"),
             ("bad value", json!({"rows": [{"step": 1, "values": {"loss": "lots"}}]}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "NaN"),
             ("negative step", json!({"rows": [{"step": -1, "values": {"loss": 2.0}}]}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "negative"),
+            ("huge step", json!({"rows": [{"step": 9_007_199_254_740_993i64, "values": {"loss": 2.0}}]}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "2^53"),
             ("key too long", json!({"rows": [{"step": 1, "values": {"ok": 5.0}}, {"step": 2, "values": {"k".repeat(300): 1.0}}]}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "limit is 256"),
             ("empty key", json!({"rows": [{"step": 1, "values": {"": 1.0}}]}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "empty"),
         ];

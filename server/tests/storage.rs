@@ -197,3 +197,65 @@ async fn points_of_the_first_schema_move_into_chunks() {
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn the_writer_survives_failing_and_panicking_requests() {
+    use sea_orm::ConnectionTrait;
+    use server::error::ApiError;
+    use server::metrics::writer::Writer;
+    let t = common::TestDb::new(common::Backend::Sqlite).await;
+    let writer = Writer::new(t.db.clone());
+    t.db.execute_unprepared("CREATE TABLE probe (a INTEGER)")
+        .await
+        .unwrap();
+    let insert = |v: i32, fail: bool, panic: bool| {
+        let writer = writer.clone();
+        async move {
+            writer
+                .write(move |tx| {
+                    Box::pin(async move {
+                        tx.execute_unprepared(&format!("INSERT INTO probe VALUES ({v})"))
+                            .await?;
+                        if panic {
+                            panic!("a bug in a request");
+                        }
+                        if fail {
+                            return Err(ApiError::Unprocessable("refused".into()));
+                        }
+                        Ok(v)
+                    })
+                })
+                .await
+        }
+    };
+    let (a, b, c) = tokio::join!(
+        insert(1, false, false),
+        insert(2, true, false),
+        insert(3, false, false)
+    );
+    assert_eq!((a.unwrap(), c.unwrap()), (1, 3));
+    assert!(matches!(b, Err(ApiError::Unprocessable(_))), "{b:?}");
+    assert!(
+        insert(4, false, true).await.is_err(),
+        "a panicking request gets an error"
+    );
+    assert_eq!(
+        insert(5, false, false).await.unwrap(),
+        5,
+        "the writer still works"
+    );
+    let rows =
+        t.db.query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT a FROM probe ORDER BY a",
+        ))
+        .await
+        .unwrap();
+    let values: Vec<i32> = rows.iter().map(|r| r.try_get("", "a").unwrap()).collect();
+    assert_eq!(
+        values,
+        vec![1, 3, 5],
+        "failed and panicked requests left nothing behind"
+    );
+    t.cleanup().await;
+}

@@ -9,6 +9,8 @@ pub const MAX_NAME_CHARS: usize = 128;
 pub const MAX_RUN_ID_CHARS: usize = 64;
 /// Longest display name, tag, group or job type, in characters.
 pub const MAX_LABEL_CHARS: usize = 256;
+/// Largest step: 2^53, beyond which a step has no exact f64 (chart x) value.
+pub const MAX_STEP: i64 = 1 << 53;
 /// Most distinct keys in one logged row.
 pub const MAX_KEYS_PER_ROW: usize = 10_000;
 /// Longest console line, in bytes; longer lines are rejected, not cut.

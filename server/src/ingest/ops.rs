@@ -412,6 +412,12 @@ pub async fn log_metrics(
                 row.step
             )));
         }
+        if row.step > validate::MAX_STEP {
+            return Err(ApiError::Unprocessable(format!(
+                "rows[{i}].step ({}) is above 2^53, the largest step charts can place exactly",
+                row.step
+            )));
+        }
         check_time(&format!("rows[{i}].time"), row.time)?;
         if row.values.len() > validate::MAX_KEYS_PER_ROW {
             return Err(ApiError::Unprocessable(format!(

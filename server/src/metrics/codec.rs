@@ -260,8 +260,9 @@ pub struct Sketch {
 
 /// The smallest cell width (as a shift) that covers `lo..=hi` in at most `MAX_CELLS`.
 fn sketch_shift(lo: i64, hi: i64) -> u32 {
+    let (lo, hi) = (i128::from(lo), i128::from(hi));
     let mut shift = 0u32;
-    while shift < 62 && (hi >> shift) - (lo >> shift) + 1 > MAX_CELLS {
+    while shift < 62 && (hi >> shift) - (lo >> shift) + 1 > i128::from(MAX_CELLS) {
         shift += 1;
     }
     shift
@@ -472,6 +473,18 @@ mod tests {
             let _ = decode_points(&bytes);
             let _ = Sketch::decode(&bytes);
         }
+    }
+
+    #[test]
+    fn extreme_steps_keep_the_sketch_small() {
+        let points = [0, 5, i64::MAX - 1, i64::MAX].map(|step| Point {
+            step,
+            value: 1.0,
+            wall_ms: 0,
+        });
+        let sketch = Sketch::of(&points);
+        assert!(sketch.cells.len() as i64 <= MAX_CELLS);
+        assert_eq!(Sketch::decode(&sketch.encode()).unwrap(), sketch);
     }
 
     #[test]

@@ -153,9 +153,14 @@ async fn bucket_query_in(
         _ => {
             let offsets = present.iter().map(|(_, _, a)| a.offset_ms);
             let (omin, omax) = offsets.fold((i64::MAX, i64::MIN), |(a, b), o| (a.min(o), b.max(o)));
+            // Float-to-int casts saturate; the additions must not overflow either.
             Span::WallMs(
-                (lo * 1000.0).floor() as i64 + omin - 1,
-                (hi * 1000.0).ceil() as i64 + omax + 1,
+                ((lo * 1000.0).floor() as i64)
+                    .saturating_add(omin)
+                    .saturating_sub(1),
+                ((hi * 1000.0).ceil() as i64)
+                    .saturating_add(omax)
+                    .saturating_add(1),
             )
         }
     };

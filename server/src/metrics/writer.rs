@@ -26,11 +26,14 @@ pub const MAX_JOBS_PER_TX: usize = 64;
 
 /// Called once the batch's transaction has ended: `Ok` when it committed.
 type Deliver = Box<dyn FnOnce(Result<(), String>) + Send>;
-type Job = Box<dyn for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFut<'t, Deliver> + Send>;
+/// A queued request: runs in the shared transaction and says how to answer, and
+/// whether the database itself failed (then the whole batch is rolled back, since
+/// SQLite may already have abandoned the transaction).
+type Job = Box<dyn for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFut<'t, (Deliver, bool)> + Send>;
 
 fn job<F>(f: F) -> Job
 where
-    F: for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFut<'t, Deliver> + Send + 'static,
+    F: for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFut<'t, (Deliver, bool)> + Send + 'static,
 {
     Box::new(f)
 }
@@ -79,6 +82,7 @@ impl Writer {
         let work = job(move |tx| {
             Box::pin(async move {
                 let result = in_savepoint(tx, op).await;
+                let db_failed = matches!(result, Err(ApiError::Db(_)));
                 let deliver: Deliver = Box::new(move |batch| {
                     let out = match (result, batch) {
                         (Ok(v), Ok(())) => Ok(v),
@@ -89,7 +93,7 @@ impl Writer {
                     };
                     let _ = answer.send(out);
                 });
-                deliver
+                (deliver, db_failed)
             })
         });
         queue
@@ -128,31 +132,51 @@ async fn run_queue(db: DatabaseConnection, mut queue: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let mut attempt = 0;
-        let started = loop {
-            match crate::ingest::ops::begin(&db).await {
-                Ok(t) => break Some(t),
-                Err(e) if attempt < 5 => {
-                    tracing::warn!("could not start a write transaction: {e}; retrying");
-                    attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
-                }
-                Err(e) => {
-                    // Dropping the jobs answers each caller with an internal error.
-                    tracing::error!("giving up on {} writes: {e}", jobs.len());
-                    break None;
-                }
+        // Each batch runs as its own task: if a request's code panics, only that batch
+        // is lost (rolled back, its callers answered with an error), not the writer.
+        let batch = tokio::spawn(run_batch(db.clone(), jobs));
+        if let Err(e) = batch.await {
+            tracing::error!("a batch of metric writes failed and was rolled back: {e}");
+        }
+    }
+}
+
+async fn run_batch(db: DatabaseConnection, jobs: Vec<Job>) {
+    let mut attempt = 0;
+    let started = loop {
+        match crate::ingest::ops::begin(&db).await {
+            Ok(t) => break Some(t),
+            Err(e) if attempt < 5 => {
+                tracing::warn!("could not start a write transaction: {e}; retrying");
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
             }
-        };
-        let Some((tx, turn)) = started else { continue };
-        let mut delivers = Vec::with_capacity(jobs.len());
-        for j in jobs {
-            delivers.push(j(&tx).await);
+            Err(e) => {
+                // Dropping the jobs answers each caller with an internal error.
+                tracing::error!("giving up on {} writes: {e}", jobs.len());
+                break None;
+            }
         }
-        let committed = tx.commit().await.map_err(|e| e.to_string());
-        drop(turn);
-        for d in delivers {
-            d(committed.clone());
+    };
+    let Some((tx, turn)) = started else { return };
+    let mut delivers = Vec::with_capacity(jobs.len());
+    let mut poisoned = false;
+    for j in jobs {
+        let (deliver, db_failed) = j(&tx).await;
+        delivers.push(deliver);
+        if db_failed {
+            poisoned = true;
+            break;
         }
+    }
+    let ended = if poisoned {
+        let _ = tx.rollback().await;
+        Err("a database error rolled back this batch; send the request again".to_owned())
+    } else {
+        tx.commit().await.map_err(|e| e.to_string())
+    };
+    drop(turn);
+    for d in delivers {
+        d(ended.clone());
     }
 }
