@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use app::logic::bucket::{group_bucket, reference_buckets, Agg, AxisPoint, Grid};
 use app::model::{MetricBucket, RunId, XAxis};
@@ -261,18 +261,14 @@ async fn bucket_queries_equal_brute_force_on_both_databases() {
         }
 
         // History rows: every step of every key, paged, none twice.
-        let mut extra = HashMap::new();
-        extra.insert(
-            "acc",
-            (0..40)
-                .map(|s| Point {
-                    step: s * 10,
-                    value: s as f64,
-                    wall_ms: START_MS + s,
-                })
-                .collect::<Vec<_>>(),
-        );
-        store::write_run_points(&t.db, runs[0].pk, extra)
+        let acc: Vec<Point> = (0..40)
+            .map(|s| Point {
+                step: s * 10,
+                value: s as f64,
+                wall_ms: START_MS + s,
+            })
+            .collect();
+        store::write_run_points(&t.db, runs[0].pk, &[("acc", &acc)])
             .await
             .unwrap();
         let mut want_steps: Vec<i64> = truth[0]

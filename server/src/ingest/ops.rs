@@ -439,11 +439,11 @@ pub async fn log_metrics(
         .write(move |tx| {
             Box::pin(async move {
                 let (project, _owner, run) = writable_run(tx, &user, &at, &run_id).await?;
-                let keyed = by_key
+                let keyed: Vec<(&str, &[Point])> = by_key
                     .iter()
-                    .map(|(k, v)| (k.as_str(), v.clone()))
+                    .map(|(k, v)| (k.as_str(), v.as_slice()))
                     .collect();
-                let series = store::write_run_points(tx, run.id, keyed).await?;
+                let series = store::write_run_points(tx, run.id, &keyed).await?;
                 let mut auto: AutoSummary =
                     serde_json::from_str(&run.summary_auto).unwrap_or_default();
                 for s in &series {

@@ -335,7 +335,7 @@ pub async fn history(
     let mut rows: BTreeMap<i64, HistoryRow> = BTreeMap::new();
     let mut start = from_step.max(0);
     let per_round = HISTORY_CHUNKS_PER_ROUND.max(2 * ids.len());
-    loop {
+    let unread = loop {
         // Every point below `complete_below` is in the chunks just read.
         let (chunks, complete_below) = store::chunks_from(db, &ids, start, per_round).await?;
         for (series_id, points) in chunks {
@@ -355,22 +355,16 @@ pub async fn history(
         }
         match complete_below {
             Some(next) if rows.len() < limit => start = next,
-            Some(_) => break,
-            None => {
-                let mut out: Vec<HistoryRow> = rows.into_values().collect();
-                let next_step = out.get(limit).map(|r| r.step);
-                out.truncate(limit);
-                return Ok(HistoryPage {
-                    rows: out,
-                    next_step,
-                });
-            }
+            _ => break complete_below.is_some(),
         }
-    }
+    };
+    // The next page starts at the first row left over; with none left over but
+    // chunks still unread, right after the last row.
     let mut out: Vec<HistoryRow> = rows.into_values().collect();
     let next_step = match out.get(limit) {
         Some(r) => Some(r.step),
-        None => out.last().map(|r| r.step + 1),
+        None if unread => out.last().map(|r| r.step + 1),
+        None => None,
     };
     out.truncate(limit);
     Ok(HistoryPage {

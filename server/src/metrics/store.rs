@@ -48,6 +48,46 @@ pub struct SeriesRow {
 }
 
 impl SeriesRow {
+    /// A series without points (its extents start inverted, so any point widens them).
+    fn empty(id: i64, run_pk: i32, key: String) -> SeriesRow {
+        SeriesRow {
+            id,
+            run_pk,
+            key,
+            version: 0,
+            points: 0,
+            finite: 0,
+            step_min: i64::MAX,
+            step_max: i64::MIN,
+            wall_min_ms: i64::MAX,
+            wall_max_ms: i64::MIN,
+            min: None,
+            max: None,
+            sum: 0.0,
+            last_step: i64::MIN,
+            last: f64::NAN,
+        }
+    }
+
+    /// The stored columns after the series' identity (id, run, key).
+    fn stats(&self) -> [(S, SimpleExpr); 12] {
+        let sum = (!self.sum.is_nan()).then_some(self.sum);
+        [
+            (S::Version, self.version.into()),
+            (S::Points, self.points.into()),
+            (S::Finite, self.finite.into()),
+            (S::StepMin, self.step_min.into()),
+            (S::StepMax, self.step_max.into()),
+            (S::WallMinMs, self.wall_min_ms.into()),
+            (S::WallMaxMs, self.wall_max_ms.into()),
+            (S::Min, self.min.into()),
+            (S::Max, self.max.into()),
+            (S::Sum, sum.into()),
+            (S::LastStep, self.last_step.into()),
+            (S::LastBits, (self.last.to_bits() as i64).into()),
+        ]
+    }
+
     /// Mean of the finite values, if any.
     pub fn mean(&self) -> Option<f64> {
         (self.finite > 0).then(|| self.sum / self.finite as f64)
@@ -352,30 +392,6 @@ pub async fn count_points(
     Ok(std::cmp::max(n, 0) as u64)
 }
 
-/// Bytes of points stored for all series (the `data` and `sketch` blobs).
-pub async fn stored_blob_bytes(db: &impl ConnectionTrait) -> Result<(u64, u64), DbErr> {
-    let sql = "SELECT CAST(COALESCE(SUM(LENGTH(data)), 0) AS BIGINT) AS d, \
-               CAST(COALESCE(SUM(LENGTH(sketch)), 0) AS BIGINT) AS s FROM metric_chunks";
-    let sql = if crate::db::is_sqlite(db) {
-        sql.to_owned()
-    } else {
-        sql.replace("LENGTH(", "OCTET_LENGTH(")
-    };
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            sql,
-        ))
-        .await?;
-    Ok(match row {
-        Some(r) => (
-            r.try_get::<i64>("", "d")? as u64,
-            r.try_get::<i64>("", "s")? as u64,
-        ),
-        None => (0, 0),
-    })
-}
-
 /// Split sorted points into chunks of at most `CHUNK_POINTS`, evenly sized.
 fn split(points: &[Point]) -> Vec<&[Point]> {
     if points.is_empty() {
@@ -449,28 +465,9 @@ async fn delete_chunks(db: &impl ConnectionTrait, ids: &[i64]) -> Result<(), DbE
     Ok(())
 }
 
-/// The running aggregates of a series with `chunks` added to `base` (or from scratch).
-fn fold_summaries(base: Option<&SeriesRow>, chunks: &[ChunkSummary]) -> SeriesRow {
-    let mut s = match base {
-        Some(b) => b.clone(),
-        None => SeriesRow {
-            id: 0,
-            run_pk: 0,
-            key: String::new(),
-            version: 0,
-            points: 0,
-            finite: 0,
-            step_min: i64::MAX,
-            step_max: i64::MIN,
-            wall_min_ms: i64::MAX,
-            wall_max_ms: i64::MIN,
-            min: None,
-            max: None,
-            sum: 0.0,
-            last_step: i64::MIN,
-            last: f64::NAN,
-        },
-    };
+/// The running aggregates of `base` with `chunks` added.
+fn fold_summaries(base: SeriesRow, chunks: &[ChunkSummary]) -> SeriesRow {
+    let mut s = base;
     for c in chunks {
         s.points += c.points;
         s.finite += c.finite;
@@ -507,23 +504,9 @@ async fn all_summaries(
 }
 
 async fn save_series(db: &impl ConnectionTrait, s: &SeriesRow) -> Result<(), DbErr> {
-    let sum = if s.sum.is_nan() { None } else { Some(s.sum) };
     let q = Query::update()
         .table(S::Table)
-        .values([
-            (S::Version, s.version.into()),
-            (S::Points, s.points.into()),
-            (S::Finite, s.finite.into()),
-            (S::StepMin, s.step_min.into()),
-            (S::StepMax, s.step_max.into()),
-            (S::WallMinMs, s.wall_min_ms.into()),
-            (S::WallMaxMs, s.wall_max_ms.into()),
-            (S::Min, s.min.into()),
-            (S::Max, s.max.into()),
-            (S::Sum, sum.into()),
-            (S::LastStep, s.last_step.into()),
-            (S::LastBits, (s.last.to_bits() as i64).into()),
-        ])
+        .values(s.stats())
         .and_where(Expr::col(S::Id).eq(s.id))
         .to_owned();
     db.execute(&q).await?;
@@ -547,36 +530,17 @@ async fn ensure_series(
     }
     for part in missing.chunks(IN_LIST / 4) {
         let mut insert = Query::insert();
-        insert.into_table(S::Table).columns([
-            S::RunId,
-            S::Key,
-            S::Version,
-            S::Points,
-            S::Finite,
-            S::StepMin,
-            S::StepMax,
-            S::WallMinMs,
-            S::WallMaxMs,
-            S::Sum,
-            S::LastStep,
-            S::LastBits,
-        ]);
+        let stat_cols = SeriesRow::empty(0, run_pk, String::new())
+            .stats()
+            .map(|(c, _)| c);
+        insert
+            .into_table(S::Table)
+            .columns([S::RunId, S::Key].into_iter().chain(stat_cols));
         for key in part {
+            let row = SeriesRow::empty(0, run_pk, (*key).to_owned());
+            let identity: [SimpleExpr; 2] = [run_pk.into(), (*key).into()];
             insert
-                .values([
-                    run_pk.into(),
-                    (*key).into(),
-                    0i64.into(),
-                    0i64.into(),
-                    0i64.into(),
-                    0i64.into(),
-                    0i64.into(),
-                    0i64.into(),
-                    0i64.into(),
-                    0.0f64.into(),
-                    0i64.into(),
-                    (f64::NAN.to_bits() as i64).into(),
-                ])
+                .values(identity.into_iter().chain(row.stats().map(|(_, v)| v)))
                 .map_err(|e| DbErr::Custom(e.to_string()))?;
         }
         db.execute(&insert).await?;
@@ -593,10 +557,7 @@ pub async fn write_series(
     key: &str,
     points: &[Point],
 ) -> Result<Option<SeriesRow>, DbErr> {
-    let mut by_key = HashMap::new();
-    by_key.insert(key, points.to_vec());
-    let mut out = write_run_points(db, run_pk, by_key).await?;
-    Ok(out.pop())
+    Ok(write_run_points(db, run_pk, &[(key, points)]).await?.pop())
 }
 
 /// Store points for several keys of one run; each key's points sorted by step with
@@ -604,23 +565,23 @@ pub async fn write_series(
 pub async fn write_run_points(
     db: &impl ConnectionTrait,
     run_pk: i32,
-    by_key: HashMap<&str, Vec<Point>>,
+    by_key: &[(&str, &[Point])],
 ) -> Result<Vec<SeriesRow>, DbErr> {
-    let keys: Vec<&str> = by_key
+    let writes: Vec<(&str, &[Point])> = by_key
         .iter()
+        .copied()
         .filter(|(_, p)| !p.is_empty())
-        .map(|(k, _)| *k)
         .collect();
-    if keys.is_empty() {
+    if writes.is_empty() {
         return Ok(Vec::new());
     }
+    let keys: Vec<&str> = writes.iter().map(|(k, _)| *k).collect();
     let mut series = ensure_series(db, run_pk, &keys).await?;
-    let mut out = Vec::with_capacity(keys.len());
-    for key in keys {
+    let mut out = Vec::with_capacity(writes.len());
+    for (key, points) in writes {
         let Some(row) = series.remove(key) else {
             return Err(DbErr::Custom(format!("series {key:?} vanished")));
         };
-        let points = &by_key[key];
         out.push(write_one(db, row, points).await?);
     }
     Ok(out)
@@ -637,11 +598,7 @@ async fn write_one(
     let version = row.version;
     let updated = if row.points == 0 {
         let added = insert_chunks(db, row.id, points).await?;
-        let mut s = fold_summaries(None, &added);
-        s.id = row.id;
-        s.run_pk = row.run_pk;
-        s.key = row.key;
-        s
+        fold_summaries(SeriesRow::empty(row.id, row.run_pk, row.key), &added)
     } else if first.step > row.step_max {
         append(db, row, points).await?
     } else {
@@ -656,11 +613,7 @@ async fn write_one(
         delete_chunks(db, &ids).await?;
         insert_chunks(db, row.id, &merged).await?;
         let all = all_summaries(db, row.id).await?;
-        let mut s = fold_summaries(None, &all);
-        s.id = row.id;
-        s.run_pk = row.run_pk;
-        s.key = row.key;
-        s
+        fold_summaries(SeriesRow::empty(row.id, row.run_pk, row.key), &all)
     };
     let updated = SeriesRow {
         version: version + 1,
@@ -697,7 +650,7 @@ async fn append(
     // open chunks are merged with it (so none is left stranded behind a full one).
     if open.is_empty() || (fresh_is_small && open.len() < MAX_OPEN_CHUNKS) {
         let added = insert_chunks(db, row.id, points).await?;
-        return Ok(fold_summaries(Some(&row), &added));
+        return Ok(fold_summaries(row, &added));
     }
     open.reverse();
     let mut old = chunk_points(db, &open).await?;
@@ -710,7 +663,7 @@ async fn append(
     insert_chunks(db, row.id, &merged).await?;
     // Aggregates only grow on append, so the old ones plus the new points are exact.
     let added = ChunkSummary::of(points);
-    Ok(fold_summaries(Some(&row), &[added]))
+    Ok(fold_summaries(row, &[added]))
 }
 
 /// `old` and `new` merged by step (both sorted, unique steps); `new` wins ties.

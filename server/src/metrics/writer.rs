@@ -59,10 +59,6 @@ impl Writer {
         }
     }
 
-    pub fn db(&self) -> &DatabaseConnection {
-        &self.db
-    }
-
     /// Run `op` in a write transaction and return its result once committed. If `op`
     /// fails, nothing it wrote is kept.
     pub async fn write<T, F>(&self, op: F) -> Result<T, ApiError>
