@@ -10,4 +10,5 @@ pub mod error;
 pub mod ingest;
 pub mod metrics;
 pub mod service;
+pub mod wandb;
 pub mod web;

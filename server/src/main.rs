@@ -278,7 +278,9 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Fallible<()> {
         leptos_options.site_addr = addr;
     }
     let addr = leptos_options.site_addr;
-    let app = server::web::router(ApiState::new(db, blobs), leptos_options);
+    server::wandb::spawn_crash_watch(db.clone());
+    let state = server::wandb::WandbState::new(ApiState::new(db, blobs)).await?;
+    let app = server::web::router(state, leptos_options);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("Cairn is listening on http://{addr}");
     axum::serve(listener, app.into_make_service())

@@ -1,4 +1,4 @@
-//! Assembling the whole HTTP surface: `/api/v1`, the Leptos pages and server
+//! Assembling the whole HTTP surface: `/api/v1`, the wandb protocol, the Leptos pages and server
 //! functions (with the storage services in their context), and static files.
 
 use std::sync::Arc;
@@ -10,17 +10,20 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use app::api::service::Services;
 use app::{shell, App};
 
-use crate::ingest::routes::ApiState;
 use crate::service::UiService;
+use crate::wandb::WandbState;
 
 /// The full router for one server process.
-pub fn router(state: ApiState, leptos_options: LeptosOptions) -> Router {
+pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
     let (site_root, site_pkg_dir) = (
         leptos_options.site_root.clone(),
         leptos_options.site_pkg_dir.clone(),
     );
-    let services: Services = Arc::new(UiService::new(state.db.clone(), state.chart_cache.clone()));
+    let services: Services = Arc::new(UiService::new(
+        state.api.db.clone(),
+        state.api.chart_cache.clone(),
+    ));
     let context = move || provide_context(services.clone());
     let pages = Router::new()
         .leptos_routes_with_context(&leptos_options, routes, context, {
@@ -33,7 +36,8 @@ pub fn router(state: ApiState, leptos_options: LeptosOptions) -> Router {
     // `/{entity}/{project}` pattern would otherwise claim `/pkg/cairn.js`.
     let pkg_dir = std::path::Path::new(site_root.as_ref()).join(site_pkg_dir.as_ref());
     Router::new()
-        .nest("/api/v1", crate::ingest::api_router(state))
+        .nest("/api/v1", crate::ingest::api_router(state.api.clone()))
+        .merge(crate::wandb::wandb_router(state))
         .nest_service(
             "/pkg",
             // The wasm bundle is about 1 MB raw and 0.4 MB compressed.

@@ -28,7 +28,10 @@ pub fn MetricChart(
             <figcaption class="panel-title">{title}</figcaption>
             // Not a <Suspense>: the data is fetched only in the browser, so the server and
             // the first client render both show "Loading…" and hydration matches.
-            {move || match series.get() {
+            // `try_get`: during server rendering an enclosing Suspend can re-run and
+            // dispose this panel's owner while its old view is still being walked;
+            // a disposed resource then reads as "not loaded" instead of panicking.
+            {move || match series.try_get().flatten() {
                 None => view! { <p class="panel-status">"Loading…"</p> }.into_any(),
                 Some(Ok(s)) => {
                     let note = (s.total_points > s.buckets.len() as u64)

@@ -46,6 +46,20 @@ pub fn timestamp(ms: i64) -> String {
     )
 }
 
+/// A Unix-millisecond timestamp as `YYYY-MM-DDTHH:MM:SS` in UTC, without a zone
+/// suffix: the form W&B's API uses for `createdAt` and friends.
+pub fn iso_utc_seconds(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60
+    )
+}
+
 /// How long ago `ms` was, seen from `now_ms`: `just now`, `5 minutes ago`, `3 days ago`.
 pub fn ago(ms: i64, now_ms: i64) -> String {
     let s = (now_ms - ms).max(0) / 1000;
@@ -117,6 +131,7 @@ mod tests {
         assert_eq!(timestamp(0), "1970-01-01 00:00 UTC");
         assert_eq!(timestamp(1_795_000_000_000), "2026-11-18 11:06 UTC");
         assert_eq!(timestamp(951_782_400_000), "2000-02-29 00:00 UTC");
+        assert_eq!(iso_utc_seconds(1_795_000_000_999), "2026-11-18T11:06:40");
     }
 
     #[test]

@@ -81,6 +81,8 @@ pub const RESERVED_ENTITY_NAMES: &[&str] = &[
     "settings",
     "graphql",
     "files",
+    "storage",
+    "sdk",
     "static",
     "favicon.svg",
 ];

@@ -16,7 +16,12 @@ use crate::error::ApiError;
 /// The key from `Authorization: Bearer <key>` (or HTTP Basic with the key as password,
 /// as the wandb client sends it). `Ok(None)` when the header is absent.
 fn api_key(parts: &Parts) -> Result<Option<String>, ApiError> {
-    let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+    api_key_of(&parts.headers)
+}
+
+/// [`api_key`] from bare headers (the wandb routes read them themselves).
+pub(crate) fn api_key_of(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(header) = headers.get(axum::http::header::AUTHORIZATION) else {
         return Ok(None);
     };
     let value = header
@@ -64,7 +69,15 @@ fn base64_decode(s: &str) -> Option<String> {
 }
 
 async fn user_for(state: &ApiState, key: &str) -> Result<user::Model, ApiError> {
-    users::user_for_api_key(&state.db, &token_hash(key), now_ms())
+    user_for_key(&state.db, key).await
+}
+
+/// The user an API key belongs to; `Unauthorized` for an unknown or revoked key.
+pub(crate) async fn user_for_key(
+    db: &sea_orm::DatabaseConnection,
+    key: &str,
+) -> Result<user::Model, ApiError> {
+    users::user_for_api_key(db, &token_hash(key), now_ms())
         .await?
         .ok_or_else(|| {
             ApiError::Unauthorized("the API key is not valid (unknown or revoked)".into())

@@ -1,5 +1,5 @@
 //! The native JSON API under `/api/v1` (SPEC.md §5), documented in the README.
-//! The wandb protocol joins this module in a later issue.
+//! The wandb protocol lives beside it, in `crate::wandb`.
 
 pub mod extract;
 pub mod ops;

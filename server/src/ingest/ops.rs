@@ -26,7 +26,7 @@ use crate::metrics::writer::Writer;
 /// Longest run file name, in bytes.
 pub const MAX_FILE_NAME_BYTES: usize = 1024;
 
-fn secs_to_ms(secs: f64) -> i64 {
+pub(crate) fn secs_to_ms(secs: f64) -> i64 {
     (secs * 1000.0).round() as i64
 }
 
@@ -104,7 +104,7 @@ impl LabelChanges {
 
 /// Find the entity and project a write goes to, creating them when `create` is set,
 /// and check the user may write there.
-async fn writable_project(
+pub(crate) async fn writable_project(
     tx: &DatabaseTransaction,
     user: &user::Model,
     entity_name: Option<&str>,
@@ -212,11 +212,11 @@ fn run_out(
     }
 }
 
-fn json_object(text: &str) -> Map<String, Value> {
+pub(crate) fn json_object(text: &str) -> Map<String, Value> {
     serde_json::from_str(text).unwrap_or_default()
 }
 
-fn to_json(value: &impl serde::Serialize) -> Result<String, ApiError> {
+pub(crate) fn to_json(value: &impl serde::Serialize) -> Result<String, ApiError> {
     serde_json::to_string(value)
         .map_err(|e| ApiError::Internal(format!("could not encode JSON: {e}")))
 }
@@ -250,7 +250,7 @@ pub(crate) async fn begin(
 
 /// Whether a database error is a unique-constraint violation: a concurrent request
 /// created the same row first, so trying again will find it.
-fn is_unique_violation(e: &ApiError) -> bool {
+pub(crate) fn is_unique_violation(e: &ApiError) -> bool {
     matches!(e, ApiError::Db(db) if matches!(db.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))))
 }
 
@@ -375,7 +375,10 @@ async fn upsert_run_once(
     Ok(run_out(&owner, &project, &model, created))
 }
 
-async fn fresh_run_id(tx: &DatabaseTransaction, project_id: i32) -> Result<String, ApiError> {
+pub(crate) async fn fresh_run_id(
+    tx: &DatabaseTransaction,
+    project_id: i32,
+) -> Result<String, ApiError> {
     use rand::Rng;
     for _ in 0..8 {
         let id = {
@@ -439,28 +442,10 @@ pub async fn log_metrics(
         .write(move |tx| {
             Box::pin(async move {
                 let (project, _owner, run) = writable_run(tx, &user, &at, &run_id).await?;
-                let keyed: Vec<(&str, &[Point])> = by_key
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_slice()))
-                    .collect();
-                let series = store::write_run_points(tx, run.id, &keyed).await?;
-                let mut auto: AutoSummary =
-                    serde_json::from_str(&run.summary_auto).unwrap_or_default();
-                for s in &series {
-                    auto.0.insert(
-                        s.key.clone(),
-                        summary::LastPoint {
-                            step: s.last_step,
-                            value: app::model::MetricValue(s.last),
-                            min: s.min.map(app::model::MetricValue),
-                            max: s.max.map(app::model::MetricValue),
-                            mean: s.mean().map(app::model::MetricValue),
-                        },
-                    );
-                }
+                let auto = store_points(tx, &run, &by_key).await?;
                 let runtime = runtime_after(&run, latest_wall_ms as f64 / 1000.0);
                 let mut active: run::ActiveModel = run.into();
-                active.summary_auto = Set(to_json(&auto)?);
+                active.summary_auto = Set(auto);
                 active.heartbeat_at = Set(now);
                 active.runtime_seconds = Set(runtime);
                 runs::update(tx, active).await?;
@@ -471,10 +456,38 @@ pub async fn log_metrics(
         .await
 }
 
+/// Write points per key into the metrics engine; returns the run's automatic summary
+/// (last, min, max, mean per key) updated from the written series, as JSON.
+pub(crate) async fn store_points(
+    tx: &DatabaseTransaction,
+    run: &run::Model,
+    by_key: &std::collections::BTreeMap<String, Vec<Point>>,
+) -> Result<String, ApiError> {
+    let keyed: Vec<(&str, &[Point])> = by_key
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_slice()))
+        .collect();
+    let series = store::write_run_points(tx, run.id, &keyed).await?;
+    let mut auto: AutoSummary = serde_json::from_str(&run.summary_auto).unwrap_or_default();
+    for s in &series {
+        auto.0.insert(
+            s.key.clone(),
+            summary::LastPoint {
+                step: s.last_step,
+                value: app::model::MetricValue(s.last),
+                min: s.min.map(app::model::MetricValue),
+                max: s.max.map(app::model::MetricValue),
+                mean: s.mean().map(app::model::MetricValue),
+            },
+        );
+    }
+    to_json(&auto)
+}
+
 /// The request's points per key, sorted by step with one point per step (a later
 /// row wins over an earlier one at the same step, as a later request would), the
 /// number of points, and the latest wall time (ms).
-fn points_by_key(
+pub(crate) fn points_by_key(
     req: LogMetrics,
     now_ms: i64,
 ) -> (std::collections::BTreeMap<String, Vec<Point>>, usize, i64) {
@@ -509,7 +522,7 @@ fn points_by_key(
 }
 
 /// A run's runtime once something happened at `latest_secs` (Unix seconds): it only grows.
-fn runtime_after(run: &run::Model, latest_secs: f64) -> f64 {
+pub(crate) fn runtime_after(run: &run::Model, latest_secs: f64) -> f64 {
     let since_start = latest_secs - run.created_at as f64 / 1000.0;
     if since_start.is_finite() {
         run.runtime_seconds.max(since_start)

@@ -2,11 +2,21 @@
 //! types are what leaves this crate.
 
 pub mod api_key;
+pub mod artifact;
+pub mod artifact_alias;
+pub mod artifact_collection;
+pub mod artifact_file;
+pub mod artifact_usage;
+pub mod blob_md5;
 pub mod console_line;
 pub mod entity;
 pub mod project;
 pub mod run;
+pub mod run_event;
 pub mod run_file;
+pub mod run_history;
+pub mod run_wandb;
+pub mod server_secret;
 pub mod session;
 pub mod team_member;
 pub mod user;

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_initial;
 pub(crate) mod m0002_metrics_engine;
+mod m0003_wandb;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_initial::Migration),
             Box::new(m0002_metrics_engine::Migration),
+            Box::new(m0003_wandb::Migration),
         ]
     }
 }

@@ -1,0 +1,550 @@
+//! A small GraphQL executor for the operations the wandb client sends.
+//!
+//! There is no schema: a [`Resolver`] answers one field of one object at a time, and
+//! the executor walks the selection set (fragments, inline fragments, aliases,
+//! `@include`/`@skip`) and builds the JSON answer. That makes it as lenient as the
+//! client needs (PROTOCOL.md §3, §12): no `operationName` is required, `#` comments
+//! are fine, undeclared extra variables and `null` input keys are ignored, and a field
+//! Cairn does not know answers `null` instead of failing the whole request.
+
+use std::collections::HashMap;
+
+use graphql_parser::query as q;
+use serde_json::{Map, Value};
+
+/// A boxed future, for the executor's and resolvers' recursion.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+pub type Document = q::Document<'static, String>;
+type SelectionSet = q::SelectionSet<'static, String>;
+type Field = q::Field<'static, String>;
+
+/// A field's arguments, evaluated (variables substituted) to JSON.
+#[derive(Debug, Default, Clone)]
+pub struct Args(pub Map<String, Value>);
+
+impl Args {
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name).filter(|v| !v.is_null())
+    }
+
+    pub fn str(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(Value::as_str)
+    }
+
+    pub fn i64(&self, name: &str) -> Option<i64> {
+        self.get(name).and_then(|v| match v {
+            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+            // Int64 arrives as a string from some clients.
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        })
+    }
+
+    pub fn bool(&self, name: &str) -> Option<bool> {
+        self.get(name).and_then(Value::as_bool)
+    }
+
+    /// A list of strings (`null` entries dropped); `None` when absent or null.
+    pub fn strings(&self, name: &str) -> Option<Vec<String>> {
+        self.get(name).and_then(Value::as_array).map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+    }
+
+    /// An input object argument (`input: {…}`) as its own `Args`.
+    pub fn object(&self, name: &str) -> Args {
+        Args(
+            self.get(name)
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
+        )
+    }
+}
+
+/// What resolving a field gives: plain JSON (projected onto the selection when it is
+/// an object or a list of objects), an object whose fields are resolved on demand,
+/// a list of values, or an object assembled from other values.
+pub enum Val<O> {
+    Json(Value),
+    Obj(O),
+    List(Vec<Val<O>>),
+    /// An object made of values; `__typename` comes from `typename`.
+    Map(&'static str, Vec<(&'static str, Val<O>)>),
+}
+
+impl<O> Val<O> {
+    pub fn null() -> Self {
+        Val::Json(Value::Null)
+    }
+
+    pub fn json(v: impl Into<Value>) -> Self {
+        Val::Json(v.into())
+    }
+
+    /// `Obj(o)` for `Some(o)`, `null` otherwise.
+    pub fn opt(o: Option<O>) -> Self {
+        o.map_or(Val::null(), Val::Obj)
+    }
+}
+
+/// How a failed field ends the request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// `{"errors": [...]}` with HTTP 200: the client reports the message.
+    Client(String),
+    /// HTTP status with the message (401 for a bad key, 5xx for server trouble the
+    /// client should retry).
+    Http(u16, String),
+}
+
+/// Answers fields of the objects of one schema.
+pub trait Resolver: Sync {
+    type Obj: Send + Sync;
+
+    /// The object's GraphQL type name (`__typename`).
+    fn typename(&self, obj: &Self::Obj) -> &'static str;
+
+    /// One field of `obj`.
+    fn field<'a>(
+        &'a self,
+        obj: &'a Self::Obj,
+        name: &'a str,
+        args: Args,
+    ) -> BoxFuture<'a, Result<Val<Self::Obj>, Failure>>;
+}
+
+/// The kind of the operation being executed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OpKind {
+    Query,
+    Mutation,
+}
+
+/// An operation picked out of a parsed document, with its variables resolved.
+pub struct Operation<'d> {
+    pub kind: OpKind,
+    pub name: Option<&'d str>,
+    selection: &'d SelectionSet,
+    fragments: HashMap<&'d str, &'d q::FragmentDefinition<'static, String>>,
+    variables: Map<String, Value>,
+}
+
+/// Parse a request's query text.
+pub fn parse(query: &str) -> Result<Document, String> {
+    q::parse_query::<String>(query)
+        .map(|d| d.into_static())
+        .map_err(|e| format!("could not parse the GraphQL query: {e}"))
+}
+
+/// The operation to run: the one named `operation_name`, or the only one in the
+/// document when no name is given (the Python client sends none). Declared variables
+/// missing from `variables` take their defaults; extra ones are kept but unused.
+pub fn operation<'d>(
+    doc: &'d Document,
+    operation_name: Option<&str>,
+    mut variables: Map<String, Value>,
+) -> Result<Operation<'d>, String> {
+    let mut ops = Vec::new();
+    let mut fragments = HashMap::new();
+    for def in &doc.definitions {
+        match def {
+            q::Definition::Operation(op) => ops.push(op),
+            q::Definition::Fragment(f) => {
+                fragments.insert(f.name.as_str(), f);
+            }
+        }
+    }
+    let wanted = operation_name.filter(|n| !n.is_empty());
+    let pick = match wanted {
+        Some(name) => ops
+            .iter()
+            .find(|op| name_of(op) == Some(name))
+            .or_else(|| (ops.len() == 1).then(|| &ops[0])),
+        None if ops.len() == 1 => Some(&ops[0]),
+        None => None,
+    };
+    let Some(op) = pick else {
+        return Err(match (wanted, ops.len()) {
+            (_, 0) => "the document has no operation".to_owned(),
+            (Some(n), _) => format!("the document has no operation named {n:?}"),
+            (None, n) => format!("the document has {n} operations; name one in operationName"),
+        });
+    };
+    let (kind, defs, selection) = match op {
+        q::OperationDefinition::SelectionSet(s) => (OpKind::Query, &[][..], s),
+        q::OperationDefinition::Query(x) => {
+            (OpKind::Query, &x.variable_definitions[..], &x.selection_set)
+        }
+        q::OperationDefinition::Mutation(x) => (
+            OpKind::Mutation,
+            &x.variable_definitions[..],
+            &x.selection_set,
+        ),
+        q::OperationDefinition::Subscription(_) => {
+            return Err("subscriptions are not supported".to_owned())
+        }
+    };
+    for def in defs {
+        let present = variables.get(&def.name).is_some_and(|v| !v.is_null());
+        if !present {
+            if let Some(default) = &def.default_value {
+                let v = to_json(default, &Map::new());
+                variables.insert(def.name.clone(), v);
+            }
+        }
+    }
+    Ok(Operation {
+        kind,
+        name: name_of(op),
+        selection,
+        fragments,
+        variables,
+    })
+}
+
+fn name_of<'d>(op: &'d q::OperationDefinition<'static, String>) -> Option<&'d str> {
+    match op {
+        q::OperationDefinition::Query(x) => x.name.as_deref(),
+        q::OperationDefinition::Mutation(x) => x.name.as_deref(),
+        q::OperationDefinition::Subscription(x) => x.name.as_deref(),
+        q::OperationDefinition::SelectionSet(_) => None,
+    }
+}
+
+/// A literal or variable as JSON.
+fn to_json(v: &q::Value<'static, String>, vars: &Map<String, Value>) -> Value {
+    match v {
+        q::Value::Variable(name) => vars.get(name).cloned().unwrap_or(Value::Null),
+        q::Value::Int(n) => n.as_i64().map_or(Value::Null, Value::from),
+        q::Value::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        q::Value::String(s) => Value::String(s.clone()),
+        q::Value::Boolean(b) => Value::Bool(*b),
+        q::Value::Null => Value::Null,
+        q::Value::Enum(e) => Value::String(e.clone()),
+        q::Value::List(items) => Value::Array(items.iter().map(|i| to_json(i, vars)).collect()),
+        q::Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| (k.clone(), to_json(v, vars)))
+                .collect(),
+        ),
+    }
+}
+
+/// Type names Cairn answers with; a fragment on one of them applies only to objects
+/// of that type. Conditions on other names (interfaces such as
+/// `ArtifactCollection`) apply to every object.
+const CONCRETE_TYPES: &[&str] = &[
+    "Artifact",
+    "ArtifactSequence",
+    "ArtifactPortfolio",
+    "ArtifactCollectionMembership",
+    "ArtifactAlias",
+    "Project",
+    "Run",
+    "User",
+    "Entity",
+    "File",
+];
+
+fn applies(condition: Option<&q::TypeCondition<'static, String>>, typename: &str) -> bool {
+    match condition {
+        None => true,
+        Some(q::TypeCondition::On(t)) => t == typename || !CONCRETE_TYPES.contains(&t.as_str()),
+    }
+}
+
+impl<'d> Operation<'d> {
+    /// Whether `@include(if:)` / `@skip(if:)` keep a selection.
+    fn kept(&self, directives: &[q::Directive<'static, String>]) -> bool {
+        directives.iter().all(|d| {
+            let cond = d
+                .arguments
+                .iter()
+                .find(|(n, _)| n == "if")
+                .map(|(_, v)| to_json(v, &self.variables).as_bool().unwrap_or(false));
+            match (d.name.as_str(), cond) {
+                ("include", Some(c)) => c,
+                ("skip", Some(c)) => !c,
+                _ => true,
+            }
+        })
+    }
+
+    /// The fields selected on an object of `typename`, by response key, in order; a
+    /// key selected twice (directly and through a fragment) keeps all its fields so
+    /// their sub-selections merge.
+    fn collect<'s>(
+        &'s self,
+        set: &'s SelectionSet,
+        typename: &str,
+        out: &mut Vec<(&'s str, Vec<&'s Field>)>,
+        depth: usize,
+    ) {
+        if depth > 32 {
+            return; // a fragment cycle; GraphQL forbids them, so stop quietly
+        }
+        for sel in &set.items {
+            match sel {
+                q::Selection::Field(f) => {
+                    if !self.kept(&f.directives) {
+                        continue;
+                    }
+                    let key = f.alias.as_deref().unwrap_or(&f.name);
+                    match out.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, fields)) => fields.push(f),
+                        None => out.push((key, vec![f])),
+                    }
+                }
+                q::Selection::FragmentSpread(s) => {
+                    if !self.kept(&s.directives) {
+                        continue;
+                    }
+                    if let Some(frag) = self.fragments.get(s.fragment_name.as_str()) {
+                        if applies(Some(&frag.type_condition), typename) {
+                            self.collect(&frag.selection_set, typename, out, depth + 1);
+                        }
+                    }
+                }
+                q::Selection::InlineFragment(i) => {
+                    if self.kept(&i.directives) && applies(i.type_condition.as_ref(), typename) {
+                        self.collect(&i.selection_set, typename, out, depth + 1);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Run the operation from `root` (the query or mutation root object).
+    pub async fn execute<R: Resolver>(&self, resolver: &R, root: R::Obj) -> Result<Value, Failure> {
+        self.complete(resolver, Val::Obj(root), vec![self.selection])
+            .await
+    }
+
+    /// Turn a resolved value into JSON for the given (merged) selection sets.
+    fn complete<'s, R: Resolver>(
+        &'s self,
+        r: &'s R,
+        val: Val<R::Obj>,
+        sets: Vec<&'s SelectionSet>,
+    ) -> BoxFuture<'s, Result<Value, Failure>> {
+        Box::pin(async move {
+            let has_selection = sets.iter().any(|s| !s.items.is_empty());
+            match val {
+                Val::Json(v) if !has_selection => Ok(v),
+                Val::Json(Value::Array(items)) => {
+                    let mut out = Vec::with_capacity(items.len());
+                    for item in items {
+                        out.push(self.complete(r, Val::Json(item), sets.clone()).await?);
+                    }
+                    Ok(Value::Array(out))
+                }
+                Val::Json(Value::Object(map)) => {
+                    let typename = map
+                        .get("__typename")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_owned();
+                    let mut out = Map::new();
+                    for (key, fields) in self.fields(&sets, &typename) {
+                        let name = fields[0].name.as_str();
+                        let v = map.get(name).cloned().unwrap_or(Value::Null);
+                        let v = self.complete(r, Val::Json(v), sub_sets(&fields)).await?;
+                        out.insert(key.to_owned(), v);
+                    }
+                    Ok(Value::Object(out))
+                }
+                Val::Json(other) => Ok(other),
+                Val::List(items) => {
+                    let mut out = Vec::with_capacity(items.len());
+                    for item in items {
+                        out.push(self.complete(r, item, sets.clone()).await?);
+                    }
+                    Ok(Value::Array(out))
+                }
+                Val::Map(typename, mut entries) => {
+                    let mut out = Map::new();
+                    for (key, fields) in self.fields(&sets, typename) {
+                        let name = fields[0].name.as_str();
+                        let v = if name == "__typename" {
+                            Val::json(typename)
+                        } else {
+                            match entries.iter().position(|(k, _)| *k == name) {
+                                // A key selected twice under two aliases is rare; the
+                                // second one reads null.
+                                Some(i) => entries.swap_remove(i).1,
+                                None => Val::null(),
+                            }
+                        };
+                        out.insert(
+                            key.to_owned(),
+                            self.complete(r, v, sub_sets(&fields)).await?,
+                        );
+                    }
+                    Ok(Value::Object(out))
+                }
+                Val::Obj(obj) => {
+                    let typename = r.typename(&obj);
+                    let mut out = Map::new();
+                    for (key, fields) in self.fields(&sets, typename) {
+                        let f = fields[0];
+                        let v = if f.name == "__typename" {
+                            Val::json(typename)
+                        } else {
+                            let args = Args(
+                                f.arguments
+                                    .iter()
+                                    .map(|(n, v)| (n.clone(), to_json(v, &self.variables)))
+                                    .collect(),
+                            );
+                            r.field(&obj, &f.name, args).await?
+                        };
+                        out.insert(
+                            key.to_owned(),
+                            self.complete(r, v, sub_sets(&fields)).await?,
+                        );
+                    }
+                    Ok(Value::Object(out))
+                }
+            }
+        })
+    }
+
+    fn fields<'s>(
+        &'s self,
+        sets: &[&'s SelectionSet],
+        typename: &str,
+    ) -> Vec<(&'s str, Vec<&'s Field>)> {
+        let mut out = Vec::new();
+        for set in sets {
+            self.collect(set, typename, &mut out, 0);
+        }
+        out
+    }
+}
+
+fn sub_sets<'s>(fields: &[&'s Field]) -> Vec<&'s SelectionSet> {
+    fields.iter().map(|f| &f.selection_set).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A toy schema: the root has `thing(id)` and `things`, a thing has `id`,
+    /// `name`, `tags` and `child` (another thing).
+    struct Toy;
+
+    #[derive(Clone)]
+    enum Obj {
+        Root,
+        Thing(i64),
+    }
+
+    impl Resolver for Toy {
+        type Obj = Obj;
+
+        fn typename(&self, obj: &Obj) -> &'static str {
+            match obj {
+                Obj::Root => "Query",
+                Obj::Thing(_) => "Thing",
+            }
+        }
+
+        fn field<'a>(
+            &'a self,
+            obj: &'a Obj,
+            name: &'a str,
+            args: Args,
+        ) -> BoxFuture<'a, Result<Val<Obj>, Failure>> {
+            Box::pin(async move {
+                Ok(match (obj, name) {
+                    (Obj::Root, "thing") => match args.i64("id") {
+                        Some(id) if id >= 0 => Val::Obj(Obj::Thing(id)),
+                        Some(_) => return Err(Failure::Client("negative id".into())),
+                        None => Val::null(),
+                    },
+                    (Obj::Root, "things") => {
+                        Val::List(vec![Val::Obj(Obj::Thing(1)), Val::Obj(Obj::Thing(2))])
+                    }
+                    (Obj::Thing(id), "id") => Val::json(*id),
+                    (Obj::Thing(id), "name") => Val::json(format!("thing-{id}")),
+                    (Obj::Thing(_), "meta") => {
+                        Val::json(json!({"__typename": "Meta", "a": 1, "b": {"c": 2}}))
+                    }
+                    (Obj::Thing(id), "child") => Val::Obj(Obj::Thing(id + 1)),
+                    (Obj::Thing(_), "edges") => Val::Map(
+                        "Connection",
+                        vec![("count", Val::json(2)), ("first", Val::Obj(Obj::Thing(9)))],
+                    ),
+                    _ => Val::null(),
+                })
+            })
+        }
+    }
+
+    async fn run(query: &str, vars: Value) -> Result<Value, Failure> {
+        let doc = parse(query).map_err(Failure::Client)?;
+        let vars = vars.as_object().cloned().unwrap_or_default();
+        let op = operation(&doc, None, vars).map_err(Failure::Client)?;
+        op.execute(&Toy, Obj::Root).await
+    }
+
+    #[tokio::test]
+    async fn comments_fragments_aliases_and_typenames() {
+        let q = "#graphql\n# a comment line\nquery ($id: Int!) { t: thing(id: $id) { __typename ...F child { id } } }\n\
+                 fragment F on Thing { id name child { name } }";
+        let out = run(q, json!({"id": 4, "usedAs": null})).await.unwrap();
+        assert_eq!(
+            out,
+            json!({"t": {"__typename": "Thing", "id": 4, "name": "thing-4", "child": {"name": "thing-5", "id": 5}}})
+        );
+    }
+
+    #[tokio::test]
+    async fn include_skip_defaults_and_json_projection() {
+        let q = "query Q($yes: Boolean = true, $no: Boolean = false) { thing(id: 1) { \
+                 id @include(if: $no) name @include(if: $yes) meta { a b { c } zz } \
+                 ... on Project { id } ... on SomeInterface { name } edges { count first { id } __typename } } }";
+        let out = run(q, json!({})).await.unwrap();
+        assert_eq!(
+            out,
+            json!({"thing": {"name": "thing-1", "meta": {"a": 1, "b": {"c": 2}, "zz": null},
+                   "edges": {"count": 2, "first": {"id": 9}, "__typename": "Connection"}}})
+        );
+    }
+
+    #[tokio::test]
+    async fn lists_unknown_fields_and_errors() {
+        let out = run("{ things { id nope } thing { id } }", json!({}))
+            .await
+            .unwrap();
+        assert_eq!(
+            out,
+            json!({"things": [{"id": 1, "nope": null}, {"id": 2, "nope": null}], "thing": null})
+        );
+        let err = run("{ thing(id: -1) { id } }", json!({}))
+            .await
+            .unwrap_err();
+        assert_eq!(err, Failure::Client("negative id".into()));
+    }
+
+    #[test]
+    fn picks_the_named_or_only_operation() {
+        let doc = parse("query A { x } query B { y }").unwrap();
+        assert!(operation(&doc, None, Map::new()).is_err());
+        assert_eq!(
+            operation(&doc, Some("B"), Map::new()).unwrap().name,
+            Some("B")
+        );
+        let one = parse("mutation M { x }").unwrap();
+        let op = operation(&one, Some(""), Map::new()).unwrap();
+        assert_eq!(op.kind, OpKind::Mutation);
+        assert!(parse("query {").is_err());
+    }
+}

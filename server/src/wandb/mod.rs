@@ -1,0 +1,222 @@
+//! The wandb compatibility layer: the official `wandb` client (0.31.0) logs to Cairn
+//! unchanged with `WANDB_BASE_URL` and `WANDB_API_KEY` (the wire contract is
+//! `shared/wandb/PROTOCOL.md`). It writes through the same repositories and metrics
+//! engine as `/api/v1`, so what the client logs shows in Cairn's own pages.
+//!
+//! - `POST /graphql`: the 25 operations of PROTOCOL.md §6 ([`gql`] executes,
+//!   [`schema`] answers);
+//! - `POST /files/{entity}/{project}/{run}/file_stream`: live run data ([`filestream`]);
+//! - `PUT`/`GET /storage/…`: signed, expiring file URLs ([`storage`]);
+//! - `/sdk/*` (the client's telemetry probe): 404.
+
+pub mod artifacts;
+pub mod filestream;
+pub mod gql;
+pub mod ids;
+pub mod runs;
+pub mod schema;
+pub mod storage;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, post, put};
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+
+use app::model::ProjectRef;
+
+use crate::db::entities::user;
+use crate::error::ApiError;
+use crate::ingest::routes::{ApiState, MAX_BODY_BYTES};
+
+use schema::{Ctx, Obj};
+use storage::Signer;
+
+/// Runs not heard from for this long are marked crashed.
+pub const CRASH_AFTER: Duration = Duration::from_secs(5 * 60);
+
+/// What the wandb routes share.
+#[derive(Clone)]
+pub struct WandbState {
+    pub api: ApiState,
+    pub signer: Arc<Signer>,
+    /// The URL clients reach this server at, for storage links; taken from each
+    /// request's `Host` header when not set (`CAIRN_PUBLIC_URL`).
+    pub public_url: Option<String>,
+}
+
+impl WandbState {
+    /// State over the API's, loading (or creating) the URL-signing key.
+    pub async fn new(api: ApiState) -> Result<WandbState, ApiError> {
+        let signer = Arc::new(Signer::load(&api.db).await?);
+        let public_url = std::env::var("CAIRN_PUBLIC_URL")
+            .ok()
+            .map(|u| u.trim_end_matches('/').to_owned())
+            .filter(|u| !u.is_empty());
+        Ok(WandbState {
+            api,
+            signer,
+            public_url,
+        })
+    }
+
+    fn base_url(&self, headers: &HeaderMap) -> String {
+        if let Some(u) = &self.public_url {
+            return u.clone();
+        }
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1");
+        let scheme = headers
+            .get("x-forwarded-proto")
+            .and_then(|h| h.to_str().ok())
+            .filter(|s| *s == "https")
+            .unwrap_or("http");
+        format!("{scheme}://{host}")
+    }
+}
+
+/// The wandb routes (merged at the server's root).
+pub fn wandb_router(state: WandbState) -> Router {
+    Router::new()
+        .route("/graphql", post(graphql))
+        .route(
+            "/files/{entity}/{project}/{run}/file_stream",
+            post(file_stream),
+        )
+        .route(
+            "/storage/run-files/{id}/{*name}",
+            put(storage::put_run_file).get(storage::get_run_file),
+        )
+        .route(
+            "/storage/artifact-files/{id}/{*name}",
+            put(storage::put_artifact_file).get(storage::get_artifact_file),
+        )
+        .route(
+            "/storage/manifests/{id}/{*name}",
+            put(storage::put_manifest).get(storage::get_manifest),
+        )
+        .route("/sdk/{*rest}", any(|| async { StatusCode::NOT_FOUND }))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// A GraphQL error answer with an HTTP status.
+fn gql_errors(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        Json(json!({ "data": null, "errors": [{ "message": message }] })),
+    )
+        .into_response()
+}
+
+/// The caller of a wandb request, from HTTP Basic `api:<key>` (or a bearer key).
+async fn caller(state: &WandbState, headers: &HeaderMap) -> Result<user::Model, ApiError> {
+    let key = crate::ingest::extract::api_key_of(headers)?
+        .ok_or_else(|| ApiError::Unauthorized("unauthorized".into()))?;
+    crate::ingest::extract::user_for_key(&state.api.db, &key).await
+}
+
+async fn graphql(State(state): State<WandbState>, headers: HeaderMap, body: Bytes) -> Response {
+    let user = match caller(&state, &headers).await {
+        Ok(u) => u,
+        Err(ApiError::Unauthorized(_)) => {
+            return gql_errors(StatusCode::UNAUTHORIZED, "unauthorized")
+        }
+        Err(e) => return gql_errors(e.status(), &e.public_message()),
+    };
+    let request: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return gql_errors(
+                StatusCode::BAD_REQUEST,
+                &format!("the body must be JSON with a \"query\": {e}"),
+            )
+        }
+    };
+    let Some(query) = request.get("query").and_then(Value::as_str) else {
+        return gql_errors(StatusCode::BAD_REQUEST, "the body has no \"query\" string");
+    };
+    let variables: Map<String, Value> = request
+        .get("variables")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let doc = match gql::parse(query) {
+        Ok(d) => d,
+        Err(e) => return gql_errors(StatusCode::BAD_REQUEST, &e),
+    };
+    let op = match gql::operation(
+        &doc,
+        request.get("operationName").and_then(Value::as_str),
+        variables,
+    ) {
+        Ok(op) => op,
+        Err(e) => return gql_errors(StatusCode::BAD_REQUEST, &e),
+    };
+    let ctx = Ctx {
+        base_url: state.base_url(&headers),
+        state,
+        user,
+    };
+    let root = match op.kind {
+        gql::OpKind::Query => Obj::Query,
+        gql::OpKind::Mutation => Obj::Mutation,
+    };
+    match op.execute(&ctx, root).await {
+        Ok(data) => Json(json!({ "data": data })).into_response(),
+        Err(gql::Failure::Client(message)) => gql_errors(StatusCode::OK, &message),
+        Err(gql::Failure::Http(status, message)) => {
+            // The client stalls a run while ServerFeaturesQuery fails with 5xx, and
+            // treats a 200 with errors as "no features": never send it a 5xx.
+            let status = if op.name == Some("ServerFeaturesQuery") && status >= 500 {
+                StatusCode::OK
+            } else {
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            };
+            gql_errors(status, &message)
+        }
+    }
+}
+
+async fn file_stream(
+    State(state): State<WandbState>,
+    Path((entity, project, run)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let user = caller(&state, &headers).await?;
+    let body: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        runs::parse_lenient(
+            std::str::from_utf8(&body)
+                .map_err(|_| ApiError::BadRequest("the file_stream body is not UTF-8".into()))?,
+        )
+        .map_err(|e| ApiError::BadRequest(format!("the file_stream body is not JSON: {e}")))?
+    };
+    let at = ProjectRef::new(entity, project);
+    let answer = filestream::apply(&state.api.writer, &user, &at, &run, body).await?;
+    Ok(Json(answer).into_response())
+}
+
+/// Every minute, mark runs that went silent for [`CRASH_AFTER`] as crashed.
+pub fn spawn_crash_watch(db: sea_orm::DatabaseConnection) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match runs::mark_crashed(&db, CRASH_AFTER.as_millis() as i64).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("marked {n} silent run(s) as crashed"),
+                Err(e) => tracing::warn!("could not check for crashed runs: {e}"),
+            }
+        }
+    });
+}

@@ -1,0 +1,433 @@
+//! Signed storage URLs. The wandb client uploads and downloads files with plain
+//! `PUT`/`GET` requests that carry no credentials, so each URL carries its own: an
+//! expiry time and an HMAC-SHA256 over the method, the one file it names and that
+//! expiry. A signature opens exactly one file for one method until it expires.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use hmac::{Hmac, Mac};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
+use serde::Deserialize;
+use sha2::Sha256;
+
+use super::WandbState;
+use crate::db::entities::{artifact, artifact_file, blob_md5, run, server_secret};
+use crate::db::now_ms;
+use crate::db::repo::files;
+use crate::error::ApiError;
+
+/// How long a handed-out URL stays valid.
+pub const URL_TTL_SECS: i64 = 24 * 3600;
+
+const KEY_NAME: &str = "storage_signing_key";
+
+/// What a URL may open.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    /// A run file: `run-files/{run pk}/{name}`.
+    RunFile,
+    /// A file of an artifact version: `artifact-files/{artifact pk}/{path}`.
+    ArtifactFile,
+    /// An artifact version's manifest: `manifests/{artifact pk}/wandb_manifest.json`.
+    Manifest,
+}
+
+impl Kind {
+    fn segment(self) -> &'static str {
+        match self {
+            Kind::RunFile => "run-files",
+            Kind::ArtifactFile => "artifact-files",
+            Kind::Manifest => "manifests",
+        }
+    }
+}
+
+/// Signs and checks storage URLs with the server's own key.
+#[derive(Clone)]
+pub struct Signer {
+    key: Vec<u8>,
+}
+
+impl Signer {
+    pub fn new(key: Vec<u8>) -> Signer {
+        Signer { key }
+    }
+
+    /// The server's signing key, made on first use and kept in the database so URLs
+    /// stay valid across restarts and across servers sharing one database.
+    pub async fn load(db: &DatabaseConnection) -> Result<Signer, ApiError> {
+        if let Some(row) = server_secret::Entity::find_by_id(KEY_NAME).one(db).await? {
+            return Ok(Signer::new(row.value.into_bytes()));
+        }
+        let fresh: String = {
+            use rand::Rng;
+            let mut rng = rand::rngs::OsRng;
+            (0..64)
+                .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
+                .collect()
+        };
+        let insert = sea_orm::sea_query::Query::insert()
+            .into_table(server_secret::Entity)
+            .columns([server_secret::Column::Name, server_secret::Column::Value])
+            .values_panic([KEY_NAME.into(), fresh.into()])
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::column(server_secret::Column::Name)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .to_owned();
+        db.execute(&insert).await?;
+        // Another server may have won the race; everyone uses the stored key.
+        let row = server_secret::Entity::find_by_id(KEY_NAME)
+            .one(db)
+            .await?
+            .ok_or_else(|| ApiError::Internal("the signing key was not stored".into()))?;
+        Ok(Signer::new(row.value.into_bytes()))
+    }
+
+    /// The MAC state over what a URL grants: method, kind, key, file and expiry.
+    fn mac(&self, method: &str, kind: Kind, id: i32, name: &str, exp: i64) -> Hmac<Sha256> {
+        // HMAC accepts keys of any length, so this cannot fail.
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
+        mac.update(format!("{method}\n{}\n{id}\n{name}\n{exp}", kind.segment()).as_bytes());
+        mac
+    }
+
+    fn signature(&self, method: &str, kind: Kind, id: i32, name: &str, exp: i64) -> String {
+        hex::encode(
+            self.mac(method, kind, id, name, exp)
+                .finalize()
+                .into_bytes(),
+        )
+    }
+
+    /// A URL under `base` (e.g. `http://host:port`) that opens `name` of `id` for
+    /// `method` until `URL_TTL_SECS` from now.
+    pub fn url(&self, base: &str, method: &str, kind: Kind, id: i32, name: &str) -> String {
+        let exp = now_ms() / 1000 + URL_TTL_SECS;
+        let sig = self.signature(method, kind, id, name, exp);
+        format!(
+            "{base}/storage/{}/{id}/{}?exp={exp}&sig={sig}",
+            kind.segment(),
+            encode_path(name)
+        )
+    }
+
+    /// Whether `sig` signs this request and has not expired.
+    pub fn check(
+        &self,
+        method: &str,
+        kind: Kind,
+        id: i32,
+        name: &str,
+        exp: i64,
+        sig: &str,
+    ) -> Result<(), ApiError> {
+        if exp < now_ms() / 1000 {
+            return Err(ApiError::Forbidden("this storage URL has expired".into()));
+        }
+        // The MAC's own verifier compares in constant time.
+        let given = hex::decode(sig).unwrap_or_default();
+        self.mac(method, kind, id, name, exp)
+            .verify_slice(&given)
+            .map_err(|_| ApiError::Forbidden("the storage URL's signature is not valid".into()))
+    }
+}
+
+/// Percent-encode a file path for a URL, keeping `/` between its parts.
+pub fn encode_path(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[derive(Deserialize)]
+pub struct Signed {
+    exp: i64,
+    sig: String,
+}
+
+fn bytes_response(bytes: Vec<u8>, content_type: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], bytes).into_response()
+}
+
+async fn blob(state: &WandbState, sha256: &str) -> Result<Vec<u8>, ApiError> {
+    state
+        .api
+        .blobs
+        .get(sha256)
+        .await
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                ApiError::NotFound("the file's bytes are missing".into())
+            }
+            _ => ApiError::Internal(format!("could not read a stored file: {e}")),
+        })
+}
+
+async fn store(state: &WandbState, bytes: &[u8]) -> Result<crate::blobs::StoredBlob, ApiError> {
+    let stored = state
+        .api
+        .blobs
+        .put(bytes)
+        .await
+        .map_err(|e| ApiError::Internal(format!("could not store the file: {e}")))?;
+    remember_md5(&state.api.db, &stored).await?;
+    Ok(stored)
+}
+
+/// Record which blob has this MD5, so a later artifact naming the same content by
+/// MD5 need not upload it again.
+pub async fn remember_md5(
+    db: &impl ConnectionTrait,
+    stored: &crate::blobs::StoredBlob,
+) -> Result<(), ApiError> {
+    let insert = sea_orm::sea_query::Query::insert()
+        .into_table(blob_md5::Entity)
+        .columns([
+            blob_md5::Column::Md5,
+            blob_md5::Column::Sha256,
+            blob_md5::Column::Size,
+        ])
+        .values_panic([
+            stored.md5.clone().into(),
+            stored.sha256.clone().into(),
+            (stored.size as i64).into(),
+        ])
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(blob_md5::Column::Md5)
+                .do_nothing()
+                .to_owned(),
+        )
+        .to_owned();
+    db.execute(&insert).await?;
+    Ok(())
+}
+
+async fn live_run(db: &DatabaseConnection, run_pk: i32) -> Result<run::Model, ApiError> {
+    run::Entity::find_by_id(run_pk)
+        .one(db)
+        .await?
+        .filter(|r| r.deleted_at.is_none())
+        .ok_or_else(|| ApiError::NotFound("the run of this file does not exist".into()))
+}
+
+pub async fn put_run_file(
+    State(state): State<WandbState>,
+    Path((run_pk, name)): Path<(i32, String)>,
+    Query(s): Query<Signed>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    state
+        .signer
+        .check("PUT", Kind::RunFile, run_pk, &name, s.exp, &s.sig)?;
+    crate::ingest::ops::check_file_name(&name)?;
+    let run = live_run(&state.api.db, run_pk).await?;
+    let stored = store(&state, &body).await?;
+    files::upsert(
+        &state.api.db,
+        run.id,
+        &name,
+        stored.size as i64,
+        &stored.md5,
+        &stored.sha256,
+        now_ms(),
+    )
+    .await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+pub async fn get_run_file(
+    State(state): State<WandbState>,
+    Path((run_pk, name)): Path<(i32, String)>,
+    Query(s): Query<Signed>,
+) -> Result<Response, ApiError> {
+    state
+        .signer
+        .check("GET", Kind::RunFile, run_pk, &name, s.exp, &s.sig)?;
+    let run = live_run(&state.api.db, run_pk).await?;
+    let file = files::find(&state.api.db, run.id, &name)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("run file {name:?} was never uploaded")))?;
+    Ok(bytes_response(
+        blob(&state, &file.sha256).await?,
+        "application/octet-stream",
+    ))
+}
+
+async fn artifact_file_row(
+    db: &DatabaseConnection,
+    artifact_pk: i32,
+    path: &str,
+) -> Result<artifact_file::Model, ApiError> {
+    artifact_file::Entity::find_by_id((artifact_pk, path.to_owned()))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("artifact file {path:?} does not exist")))
+}
+
+pub async fn put_artifact_file(
+    State(state): State<WandbState>,
+    Path((artifact_pk, path)): Path<(i32, String)>,
+    Query(s): Query<Signed>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    state
+        .signer
+        .check("PUT", Kind::ArtifactFile, artifact_pk, &path, s.exp, &s.sig)?;
+    let row = artifact_file_row(&state.api.db, artifact_pk, &path).await?;
+    let md5_b64 = super::artifacts::md5_base64(&body);
+    if md5_b64 != row.md5 {
+        return Err(ApiError::BadRequest(format!(
+            "the uploaded bytes have MD5 {md5_b64}, but the artifact announced {} for {path:?}",
+            row.md5
+        )));
+    }
+    let stored = store(&state, &body).await?;
+    let mut active: artifact_file::ActiveModel = row.into();
+    active.sha256 = Set(Some(stored.sha256));
+    active.size = Set(Some(stored.size as i64));
+    active.update(&state.api.db).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+pub async fn get_artifact_file(
+    State(state): State<WandbState>,
+    Path((artifact_pk, path)): Path<(i32, String)>,
+    Query(s): Query<Signed>,
+) -> Result<Response, ApiError> {
+    state
+        .signer
+        .check("GET", Kind::ArtifactFile, artifact_pk, &path, s.exp, &s.sig)?;
+    let row = artifact_file_row(&state.api.db, artifact_pk, &path).await?;
+    let sha = row
+        .sha256
+        .ok_or_else(|| ApiError::NotFound(format!("{path:?} was never uploaded")))?;
+    Ok(bytes_response(
+        blob(&state, &sha).await?,
+        "application/octet-stream",
+    ))
+}
+
+/// The manifest's one file name.
+pub const MANIFEST_NAME: &str = "wandb_manifest.json";
+
+pub async fn put_manifest(
+    State(state): State<WandbState>,
+    Path((artifact_pk, name)): Path<(i32, String)>,
+    Query(s): Query<Signed>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    state
+        .signer
+        .check("PUT", Kind::Manifest, artifact_pk, &name, s.exp, &s.sig)?;
+    let manifest: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::BadRequest(format!("the manifest is not JSON: {e}")))?;
+    if !manifest.get("contents").is_some_and(|c| c.is_object()) {
+        return Err(ApiError::BadRequest(
+            "the manifest has no \"contents\" object".into(),
+        ));
+    }
+    let art = artifact::Entity::find_by_id(artifact_pk)
+        .one(&state.api.db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("the artifact does not exist".into()))?;
+    let stored = store(&state, &body).await?;
+    let mut active: artifact::ActiveModel = art.into();
+    active.manifest_sha256 = Set(Some(stored.sha256));
+    active.updated_at = Set(now_ms());
+    active.update(&state.api.db).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+pub async fn get_manifest(
+    State(state): State<WandbState>,
+    Path((artifact_pk, name)): Path<(i32, String)>,
+    Query(s): Query<Signed>,
+) -> Result<Response, ApiError> {
+    state
+        .signer
+        .check("GET", Kind::Manifest, artifact_pk, &name, s.exp, &s.sig)?;
+    let art = artifact::Entity::find_by_id(artifact_pk)
+        .one(&state.api.db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("the artifact does not exist".into()))?;
+    let sha = art
+        .manifest_sha256
+        .ok_or_else(|| ApiError::NotFound("the manifest was never uploaded".into()))?;
+    Ok(bytes_response(
+        blob(&state, &sha).await?,
+        "application/json",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(url: &str) -> (i64, String) {
+        let query = url.split_once('?').unwrap().1;
+        let mut exp = 0;
+        let mut sig = String::new();
+        for kv in query.split('&') {
+            match kv.split_once('=').unwrap() {
+                ("exp", v) => exp = v.parse().unwrap(),
+                ("sig", v) => sig = v.to_owned(),
+                _ => {}
+            }
+        }
+        (exp, sig)
+    }
+
+    #[test]
+    fn a_signature_opens_one_file_for_one_method() {
+        let signer = Signer::new(b"k".to_vec());
+        let url = signer.url("http://h", "PUT", Kind::RunFile, 3, "media/a b.png");
+        assert!(url.starts_with("http://h/storage/run-files/3/media/a%20b.png?exp="));
+        let (exp, sig) = parts(&url);
+        assert!(signer
+            .check("PUT", Kind::RunFile, 3, "media/a b.png", exp, &sig)
+            .is_ok());
+        // Another method, file, run, kind, expiry or key: refused.
+        assert!(signer
+            .check("GET", Kind::RunFile, 3, "media/a b.png", exp, &sig)
+            .is_err());
+        assert!(signer
+            .check("PUT", Kind::RunFile, 3, "media/b.png", exp, &sig)
+            .is_err());
+        assert!(signer
+            .check("PUT", Kind::RunFile, 4, "media/a b.png", exp, &sig)
+            .is_err());
+        assert!(signer
+            .check("PUT", Kind::ArtifactFile, 3, "media/a b.png", exp, &sig)
+            .is_err());
+        assert!(signer
+            .check("PUT", Kind::RunFile, 3, "media/a b.png", exp + 1, &sig)
+            .is_err());
+        assert!(Signer::new(b"other".to_vec())
+            .check("PUT", Kind::RunFile, 3, "media/a b.png", exp, &sig)
+            .is_err());
+        assert!(signer
+            .check("PUT", Kind::RunFile, 3, "media/a b.png", exp, "zz")
+            .is_err());
+    }
+
+    #[test]
+    fn expired_urls_are_refused() {
+        let signer = Signer::new(b"k".to_vec());
+        let past = now_ms() / 1000 - 10;
+        let sig = signer.signature("GET", Kind::Manifest, 1, MANIFEST_NAME, past);
+        let err = signer
+            .check("GET", Kind::Manifest, 1, MANIFEST_NAME, past, &sig)
+            .unwrap_err();
+        assert!(err.to_string().contains("expired"));
+    }
+}
