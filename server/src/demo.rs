@@ -188,7 +188,8 @@ async fn describe(db: &DatabaseConnection, at: &ProjectRef) -> Result<(), ApiErr
     active.visibility = Set(Visibility::Public.as_str().to_owned());
     active.description = Set(
         "A demo sweep of image classifiers on CIFAR-10: three architectures, two optimizers, \
-         a few learning rates. One run diverged and failed; one is still running."
+         a few learning rates. One run diverged and failed; one stopped reporting mid-training, \
+         so Cairn marks it crashed after five minutes of silence."
             .to_owned(),
     );
     active.update(db).await?;

@@ -108,6 +108,9 @@ impl Wb {
         if let Some(a) = auth {
             req = req.header("authorization", a);
         }
+        if !body.is_empty() {
+            req = req.header("content-type", "application/json");
+        }
         let resp = self
             .router
             .clone()
@@ -497,6 +500,36 @@ async fn public_api_reads_history_like_wandb() {
         assert_eq!(runs["project"]["readOnly"], false);
         assert_eq!(runs["project"]["runs"]["edges"][0]["node"]["user"]["username"], "alice");
         assert_eq!(runs["project"]["runs"]["pageInfo"]["hasNextPage"], false);
+
+        // Mongo-style filters, as `Api().runs(path, filters=…)` sends them.
+        wb.gql(UPSERT, upsert_vars(json!({"name": "h2", "tags": ["keep"]})))
+            .await;
+        wb.stream("h", json!({"complete": true, "exitcode": 0})).await;
+        let count = "query C($project: String!, $entity: String!, $filters: JSONString) {\n\
+                     project(name: $project, entityName: $entity) { runCount(filters: $filters)\n\
+                     runs(filters: $filters, first: 10) { edges { node { name } } } } }";
+        for (filter, names) in [
+            (json!({}), vec!["h", "h2"]),
+            (json!({"state": "finished"}), vec!["h"]),
+            (json!({"tags": {"$in": ["keep"]}}), vec!["h2"]),
+            (json!({"$or": [{"name": "h"}, {"summary_metrics.loss": {"$gt": 100}}]}), vec!["h"]),
+        ] {
+            let d = wb
+                .gql(count, json!({"entity": "alice", "project": "demo", "filters": filter.to_string()}))
+                .await;
+            let got: Vec<&str> = d["project"]["runs"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["name"].as_str().unwrap())
+                .collect();
+            assert_eq!(got, names, "{filter}");
+            assert_eq!(d["project"]["runCount"], names.len(), "{filter}");
+        }
+        let (_, v) = wb
+            .gql_as(&wb.key, count, json!({"entity": "alice", "project": "demo", "filters": "{\"$xor\": 1}"}))
+            .await;
+        assert!(v["errors"][0]["message"].as_str().unwrap().contains("unknown operator"), "{v}");
         t
     })
     .await;
@@ -694,6 +727,17 @@ async fn artifacts_version_alias_dedup_and_download() {
         assert_eq!(best["project"]["artifactCollectionMembership"]["versionIndex"], 0);
         let latest = wb.gql(MEMBERSHIP, json!({"entity": "alice", "project": "demo", "name": "ds:latest"})).await;
         assert_eq!(latest["project"]["artifactCollectionMembership"]["versionIndex"], 1);
+        // A committed version's manifest cannot be replaced.
+        let (_, v) = wb
+            .gql_as(
+                &wb.key,
+                CREATE_MANIFEST,
+                json!({"artifactID": v0, "baseArtifactID": null, "name": "wandb_manifest.json", "digest": "x",
+                       "entityName": "alice", "projectName": "demo", "runName": "producer",
+                       "manifestType": "FULL", "includeUpload": true}),
+            )
+            .await;
+        assert!(v["errors"][0]["message"].as_str().unwrap().contains("committed"), "{v}");
         // The same digest again is the committed v0: nothing to upload.
         let (again, edges) = log_artifact(&wb, &[("data.txt", data)], "d0", json!([])).await;
         assert_eq!(again, v0);
@@ -839,6 +883,25 @@ async fn silent_runs_are_marked_crashed_and_revive_on_the_next_post() {
         assert_eq!(wb.api("/runs/alice/demo/quiet").await["state"], "crashed");
         assert_eq!(wb.api("/runs/alice/demo/done").await["state"], "finished");
         wb.stream("quiet", json!({})).await;
+        assert_eq!(wb.api("/runs/alice/demo/quiet").await["state"], "running");
+        // A run logged through /api/v1 revives the same way when it writes again.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        assert_eq!(
+            server::wandb::runs::mark_crashed(&t.db, 10).await.unwrap(),
+            1
+        );
+        assert_eq!(wb.api("/runs/alice/demo/quiet").await["state"], "crashed");
+        let (s, b) = wb
+            .send(
+                "POST",
+                "/api/v1/runs/alice/demo/quiet/metrics",
+                Some(format!("Bearer {}", wb.key)),
+                json!({"rows": [{"step": 1, "values": {"x": 1}}]})
+                    .to_string()
+                    .into_bytes(),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
         assert_eq!(wb.api("/runs/alice/demo/quiet").await["state"], "running");
         t
     })

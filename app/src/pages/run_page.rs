@@ -46,21 +46,54 @@ fn RunView(
         .finished_at_ms
         .map(format::timestamp)
         .unwrap_or_else(|| "–".to_owned());
-    let charts = if d.metric_keys.is_empty() {
+    // System metrics (CPU, memory, disk, network; `system/*`, as the wandb client
+    // samples them) are many and rarely looked at: they sit behind a toggle and are
+    // fetched only once shown.
+    let (system_keys, metric_keys): (Vec<String>, Vec<String>) = d
+        .metric_keys
+        .iter()
+        .cloned()
+        .partition(|k| k.starts_with("system/"));
+    let panels = {
+        let (project, run) = (d.project.clone(), d.id.clone());
+        move |keys: Vec<String>| {
+            let (project, run) = (project.clone(), run.clone());
+            view! {
+                <div class="panel-grid">
+                    {keys
+                        .into_iter()
+                        .map(|key| view! { <MetricChart project=project.clone() run=run.clone() key /> })
+                        .collect_view()}
+                </div>
+            }
+        }
+    };
+    let charts = if metric_keys.is_empty() {
         view! { <p class="empty">"No metrics were logged."</p> }.into_any()
     } else {
-        let (project, run) = (d.project.clone(), d.id.clone());
-        view! {
-            <div class="panel-grid">
-                {d.metric_keys
-                    .iter()
-                    .cloned()
-                    .map(|key| view! { <MetricChart project=project.clone() run=run.clone() key /> })
-                    .collect_view()}
-            </div>
-        }
-        .into_any()
+        panels(metric_keys).into_any()
     };
+    let system = (!system_keys.is_empty()).then(|| {
+        let shown = RwSignal::new(false);
+        let count = system_keys.len();
+        view! {
+            <section class="card" aria-labelledby="system-heading">
+                <h2 id="system-heading">"System"</h2>
+                <button
+                    type="button"
+                    class="secondary"
+                    aria-expanded=move || shown.get().to_string()
+                    aria-controls="system-panels"
+                    on:click=move |_| shown.update(|s| *s = !*s)
+                >
+                    {move || if shown.get() { "Hide system metrics".to_owned() } else { format!("Show {count} system metrics") }}
+                </button>
+                <div id="system-panels">
+                    {move || shown.get().then(|| panels(system_keys.clone()))}
+                </div>
+            </section>
+        }
+    });
     view! {
         <Title text=d.display_name.clone() />
         <div class="project-head">
@@ -91,6 +124,7 @@ fn RunView(
             <h2 id="charts-heading">"Charts"</h2>
             {charts}
         </section>
+        {system}
         <div class="two-col">
             <section class="card" aria-labelledby="config-heading">
                 <h2 id="config-heading">"Config"</h2>

@@ -58,6 +58,24 @@ impl BlobStore {
         })
     }
 
+    /// A writer for a blob whose bytes arrive in pieces (a large upload), hashed as
+    /// they are written to a temporary file and moved into place by `finish`.
+    pub async fn writer(&self) -> std::io::Result<BlobWriter> {
+        let tmp = self
+            .root
+            .join("tmp")
+            .join(format!("upload.{}", rand::random::<u64>()));
+        let file = tokio::fs::File::create(&tmp).await?;
+        Ok(BlobWriter {
+            store: self.clone(),
+            tmp,
+            file,
+            sha256: Sha256::new(),
+            md5: md5::Md5::new(),
+            size: 0,
+        })
+    }
+
     /// The bytes of a stored blob.
     pub async fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
         if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -67,6 +85,58 @@ impl BlobStore {
             ));
         }
         tokio::fs::read(self.path_of(sha256)).await
+    }
+}
+
+/// See [`BlobStore::writer`]. Dropped without `finish`, it leaves only a file in
+/// `tmp/`, never a blob under a real name.
+pub struct BlobWriter {
+    store: BlobStore,
+    tmp: PathBuf,
+    file: tokio::fs::File,
+    sha256: Sha256,
+    md5: md5::Md5,
+    size: u64,
+}
+
+impl BlobWriter {
+    pub async fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        use tokio::io::AsyncWriteExt;
+        self.sha256.update(bytes);
+        self.md5.update(bytes);
+        self.size += bytes.len() as u64;
+        self.file.write_all(bytes).await
+    }
+
+    /// Bytes written so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Store what was written (once, if the same content is already stored).
+    pub async fn finish(mut self) -> std::io::Result<StoredBlob> {
+        use tokio::io::AsyncWriteExt;
+        self.file.flush().await?;
+        self.file.sync_all().await?;
+        let stored = StoredBlob {
+            sha256: hex::encode(self.sha256.finalize()),
+            md5: hex::encode(self.md5.finalize()),
+            size: self.size,
+        };
+        let target = self.store.path_of(&stored.sha256);
+        if tokio::fs::try_exists(&target).await? {
+            tokio::fs::remove_file(&self.tmp).await.ok();
+        } else {
+            tokio::fs::create_dir_all(target.parent().unwrap_or(Path::new("."))).await?;
+            tokio::fs::rename(&self.tmp, &target).await?;
+        }
+        Ok(stored)
+    }
+
+    /// Throw the partial upload away.
+    pub async fn abort(self) {
+        drop(self.file);
+        tokio::fs::remove_file(&self.tmp).await.ok();
     }
 }
 
@@ -84,6 +154,16 @@ mod tests {
         assert_eq!(a.md5, "5d41402abc4b2a76b9719d911017c592");
         assert_eq!(store.get(&a.sha256).await.unwrap(), b"hello");
         assert!(store.get("../etc/passwd").await.is_err());
+        // The same bytes written in pieces are the same blob.
+        let mut w = store.writer().await.unwrap();
+        w.write(b"hel").await.unwrap();
+        w.write(b"lo").await.unwrap();
+        assert_eq!(w.size(), 5);
+        assert_eq!(w.finish().await.unwrap(), a);
+        let mut w = store.writer().await.unwrap();
+        w.write(b"big upload").await.unwrap();
+        let big = w.finish().await.unwrap();
+        assert_eq!(store.get(&big.sha256).await.unwrap(), b"big upload");
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -231,6 +231,14 @@ pub(crate) static SQLITE_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::co
 /// are locked instead (`runs::find_run_for_update`).
 pub(crate) type WriterTurn = Option<tokio::sync::MutexGuard<'static, ()>>;
 
+/// A run marked crashed after a silence (see `wandb::CRASH_AFTER`) is live again once
+/// it writes.
+fn revive(active: &mut run::ActiveModel, crashed: bool) {
+    if crashed {
+        active.state = Set(RunState::Running.as_str().to_owned());
+    }
+}
+
 /// Start a write transaction (waiting for the writer's turn on SQLite).
 pub(crate) async fn begin(
     db: &DatabaseConnection,
@@ -313,7 +321,9 @@ async fn upsert_run_once(
         Some(r) => {
             let mut config = json_object(&r.config);
             config.extend(req.config.unwrap_or_default());
+            let crashed = r.state == RunState::Crashed.as_str();
             let mut active: run::ActiveModel = r.into();
+            revive(&mut active, crashed);
             active.config = Set(to_json(&config)?);
             labels.apply(&mut active)?;
             if let Some(v) = req.host {
@@ -444,7 +454,9 @@ pub async fn log_metrics(
                 let (project, _owner, run) = writable_run(tx, &user, &at, &run_id).await?;
                 let auto = store_points(tx, &run, &by_key).await?;
                 let runtime = runtime_after(&run, latest_wall_ms as f64 / 1000.0);
+                let crashed = run.state == RunState::Crashed.as_str();
                 let mut active: run::ActiveModel = run.into();
+                revive(&mut active, crashed);
                 active.summary_auto = Set(auto);
                 active.heartbeat_at = Set(now);
                 active.runtime_seconds = Set(runtime);
@@ -553,7 +565,9 @@ pub async fn update_run(
     let now = now_ms();
     let mut config = json_object(&run.config);
     let mut explicit = json_object(&run.summary_explicit);
+    let crashed = run.state == RunState::Crashed.as_str();
     let mut active: run::ActiveModel = run.into();
+    revive(&mut active, crashed);
     if let Some(c) = req.config {
         config.extend(c);
         active.config = Set(to_json(&config)?);
@@ -612,7 +626,9 @@ pub async fn append_console(
         req.lines.into_iter().map(|l| (l.stream, l.text)).collect();
     console::write_lines(&tx, run.id, first_line, &lines).await?;
     let now = now_ms();
+    let crashed = run.state == RunState::Crashed.as_str();
     let mut active: run::ActiveModel = run.into();
+    revive(&mut active, crashed);
     active.heartbeat_at = Set(now);
     runs::update(&tx, active).await?;
     projects::touch_last_active(&tx, project.id, now).await?;

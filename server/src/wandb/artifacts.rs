@@ -10,7 +10,7 @@ use md5::{Digest, Md5};
 use sea_orm::sea_query::{Expr, Func, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::Value;
 
@@ -140,9 +140,11 @@ pub async fn version(
         Some(a) => artifact::Entity::find_by_id(a.artifact_id).one(db).await?,
         None => match alias.strip_prefix('v').and_then(|n| n.parse::<i32>().ok()) {
             Some(index) => {
+                // Only committed versions have names; a pending one is still being logged.
                 artifact::Entity::find()
                     .filter(artifact::Column::CollectionId.eq(at.coll.id))
                     .filter(artifact::Column::VersionIndex.eq(index))
+                    .filter(artifact::Column::State.eq(COMMITTED))
                     .one(db)
                     .await?
             }
@@ -195,14 +197,21 @@ pub async fn files_of(
 }
 
 /// The version writes go to, after checking the user may write its project.
+/// The version's row is locked until the transaction ends (PostgreSQL), so a commit
+/// and a file registration for one version take turns.
 async fn writable(
     tx: &impl ConnectionTrait,
     user: &user::Model,
     id: &str,
 ) -> Result<ArtifactRow, ApiError> {
-    let row = load_by_id(tx, id)
+    let not_found = || ApiError::NotFound(format!("artifact {id:?} not found"));
+    let pk = ids::parse_keyed("Artifact", id).ok_or_else(not_found)?;
+    let art = artifact::Entity::find_by_id(pk)
+        .lock_exclusive()
+        .one(tx)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("artifact {id:?} not found")))?;
+        .ok_or_else(not_found)?;
+    let row = load(tx, art.id).await?.ok_or_else(not_found)?;
     check_write(tx, user, &row.at).await?;
     Ok(row)
 }
@@ -213,6 +222,9 @@ async fn check_write(
     at: &CollectionRow,
 ) -> Result<(), ApiError> {
     use crate::auth::access::{project_access, Access};
+    if at.project.deleted_at.is_some() {
+        return Err(ApiError::NotFound("artifact not found".into()));
+    }
     match project_access(db, Some(user), &at.project, &at.entity).await? {
         Access::Write => Ok(()),
         Access::Read => Err(ApiError::Forbidden(format!(
@@ -444,6 +456,12 @@ pub async fn create_manifest(
 ) -> Result<ArtifactRow, ApiError> {
     let (tx, _turn) = ops::begin(db).await?;
     let mut row = writable(&tx, user, id).await?;
+    if row.art.state == COMMITTED {
+        return Err(ApiError::Conflict(format!(
+            "artifact {}:v{} is committed; its manifest cannot change",
+            row.at.coll.name, row.art.version_index
+        )));
+    }
     if let Some(d) = digest.filter(|d| !d.is_empty()) {
         let mut active: artifact::ActiveModel = row.art.clone().into();
         active.manifest_digest = Set(Some(d.to_owned()));
@@ -544,34 +562,30 @@ pub async fn create_files(
     Ok(out)
 }
 
-/// A file of this project's artifacts with these bytes already stored.
+/// A file of this project's artifacts with these bytes already stored (the oldest).
 async fn earlier_copy(
     db: &impl ConnectionTrait,
     project_id: i32,
     md5: &str,
 ) -> Result<Option<artifact_file::Model>, ApiError> {
-    let coll_ids: Vec<i32> = artifact_collection::Entity::find()
-        .filter(artifact_collection::Column::ProjectId.eq(project_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
-    if coll_ids.is_empty() {
-        return Ok(None);
-    }
-    let art_ids: Vec<i32> = artifact::Entity::find()
-        .filter(artifact::Column::CollectionId.is_in(coll_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| a.id)
-        .collect();
+    use sea_orm::{JoinType, RelationDef};
+    // artifact_files → artifacts → artifact_collections, filtered to the project.
+    let to_artifact: RelationDef = artifact_file::Entity::belongs_to(artifact::Entity)
+        .from(artifact_file::Column::ArtifactId)
+        .to(artifact::Column::Id)
+        .into();
+    let to_collection: RelationDef = artifact::Entity::belongs_to(artifact_collection::Entity)
+        .from(artifact::Column::CollectionId)
+        .to(artifact_collection::Column::Id)
+        .into();
     Ok(artifact_file::Entity::find()
-        .filter(artifact_file::Column::ArtifactId.is_in(art_ids))
+        .join(JoinType::InnerJoin, to_artifact)
+        .join(JoinType::InnerJoin, to_collection)
+        .filter(artifact_collection::Column::ProjectId.eq(project_id))
         .filter(artifact_file::Column::Md5.eq(md5))
         .filter(artifact_file::Column::Sha256.is_not_null())
         .order_by_asc(artifact_file::Column::BirthArtifactId)
+        .limit(1)
         .one(db)
         .await?)
 }
@@ -653,7 +667,9 @@ pub async fn use_artifact(
     let row = load_by_id(&tx, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("artifact {id:?} not found")))?;
-    if project_access(&tx, Some(user), &row.at.project, &row.at.entity).await? == Access::None {
+    if row.at.project.deleted_at.is_some()
+        || project_access(&tx, Some(user), &row.at.project, &row.at.entity).await? == Access::None
+    {
         return Err(ApiError::NotFound(format!("artifact {id:?} not found")));
     }
     let project_name = input

@@ -68,6 +68,7 @@ impl Args {
 /// What resolving a field gives: plain JSON (projected onto the selection when it is
 /// an object or a list of objects), an object whose fields are resolved on demand,
 /// a list of values, or an object assembled from other values.
+#[derive(Clone)]
 pub enum Val<O> {
     Json(Value),
     Obj(O),
@@ -103,7 +104,7 @@ pub enum Failure {
 
 /// Answers fields of the objects of one schema.
 pub trait Resolver: Sync {
-    type Obj: Send + Sync;
+    type Obj: Send + Sync + Clone;
 
     /// The object's GraphQL type name (`__typename`).
     fn typename(&self, obj: &Self::Obj) -> &'static str;
@@ -283,11 +284,8 @@ impl<'d> Operation<'d> {
         set: &'s SelectionSet,
         typename: &str,
         out: &mut Vec<(&'s str, Vec<&'s Field>)>,
-        depth: usize,
+        visited: &mut Vec<&'s str>,
     ) {
-        if depth > 32 {
-            return; // a fragment cycle; GraphQL forbids them, so stop quietly
-        }
         for sel in &set.items {
             match sel {
                 q::Selection::Field(f) => {
@@ -304,15 +302,23 @@ impl<'d> Operation<'d> {
                     if !self.kept(&s.directives) {
                         continue;
                     }
-                    if let Some(frag) = self.fragments.get(s.fragment_name.as_str()) {
+                    // Each fragment is expanded once per selection set, as the spec's
+                    // CollectFields does: a fragment spread twice (or in a cycle) costs
+                    // nothing more, so a crafted query cannot blow up.
+                    let name = s.fragment_name.as_str();
+                    if visited.contains(&name) {
+                        continue;
+                    }
+                    visited.push(name);
+                    if let Some(frag) = self.fragments.get(name) {
                         if applies(Some(&frag.type_condition), typename) {
-                            self.collect(&frag.selection_set, typename, out, depth + 1);
+                            self.collect(&frag.selection_set, typename, out, visited);
                         }
                     }
                 }
                 q::Selection::InlineFragment(i) => {
                     if self.kept(&i.directives) && applies(i.type_condition.as_ref(), typename) {
-                        self.collect(&i.selection_set, typename, out, depth + 1);
+                        self.collect(&i.selection_set, typename, out, visited);
                     }
                 }
             }
@@ -366,19 +372,17 @@ impl<'d> Operation<'d> {
                     }
                     Ok(Value::Array(out))
                 }
-                Val::Map(typename, mut entries) => {
+                Val::Map(typename, entries) => {
                     let mut out = Map::new();
                     for (key, fields) in self.fields(&sets, typename) {
                         let name = fields[0].name.as_str();
                         let v = if name == "__typename" {
                             Val::json(typename)
                         } else {
-                            match entries.iter().position(|(k, _)| *k == name) {
-                                // A key selected twice under two aliases is rare; the
-                                // second one reads null.
-                                Some(i) => entries.swap_remove(i).1,
-                                None => Val::null(),
-                            }
+                            entries
+                                .iter()
+                                .find(|(k, _)| *k == name)
+                                .map_or(Val::null(), |(_, v)| v.clone())
                         };
                         out.insert(
                             key.to_owned(),
@@ -420,8 +424,9 @@ impl<'d> Operation<'d> {
         typename: &str,
     ) -> Vec<(&'s str, Vec<&'s Field>)> {
         let mut out = Vec::new();
+        let mut visited = Vec::new();
         for set in sets {
-            self.collect(set, typename, &mut out, 0);
+            self.collect(set, typename, &mut out, &mut visited);
         }
         out
     }
@@ -532,6 +537,36 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err, Failure::Client("negative id".into()));
+    }
+
+    #[tokio::test]
+    async fn repeated_and_cyclic_fragments_expand_once() {
+        // Without a visited set this would expand 2^40 times.
+        let mut q = String::from("{ ...F0 }\n");
+        for i in 0..40 {
+            q.push_str(&format!(
+                "fragment F{i} on Query {{ ...F{} ...F{} things {{ id }} }}\n",
+                i + 1,
+                i + 1
+            ));
+        }
+        q.push_str("fragment F40 on Query { ...F0 thing(id: 3) { id } }\n");
+        let out = run(&q, json!({})).await.unwrap();
+        assert_eq!(
+            out,
+            json!({"things": [{"id": 1}, {"id": 2}], "thing": {"id": 3}})
+        );
+    }
+
+    #[tokio::test]
+    async fn one_field_under_two_aliases() {
+        let out = run(
+            "{ thing(id: 1) { edges { a: count b: count } } }",
+            json!({}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(out, json!({"thing": {"edges": {"a": 2, "b": 2}}}));
     }
 
     #[test]

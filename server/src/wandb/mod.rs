@@ -11,6 +11,7 @@
 
 pub mod artifacts;
 pub mod filestream;
+pub mod filters;
 pub mod gql;
 pub mod ids;
 pub mod runs;
@@ -124,13 +125,6 @@ async fn caller(state: &WandbState, headers: &HeaderMap) -> Result<user::Model, 
 }
 
 async fn graphql(State(state): State<WandbState>, headers: HeaderMap, body: Bytes) -> Response {
-    let user = match caller(&state, &headers).await {
-        Ok(u) => u,
-        Err(ApiError::Unauthorized(_)) => {
-            return gql_errors(StatusCode::UNAUTHORIZED, "unauthorized")
-        }
-        Err(e) => return gql_errors(e.status(), &e.public_message()),
-    };
     let request: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
@@ -160,6 +154,23 @@ async fn graphql(State(state): State<WandbState>, headers: HeaderMap, body: Byte
         Ok(op) => op,
         Err(e) => return gql_errors(StatusCode::BAD_REQUEST, &e),
     };
+    // The client stalls a run while ServerFeaturesQuery fails with a 5xx, and treats a
+    // 200 with errors as "no features": never send it a 5xx.
+    let features_probe = op.name == Some("ServerFeaturesQuery");
+    let status_for = |status: u16| {
+        if features_probe && status >= 500 {
+            StatusCode::OK
+        } else {
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    };
+    let user = match caller(&state, &headers).await {
+        Ok(u) => u,
+        Err(ApiError::Unauthorized(_)) => {
+            return gql_errors(StatusCode::UNAUTHORIZED, "unauthorized")
+        }
+        Err(e) => return gql_errors(status_for(e.status().as_u16()), &e.public_message()),
+    };
     let ctx = Ctx {
         base_url: state.base_url(&headers),
         state,
@@ -172,16 +183,7 @@ async fn graphql(State(state): State<WandbState>, headers: HeaderMap, body: Byte
     match op.execute(&ctx, root).await {
         Ok(data) => Json(json!({ "data": data })).into_response(),
         Err(gql::Failure::Client(message)) => gql_errors(StatusCode::OK, &message),
-        Err(gql::Failure::Http(status, message)) => {
-            // The client stalls a run while ServerFeaturesQuery fails with 5xx, and
-            // treats a 200 with errors as "no features": never send it a 5xx.
-            let status = if op.name == Some("ServerFeaturesQuery") && status >= 500 {
-                StatusCode::OK
-            } else {
-                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-            };
-            gql_errors(status, &message)
-        }
+        Err(gql::Failure::Http(status, message)) => gql_errors(status_for(status), &message),
     }
 }
 

@@ -223,24 +223,16 @@ async fn upsert_once(
     }
     let project_name = input.str("modelName").unwrap_or(DEFAULT_PROJECT);
     validate::entity_or_project_name("project", project_name)?;
-    let display = input.str("displayName");
-    let group = input.str("groupName");
-    let job_type = input.str("jobType");
-    for (what, v) in [
-        ("display name", display),
-        ("group", group),
-        ("job type", job_type),
-        ("host", input.str("host")),
-        ("commit", input.str("commit")),
-    ] {
-        if let Some(v) = v {
-            validate::label(what, v)?;
-        }
-    }
-    let tags = input.strings("tags");
-    for t in tags.iter().flatten() {
-        validate::label("tag", t)?;
-    }
+    // Labels are tidied rather than refused: a refused upsert fails `wandb.init` for
+    // good (the client does not retry), over a group name that is too long.
+    let display = tidy_label(input.str("displayName"));
+    let group = tidy_label(input.str("groupName"));
+    let job_type = tidy_label(input.str("jobType"));
+    let host = tidy_label(input.str("host"));
+    let commit = tidy_label(input.str("commit"));
+    let tags: Option<Vec<String>> = input
+        .strings("tags")
+        .map(|t| t.iter().filter_map(|t| tidy_label(Some(t))).collect());
     let config = match input.str("config") {
         Some(text) => match parse_lenient(text) {
             Ok(Value::Object(o)) => Some(o),
@@ -335,25 +327,25 @@ async fn upsert_once(
         }
     };
     if let Some(v) = display {
-        active.display_name = Set(v.to_owned());
+        active.display_name = Set(v);
     }
     if let Some(v) = input.str("notes").or(input.str("description")) {
         active.notes = Set(v.to_owned());
     }
     if let Some(v) = group {
-        active.group_name = Set(Some(v.to_owned()));
+        active.group_name = Set(Some(v));
     }
     if let Some(v) = job_type {
-        active.job_type = Set(Some(v.to_owned()));
+        active.job_type = Set(Some(v));
     }
     if let Some(v) = &tags {
         active.tags = Set(ops::to_json(v)?);
     }
-    if let Some(v) = input.str("host") {
-        active.host = Set(Some(v.to_owned()));
+    if let Some(v) = host {
+        active.host = Set(Some(v));
     }
-    if let Some(v) = input.str("commit") {
-        active.git_commit = Set(Some(v.to_owned()));
+    if let Some(v) = commit {
+        active.git_commit = Set(Some(v));
     }
     let mut meta = None;
     if let Some(c) = &config {
@@ -410,6 +402,21 @@ async fn upsert_once(
         },
         inserted,
     ))
+}
+
+/// A client-given label as Cairn can store it: `None` for absent or blank, control
+/// characters as spaces, at most `MAX_LABEL_CHARS` characters.
+fn tidy_label(v: Option<&str>) -> Option<String> {
+    let v = v?.trim();
+    if v.is_empty() {
+        return None;
+    }
+    Some(
+        v.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(validate::MAX_LABEL_CHARS)
+            .collect(),
+    )
 }
 
 /// The summary keys Cairn shows: all but the client's bookkeeping (`_step`,
@@ -594,6 +601,10 @@ pub async fn sampled_history(
         .and_then(Value::as_u64)
         .unwrap_or(500)
         .min(100_000) as usize;
+    // A bounded spec is one page of `scan_history`: rows in order, cut at `samples`
+    // (spreading would drop rows and repeat the page edges). An unbounded one is
+    // `history(keys=…)`: rows spread over the whole run.
+    let bounded = min.is_some() && max.is_some();
     let lines = history_lines(db, run_pk, min, max.map(|m| m.saturating_add(1)), None).await?;
     let mut rows = Vec::new();
     for line in lines {
@@ -609,41 +620,78 @@ pub async fn sampled_history(
                     .collect()
             };
             rows.push(Value::Object(picked));
+            if bounded && rows.len() == samples {
+                break;
+            }
         }
     }
-    Ok(spread(&rows, samples))
+    Ok(if bounded {
+        rows
+    } else {
+        spread(&rows, samples)
+    })
 }
 
+/// How many of the most recent history lines `historyKeys` reads for the keys that
+/// are not numbers (media, strings); numeric keys come from the metrics engine.
+const KEY_SCAN_LINES: u64 = 1000;
+
 /// `historyKeys`: the last step and, per key, how many rows hold it with which type.
+/// Numeric keys and their counts come from the metrics engine's series, the
+/// bookkeeping keys from the line count, other types from the most recent lines; so
+/// the cost does not grow with the length of the run.
 pub async fn history_keys(db: &impl ConnectionTrait, run_pk: i32) -> Result<Value, ApiError> {
-    let lines = history_lines(db, run_pk, None, None, None).await?;
     let mut counts: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-    let mut last_step: Option<i64> = None;
-    for line in lines {
+    for series in crate::metrics::store::series_of_run(db, run_pk).await? {
+        if !series.key.starts_with("system/") {
+            counts
+                .entry(series.key)
+                .or_default()
+                .insert("number".into(), series.points.max(0) as u64);
+        }
+    }
+    let lines = history_count(db, run_pk).await?;
+    for reserved in ["_step", "_runtime", "_timestamp"] {
+        if lines > 0 {
+            counts
+                .entry(reserved.into())
+                .or_default()
+                .insert("number".into(), lines);
+        }
+    }
+    let recent: Vec<String> = run_history::Entity::find()
+        .filter(run_history::Column::RunId.eq(run_pk))
+        .order_by_desc(run_history::Column::LineNo)
+        .limit(KEY_SCAN_LINES)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.body)
+        .collect();
+    let mut other: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for line in recent {
         let Ok(Value::Object(row)) = parse_lenient(&line) else {
             continue;
         };
-        if let Some(s) = row.get("_step").and_then(Value::as_i64) {
-            last_step = Some(last_step.map_or(s, |l| l.max(s)));
-        }
         for (k, v) in row {
             let t = match &v {
-                Value::Number(_) => "number".to_owned(),
-                Value::String(s) if validate::parse_special_float(s).is_some() => {
-                    "number".to_owned()
-                }
+                Value::Number(_) => continue,
+                Value::String(s) if validate::parse_special_float(s).is_some() => continue,
                 Value::String(_) => "string".to_owned(),
                 Value::Bool(_) => "boolean".to_owned(),
                 Value::Null => "nil".to_owned(),
                 Value::Array(_) => "list".to_owned(),
-                Value::Object(o) => o
-                    .get("_type")
-                    .and_then(Value::as_str)
-                    .unwrap_or("map")
-                    .to_owned(),
+                Value::Object(o) => match o.get("_type").and_then(Value::as_str) {
+                    Some(t) => t.to_owned(),
+                    // Nested numbers are charted under `outer.inner` keys.
+                    None => continue,
+                },
             };
-            *counts.entry(k).or_default().entry(t).or_default() += 1;
+            *other.entry(k).or_default().entry(t).or_default() += 1;
         }
+    }
+    for (k, types) in other {
+        counts.entry(k).or_default().extend(types);
     }
     let keys: Map<String, Value> = counts
         .into_iter()
@@ -655,7 +703,40 @@ pub async fn history_keys(db: &impl ConnectionTrait, run_pk: i32) -> Result<Valu
             (k, serde_json::json!({ "typeCounts": tc }))
         })
         .collect();
+    let last_step = max_history_step(db, run_pk).await?;
     Ok(serde_json::json!({ "lastStep": last_step, "keys": keys }))
+}
+
+/// At most `samples` history lines spread evenly over the run (first and last kept),
+/// reading only line numbers to choose them.
+pub async fn spread_history(
+    db: &impl ConnectionTrait,
+    run_pk: i32,
+    samples: usize,
+) -> Result<Vec<String>, ApiError> {
+    let numbers: Vec<i64> = run_history::Entity::find()
+        .select_only()
+        .column(run_history::Column::LineNo)
+        .filter(run_history::Column::RunId.eq(run_pk))
+        .order_by_asc(run_history::Column::LineNo)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let picked = spread(&numbers, samples);
+    let mut out = Vec::with_capacity(picked.len());
+    for part in picked.chunks(500) {
+        out.extend(
+            run_history::Entity::find()
+                .filter(run_history::Column::RunId.eq(run_pk))
+                .filter(run_history::Column::LineNo.is_in(part.iter().copied()))
+                .order_by_asc(run_history::Column::LineNo)
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|r| r.body),
+        );
+    }
+    Ok(out)
 }
 
 /// The number of runs in a project (live ones).
@@ -754,6 +835,17 @@ mod tests {
         assert_eq!(
             back,
             json!({"lr": {"value": 0.01}, "arch": {"value": "resnet"}, "_wandb": {"value": {"t": {"1": [1]}}}})
+        );
+    }
+
+    #[test]
+    fn labels_are_tidied_not_refused() {
+        assert_eq!(tidy_label(None), None);
+        assert_eq!(tidy_label(Some("  ")), None);
+        assert_eq!(tidy_label(Some("a\tb")).as_deref(), Some("a b"));
+        assert_eq!(
+            tidy_label(Some(&"é".repeat(300))).unwrap().chars().count(),
+            256
         );
     }
 

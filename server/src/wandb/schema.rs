@@ -14,6 +14,7 @@ use crate::db::repo::{console, projects, runs as run_repo, users};
 use crate::error::ApiError;
 
 use super::artifacts::{self, ArtifactRow, CollectionRow};
+use super::filters;
 use super::gql::{Args, BoxFuture, Failure, Resolver, Val};
 use super::ids;
 use super::runs::{self, RunRow};
@@ -29,6 +30,7 @@ pub struct Ctx {
 }
 
 /// The objects of the schema.
+#[derive(Clone)]
 pub enum Obj {
     Query,
     Mutation,
@@ -157,6 +159,9 @@ impl Ctx {
         let Some(row) = artifacts::load_by_id(self.db(), id).await? else {
             return Ok(None);
         };
+        if row.at.project.deleted_at.is_some() {
+            return Ok(None);
+        }
         let access =
             project_access(self.db(), Some(&self.user), &row.at.project, &row.at.entity).await?;
         Ok((access != Access::None).then(|| Arc::new(row)))
@@ -355,13 +360,34 @@ impl Ctx {
                 "id": ids::keyed("Entity", owner.id),
                 "name": owner.name,
             })),
-            "runCount" => Val::json(runs::run_count(db, project.id).await?),
+            "runCount" => match run_filter(&args)? {
+                None => Val::json(runs::run_count(db, project.id).await?),
+                Some(f) => Val::json(filtered_runs(db, project.id, &f, None).await?.len()),
+            },
             "runs" => {
                 let first = args.i64("first").unwrap_or(50).clamp(1, 1000) as u64;
-                let offset = offset_of(&args);
-                let total = runs::run_count(db, project.id).await? as usize;
-                let page = runs::runs_page(db, project.id, args.str("order"), offset as u64, first)
-                    .await?;
+                let (page, total, offset) = match run_filter(&args)? {
+                    None => {
+                        let total = runs::run_count(db, project.id).await? as usize;
+                        let offset = offset_of(&args).min(total);
+                        let page = runs::runs_page(
+                            db,
+                            project.id,
+                            args.str("order"),
+                            offset as u64,
+                            first,
+                        )
+                        .await?;
+                        (page, total, offset)
+                    }
+                    Some(f) => {
+                        let all = filtered_runs(db, project.id, &f, args.str("order")).await?;
+                        let total = all.len();
+                        let offset = offset_of(&args).min(total);
+                        let page = all.into_iter().skip(offset).take(first as usize).collect();
+                        (page, total, offset)
+                    }
+                };
                 let has_next = offset + page.len() < total;
                 let nodes = page
                     .into_iter()
@@ -495,8 +521,7 @@ impl Ctx {
                 let lines = if min.is_some() || max.is_some() {
                     runs::history_lines(db, run.id, min, max, Some(samples as u64)).await?
                 } else {
-                    let all = runs::history_lines(db, run.id, None, None, None).await?;
-                    runs::spread(&all, samples)
+                    runs::spread_history(db, run.id, samples).await?
                 };
                 Val::json(lines)
             }
@@ -700,6 +725,67 @@ impl Ctx {
             _ => Val::null(),
         })
     }
+}
+
+/// The `filters` argument of `runs`/`runCount`, checked; `None` for no filter.
+fn run_filter(args: &Args) -> Result<Option<Value>, Failure> {
+    let filter = match args.get("filters") {
+        None => return Ok(None),
+        Some(Value::String(text)) => runs::parse_lenient(text)
+            .map_err(|e| Failure::Client(format!("filters is not JSON: {e}")))?,
+        Some(other) => other.clone(),
+    };
+    if filter.as_object().is_some_and(|o| o.is_empty()) {
+        return Ok(None);
+    }
+    filters::check(&filter).map_err(|e| Failure::Client(format!("bad run filter: {}", e.0)))?;
+    Ok(Some(filter))
+}
+
+/// The project's live runs passing `filter`, oldest first (`-…` order: newest first).
+async fn filtered_runs(
+    db: &sea_orm::DatabaseConnection,
+    project_id: i32,
+    filter: &Value,
+    order: Option<&str>,
+) -> Result<Vec<run::Model>, Failure> {
+    let mut all = run_repo::list(db, project_id).await?;
+    // `list` is newest first.
+    if !order.is_some_and(|o| o.starts_with('-')) {
+        all.reverse();
+    }
+    let mut out = Vec::new();
+    for run in all {
+        let doc = run_document(&run);
+        if filters::matches(filter, &doc).map_err(|e| Failure::Client(e.0))? {
+            out.push(run);
+        }
+    }
+    Ok(out)
+}
+
+/// A run as the public API's filters see it.
+fn run_document(run: &run::Model) -> Value {
+    let auto = serde_json::from_str(&run.summary_auto).unwrap_or_default();
+    let explicit = crate::ingest::ops::json_object(&run.summary_explicit);
+    let summary = app::logic::summary::effective(&auto, &explicit);
+    let created = iso_utc_seconds(run.created_at);
+    json!({
+        "name": run.run_id,
+        "display_name": run.display_name,
+        "displayName": run.display_name,
+        "state": run.state,
+        "tags": serde_json::from_str::<Value>(&run.tags).unwrap_or(json!([])),
+        "group": run.group_name,
+        "jobType": run.job_type,
+        "job_type": run.job_type,
+        "host": run.host,
+        "notes": run.notes,
+        "createdAt": created,
+        "created_at": created,
+        "config": serde_json::from_str::<Value>(&run.config).unwrap_or(json!({})),
+        "summary_metrics": summary,
+    })
 }
 
 /// A `%`-wildcard pattern (as W&B's file `pattern` argument) against a name.

@@ -3,17 +3,21 @@
 //! expiry time and an HMAC-SHA256 over the method, the one file it names and that
 //! expiry. A signature opens exactly one file for one method until it expires.
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
+use http_body_util::BodyExt;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set,
+};
 use serde::Deserialize;
 use sha2::Sha256;
 
 use super::WandbState;
-use crate::db::entities::{artifact, artifact_file, blob_md5, run, server_secret};
+use crate::blobs::StoredBlob;
+use crate::db::entities::{artifact, artifact_file, run, server_secret};
 use crate::db::now_ms;
 use crate::db::repo::files;
 use crate::error::ApiError;
@@ -155,6 +159,18 @@ pub struct Signed {
     sig: String,
 }
 
+/// Largest single upload (`CAIRN_MAX_UPLOAD_BYTES`, default 64 GiB). Uploads stream to
+/// disk, so this bounds disk use, not memory.
+fn max_upload_bytes() -> u64 {
+    std::env::var("CAIRN_MAX_UPLOAD_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64 << 30)
+}
+
+/// Largest manifest; manifests are read whole to check them.
+const MAX_MANIFEST_BYTES: usize = 256 << 20;
+
 fn bytes_response(bytes: Vec<u8>, content_type: &'static str) -> Response {
     ([(header::CONTENT_TYPE, content_type)], bytes).into_response()
 }
@@ -173,46 +189,40 @@ async fn blob(state: &WandbState, sha256: &str) -> Result<Vec<u8>, ApiError> {
         })
 }
 
-async fn store(state: &WandbState, bytes: &[u8]) -> Result<crate::blobs::StoredBlob, ApiError> {
-    let stored = state
-        .api
-        .blobs
-        .put(bytes)
-        .await
-        .map_err(|e| ApiError::Internal(format!("could not store the file: {e}")))?;
-    remember_md5(&state.api.db, &stored).await?;
-    Ok(stored)
+fn io_error(e: std::io::Error) -> ApiError {
+    ApiError::Internal(format!("could not store the upload: {e}"))
 }
 
-/// Record which blob has this MD5, so a later artifact naming the same content by
-/// MD5 need not upload it again.
-pub async fn remember_md5(
-    db: &impl ConnectionTrait,
-    stored: &crate::blobs::StoredBlob,
-) -> Result<(), ApiError> {
-    let insert = sea_orm::sea_query::Query::insert()
-        .into_table(blob_md5::Entity)
-        .columns([
-            blob_md5::Column::Md5,
-            blob_md5::Column::Sha256,
-            blob_md5::Column::Size,
-        ])
-        .values_panic([
-            stored.md5.clone().into(),
-            stored.sha256.clone().into(),
-            (stored.size as i64).into(),
-        ])
-        .on_conflict(
-            sea_orm::sea_query::OnConflict::column(blob_md5::Column::Md5)
-                .do_nothing()
-                .to_owned(),
-        )
-        .to_owned();
-    db.execute(&insert).await?;
-    Ok(())
+/// Stream a request body into the blob store.
+async fn store_body(state: &WandbState, body: Body) -> Result<StoredBlob, ApiError> {
+    let limit = max_upload_bytes();
+    let mut writer = state.api.blobs.writer().await.map_err(io_error)?;
+    let mut body = body;
+    while let Some(frame) = body.frame().await {
+        let frame = match frame {
+            Ok(f) => f,
+            Err(e) => {
+                writer.abort().await;
+                return Err(ApiError::BadRequest(format!("the upload broke off: {e}")));
+            }
+        };
+        if let Some(data) = frame.data_ref() {
+            if writer.size() + data.len() as u64 > limit {
+                writer.abort().await;
+                return Err(ApiError::PayloadTooLarge(format!(
+                    "uploads are limited to {limit} bytes (CAIRN_MAX_UPLOAD_BYTES)"
+                )));
+            }
+            if let Err(e) = writer.write(data).await {
+                writer.abort().await;
+                return Err(io_error(e));
+            }
+        }
+    }
+    writer.finish().await.map_err(io_error)
 }
 
-async fn live_run(db: &DatabaseConnection, run_pk: i32) -> Result<run::Model, ApiError> {
+async fn live_run(db: &impl ConnectionTrait, run_pk: i32) -> Result<run::Model, ApiError> {
     run::Entity::find_by_id(run_pk)
         .one(db)
         .await?
@@ -224,16 +234,18 @@ pub async fn put_run_file(
     State(state): State<WandbState>,
     Path((run_pk, name)): Path<(i32, String)>,
     Query(s): Query<Signed>,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
     state
         .signer
         .check("PUT", Kind::RunFile, run_pk, &name, s.exp, &s.sig)?;
     crate::ingest::ops::check_file_name(&name)?;
-    let run = live_run(&state.api.db, run_pk).await?;
-    let stored = store(&state, &body).await?;
+    live_run(&state.api.db, run_pk).await?;
+    let stored = store_body(&state, body).await?;
+    let (tx, _turn) = crate::ingest::ops::begin(&state.api.db).await?;
+    let run = live_run(&tx, run_pk).await?;
     files::upsert(
-        &state.api.db,
+        &tx,
         run.id,
         &name,
         stored.size as i64,
@@ -242,6 +254,7 @@ pub async fn put_run_file(
         now_ms(),
     )
     .await?;
+    tx.commit().await?;
     Ok(StatusCode::OK.into_response())
 }
 
@@ -263,39 +276,60 @@ pub async fn get_run_file(
     ))
 }
 
-async fn artifact_file_row(
-    db: &DatabaseConnection,
+/// A version that may still take files: it exists and is not committed.
+async fn pending_artifact(
+    db: &impl ConnectionTrait,
     artifact_pk: i32,
-    path: &str,
-) -> Result<artifact_file::Model, ApiError> {
-    artifact_file::Entity::find_by_id((artifact_pk, path.to_owned()))
+) -> Result<artifact::Model, ApiError> {
+    let art = artifact::Entity::find_by_id(artifact_pk)
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("artifact file {path:?} does not exist")))
+        .ok_or_else(|| ApiError::NotFound("the artifact does not exist".into()))?;
+    if art.state != super::artifacts::PENDING {
+        return Err(ApiError::Conflict(
+            "the artifact version is committed; its files cannot change".into(),
+        ));
+    }
+    Ok(art)
 }
 
 pub async fn put_artifact_file(
     State(state): State<WandbState>,
     Path((artifact_pk, path)): Path<(i32, String)>,
     Query(s): Query<Signed>,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
     state
         .signer
         .check("PUT", Kind::ArtifactFile, artifact_pk, &path, s.exp, &s.sig)?;
-    let row = artifact_file_row(&state.api.db, artifact_pk, &path).await?;
-    let md5_b64 = super::artifacts::md5_base64(&body);
-    if md5_b64 != row.md5 {
-        return Err(ApiError::BadRequest(format!(
-            "the uploaded bytes have MD5 {md5_b64}, but the artifact announced {} for {path:?}",
-            row.md5
-        )));
+    pending_artifact(&state.api.db, artifact_pk).await?;
+    let stored = store_body(&state, body).await?;
+    let md5_b64 = super::artifacts::md5_base64_of_hex(&stored.md5);
+    let (tx, _turn) = crate::ingest::ops::begin(&state.api.db).await?;
+    pending_artifact(&tx, artifact_pk).await?;
+    // Only the row still announcing these bytes' MD5 takes them: a file re-registered
+    // with other content meanwhile is not pointed at the wrong bytes.
+    let update = sea_orm::sea_query::Query::update()
+        .table(artifact_file::Entity)
+        .value(artifact_file::Column::Sha256, stored.sha256.clone())
+        .value(artifact_file::Column::Size, stored.size as i64)
+        .and_where(artifact_file::Column::ArtifactId.eq(artifact_pk))
+        .and_where(artifact_file::Column::Path.eq(path.clone()))
+        .and_where(artifact_file::Column::Md5.eq(md5_b64.clone()))
+        .to_owned();
+    if tx.execute(&update).await?.rows_affected() == 0 {
+        let announced = artifact_file::Entity::find_by_id((artifact_pk, path.clone()))
+            .one(&tx)
+            .await?;
+        return Err(match announced {
+            None => ApiError::NotFound(format!("artifact file {path:?} does not exist")),
+            Some(f) => ApiError::BadRequest(format!(
+                "the uploaded bytes have MD5 {md5_b64}, but the artifact announced {} for {path:?}",
+                f.md5
+            )),
+        });
     }
-    let stored = store(&state, &body).await?;
-    let mut active: artifact_file::ActiveModel = row.into();
-    active.sha256 = Set(Some(stored.sha256));
-    active.size = Set(Some(stored.size as i64));
-    active.update(&state.api.db).await?;
+    tx.commit().await?;
     Ok(StatusCode::OK.into_response())
 }
 
@@ -307,7 +341,10 @@ pub async fn get_artifact_file(
     state
         .signer
         .check("GET", Kind::ArtifactFile, artifact_pk, &path, s.exp, &s.sig)?;
-    let row = artifact_file_row(&state.api.db, artifact_pk, &path).await?;
+    let row = artifact_file::Entity::find_by_id((artifact_pk, path.clone()))
+        .one(&state.api.db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("artifact file {path:?} does not exist")))?;
     let sha = row
         .sha256
         .ok_or_else(|| ApiError::NotFound(format!("{path:?} was never uploaded")))?;
@@ -324,27 +361,30 @@ pub async fn put_manifest(
     State(state): State<WandbState>,
     Path((artifact_pk, name)): Path<(i32, String)>,
     Query(s): Query<Signed>,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
     state
         .signer
         .check("PUT", Kind::Manifest, artifact_pk, &name, s.exp, &s.sig)?;
-    let manifest: serde_json::Value = serde_json::from_slice(&body)
+    pending_artifact(&state.api.db, artifact_pk).await?;
+    let bytes = axum::body::to_bytes(body, MAX_MANIFEST_BYTES)
+        .await
+        .map_err(|e| ApiError::PayloadTooLarge(format!("the manifest could not be read: {e}")))?;
+    let manifest: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::BadRequest(format!("the manifest is not JSON: {e}")))?;
     if !manifest.get("contents").is_some_and(|c| c.is_object()) {
         return Err(ApiError::BadRequest(
             "the manifest has no \"contents\" object".into(),
         ));
     }
-    let art = artifact::Entity::find_by_id(artifact_pk)
-        .one(&state.api.db)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("the artifact does not exist".into()))?;
-    let stored = store(&state, &body).await?;
+    let stored = state.api.blobs.put(&bytes).await.map_err(io_error)?;
+    let (tx, _turn) = crate::ingest::ops::begin(&state.api.db).await?;
+    let art = pending_artifact(&tx, artifact_pk).await?;
     let mut active: artifact::ActiveModel = art.into();
     active.manifest_sha256 = Set(Some(stored.sha256));
     active.updated_at = Set(now_ms());
-    active.update(&state.api.db).await?;
+    active.update(&tx).await?;
+    tx.commit().await?;
     Ok(StatusCode::OK.into_response())
 }
 

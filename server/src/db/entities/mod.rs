@@ -7,7 +7,6 @@ pub mod artifact_alias;
 pub mod artifact_collection;
 pub mod artifact_file;
 pub mod artifact_usage;
-pub mod blob_md5;
 pub mod console_line;
 pub mod entity;
 pub mod project;

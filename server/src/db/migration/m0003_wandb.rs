@@ -1,9 +1,9 @@
 //! What the wandb compatibility layer stores beyond Cairn's own run model: raw history
 //! and system-metrics lines by line offset (the client addresses them by line), the
 //! wandb-only parts of a run (its `_wandb` config block and the summary exactly as the
-//! client sent it), artifacts (collections, versions, aliases, files, usage), an MD5
-//! index over the blob store (wandb deduplicates uploads by MD5) and server secrets
-//! (the key that signs storage URLs).
+//! client sent it), artifacts (collections, versions, aliases, files, usage; files are
+//! indexed by MD5 because wandb names content by MD5) and server secrets (the key that
+//! signs storage URLs).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -59,14 +59,6 @@ enum ServerSecrets {
     Table,
     Name,
     Value,
-}
-
-#[derive(DeriveIden)]
-enum BlobMd5 {
-    Table,
-    Md5,
-    Sha256,
-    Size,
 }
 
 #[derive(DeriveIden)]
@@ -206,15 +198,6 @@ impl MigrationTrait for Migration {
         .await?;
         m.create_table(
             Table::create()
-                .table(BlobMd5::Table)
-                .col(string(BlobMd5::Md5).primary_key())
-                .col(string(BlobMd5::Sha256))
-                .col(big_integer(BlobMd5::Size))
-                .to_owned(),
-        )
-        .await?;
-        m.create_table(
-            Table::create()
                 .table(ArtifactCollections::Table)
                 .col(pk_auto(ArtifactCollections::Id))
                 .col(integer(ArtifactCollections::ProjectId))
@@ -325,6 +308,14 @@ impl MigrationTrait for Migration {
                     (ArtifactFiles::Table, ArtifactFiles::ArtifactId),
                     (Artifacts::Table, Artifacts::Id),
                 ))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_artifact_files_md5")
+                .table(ArtifactFiles::Table)
+                .col(ArtifactFiles::Md5)
                 .to_owned(),
         )
         .await?;
