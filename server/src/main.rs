@@ -61,6 +61,10 @@ enum Command {
         /// Skip SQLite (benchmark only PostgreSQL).
         #[arg(long)]
         no_sqlite: bool,
+        /// Run the wandb workload instead (W5: 20 runs streaming through file_stream
+        /// every 100 ms; p50/p99 per post).
+        #[arg(long)]
+        wandb: bool,
     },
 }
 
@@ -176,7 +180,11 @@ async fn run(cli: Cli) -> Fallible<()> {
             println!("{key}");
             Ok(())
         }
-        Some(Command::Bench { quick, no_sqlite }) => bench(&cli, *quick, *no_sqlite).await,
+        Some(Command::Bench {
+            quick,
+            no_sqlite,
+            wandb,
+        }) => bench(&cli, *quick, *no_sqlite, *wandb).await,
         Some(Command::Demo { user }) => {
             let db = open(&cli).await?;
             let user = find_user(&db, user).await?;
@@ -190,26 +198,38 @@ async fn run(cli: Cli) -> Fallible<()> {
     }
 }
 
-async fn bench(cli: &Cli, quick: bool, no_sqlite: bool) -> Fallible<()> {
-    use server::bench::{self, BenchSizes, Store};
-    let sizes = if quick {
-        BenchSizes::quick()
-    } else {
-        BenchSizes::full()
-    };
+async fn bench(cli: &Cli, quick: bool, no_sqlite: bool, wandb: bool) -> Fallible<()> {
+    use server::bench::{self, BenchSizes, Store, WandbSizes};
     // The server under test does not need the web bundle, but it needs a site root.
     let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
     let site_root = std::path::Path::new(&site_root);
     println!(
-        "cairn bench ({}; {} cores)",
+        "cairn bench ({}{}; {} cores)",
+        if wandb { "wandb workload, " } else { "" },
         if quick { "quick sizes" } else { "full sizes" },
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
+    // The metrics-engine workloads (W1–W4), or with --wandb the file_stream one (W5).
+    let one = |store: Store| async move {
+        let rows = if wandb {
+            let sizes = if quick {
+                WandbSizes::quick()
+            } else {
+                WandbSizes::full()
+            };
+            bench::run_wandb(store, &sizes, site_root).await
+        } else {
+            let sizes = if quick {
+                BenchSizes::quick()
+            } else {
+                BenchSizes::full()
+            };
+            bench::run(store, &sizes, site_root).await
+        };
+        rows.map_err(|e| e.to_string())
+    };
     if !no_sqlite {
-        let rows = bench::run(Store::Sqlite, &sizes, site_root)
-            .await
-            .map_err(|e| e.to_string())?;
-        bench::print_table("SQLite", &rows);
+        bench::print_table("SQLite", &one(Store::Sqlite).await?);
     }
     match cli.database_url.as_deref() {
         Some(url) if url.starts_with("postgres") => {
@@ -221,10 +241,7 @@ async fn bench(cli: &Cli, quick: bool, no_sqlite: bool) -> Fallible<()> {
                 },
                 None => url,
             };
-            let rows = bench::run(Store::Postgres(base.to_owned()), &sizes, site_root)
-                .await
-                .map_err(|e| e.to_string())?;
-            bench::print_table("PostgreSQL", &rows);
+            bench::print_table("PostgreSQL", &one(Store::Postgres(base.to_owned())).await?);
         }
         Some(other) if !other.starts_with("sqlite") => {
             return Err(format!("--database-url must be a postgres:// URL, not {other:?}").into());
