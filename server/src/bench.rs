@@ -763,7 +763,7 @@ async fn wandb_run_posts(
             "wandb-summary.json": {"offset": 0, "content": [Value::Object(summary.clone()).to_string()]},
             "output.log": {"offset": step, "content": [format!("2026-11-26T00:00:00.000000 step {step} done")]},
         });
-        if step % events_every == 0 {
+        if step.is_multiple_of(events_every) {
             files["wandb-events.jsonl"] = json!({"offset": step / events_every, "content": [json!({
                 "_wandb": true, "_timestamp": t0 + runtime, "_runtime": runtime,
                 "system.cpu": 12.5, "system.memory_percent": 7.2, "system.proc.memory.rssMB": 73.4,
