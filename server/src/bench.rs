@@ -681,6 +681,8 @@ pub struct WandbSizes {
     pub duration: Duration,
     /// Metrics per history row.
     pub metrics: usize,
+    /// All runs post at the same instant (instead of at random phases).
+    pub lockstep: bool,
 }
 
 impl WandbSizes {
@@ -691,6 +693,7 @@ impl WandbSizes {
             every: Duration::from_millis(100),
             duration: Duration::from_secs(30),
             metrics: 10,
+            lockstep: false,
         }
     }
 
@@ -735,6 +738,12 @@ async fn wandb_run_posts(
     seed: u64,
 ) -> Fallible<Vec<f64>> {
     let mut rng = StdRng::seed_from_u64(seed);
+    // Independent clients start at random moments, so their posts are spread over the
+    // interval; in lock-step they all post at the same instant (the worst case).
+    if !sizes.lockstep {
+        let phase = rng.gen_range(0..sizes.every.as_micros().max(1) as u64);
+        tokio::time::sleep(Duration::from_micros(phase)).await;
+    }
     let mut tick = tokio::time::interval(sizes.every);
     // A client waits for one post before the next; a slow answer delays, never bursts.
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -804,14 +813,41 @@ async fn wandb_run_posts(
 pub async fn run_wandb(store: Store, sizes: &WandbSizes, site_root: &Path) -> Fallible<Vec<Row>> {
     let server = Arc::new(start_server(&store, site_root).await?);
     let client = http();
+    let mut rows = Vec::new();
+    for (variant, lockstep) in [("w5", false), ("w5l", true)] {
+        let sizes = WandbSizes {
+            lockstep,
+            ..sizes.clone()
+        };
+        rows.push(wandb_variant(&client, &server, variant, &sizes).await?);
+    }
+    rows.push(Row {
+        workload: "Peak RSS of the server".into(),
+        result: format!(
+            "{:.0} MB",
+            peak_rss_kb(server.child.id()).unwrap_or(0) as f64 / 1024.0
+        ),
+    });
+    let mut server = Arc::try_unwrap(server).map_err(|_| "server still in use")?;
+    drop_pg(&mut server).await?;
+    Ok(rows)
+}
+
+/// One W5 run set (named `{prefix}NNN`): post, then check every line is stored.
+async fn wandb_variant(
+    client: &Http,
+    server: &Arc<Server>,
+    prefix: &str,
+    sizes: &WandbSizes,
+) -> Fallible<Row> {
     let upsert = "mutation UpsertBucket($name: String, $project: String, $entity: String, $config: JSONString) {\n\
         upsertBucket(input: {name: $name, modelName: $project, entityName: $entity, config: $config}) { bucket { id name } } }";
     let mut names = Vec::new();
     for i in 0..sizes.runs {
-        let name = format!("wb{i:03}");
+        let name = format!("{prefix}{i:03}");
         let (status, body) = wandb_call(
-            &client,
-            &server,
+            client,
+            server,
             "/graphql",
             json!({"query": upsert, "variables": {"name": name, "project": "bench-wandb", "entity": "admin",
                    "config": json!({"lr": {"value": 0.001 * (i + 1) as f64}}).to_string()}}),
@@ -827,10 +863,11 @@ pub async fn run_wandb(store: Store, sizes: &WandbSizes, site_root: &Path) -> Fa
         names.push(name);
     }
     eprintln!(
-        "W5: {} runs posting every {} ms for {} s…",
+        "W5: {} runs posting every {} ms for {} s{}…",
         sizes.runs,
         sizes.every.as_millis(),
-        sizes.duration.as_secs()
+        sizes.duration.as_secs(),
+        if sizes.lockstep { ", in lock-step" } else { "" }
     );
     let started = Instant::now();
     let tasks: Vec<_> = names
@@ -860,8 +897,8 @@ pub async fn run_wandb(store: Store, sizes: &WandbSizes, site_root: &Path) -> Fa
     let mut stored = 0u64;
     for name in &names {
         let (_, body) = wandb_call(
-            &client,
-            &server,
+            client,
+            server,
             "/graphql",
             json!({"query": resume, "variables": {"project": "bench-wandb", "entity": "admin", "name": name}}),
         )
@@ -874,32 +911,25 @@ pub async fn run_wandb(store: Store, sizes: &WandbSizes, site_root: &Path) -> Fa
     if stored != posts as u64 {
         return Err(format!("{posts} history lines were posted but {stored} are stored").into());
     }
-    let rows = vec![
-        Row {
-            workload: format!(
-                "W5 file_stream: {} wandb runs posting every {} ms ({} metrics per row, summary, console line; system metrics every 15 s)",
-                sizes.runs,
-                sizes.every.as_millis(),
-                sizes.metrics
-            ),
-            result: format!(
-                "**p99 {:.1} ms**, p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms over {posts} posts ({:.0} posts/s); all {stored} history lines stored",
-                percentile(&times, 0.99),
-                percentile(&times, 0.5),
-                percentile(&times, 0.95),
-                times.last().copied().unwrap_or(f64::NAN),
-                posts as f64 / elapsed,
-            ),
-        },
-        Row {
-            workload: "Peak RSS of the server".into(),
-            result: format!(
-                "{:.0} MB",
-                peak_rss_kb(server.child.id()).unwrap_or(0) as f64 / 1024.0
-            ),
-        },
-    ];
-    let mut server = Arc::try_unwrap(server).map_err(|_| "server still in use")?;
-    drop_pg(&mut server).await?;
-    Ok(rows)
+    Ok(Row {
+        workload: format!(
+            "W5 file_stream: {} wandb runs posting every {} ms{} ({} metrics per row, summary, console line; system metrics every 15 s)",
+            sizes.runs,
+            sizes.every.as_millis(),
+            if sizes.lockstep {
+                ", all at the same instant"
+            } else {
+                " at random phases"
+            },
+            sizes.metrics
+        ),
+        result: format!(
+            "**p99 {:.1} ms**, p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms over {posts} posts ({:.0} posts/s); all {stored} history lines stored",
+            percentile(&times, 0.99),
+            percentile(&times, 0.5),
+            percentile(&times, 0.95),
+            times.last().copied().unwrap_or(f64::NAN),
+            posts as f64 / elapsed,
+        ),
+    })
 }

@@ -401,6 +401,7 @@ async fn file_stream_is_idempotent_and_rewrites_console_lines() {
         );
         assert_eq!(run["summary"]["best"], 0.1);
         assert!(run["summary"].get("_step").is_none());
+        assert!(run["summary"].get("system/cpu").is_none(), "{}", run["summary"]);
         // The metrics engine holds each point once; NaN is kept as a point.
         let loss = wb.api("/runs/alice/demo/fs/metrics?key=loss").await;
         assert_eq!(loss["total_points"], 3, "{loss}");

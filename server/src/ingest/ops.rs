@@ -469,7 +469,8 @@ pub async fn log_metrics(
 }
 
 /// Write points per key into the metrics engine; returns the run's automatic summary
-/// (last, min, max, mean per key) updated from the written series, as JSON.
+/// (last, min, max, mean per key, system metrics left out) updated from the written
+/// series, as JSON.
 pub(crate) async fn store_points(
     tx: &DatabaseTransaction,
     run: &run::Model,
@@ -481,7 +482,9 @@ pub(crate) async fn store_points(
         .collect();
     let series = store::write_run_points(tx, run.id, &keyed).await?;
     let mut auto: AutoSummary = serde_json::from_str(&run.summary_auto).unwrap_or_default();
-    for s in &series {
+    // System metrics (`system/*`: CPU, memory, disk) are charted but, as in W&B, are
+    // not part of a run's summary.
+    for s in series.iter().filter(|s| !s.key.starts_with("system/")) {
         auto.0.insert(
             s.key.clone(),
             summary::LastPoint {
