@@ -577,16 +577,166 @@ pub async fn write_run_points(
     }
     let keys: Vec<&str> = writes.iter().map(|(k, _)| *k).collect();
     let mut series = ensure_series(db, run_pk, &keys).await?;
+    // Points after a series' last step (what a training script sends, step after
+    // step) are appended for all keys together in a few statements; new series and
+    // overwrites of stored steps go one key at a time.
+    let mut appends = Vec::new();
     let mut out = Vec::with_capacity(writes.len());
     for (key, points) in writes {
         let Some(row) = series.remove(key) else {
             return Err(DbErr::Custom(format!("series {key:?} vanished")));
         };
-        out.push(write_one(db, row, points).await?);
+        if row.points > 0 && points[0].step > row.step_max {
+            appends.push((row, points));
+        } else {
+            out.push(write_one(db, row, points).await?);
+        }
+    }
+    out.extend(append_many(db, appends).await?);
+    Ok(out)
+}
+
+/// The tail chunks (`id`, `points`) of each series, newest first, at most
+/// `MAX_OPEN_CHUNKS` per series: one query for all of them.
+async fn tails(
+    db: &impl ConnectionTrait,
+    series_ids: &[i64],
+) -> Result<HashMap<i64, Vec<(i64, i64)>>, DbErr> {
+    use sea_orm::sea_query::Alias;
+    let mut out: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+    for part in series_ids.chunks(IN_LIST) {
+        let ranked = Query::select()
+            .columns([C::Id, C::SeriesId, C::Points])
+            .expr_as(
+                Expr::cust("ROW_NUMBER() OVER (PARTITION BY series_id ORDER BY step_min DESC)"),
+                Alias::new("rn"),
+            )
+            .from(C::Table)
+            .and_where(Expr::col(C::SeriesId).is_in(part.iter().copied()))
+            .to_owned();
+        let q = Query::select()
+            .columns([C::Id, C::SeriesId, C::Points])
+            .column(Alias::new("rn"))
+            .from_subquery(ranked, Alias::new("ranked"))
+            .and_where(Expr::col(Alias::new("rn")).lte(MAX_OPEN_CHUNKS as i64))
+            .order_by(C::SeriesId, Order::Asc)
+            .order_by(Alias::new("rn"), Order::Asc)
+            .to_owned();
+        for r in db.query_all(&q).await? {
+            let series: i64 = r.try_get("", "series_id")?;
+            let id: i64 = r.try_get("", "id")?;
+            let points: i32 = r.try_get("", "points")?;
+            out.entry(series).or_default().push((id, i64::from(points)));
+        }
     }
     Ok(out)
 }
 
+/// Points after each series' last step, for many series at once. A small batch
+/// becomes one more open chunk at the tail while there is room; otherwise the open
+/// tail chunks are merged with it (so none is left stranded behind a full one). One
+/// query finds the open chunks of every series, one read, delete and insert handle
+/// the merged ones, one insert adds the new chunks, one statement saves the series.
+async fn append_many(
+    db: &impl ConnectionTrait,
+    writes: Vec<(SeriesRow, &[Point])>,
+) -> Result<Vec<SeriesRow>, DbErr> {
+    if writes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = writes.iter().map(|(r, _)| r.id).collect();
+    let tails = tails(db, &ids).await?;
+    // Per series: the open chunks to merge with the new points (oldest first), or
+    // none when the new points simply become one more open chunk.
+    let mut merging: Vec<Vec<i64>> = Vec::with_capacity(writes.len());
+    for (row, points) in &writes {
+        let open: Vec<i64> = tails
+            .get(&row.id)
+            .map(|t| {
+                t.iter()
+                    .take_while(|(_, n)| *n < SEALED_POINTS)
+                    .map(|(id, _)| *id)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let fresh_is_small = (points.len() as i64) < SEALED_POINTS;
+        if open.is_empty() || (fresh_is_small && open.len() < MAX_OPEN_CHUNKS) {
+            merging.push(Vec::new());
+        } else {
+            merging.push(open.into_iter().rev().collect());
+        }
+    }
+    let merge_ids: Vec<i64> = merging.iter().flatten().copied().collect();
+    let mut old = if merge_ids.is_empty() {
+        HashMap::new()
+    } else {
+        chunk_points(db, &merge_ids).await?
+    };
+    let mut new_chunks: Vec<(i64, Vec<Point>)> = Vec::new();
+    let mut out = Vec::with_capacity(writes.len());
+    for ((row, points), merge_with) in writes.into_iter().zip(&merging) {
+        let mut merged: Vec<Point> = Vec::new();
+        for id in merge_with {
+            merged.extend(old.remove(id).unwrap_or_default());
+        }
+        merged.extend_from_slice(points);
+        for piece in split(&merged) {
+            new_chunks.push((row.id, piece.to_vec()));
+        }
+        // Aggregates only grow on append, so the old ones plus the new points are exact.
+        let version = row.version;
+        let updated = fold_summaries(row, &[ChunkSummary::of(points)]);
+        out.push(SeriesRow {
+            version: version + 1,
+            ..updated
+        });
+    }
+    if !merge_ids.is_empty() {
+        delete_chunks(db, &merge_ids).await?;
+    }
+    for group in new_chunks.chunks(CHUNKS_PER_INSERT) {
+        let mut insert = Query::insert();
+        insert
+            .into_table(C::Table)
+            .columns(SUMMARY_COLS.into_iter().chain([C::Data]));
+        for (series_id, points) in group {
+            insert
+                .values(chunk_values(*series_id, points))
+                .map_err(|e| DbErr::Custom(e.to_string()))?;
+        }
+        db.execute(&insert).await?;
+    }
+    save_many_series(db, &out).await?;
+    Ok(out)
+}
+
+/// Save the aggregates of several series in one statement per `IN_LIST / 16` rows
+/// (an insert that always conflicts on the id, so it updates).
+async fn save_many_series(db: &impl ConnectionTrait, rows: &[SeriesRow]) -> Result<(), DbErr> {
+    use sea_orm::sea_query::OnConflict;
+    for part in rows.chunks(IN_LIST / 16) {
+        let stat_cols = || part[0].stats().map(|(c, _)| c);
+        let mut insert = Query::insert();
+        insert
+            .into_table(S::Table)
+            .columns([S::Id, S::RunId, S::Key].into_iter().chain(stat_cols()))
+            .on_conflict(
+                OnConflict::column(S::Id)
+                    .update_columns(stat_cols())
+                    .to_owned(),
+            );
+        for s in part {
+            let identity: [SimpleExpr; 3] = [s.id.into(), s.run_pk.into(), s.key.clone().into()];
+            insert
+                .values(identity.into_iter().chain(s.stats().map(|(_, v)| v)))
+                .map_err(|e| DbErr::Custom(e.to_string()))?;
+        }
+        db.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// Write a new series, or points among a series' stored steps (merged, last wins).
 async fn write_one(
     db: &impl ConnectionTrait,
     row: SeriesRow,
@@ -599,8 +749,6 @@ async fn write_one(
     let updated = if row.points == 0 {
         let added = insert_chunks(db, row.id, points).await?;
         fold_summaries(SeriesRow::empty(row.id, row.run_pk, row.key), &added)
-    } else if first.step > row.step_max {
-        append(db, row, points).await?
     } else {
         let stored = chunk_metas(db, &[row.id], Span::Steps(first.step, last.step)).await?;
         let ids: Vec<i64> = stored.iter().map(|m| m.id).collect();
@@ -621,49 +769,6 @@ async fn write_one(
     };
     save_series(db, &updated).await?;
     Ok(updated)
-}
-
-/// Points after the series' last step: insert, merging open tail chunks when
-/// there are too many.
-async fn append(
-    db: &impl ConnectionTrait,
-    row: SeriesRow,
-    points: &[Point],
-) -> Result<SeriesRow, DbErr> {
-    let q = Query::select()
-        .columns([C::Id, C::Points])
-        .from(C::Table)
-        .and_where(Expr::col(C::SeriesId).eq(row.id))
-        .order_by(C::StepMin, Order::Desc)
-        .limit(MAX_OPEN_CHUNKS as u64)
-        .to_owned();
-    let mut open: Vec<i64> = Vec::new();
-    for r in db.query_all(&q).await? {
-        let n: i32 = r.try_get("", "points")?;
-        if i64::from(n) >= SEALED_POINTS {
-            break;
-        }
-        open.push(r.try_get("", "id")?);
-    }
-    let fresh_is_small = (points.len() as i64) < SEALED_POINTS;
-    // A small batch becomes one more open chunk while there is room; otherwise the
-    // open chunks are merged with it (so none is left stranded behind a full one).
-    if open.is_empty() || (fresh_is_small && open.len() < MAX_OPEN_CHUNKS) {
-        let added = insert_chunks(db, row.id, points).await?;
-        return Ok(fold_summaries(row, &added));
-    }
-    open.reverse();
-    let mut old = chunk_points(db, &open).await?;
-    let mut merged: Vec<Point> = Vec::new();
-    for id in &open {
-        merged.extend(old.remove(id).unwrap_or_default());
-    }
-    merged.extend_from_slice(points);
-    delete_chunks(db, &open).await?;
-    insert_chunks(db, row.id, &merged).await?;
-    // Aggregates only grow on append, so the old ones plus the new points are exact.
-    let added = ChunkSummary::of(points);
-    Ok(fold_summaries(row, &[added]))
 }
 
 /// `old` and `new` merged by step (both sorted, unique steps); `new` wins ties.
