@@ -597,37 +597,49 @@ pub async fn write_run_points(
 }
 
 /// The tail chunks (`id`, `points`) of each series, newest first, at most
-/// `MAX_OPEN_CHUNKS` per series: one query for all of them.
+/// `MAX_OPEN_CHUNKS` per series: one statement for many series, each part reading
+/// only its series' last chunks through the (series, step) index.
 async fn tails(
     db: &impl ConnectionTrait,
     series_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<(i64, i64)>>, DbErr> {
-    use sea_orm::sea_query::Alias;
-    let mut out: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
-    for part in series_ids.chunks(IN_LIST) {
-        let ranked = Query::select()
-            .columns([C::Id, C::SeriesId, C::Points])
-            .expr_as(
-                Expr::cust("ROW_NUMBER() OVER (PARTITION BY series_id ORDER BY step_min DESC)"),
-                Alias::new("rn"),
-            )
-            .from(C::Table)
-            .and_where(Expr::col(C::SeriesId).is_in(part.iter().copied()))
-            .to_owned();
-        let q = Query::select()
-            .columns([C::Id, C::SeriesId, C::Points])
-            .column(Alias::new("rn"))
-            .from_subquery(ranked, Alias::new("ranked"))
-            .and_where(Expr::col(Alias::new("rn")).lte(MAX_OPEN_CHUNKS as i64))
-            .order_by(C::SeriesId, Order::Asc)
-            .order_by(Alias::new("rn"), Order::Asc)
-            .to_owned();
-        for r in db.query_all(&q).await? {
-            let series: i64 = r.try_get("", "series_id")?;
-            let id: i64 = r.try_get("", "id")?;
-            let points: i32 = r.try_get("", "points")?;
-            out.entry(series).or_default().push((id, i64::from(points)));
+    use sea_orm::sea_query::{Alias, UnionType};
+    let mut rows: Vec<(i64, i64, i64, i64)> = Vec::new();
+    for part in series_ids.chunks(IN_LIST / 4) {
+        // SQLite allows ORDER BY and LIMIT only on a whole compound SELECT, so each
+        // series' part is a subquery.
+        let last_of = |series: i64, n: usize| {
+            let inner = Query::select()
+                .columns([C::Id, C::SeriesId, C::Points, C::StepMin])
+                .from(C::Table)
+                .and_where(Expr::col(C::SeriesId).eq(series))
+                .order_by(C::StepMin, Order::Desc)
+                .limit(MAX_OPEN_CHUNKS as u64)
+                .to_owned();
+            Query::select()
+                .columns([C::Id, C::SeriesId, C::Points, C::StepMin])
+                .from_subquery(inner, Alias::new(format!("t{n}")))
+                .to_owned()
+        };
+        let mut q = last_of(part[0], 0);
+        for (n, series) in part.iter().enumerate().skip(1) {
+            q.union(UnionType::All, last_of(*series, n));
         }
+        for r in db.query_all(&q).await? {
+            let points: i32 = r.try_get("", "points")?;
+            rows.push((
+                r.try_get("", "series_id")?,
+                r.try_get("", "step_min")?,
+                r.try_get("", "id")?,
+                i64::from(points),
+            ));
+        }
+    }
+    // Newest first within each series.
+    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    let mut out: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+    for (series, _, id, points) in rows {
+        out.entry(series).or_default().push((id, points));
     }
     Ok(out)
 }
