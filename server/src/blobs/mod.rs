@@ -24,7 +24,22 @@ impl BlobStore {
     /// A store under `root`, created if missing.
     pub fn open(root: impl Into<PathBuf>) -> std::io::Result<Self> {
         let root = root.into();
-        std::fs::create_dir_all(root.join("tmp"))?;
+        let tmp = root.join("tmp");
+        std::fs::create_dir_all(&tmp)?;
+        // Temporary files a crash left behind. Only old ones: another server sharing
+        // this store may be writing the recent ones.
+        let day = std::time::Duration::from_secs(24 * 3600);
+        for entry in std::fs::read_dir(&tmp)?.flatten() {
+            let stale = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > day);
+            if stale {
+                std::fs::remove_file(entry.path()).ok();
+            }
+        }
         Ok(Self { root })
     }
 
@@ -73,6 +88,7 @@ impl BlobStore {
             sha256: Sha256::new(),
             md5: md5::Md5::new(),
             size: 0,
+            done: false,
         })
     }
 
@@ -88,8 +104,9 @@ impl BlobStore {
     }
 }
 
-/// See [`BlobStore::writer`]. Dropped without `finish`, it leaves only a file in
-/// `tmp/`, never a blob under a real name.
+/// See [`BlobStore::writer`]. Dropped without a successful `finish` (an aborted or
+/// cancelled upload), it removes its temporary file: never a blob under a real name,
+/// never a leftover in `tmp/`.
 pub struct BlobWriter {
     store: BlobStore,
     tmp: PathBuf,
@@ -97,6 +114,16 @@ pub struct BlobWriter {
     sha256: Sha256,
     md5: md5::Md5,
     size: u64,
+    /// Set once the temporary file was moved into place (or removed).
+    done: bool,
+}
+
+impl Drop for BlobWriter {
+    fn drop(&mut self) {
+        if !self.done {
+            std::fs::remove_file(&self.tmp).ok();
+        }
+    }
 }
 
 impl BlobWriter {
@@ -119,24 +146,23 @@ impl BlobWriter {
         self.file.flush().await?;
         self.file.sync_all().await?;
         let stored = StoredBlob {
-            sha256: hex::encode(self.sha256.finalize()),
-            md5: hex::encode(self.md5.finalize()),
+            sha256: hex::encode(self.sha256.finalize_reset()),
+            md5: hex::encode(self.md5.finalize_reset()),
             size: self.size,
         };
         let target = self.store.path_of(&stored.sha256);
-        if tokio::fs::try_exists(&target).await? {
-            tokio::fs::remove_file(&self.tmp).await.ok();
-        } else {
+        if !tokio::fs::try_exists(&target).await? {
             tokio::fs::create_dir_all(target.parent().unwrap_or(Path::new("."))).await?;
             tokio::fs::rename(&self.tmp, &target).await?;
+            self.done = true;
         }
+        // Otherwise the same bytes are already stored: dropping removes the copy.
         Ok(stored)
     }
 
     /// Throw the partial upload away.
     pub async fn abort(self) {
-        drop(self.file);
-        tokio::fs::remove_file(&self.tmp).await.ok();
+        drop(self);
     }
 }
 
@@ -164,6 +190,14 @@ mod tests {
         w.write(b"big upload").await.unwrap();
         let big = w.finish().await.unwrap();
         assert_eq!(store.get(&big.sha256).await.unwrap(), b"big upload");
+        // An upload dropped halfway (a client that went away) leaves nothing behind.
+        let mut w = store.writer().await.unwrap();
+        w.write(b"half").await.unwrap();
+        drop(w);
+        let mut w = store.writer().await.unwrap();
+        w.write(b"aborted").await.unwrap();
+        w.abort().await;
+        assert_eq!(std::fs::read_dir(dir.join("tmp")).unwrap().count(), 0);
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

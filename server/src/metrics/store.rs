@@ -561,7 +561,8 @@ pub async fn write_series(
 }
 
 /// Store points for several keys of one run; each key's points sorted by step with
-/// one point per step. Returns the touched series' aggregates.
+/// one point per step. Returns the touched series' aggregates (in no particular
+/// order; each carries its key).
 pub async fn write_run_points(
     db: &impl ConnectionTrait,
     run_pk: i32,
