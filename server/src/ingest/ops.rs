@@ -175,8 +175,8 @@ pub(crate) async fn writable_project(
     }
 }
 
-/// The live run a write addresses, after checking write access.
-async fn writable_run(
+/// The live run a write addresses (row-locked), after checking write access.
+pub(crate) async fn writable_run(
     tx: &DatabaseTransaction,
     user: &user::Model,
     at: &ProjectRef,

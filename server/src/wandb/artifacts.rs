@@ -85,17 +85,25 @@ async fn collection_row(
 
 /// An artifact version by database key, with its collection, project and entity.
 pub async fn load(db: &impl ConnectionTrait, pk: i32) -> Result<Option<ArtifactRow>, ApiError> {
-    let Some(art) = artifact::Entity::find_by_id(pk).one(db).await? else {
-        return Ok(None);
-    };
+    match artifact::Entity::find_by_id(pk).one(db).await? {
+        Some(art) => Ok(Some(with_place(db, art).await?)),
+        None => Ok(None),
+    }
+}
+
+/// A version with its collection, project and entity.
+async fn with_place(
+    db: &impl ConnectionTrait,
+    art: artifact::Model,
+) -> Result<ArtifactRow, ApiError> {
     let coll = artifact_collection::Entity::find_by_id(art.collection_id)
         .one(db)
         .await?
         .ok_or_else(|| ApiError::Internal("an artifact's collection is missing".into()))?;
-    Ok(Some(ArtifactRow {
+    Ok(ArtifactRow {
         art,
         at: collection_row(db, coll).await?,
-    }))
+    })
 }
 
 /// The version a wandb artifact id names.
@@ -211,7 +219,7 @@ async fn writable(
         .one(tx)
         .await?
         .ok_or_else(not_found)?;
-    let row = load(tx, art.id).await?.ok_or_else(not_found)?;
+    let row = with_place(tx, art).await?;
     check_write(tx, user, &row.at).await?;
     Ok(row)
 }

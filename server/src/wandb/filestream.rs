@@ -15,9 +15,9 @@ use serde_json::{Map, Value};
 use app::logic::validate;
 use app::model::{ConsoleStream, MetricValue, ProjectRef, RunState};
 
-use crate::db::entities::{run, run_wandb, user};
+use crate::db::entities::{run, user};
 use crate::db::now_ms;
-use crate::db::repo::{console, projects, runs as run_repo};
+use crate::db::repo::{console, projects};
 use crate::error::ApiError;
 use crate::ingest::ops;
 use crate::ingest::types::{LogMetrics, MetricRow};
@@ -301,16 +301,7 @@ pub async fn apply(
     writer
         .write(move |tx| {
             Box::pin(async move {
-                let (project, _owner) =
-                    ops::writable_project(tx, &user, Some(&at.entity), &at.project, false).await?;
-                let run = run_repo::find_run_for_update(tx, project.id, &run_id)
-                    .await?
-                    .ok_or_else(|| {
-                        ApiError::NotFound(format!(
-                            "run {run_id:?} not found in {}/{}",
-                            at.entity, at.project
-                        ))
-                    })?;
+                let (project, _owner, run) = ops::writable_run(tx, &user, &at, &run_id).await?;
                 if let Some((first, lines)) = &history {
                     runs::write_history_lines(tx, run.id, *first, lines).await?;
                 }
@@ -328,12 +319,7 @@ pub async fn apply(
                 if let Some(s) = &summary {
                     let mut row = runs::wandb_row(tx, run.id)
                         .await?
-                        .unwrap_or(run_wandb::Model {
-                            run_id: run.id,
-                            wandb_config: "{}".into(),
-                            summary: None,
-                            program: None,
-                        });
+                        .unwrap_or_else(|| runs::empty_wandb_row(run.id));
                     row.summary = Some(Value::Object(s.clone()).to_string());
                     runs::save_wandb_row(tx, row).await?;
                 }

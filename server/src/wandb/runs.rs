@@ -131,6 +131,16 @@ pub async fn wandb_row(
     Ok(run_wandb::Entity::find_by_id(run_pk).one(db).await?)
 }
 
+/// The wandb-only row of a run that has none yet.
+pub fn empty_wandb_row(run_pk: i32) -> run_wandb::Model {
+    run_wandb::Model {
+        run_id: run_pk,
+        wandb_config: "{}".into(),
+        summary: None,
+        program: None,
+    }
+}
+
 /// Save the wandb-only row (insert or replace).
 pub async fn save_wandb_row(
     db: &impl ConnectionTrait,
@@ -362,12 +372,7 @@ async fn upsert_once(
 
     // The wandb-only row: `_wandb` config block, program, summary merges.
     let old = wandb_row(&tx, run.id).await?;
-    let mut row = old.clone().unwrap_or(run_wandb::Model {
-        run_id: run.id,
-        wandb_config: "{}".into(),
-        summary: None,
-        program: None,
-    });
+    let mut row = old.clone().unwrap_or_else(|| empty_wandb_row(run.id));
     if let Some(m) = meta {
         row.wandb_config = m.to_string();
     }
@@ -510,12 +515,16 @@ pub async fn events_count(db: &impl ConnectionTrait, run_pk: i32) -> Result<u64,
         .await?)
 }
 
-/// The last `TAIL_LINES` history lines, oldest first.
-pub async fn history_tail(db: &impl ConnectionTrait, run_pk: i32) -> Result<Vec<String>, ApiError> {
+/// The last `limit` history lines, oldest first.
+async fn last_history_lines(
+    db: &impl ConnectionTrait,
+    run_pk: i32,
+    limit: u64,
+) -> Result<Vec<String>, ApiError> {
     let mut rows: Vec<String> = run_history::Entity::find()
         .filter(run_history::Column::RunId.eq(run_pk))
         .order_by_desc(run_history::Column::LineNo)
-        .limit(TAIL_LINES)
+        .limit(limit)
         .all(db)
         .await?
         .into_iter()
@@ -523,6 +532,11 @@ pub async fn history_tail(db: &impl ConnectionTrait, run_pk: i32) -> Result<Vec<
         .collect();
     rows.reverse();
     Ok(rows)
+}
+
+/// The last `TAIL_LINES` history lines, oldest first.
+pub async fn history_tail(db: &impl ConnectionTrait, run_pk: i32) -> Result<Vec<String>, ApiError> {
+    last_history_lines(db, run_pk, TAIL_LINES).await
 }
 
 pub async fn events_tail(db: &impl ConnectionTrait, run_pk: i32) -> Result<Vec<String>, ApiError> {
@@ -659,15 +673,7 @@ pub async fn history_keys(db: &impl ConnectionTrait, run_pk: i32) -> Result<Valu
                 .insert("number".into(), lines);
         }
     }
-    let recent: Vec<String> = run_history::Entity::find()
-        .filter(run_history::Column::RunId.eq(run_pk))
-        .order_by_desc(run_history::Column::LineNo)
-        .limit(KEY_SCAN_LINES)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.body)
-        .collect();
+    let recent = last_history_lines(db, run_pk, KEY_SCAN_LINES).await?;
     let mut other: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     for line in recent {
         let Ok(Value::Object(row)) = parse_lenient(&line) else {
