@@ -4,6 +4,7 @@
 pub mod bucket;
 pub mod chart_geometry;
 pub mod config_flat;
+pub mod filter;
 pub mod format;
 pub mod run_id;
 pub mod run_name;
