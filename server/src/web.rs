@@ -23,6 +23,7 @@ pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
     let services: Services = Arc::new(UiService::new(
         state.api.db.clone(),
         state.api.chart_cache.clone(),
+        state.api.writer.clone(),
     ));
     let context = move || provide_context(services.clone());
     let pages = Router::new()

@@ -4,6 +4,7 @@
 mod error;
 pub mod projects;
 pub mod runs;
+pub mod runs_table;
 #[cfg(feature = "ssr")]
 pub mod service;
 pub mod session;

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use super::AppError;
 use crate::model::{
-    ChartSeries, ProjectCard, ProjectOverview, ProjectRef, RunDetail, RunId, SeriesAnswer,
-    SeriesQuery, Viewer,
+    BulkAction, BulkTarget, ChartSeries, ColumnSettings, GroupsAnswer, GroupsQuery, ProjectCard,
+    ProjectOverview, ProjectRef, RunDetail, RunId, RunsPage, RunsQuery, RunsTableMeta,
+    SeriesAnswer, SeriesQuery, SortSpec, Viewer,
 };
 
 /// The services handed to every server function through Leptos context.
@@ -50,6 +51,58 @@ pub trait CairnService: Send + Sync + 'static {
         project: &ProjectRef,
         query: &SeriesQuery,
     ) -> Result<SeriesAnswer, AppError>;
+    /// The Runs tab's columns, the viewer's saved column settings and permissions.
+    async fn runs_table_meta(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+    ) -> Result<RunsTableMeta, AppError>;
+    /// One page of the filtered, sorted runs.
+    async fn runs_page(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+        query: &RunsQuery,
+    ) -> Result<RunsPage, AppError>;
+    /// The filtered runs grouped, with per-group histograms.
+    async fn runs_groups(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+        query: &GroupsQuery,
+    ) -> Result<GroupsAnswer, AppError>;
+    /// Existing values of a column starting with `prefix` (autocompletion).
+    async fn column_values(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+        column: &str,
+        prefix: &str,
+    ) -> Result<Vec<String>, AppError>;
+    /// Save the signed-in viewer's column settings for the project.
+    async fn save_column_settings(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        settings: ColumnSettings,
+    ) -> Result<(), AppError>;
+    /// Delete, tag, untag or regroup runs; returns how many changed.
+    async fn bulk_runs(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        target: BulkTarget,
+        action: BulkAction,
+    ) -> Result<u64, AppError>;
+    /// The matching runs as CSV with the given columns.
+    async fn runs_csv(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+        filter: &str,
+        sort: Option<&SortSpec>,
+        columns: &[String],
+    ) -> Result<String, AppError>;
 }
 
 /// The handle stored in Leptos context.

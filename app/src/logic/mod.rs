@@ -8,6 +8,7 @@ pub mod filter;
 pub mod format;
 pub mod run_id;
 pub mod run_name;
+pub mod runs_table;
 pub mod summary;
 pub mod url;
 pub mod validate;

@@ -5,6 +5,7 @@ mod ids;
 mod metrics;
 mod project;
 mod run;
+mod runs_table;
 mod user;
 
 pub use ids::{ProjectRef, RunId};
@@ -14,4 +15,5 @@ pub use metrics::{
 };
 pub use project::{ProjectCard, ProjectOverview, Visibility};
 pub use run::{ConsoleLine, ConsoleStream, RunDetail, RunState, RunSummaryRow};
+pub use runs_table::*;
 pub use user::Viewer;

@@ -5,6 +5,7 @@
 pub mod entities;
 pub mod migration;
 pub mod repo;
+pub mod sql;
 
 use std::time::Duration;
 
@@ -29,6 +30,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true)
                 .create_if_missing(true)
+                // `REGEXP`, backed by the same `regex` crate the filter checks patterns
+                // with, so `=~` means the same in memory and in SQL.
+                .with_regexp()
         });
     }
     Database::connect(opts).await
@@ -36,7 +40,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 
 /// Bring the schema up to date.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    migration::Migrator::up(db, None).await
+    migration::Migrator::up(db, None).await?;
+    repo::run_fields::rebuild_stale(db).await?;
+    Ok(())
 }
 
 /// Whether the connection speaks SQLite (some statements differ).

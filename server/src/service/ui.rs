@@ -5,17 +5,19 @@ use sea_orm::DatabaseConnection;
 use app::api::service::CairnService;
 use app::api::AppError;
 use app::model::{
-    ChartSeries, ProjectCard, ProjectOverview, ProjectRef, RunDetail, RunId, SeriesAnswer,
-    SeriesQuery, Viewer,
+    BulkAction, BulkTarget, ChartSeries, ColumnSettings, GroupsAnswer, GroupsQuery, ProjectCard,
+    ProjectOverview, ProjectRef, RunDetail, RunId, RunsPage, RunsQuery, RunsTableMeta,
+    SeriesAnswer, SeriesQuery, SortSpec, Viewer,
 };
 
-use super::reads;
+use super::{reads, runs_table};
 use crate::auth::credentials::{new_session_token, token_hash, verify_password};
 use crate::db::entities::user;
 use crate::db::now_ms;
 use crate::db::repo::users;
 use crate::error::ApiError;
 use crate::metrics::cache::MetaCache;
+use crate::metrics::writer::Writer;
 use std::sync::Arc;
 
 /// How long a session lasts.
@@ -24,11 +26,23 @@ const SESSION_MS: i64 = 30 * 24 * 3600 * 1000;
 pub struct UiService {
     db: DatabaseConnection,
     chart_cache: Arc<MetaCache>,
+    writer: Writer,
 }
 
 impl UiService {
-    pub fn new(db: DatabaseConnection, chart_cache: Arc<MetaCache>) -> Self {
-        Self { db, chart_cache }
+    pub fn new(db: DatabaseConnection, chart_cache: Arc<MetaCache>, writer: Writer) -> Self {
+        Self {
+            db,
+            chart_cache,
+            writer,
+        }
+    }
+
+    /// The signed-in user, or `Unauthorized`.
+    async fn signed_in(&self, viewer: &Viewer) -> Result<user::Model, AppError> {
+        self.user_of(Some(viewer))
+            .await?
+            .ok_or_else(|| AppError::Unauthorized("sign in first".into()))
     }
 
     async fn user_of(&self, viewer: Option<&Viewer>) -> Result<Option<user::Model>, AppError> {
@@ -145,5 +159,78 @@ impl CairnService for UiService {
     ) -> Result<SeriesAnswer, AppError> {
         let user = self.user_of(viewer).await?;
         Ok(reads::series_query(&self.db, &self.chart_cache, user.as_ref(), project, query).await?)
+    }
+
+    async fn runs_table_meta(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+    ) -> Result<RunsTableMeta, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(runs_table::table_meta(&self.db, user.as_ref(), project).await?)
+    }
+
+    async fn runs_page(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+        query: &RunsQuery,
+    ) -> Result<RunsPage, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(runs_table::runs_page(&self.db, user.as_ref(), project, query).await?)
+    }
+
+    async fn runs_groups(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+        query: &GroupsQuery,
+    ) -> Result<GroupsAnswer, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(runs_table::groups(&self.db, user.as_ref(), project, query).await?)
+    }
+
+    async fn column_values(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+        column: &str,
+        prefix: &str,
+    ) -> Result<Vec<String>, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(runs_table::column_values(&self.db, user.as_ref(), project, column, prefix).await?)
+    }
+
+    async fn save_column_settings(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        settings: ColumnSettings,
+    ) -> Result<(), AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(runs_table::save_settings(&self.db, &user, project, settings).await?)
+    }
+
+    async fn bulk_runs(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        target: BulkTarget,
+        action: BulkAction,
+    ) -> Result<u64, AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(runs_table::bulk(&self.writer, user, project.clone(), target, action).await?)
+    }
+
+    async fn runs_csv(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+        filter: &str,
+        sort: Option<&SortSpec>,
+        columns: &[String],
+    ) -> Result<String, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(runs_table::csv(&self.db, user.as_ref(), project, filter, sort, columns).await?)
     }
 }

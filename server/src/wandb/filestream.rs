@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::{ActiveModelTrait, Set};
+use sea_orm::Set;
 use serde_json::{Map, Value};
 
 use app::logic::validate;
@@ -369,7 +369,7 @@ pub async fn apply(
                     }
                     None => {}
                 }
-                active.update(tx).await?;
+                crate::db::repo::runs::update(tx, active).await?;
                 projects::touch_last_active(tx, project.id, now).await?;
                 let mut answer = serde_json::json!({ "exitcode": null, "limits": {} });
                 if stopped {

@@ -365,9 +365,9 @@ async fn upsert_once(
     }
     active.heartbeat_at = Set(now);
     let run = if inserted {
-        active.insert(&tx).await?
+        crate::db::repo::runs::insert(&tx, active).await?
     } else {
-        active.update(&tx).await?
+        crate::db::repo::runs::update(&tx, active).await?
     };
 
     // The wandb-only row: `_wandb` config block, program, summary merges.

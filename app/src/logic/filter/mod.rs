@@ -34,7 +34,7 @@ pub use ast::{Builtin, CmpOp, Column, Expr, Literal};
 pub use check::check;
 pub use eval::{eval, field_value, FieldValue, FilterRow};
 pub use parser::parse;
-pub use print::print;
+pub use print::{print, time_text};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_initial;
 pub(crate) mod m0002_metrics_engine;
 mod m0003_wandb;
+mod m0004_runs_table;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_initial::Migration),
             Box::new(m0002_metrics_engine::Migration),
             Box::new(m0003_wandb::Migration),
+            Box::new(m0004_runs_table::Migration),
         ]
     }
 }

@@ -3,5 +3,6 @@
 pub mod console;
 pub mod files;
 pub mod projects;
+pub mod run_fields;
 pub mod runs;
 pub mod users;

@@ -93,18 +93,30 @@ pub async fn next_ordinal(db: &impl ConnectionTrait, project_id: i32) -> Result<
         + 1)
 }
 
+/// Insert a run and its filterable fields.
 pub async fn insert(
     db: &impl ConnectionTrait,
     model: run::ActiveModel,
 ) -> Result<run::Model, DbErr> {
-    model.insert(db).await
+    let run = model.insert(db).await?;
+    super::run_fields::sync(db, &run).await?;
+    Ok(run)
 }
 
+/// Update a run; when its config, summary or tags were set, its filterable fields too.
 pub async fn update(
     db: &impl ConnectionTrait,
     model: run::ActiveModel,
 ) -> Result<run::Model, DbErr> {
-    model.update(db).await
+    let fields_touched = model.config.is_set()
+        || model.summary_auto.is_set()
+        || model.summary_explicit.is_set()
+        || model.tags.is_set();
+    let run = model.update(db).await?;
+    if fields_touched {
+        super::run_fields::sync(db, &run).await?;
+    }
+    Ok(run)
 }
 
 /// A project's live runs, newest first.

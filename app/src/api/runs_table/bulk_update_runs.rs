@@ -1,0 +1,18 @@
+use leptos::prelude::*;
+
+use crate::api::AppError;
+use crate::model::{BulkAction, BulkTarget, ProjectRef};
+
+/// Delete, tag, untag or regroup the chosen runs; returns how many changed.
+#[server]
+pub async fn bulk_update_runs(
+    project: ProjectRef,
+    target: BulkTarget,
+    action: BulkAction,
+) -> Result<u64, AppError> {
+    let services = crate::api::service::services()?;
+    let viewer = crate::api::service::current_viewer(&services)
+        .await?
+        .ok_or_else(|| AppError::Unauthorized("sign in to change runs".into()))?;
+    services.bulk_runs(&viewer, &project, target, action).await
+}

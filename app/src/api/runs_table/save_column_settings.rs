@@ -1,0 +1,19 @@
+use leptos::prelude::*;
+
+use crate::api::AppError;
+use crate::model::{ColumnSettings, ProjectRef};
+
+/// Save the signed-in viewer's column order, pins and visibility for the project.
+#[server]
+pub async fn save_column_settings(
+    project: ProjectRef,
+    settings: ColumnSettings,
+) -> Result<(), AppError> {
+    let services = crate::api::service::services()?;
+    let viewer = crate::api::service::current_viewer(&services)
+        .await?
+        .ok_or_else(|| AppError::Unauthorized("sign in to save column settings".into()))?;
+    services
+        .save_column_settings(&viewer, &project, settings)
+        .await
+}
