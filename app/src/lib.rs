@@ -70,6 +70,11 @@ pub fn App() -> impl IntoView {
                         view=|| view! { <ProjectPage tab=ProjectTab::Overview /> }
                         ssr=SsrMode::Async
                     />
+                    <Route
+                        path=path!("/:entity/:project/runs")
+                        view=|| view! { <ProjectPage tab=ProjectTab::Runs /> }
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/:entity/:project/runs/:run_id") view=RunPage ssr=SsrMode::Async />
                 </Routes>
             </main>

@@ -5,5 +5,6 @@ pub mod error_view;
 pub mod key_value_table;
 pub mod metric_chart;
 pub mod project_tabs;
+pub mod runs_table;
 pub mod site_header;
 pub mod state_badge;

@@ -11,7 +11,7 @@ pub fn ProjectTabs(
     /// The tab being shown.
     active: ProjectTab,
 ) -> impl IntoView {
-    let tabs = [ProjectTab::Overview];
+    let tabs = [ProjectTab::Overview, ProjectTab::Runs];
     view! {
         <nav class="tabs" aria-label="Project tabs">
             {tabs

@@ -2,7 +2,8 @@
 //! settings and defaults), column moves, histogram bins and CSV cells.
 
 use crate::logic::filter::{Builtin, Column};
-use crate::model::{ColumnInfo, ColumnKind, ColumnSettings};
+use crate::logic::url::encode_segment;
+use crate::model::{ColumnInfo, ColumnKind, ColumnSettings, SortSpec};
 
 /// Config and summary columns shown before the user chooses: the first this many.
 pub const DEFAULT_FIELD_COLUMNS: usize = 40;
@@ -184,10 +185,46 @@ pub fn csv_field(text: &str) -> String {
     }
 }
 
+/// The query string that makes a runs view shareable: filter, sort and grouping
+/// (`?filter=…&sort=config.lr&desc=1&group=a&group=b`; empty parts left out).
+pub fn view_query_string(filter: &str, sort: Option<&SortSpec>, group: &[String]) -> String {
+    let mut parts = Vec::new();
+    if !filter.trim().is_empty() {
+        parts.push(format!("filter={}", encode_segment(filter)));
+    }
+    if let Some(s) = sort {
+        parts.push(format!("sort={}", encode_segment(&s.column)));
+        if s.desc {
+            parts.push("desc=1".to_owned());
+        }
+    }
+    for g in group {
+        parts.push(format!("group={}", encode_segment(g)));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn view_urls_encode_everything() {
+        assert_eq!(view_query_string("", None, &[]), "");
+        let sort = SortSpec {
+            column: "summary.val/loss".into(),
+            desc: true,
+        };
+        assert_eq!(
+            view_query_string("config.lr < 0.1 & x", Some(&sort), &["config.opt".into()]),
+            "?filter=config.lr%20%3C%200.1%20%26%20x&sort=summary.val%2Floss&desc=1&group=config.opt"
+        );
+    }
 
     fn cols(ids: &[&str]) -> Vec<ColumnInfo> {
         let mut all = builtin_columns();

@@ -42,6 +42,7 @@ pub struct RunsQuery {
     #[serde(default)]
     pub within: Vec<(String, Option<FieldValue>)>,
     /// Config and summary columns whose values the rows should carry.
+    #[serde(default)]
     pub columns: Vec<String>,
     pub offset: u64,
     pub limit: u64,
@@ -79,8 +80,10 @@ pub struct RunsPage {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct GroupsQuery {
     pub filter: String,
+    #[serde(default)]
     pub by: Vec<String>,
     /// Numeric columns to draw a histogram of in each group.
+    #[serde(default)]
     pub histograms: Vec<String>,
 }
 
@@ -100,7 +103,7 @@ pub struct RunGroup {
     pub histograms: BTreeMap<String, Histogram>,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
 pub struct GroupsAnswer {
     pub total: u64,
     pub groups: Vec<RunGroup>,

@@ -4,14 +4,16 @@ use leptos_meta::Title;
 use crate::api::projects::get_project_overview;
 use crate::components::error_view::ErrorView;
 use crate::components::project_tabs::ProjectTabs;
+use crate::components::runs_table::RunsTab;
 use crate::components::state_badge::StateBadge;
 use crate::logic::format;
 use crate::model::{ProjectOverview, ProjectRef};
 
-/// The tabs of a project page. Later issues add Workspace, Runs and the rest.
+/// The tabs of a project page. Later issues add Workspace and the rest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProjectTab {
     Overview,
+    Runs,
 }
 
 impl ProjectTab {
@@ -19,12 +21,14 @@ impl ProjectTab {
     pub fn slug(self) -> &'static str {
         match self {
             ProjectTab::Overview => "overview",
+            ProjectTab::Runs => "runs",
         }
     }
 
     pub fn title(self) -> &'static str {
         match self {
             ProjectTab::Overview => "Overview",
+            ProjectTab::Runs => "Runs",
         }
     }
 }
@@ -51,7 +55,8 @@ pub fn ProjectPage(
                 {move || Suspend::new(async move {
                     let o = overview.await?;
                     Ok::<_, crate::api::AppError>(match tab {
-                        ProjectTab::Overview => view! { <OverviewTab overview=o /> },
+                        ProjectTab::Overview => view! { <OverviewTab overview=o /> }.into_any(),
+                        ProjectTab::Runs => view! { <RunsTab project=o.project /> }.into_any(),
                     })
                 })}
             </ErrorBoundary>

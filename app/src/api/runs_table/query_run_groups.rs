@@ -4,7 +4,7 @@ use crate::api::AppError;
 use crate::model::{GroupsAnswer, GroupsQuery, ProjectRef};
 
 /// The filtered runs grouped by columns, with a histogram per group and numeric column.
-#[server]
+#[server(input = leptos::server_fn::codec::Json)]
 pub async fn query_run_groups(
     project: ProjectRef,
     query: GroupsQuery,

@@ -4,7 +4,7 @@ use crate::api::AppError;
 use crate::model::{ColumnSettings, ProjectRef};
 
 /// Save the signed-in viewer's column order, pins and visibility for the project.
-#[server]
+#[server(input = leptos::server_fn::codec::Json)]
 pub async fn save_column_settings(
     project: ProjectRef,
     settings: ColumnSettings,

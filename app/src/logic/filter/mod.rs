@@ -24,17 +24,21 @@
 //! number never equals a string. `tags = "x"` means "has the tag x".
 
 mod ast;
+mod builder;
 mod check;
+mod complete;
 mod eval;
 mod lexer;
 mod parser;
 mod print;
 
 pub use ast::{Builtin, CmpOp, Column, Expr, Literal};
+pub use builder::{builder_text, to_builder, value_text, BuilderNode};
 pub use check::check;
+pub use complete::{completion_at, Completion, Suggest, OPERATORS};
 pub use eval::{eval, field_value, FieldValue, FilterRow};
 pub use parser::parse;
-pub use print::{print, time_text};
+pub use print::{column_text, literal_text, print, time_text};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
