@@ -1,7 +1,9 @@
+#![recursion_limit = "256"]
 //! The `cairn` server: storage, ingest APIs, auth, and the web app's SSR host.
 
 pub mod auth;
 pub mod bench;
+pub mod bench_runs;
 pub mod blobs;
 pub mod bootstrap;
 pub mod db;

@@ -65,6 +65,14 @@ enum Command {
         /// every 100 ms; p50/p99 per post).
         #[arg(long)]
         wandb: bool,
+        /// Run the Runs-table workload instead: 10,000 runs × 200 columns, filter +
+        /// sort + first page, timed in process.
+        #[arg(long)]
+        runs_table: bool,
+        /// With --runs-table: keep the seeded SQLite database in this directory (for
+        /// `cairn serve --data-dir DIR` and the browser benchmark).
+        #[arg(long)]
+        keep_dir: Option<std::path::PathBuf>,
     },
 }
 
@@ -183,7 +191,16 @@ async fn run(cli: Cli) -> Fallible<()> {
         Some(Command::Bench {
             quick,
             no_sqlite,
+            wandb: _,
+            runs_table: true,
+            keep_dir,
+            ..
+        }) => bench_runs_table(&cli, *quick, *no_sqlite, keep_dir.clone()).await,
+        Some(Command::Bench {
+            quick,
+            no_sqlite,
             wandb,
+            ..
         }) => bench(&cli, *quick, *no_sqlite, *wandb).await,
         Some(Command::Demo { user }) => {
             let db = open(&cli).await?;
@@ -196,6 +213,61 @@ async fn run(cli: Cli) -> Fallible<()> {
             Ok(())
         }
     }
+}
+
+async fn bench_runs_table(
+    cli: &Cli,
+    quick: bool,
+    no_sqlite: bool,
+    keep_dir: Option<std::path::PathBuf>,
+) -> Fallible<()> {
+    use server::bench_runs::{self, RunsTableSizes};
+    let sizes = if quick {
+        RunsTableSizes::quick()
+    } else {
+        RunsTableSizes::full()
+    };
+    println!(
+        "cairn bench --runs-table ({} runs × {} columns; {} cores)",
+        sizes.runs,
+        sizes.config_keys + sizes.summary_keys,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    if !no_sqlite {
+        let (dir, kept) = bench_runs::sqlite_dir(keep_dir).map_err(|e| e.to_string())?;
+        let url = format!("sqlite://{}?mode=rwc", dir.join("cairn.db").display());
+        let rows = bench_runs::run(&url, &sizes).await.map_err(|e| e.to_string())?;
+        server::bench::print_table("SQLite", &rows);
+        if kept {
+            println!(
+                "\nThe database is in {}: serve it with `cairn serve --data-dir {}` and open /bench/{}/runs (user bench, password bench-password).",
+                dir.display(),
+                dir.display(),
+                bench_runs::BENCH_PROJECT
+            );
+        } else {
+            std::fs::remove_dir_all(&dir).ok();
+        }
+    }
+    if let Some(url) = cli.database_url.as_deref().filter(|u| u.starts_with("postgres")) {
+        let base = match url.find("://").map(|i| i + 3) {
+            Some(start) => match url[start..].find('/') {
+                Some(slash) => url[..start + slash].to_owned(),
+                None => url.to_owned(),
+            },
+            None => url.to_owned(),
+        };
+        let name = format!("cairn_runs_bench_{}", std::process::id());
+        let admin = server::db::connect(&format!("{base}/postgres")).await?;
+        use sea_orm::ConnectionTrait;
+        admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await?;
+        let result = bench_runs::run(&format!("{base}/{name}"), &sizes).await;
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await?;
+        server::bench::print_table("PostgreSQL", &result.map_err(|e| e.to_string())?);
+    }
+    Ok(())
 }
 
 async fn bench(cli: &Cli, quick: bool, no_sqlite: bool, wandb: bool) -> Fallible<()> {

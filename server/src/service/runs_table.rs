@@ -431,13 +431,19 @@ async fn page(
     filter: Option<&Expr>,
     query: &RunsQuery,
 ) -> Result<RunsPage, ApiError> {
+    // Phase 1: which runs, in order, and how many match. Only the columns the filter
+    // and sort need are touched, so the wide JSON columns of `runs` are never read
+    // (on SQLite they spill into overflow pages that columns stored after them share).
+    let needs_user = filter.is_some_and(|f| {
+        f.columns()
+            .iter()
+            .any(|c| **c == Column::Builtin(Builtin::User))
+    }) || query.sort.as_ref().is_some_and(|s| s.column == "user");
     let mut q = Sql::new(db.get_database_backend());
-    q.push(
-        "SELECT r.id AS pk, r.run_id, r.display_name, r.state, u.username, r.created_at, \
-         r.runtime_seconds, r.tags, r.notes, r.group_name, r.job_type, r.color, \
-         COUNT(*) OVER () AS total",
-    )
-    .push(FROM);
+    q.push("SELECT r.id AS pk, COUNT(*) OVER () AS total FROM runs r");
+    if needs_user {
+        q.push(" JOIN users u ON u.id = r.user_id");
+    }
     sort_join(&mut q, query.sort.as_ref())?;
     where_clause(&mut q, project_id, filter);
     order_by(&mut q, query.sort.as_ref())?;
@@ -445,35 +451,53 @@ async fn page(
         .bind(query.limit as i64)
         .push(" OFFSET ")
         .bind(query.offset.min(i64::MAX as u64) as i64);
-    let rows = db.query_all_raw(q.build()).await.map_err(regex_error)?;
-    let mut total = match rows.first() {
+    let ids = db.query_all_raw(q.build()).await.map_err(regex_error)?;
+    let mut total = match ids.first() {
         Some(r) => r.try_get::<i64>("", "total")? as u64,
         None => 0,
     };
-    if rows.is_empty() && query.offset > 0 {
+    if ids.is_empty() && query.offset > 0 {
         total = count(db, project_id, filter).await?;
     }
-    let mut pks = Vec::with_capacity(rows.len());
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        pks.push(r.try_get::<i32>("", "pk")?);
-        let tags: String = r.try_get("", "tags")?;
-        let state: String = r.try_get("", "state")?;
-        out.push(RunRow {
-            id: RunId(r.try_get("", "run_id")?),
-            name: r.try_get("", "display_name")?,
-            state: state.parse().unwrap_or(RunState::Crashed),
-            user: r.try_get("", "username")?,
-            created_ms: r.try_get("", "created_at")?,
-            runtime_seconds: r.try_get("", "runtime_seconds")?,
-            tags: serde_json::from_str(&tags).unwrap_or_default(),
-            notes: r.try_get("", "notes")?,
-            group: r.try_get("", "group_name")?,
-            job_type: r.try_get("", "job_type")?,
-            color: r.try_get("", "color")?,
-            values: BTreeMap::new(),
-        });
+    let pks: Vec<i32> = ids
+        .iter()
+        .map(|r| r.try_get::<i32>("", "pk"))
+        .collect::<Result<_, _>>()?;
+    // Phase 2: the rows of this page.
+    let mut by_pk: BTreeMap<i32, RunRow> = BTreeMap::new();
+    if !pks.is_empty() {
+        let mut q = Sql::new(db.get_database_backend());
+        q.push(
+            "SELECT r.id AS pk, r.run_id, r.display_name, r.state, u.username, r.created_at, \
+             r.runtime_seconds, r.tags, r.notes, r.group_name, r.job_type, r.color",
+        )
+        .push(FROM)
+        .push(" WHERE r.id IN ")
+        .bind_list(pks.iter().copied());
+        for r in db.query_all_raw(q.build()).await? {
+            let tags: String = r.try_get("", "tags")?;
+            let state: String = r.try_get("", "state")?;
+            by_pk.insert(
+                r.try_get("", "pk")?,
+                RunRow {
+                    id: RunId(r.try_get("", "run_id")?),
+                    name: r.try_get("", "display_name")?,
+                    state: state.parse().unwrap_or(RunState::Crashed),
+                    user: r.try_get("", "username")?,
+                    created_ms: r.try_get("", "created_at")?,
+                    runtime_seconds: r.try_get("", "runtime_seconds")?,
+                    tags: serde_json::from_str(&tags).unwrap_or_default(),
+                    notes: r.try_get("", "notes")?,
+                    group: r.try_get("", "group_name")?,
+                    job_type: r.try_get("", "job_type")?,
+                    color: r.try_get("", "color")?,
+                    values: BTreeMap::new(),
+                },
+            );
+        }
     }
+    let pks: Vec<i32> = pks.into_iter().filter(|p| by_pk.contains_key(p)).collect();
+    let mut out: Vec<RunRow> = pks.iter().filter_map(|p| by_pk.remove(p)).collect();
     let keys: Vec<String> = query
         .columns
         .iter()

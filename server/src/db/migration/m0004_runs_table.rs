@@ -24,6 +24,9 @@ impl MigrationName for Migration {
 enum Runs {
     Table,
     Id,
+    ProjectId,
+    DeletedAt,
+    CreatedAt,
     FieldsVersion,
 }
 
@@ -92,6 +95,19 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // The runs table's default order without reading run rows (their JSON columns
+        // are wide).
+        m.create_index(
+            Index::create()
+                .name("ix_runs_project_live_created")
+                .table(Runs::Table)
+                .col(Runs::ProjectId)
+                .col(Runs::DeletedAt)
+                .col(Runs::CreatedAt)
+                .col(Runs::Id)
+                .to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table(RunFields::Table)
@@ -111,20 +127,23 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        for (name, cols) in [
+        let indexes: [(&str, Vec<RunFields>); 3] = [
+            // A run's value of one key (sorting joins on it; it covers num and txt).
             (
                 "ix_run_fields_run_key",
-                [RunFields::RunId, RunFields::Key, RunFields::Num],
+                vec![RunFields::RunId, RunFields::Key, RunFields::Num, RunFields::Txt],
             ),
+            // Range scans of one key's numbers or texts within a project (filters).
             (
                 "ix_run_fields_num",
-                [RunFields::ProjectId, RunFields::Key, RunFields::Num],
+                vec![RunFields::ProjectId, RunFields::Key, RunFields::Num],
             ),
             (
                 "ix_run_fields_txt",
-                [RunFields::ProjectId, RunFields::Key, RunFields::Txt],
+                vec![RunFields::ProjectId, RunFields::Key, RunFields::Txt],
             ),
-        ] {
+        ];
+        for (name, cols) in indexes {
             let mut idx = Index::create();
             idx.name(name).table(RunFields::Table);
             for c in cols {
