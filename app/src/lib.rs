@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Cairn's shared crate: typed models, pure logic, server functions, pages,
 //! components and charts. Compiled natively (feature `ssr`) for the server and to
 //! WASM (feature `hydrate`) for the browser.

@@ -21,7 +21,7 @@ const browser = await chromium.launch({
 });
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 await page.goto(`${base}/login`);
-await page.waitForSelector("body[data-hydrated]");
+await page.waitForSelector("body[data-hydrated]", { state: "attached" });
 await page.getByLabel("Username").fill("bench");
 await page.getByLabel("Password").fill("bench-password");
 await page.getByRole("button", { name: "Sign in" }).click();

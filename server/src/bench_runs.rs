@@ -62,7 +62,10 @@ pub const BENCH_PROJECT: &str = "runs-bench";
 fn config(rng: &mut StdRng, keys: usize) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("lr".into(), json!(10f64.powf(-rng.gen_range(1.0..5.0))));
-    m.insert("optimizer".into(), json!(["adam", "sgd", "adamw", "lion"][rng.gen_range(0..4)]));
+    m.insert(
+        "optimizer".into(),
+        json!(["adam", "sgd", "adamw", "lion"][rng.gen_range(0..4)]),
+    );
     m.insert("batch_size".into(), json!(16 << rng.gen_range(0..5)));
     for k in 3..keys {
         let v = match k % 3 {
@@ -109,7 +112,9 @@ async fn seed(db: &DatabaseConnection, sizes: &RunsTableSizes) -> Fallible<Proje
     for chunk in (1..sizes.runs).collect::<Vec<_>>().chunks(500) {
         let tx = db.begin().await?;
         for &i in chunk {
-            let states = ["finished", "finished", "finished", "failed", "crashed", "running"];
+            let states = [
+                "finished", "finished", "finished", "failed", "crashed", "running",
+            ];
             let tags: Vec<&str> = ["baseline", "ablation", "long", "v2"]
                 .into_iter()
                 .filter(|_| rng.gen_bool(0.25))
@@ -145,6 +150,9 @@ async fn seed(db: &DatabaseConnection, sizes: &RunsTableSizes) -> Fallible<Proje
         }
         tx.commit().await?;
     }
+    // Fresh planner statistics, as autovacuum (PostgreSQL) or ANALYZE would give a
+    // database in use; without them the first plans are guesses.
+    db.execute_unprepared("ANALYZE").await?;
     println!(
         "  seeded {} runs × {} columns in {:.1}s",
         sizes.runs,
@@ -257,7 +265,11 @@ pub async fn run(url: &str, sizes: &RunsTableSizes) -> Fallible<Vec<Row>> {
         &app::model::GroupsQuery {
             filter: String::new(),
             by: vec!["config.optimizer".into()],
-            histograms: vec!["summary.val/loss".into(), "config.lr".into(), "runtime".into()],
+            histograms: vec![
+                "summary.val/loss".into(),
+                "config.lr".into(),
+                "runtime".into(),
+            ],
         },
     )
     .await

@@ -236,7 +236,9 @@ async fn bench_runs_table(
     if !no_sqlite {
         let (dir, kept) = bench_runs::sqlite_dir(keep_dir).map_err(|e| e.to_string())?;
         let url = format!("sqlite://{}?mode=rwc", dir.join("cairn.db").display());
-        let rows = bench_runs::run(&url, &sizes).await.map_err(|e| e.to_string())?;
+        let rows = bench_runs::run(&url, &sizes)
+            .await
+            .map_err(|e| e.to_string())?;
         server::bench::print_table("SQLite", &rows);
         if kept {
             println!(
@@ -249,7 +251,11 @@ async fn bench_runs_table(
             std::fs::remove_dir_all(&dir).ok();
         }
     }
-    if let Some(url) = cli.database_url.as_deref().filter(|u| u.starts_with("postgres")) {
+    if let Some(url) = cli
+        .database_url
+        .as_deref()
+        .filter(|u| u.starts_with("postgres"))
+    {
         let base = match url.find("://").map(|i| i + 3) {
             Some(start) => match url[start..].find('/') {
                 Some(slash) => url[..start + slash].to_owned(),
@@ -260,7 +266,9 @@ async fn bench_runs_table(
         let name = format!("cairn_runs_bench_{}", std::process::id());
         let admin = server::db::connect(&format!("{base}/postgres")).await?;
         use sea_orm::ConnectionTrait;
-        admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await?;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await?;
         let result = bench_runs::run(&format!("{base}/{name}"), &sizes).await;
         admin
             .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))

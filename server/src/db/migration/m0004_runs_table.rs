@@ -27,6 +27,13 @@ enum Runs {
     ProjectId,
     DeletedAt,
     CreatedAt,
+    RuntimeSeconds,
+    State,
+    DisplayName,
+    RunId,
+    GroupName,
+    JobType,
+    UserId,
     FieldsVersion,
 }
 
@@ -95,16 +102,24 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        // The runs table's default order without reading run rows (their JSON columns
-        // are wide).
+        // Covers the built-in columns the runs table filters and sorts on, in its default
+        // order, so those queries never read run rows: their JSON columns are wide, and
+        // on SQLite the columns stored after them sit in the same overflow pages.
         m.create_index(
             Index::create()
-                .name("ix_runs_project_live_created")
+                .name("ix_runs_table")
                 .table(Runs::Table)
                 .col(Runs::ProjectId)
                 .col(Runs::DeletedAt)
                 .col(Runs::CreatedAt)
                 .col(Runs::Id)
+                .col(Runs::RuntimeSeconds)
+                .col(Runs::State)
+                .col(Runs::DisplayName)
+                .col(Runs::RunId)
+                .col(Runs::GroupName)
+                .col(Runs::JobType)
+                .col(Runs::UserId)
                 .to_owned(),
         )
         .await?;
@@ -131,16 +146,32 @@ impl MigrationTrait for Migration {
             // A run's value of one key (sorting joins on it; it covers num and txt).
             (
                 "ix_run_fields_run_key",
-                vec![RunFields::RunId, RunFields::Key, RunFields::Num, RunFields::Txt],
+                vec![
+                    RunFields::RunId,
+                    RunFields::Key,
+                    RunFields::Num,
+                    RunFields::Txt,
+                ],
             ),
-            // Range scans of one key's numbers or texts within a project (filters).
+            // Range scans of one key's numbers or texts within a project (filters);
+            // the run id makes them covering, so a filter never reads `run_fields` rows.
             (
                 "ix_run_fields_num",
-                vec![RunFields::ProjectId, RunFields::Key, RunFields::Num],
+                vec![
+                    RunFields::ProjectId,
+                    RunFields::Key,
+                    RunFields::Num,
+                    RunFields::RunId,
+                ],
             ),
             (
                 "ix_run_fields_txt",
-                vec![RunFields::ProjectId, RunFields::Key, RunFields::Txt],
+                vec![
+                    RunFields::ProjectId,
+                    RunFields::Key,
+                    RunFields::Txt,
+                    RunFields::RunId,
+                ],
             ),
         ];
         for (name, cols) in indexes {
