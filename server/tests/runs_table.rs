@@ -247,7 +247,7 @@ fn random_column(rng: &mut StdRng) -> Column {
         "id",
         "user",
     ];
-    Column::from_name(*pick::<&str>(rng, &keys)).unwrap()
+    Column::from_name(pick::<&str>(rng, &keys)).unwrap()
 }
 
 fn random_literal(rng: &mut StdRng, column: &Column) -> Literal {

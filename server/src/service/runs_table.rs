@@ -649,10 +649,10 @@ pub async fn groups(
     let mut builtin_values: Vec<BTreeMap<String, Vec<f64>>> = Vec::new();
     for row in &rows {
         let mut values = Vec::with_capacity(by.len());
-        for i in 0..by.len() {
+        for (i, col) in by.iter().enumerate() {
             let (n, t) = (format!("g{i}n"), format!("g{i}t"));
             // Numeric builtins come back as integers on SQLite.
-            let v = match &by[i] {
+            let v = match col {
                 Column::Builtin(b) if b.is_numeric() => {
                     let n: Option<f64> = row.try_get::<Option<f64>>("", &n).or_else(|_| {
                         row.try_get::<Option<i64>>("", &n)
