@@ -173,7 +173,30 @@ async fn points_of_the_first_schema_move_into_chunks() {
         server::db::migration::Migrator::up(&t.db, Some(1))
             .await
             .unwrap();
-        common::user_with_run(&t.db, "old", "p", "r").await;
+        // The run as the first schema's code wrote it (today's code also writes tables
+        // that schema does not have yet).
+        let user = server::bootstrap::create_user(&t.db, "old", "password123", false)
+            .await
+            .unwrap();
+        t.db.execute_unprepared(&format!(
+            "INSERT INTO projects (id, entity_id, name, description, visibility, created_by, \
+             created_at, last_active_at, deleted_at) \
+             SELECT 1, e.id, 'p', '', 'private', {uid}, 0, NULL, NULL FROM entities e \
+             WHERE e.name = 'old'",
+            uid = user.id
+        ))
+        .await
+        .unwrap();
+        t.db.execute_unprepared(&format!(
+            "INSERT INTO runs (id, project_id, run_id, display_name, ordinal, state, config, \
+             summary_auto, summary_explicit, tags, notes, group_name, job_type, user_id, host, \
+             git_commit, created_at, heartbeat_at, finished_at, runtime_seconds, exit_code, \
+             color, deleted_at) VALUES (1, 1, 'r', 'r', 1, 'running', '{{}}', '{{}}', '{{}}', \
+             '[]', '', NULL, NULL, {uid}, NULL, NULL, 0, 0, NULL, 0, NULL, NULL, NULL)",
+            uid = user.id
+        ))
+        .await
+        .unwrap();
         // Three points of "loss" (one NaN, stored as NULL) and one of "acc".
         t.db.execute_unprepared(
             "INSERT INTO metric_points (run_id, key, step, value, wall_time) VALUES \
