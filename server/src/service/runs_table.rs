@@ -133,23 +133,13 @@ fn builtin_of(column: &Column) -> Builtin {
     }
 }
 
-/// The start of "the run has a value of `key` such that …"; the caller adds its
-/// condition on `f` and closes with `))`.
-///
-/// SQLite: `r.id IN (SELECT f.run_id … WHERE f.project_id = ? AND f.key = ? …)`, one
-/// index range scan into a list, then a lookup per run. PostgreSQL: a correlated
-/// `EXISTS`, which it plans as a semi-join (or one index probe per run under `not`
-/// and `or`), where the `IN` form could become an unhashed subplan per row.
+/// `r.id IN (SELECT f.run_id FROM run_fields f WHERE f.project_id = ? AND f.key = ?` —
+/// the caller adds its condition and closes with `))`.
 fn field_subquery(q: &mut Sql, key: &str, project_id: i32) {
-    if q.is_postgres() {
-        q.push("(EXISTS (SELECT 1 FROM run_fields f WHERE f.run_id = r.id AND f.key = ")
-            .bind(key.to_owned());
-    } else {
-        q.push("(r.id IN (SELECT f.run_id FROM run_fields f WHERE f.project_id = ")
-            .bind(project_id)
-            .push(" AND f.key = ")
-            .bind(key.to_owned());
-    }
+    q.push("(r.id IN (SELECT f.run_id FROM run_fields f WHERE f.project_id = ")
+        .bind(project_id)
+        .push(" AND f.key = ")
+        .bind(key.to_owned());
 }
 
 fn is_null(q: &mut Sql, column: &Column, negated: bool) {
