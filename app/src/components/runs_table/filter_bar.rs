@@ -5,7 +5,6 @@ use crate::api::runs_table::column_values;
 use crate::logic::filter::{
     completion_at, literal_text, parse_filter, FilterError, Literal, Suggest, OPERATORS,
 };
-use crate::logic::runs_table::view_query_string;
 
 /// Most suggestions listed at once.
 const MAX_SUGGESTIONS: usize = 12;
@@ -15,7 +14,7 @@ const MAX_SUGGESTIONS: usize = 12;
 #[component]
 pub fn FilterBar() -> impl IntoView {
     let ctx = super::use_table();
-    let navigate = leptos_router::hooks::use_navigate();
+    let set_view = super::use_set_view();
     let text = RwSignal::new(ctx.filter.get_untracked());
     let cursor = RwSignal::new(text.get_untracked().len());
     let error = RwSignal::new(None::<FilterError>);
@@ -38,23 +37,10 @@ pub fn FilterBar() -> impl IntoView {
         Ok(_) => {
             error.set(None);
             if value != ctx.filter.get_untracked() {
-                let url = format!(
-                    "{}/runs{}",
-                    ctx.project.get_value().href(),
-                    view_query_string(
-                        &value,
-                        ctx.sort.get_untracked().as_ref(),
-                        &ctx.group_by.get_untracked()
-                    )
-                );
-                navigate(
-                    &url,
-                    leptos_router::NavigateOptions {
-                        replace: true,
-                        scroll: false,
-                        ..Default::default()
-                    },
-                );
+                set_view(super::ViewChange {
+                    filter: Some(value),
+                    ..Default::default()
+                });
             }
         }
         Err(e) => error.set(Some(e)),

@@ -1,20 +1,6 @@
 use leptos::prelude::*;
 
-use crate::logic::filter::{builder_text, parse_filter, to_builder, BuilderNode};
-
-const OPS: [&str; 11] = [
-    "=",
-    "!=",
-    "<",
-    "<=",
-    ">",
-    ">=",
-    "=~",
-    "IN",
-    "NOT IN",
-    "IS NULL",
-    "IS NOT NULL",
-];
+use crate::logic::filter::{builder_text, parse_filter, to_builder, BuilderNode, OPERATORS};
 
 fn node_at<'a>(root: &'a mut BuilderNode, path: &[usize]) -> Option<&'a mut BuilderNode> {
     let mut n = root;
@@ -140,9 +126,11 @@ where
                 .iter()
                 .map(|c| view! { <option value=c.clone() selected=*c == column>{c.clone()}</option> })
                 .collect_view();
-            let op_options = OPS
+            // The operators autocompletion offers, without the list's opening `(`.
+            let op_options = OPERATORS
                 .iter()
-                .map(|o| view! { <option value=*o selected=*o == op>{*o}</option> })
+                .map(|o| o.trim_end_matches(" ("))
+                .map(|o| view! { <option value=o selected=o == op>{o}</option> })
                 .collect_view();
             view! {
                 <div class="builder-cond">

@@ -77,3 +77,36 @@ impl TableCtx {
 pub fn use_table() -> TableCtx {
     expect_context::<TableCtx>()
 }
+
+/// What a view change sets; the parts left `None` keep their current value.
+#[derive(Default)]
+pub struct ViewChange {
+    pub filter: Option<String>,
+    pub sort: Option<Option<SortSpec>>,
+    pub group: Option<Vec<String>>,
+}
+
+/// A function that puts a changed view (filter, sort, grouping) into the URL, replacing
+/// the history entry; the table follows the URL. Call it while setting up a component.
+pub fn use_set_view() -> impl Fn(ViewChange) + Clone {
+    let ctx = use_table();
+    let navigate = leptos_router::hooks::use_navigate();
+    move |change: ViewChange| {
+        let filter = change.filter.unwrap_or_else(|| ctx.filter.get_untracked());
+        let sort = change.sort.unwrap_or_else(|| ctx.sort.get_untracked());
+        let group = change.group.unwrap_or_else(|| ctx.group_by.get_untracked());
+        let url = format!(
+            "{}/runs{}",
+            ctx.project.get_value().href(),
+            crate::logic::runs_table::view_query_string(&filter, sort.as_ref(), &group)
+        );
+        navigate(
+            &url,
+            leptos_router::NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    }
+}

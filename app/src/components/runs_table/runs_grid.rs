@@ -5,9 +5,7 @@ use leptos::prelude::*;
 use super::cells::{cell_view, width_of, CHECK_WIDTH};
 use crate::api::runs_table::query_runs;
 use crate::logic::filter::FieldValue;
-use crate::logic::runs_table::{
-    move_column, set_pinned, set_visible, view_query_string, TableColumn,
-};
+use crate::logic::runs_table::{move_column, set_pinned, set_visible, TableColumn};
 use crate::model::{RunRow, RunsQuery, SortSpec};
 
 /// Height of one row in pixels; fixed so the scroll position maps to a row index.
@@ -290,27 +288,14 @@ fn sticky(cols: &[TableColumn], index: usize) -> (String, String) {
 #[component]
 fn Header() -> impl IntoView {
     let ctx = super::use_table();
-    let navigate = leptos_router::hooks::use_navigate();
+    let set_view = super::use_set_view();
     let menu = RwSignal::new(None::<String>);
     let dragging = RwSignal::new(None::<String>);
     let set_sort = move |sort: Option<SortSpec>| {
-        let url = format!(
-            "{}/runs{}",
-            ctx.project.get_value().href(),
-            view_query_string(
-                &ctx.filter.get_untracked(),
-                sort.as_ref(),
-                &ctx.group_by.get_untracked()
-            )
-        );
-        navigate(
-            &url,
-            leptos_router::NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        set_view(super::ViewChange {
+            sort: Some(sort),
+            ..Default::default()
+        })
     };
     view! {
         <thead>

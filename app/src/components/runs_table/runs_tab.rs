@@ -153,25 +153,12 @@ pub fn RunsTab(
 #[component]
 fn GroupPicker() -> impl IntoView {
     let ctx = super::use_table();
-    let navigate = leptos_router::hooks::use_navigate();
+    let set_view = super::use_set_view();
     let set_groups = move |groups: Vec<String>| {
-        let url = format!(
-            "{}/runs{}",
-            ctx.project.get_value().href(),
-            crate::logic::runs_table::view_query_string(
-                &ctx.filter.get_untracked(),
-                ctx.sort.get_untracked().as_ref(),
-                &groups
-            )
-        );
-        navigate(
-            &url,
-            leptos_router::NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        set_view(super::ViewChange {
+            group: Some(groups),
+            ..Default::default()
+        })
     };
     let add = {
         let set_groups = set_groups.clone();
