@@ -7,6 +7,7 @@ mod project;
 mod run;
 mod runs_table;
 mod user;
+mod workspace;
 
 pub use ids::{ProjectRef, RunId};
 pub use metrics::{
@@ -17,3 +18,4 @@ pub use project::{ProjectCard, ProjectOverview, Visibility};
 pub use run::{ConsoleLine, ConsoleStream, RunDetail, RunState, RunSummaryRow};
 pub use runs_table::*;
 pub use user::Viewer;
+pub use workspace::*;
