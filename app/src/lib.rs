@@ -63,12 +63,17 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=SignInPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/:entity/:project")
-                        view=|| view! { <ProjectPage tab=ProjectTab::Overview /> }
+                        view=|| view! { <ProjectPage tab=ProjectTab::Workspace /> }
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=path!("/:entity/:project/overview")
                         view=|| view! { <ProjectPage tab=ProjectTab::Overview /> }
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/:entity/:project/workspace")
+                        view=|| view! { <ProjectPage tab=ProjectTab::Workspace /> }
                         ssr=SsrMode::Async
                     />
                     <Route

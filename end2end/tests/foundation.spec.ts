@@ -49,6 +49,9 @@ test("the Overview shows exactly what was logged through /api/v1", async ({ page
   await page.goto("/");
   await page.getByRole("link", { name: project }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(project);
+  // A project opens on its Workspace; the Overview is one tab away.
+  await expect(page.getByRole("link", { name: "Workspace" })).toHaveAttribute("aria-current", "page");
+  await page.getByRole("link", { name: "Overview" }).click();
   await expect(page.getByRole("link", { name: "Overview" })).toHaveAttribute("aria-current", "page");
   await expect(page.locator('[data-fact="total-runs"]')).toHaveText("3");
   await expect(page.locator('[data-fact="total-compute"]')).toHaveText("4.5 hours");
@@ -74,7 +77,7 @@ test("the Overview shows exactly what was logged through /api/v1", async ({ page
 test("the demo project's runs have charts, console output and NaN-safe drawing", async ({ page }, info) => {
   const noErrors = watchConsole(page);
   await signIn(page);
-  await page.goto("/admin/cairn-demo");
+  await page.goto("/admin/cairn-demo/overview");
   await expect(page.locator('[data-fact="total-runs"]')).toHaveText("12");
   await expect(page.locator('[data-fact="visibility"]')).toHaveText("public");
   // The diverged run logged NaN losses; its chart must still draw.
@@ -117,7 +120,7 @@ test.describe("without JavaScript", () => {
   });
 
   test("the Overview and a run page read fully from the server's HTML", async ({ page }) => {
-    await page.goto("/admin/cairn-demo");
+    await page.goto("/admin/cairn-demo/overview");
     await expect(page.locator('[data-fact="total-runs"]')).toHaveText("12");
     await page.goto("/admin/cairn-demo/runs/demo-01");
     await expect(page.getByRole("table", { name: "Config" })).toContainText("resnet18");

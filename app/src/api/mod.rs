@@ -8,5 +8,6 @@ pub mod runs_table;
 #[cfg(feature = "ssr")]
 pub mod service;
 pub mod session;
+pub mod workspace;
 
 pub use error::AppError;

@@ -8,7 +8,7 @@ use super::AppError;
 use crate::model::{
     BulkAction, BulkTarget, ChartSeries, ColumnSettings, GroupsAnswer, GroupsQuery, ProjectCard,
     ProjectOverview, ProjectRef, RunDetail, RunId, RunsPage, RunsQuery, RunsTableMeta,
-    SeriesAnswer, SeriesQuery, SortSpec, Viewer,
+    SectionSnapshot, SeriesAnswer, SeriesQuery, SortSpec, Viewer, WorkspaceData, WorkspaceDoc,
 };
 
 /// The services handed to every server function through Leptos context.
@@ -102,6 +102,26 @@ pub trait CairnService: Send + Sync + 'static {
         filter: &str,
         sort: Option<&SortSpec>,
         columns: &[String],
+    ) -> Result<String, AppError>;
+    /// The Workspace's saved document, metric keys and columns.
+    async fn workspace(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+    ) -> Result<WorkspaceData, AppError>;
+    /// Save the signed-in viewer's Workspace document for the project.
+    async fn save_workspace(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        doc: WorkspaceDoc,
+    ) -> Result<(), AppError>;
+    /// Keep a section snapshot as a report draft; returns the draft's name.
+    async fn save_report_draft(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        snapshot: SectionSnapshot,
     ) -> Result<String, AppError>;
 }
 

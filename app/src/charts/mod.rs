@@ -4,6 +4,7 @@
 mod canvas_chart;
 mod line_chart;
 mod palette;
+pub mod plot;
 
 pub use canvas_chart::CanvasLineChart;
 pub use line_chart::{draw_line_chart, ChartLine, LineChartSpec};

@@ -1,6 +1,7 @@
 //! Reusable pieces, one component per file.
 
 pub mod console_view;
+pub mod download;
 pub mod error_view;
 pub mod key_value_table;
 pub mod metric_chart;
@@ -8,3 +9,4 @@ pub mod project_tabs;
 pub mod runs_table;
 pub mod site_header;
 pub mod state_badge;
+pub mod workspace;

@@ -11,7 +11,11 @@ pub fn ProjectTabs(
     /// The tab being shown.
     active: ProjectTab,
 ) -> impl IntoView {
-    let tabs = [ProjectTab::Overview, ProjectTab::Runs];
+    let tabs = [
+        ProjectTab::Overview,
+        ProjectTab::Workspace,
+        ProjectTab::Runs,
+    ];
     view! {
         <nav class="tabs" aria-label="Project tabs">
             {tabs

@@ -127,7 +127,7 @@ pub fn page_range(count: usize, width: u32, rows: u32, page: usize) -> std::ops:
 /// pixels, for a section `section_px` wide: one of 12, 6, 4, 3 or 2 columns, so the
 /// panels always fill a row evenly.
 pub fn snap_width(dragged_px: f64, section_px: f64) -> u32 {
-    if !(section_px > 0.0) || !dragged_px.is_finite() {
+    if section_px.is_nan() || section_px <= 0.0 || !dragged_px.is_finite() {
         return 4;
     }
     let wanted = dragged_px / section_px * f64::from(GRID_COLUMNS);
@@ -151,18 +151,20 @@ mod tests {
     }
 
     fn no_overlaps(items: &[(u64, GridRect)]) -> bool {
-        items.iter().enumerate().all(|(i, (_, a))| {
-            items[i + 1..]
-                .iter()
-                .all(|(_, b)| !overlaps(a, b))
-        })
+        items
+            .iter()
+            .enumerate()
+            .all(|(i, (_, a))| items[i + 1..].iter().all(|(_, b)| !overlaps(a, b)))
     }
 
     #[test]
     fn compaction_floats_panels_up_but_keeps_columns() {
         let mut items = vec![(1, r(0, 5, 6, 4)), (2, r(6, 9, 6, 4)), (3, r(0, 20, 6, 4))];
         compact(&mut items);
-        assert_eq!(items, vec![(1, r(0, 0, 6, 4)), (2, r(6, 0, 6, 4)), (3, r(0, 4, 6, 4))]);
+        assert_eq!(
+            items,
+            vec![(1, r(0, 0, 6, 4)), (2, r(6, 0, 6, 4)), (3, r(0, 4, 6, 4))]
+        );
     }
 
     #[test]
@@ -170,7 +172,8 @@ mod tests {
         let mut items = vec![(1, r(0, 0, 6, 4)), (2, r(6, 0, 6, 4))];
         // Drag panel 2 onto panel 1's place.
         place(&mut items, 2, r(0, 0, 6, 4));
-        let find = |items: &[(u64, GridRect)], id| items.iter().find(|(i, _)| *i == id).map(|(_, r)| *r);
+        let find =
+            |items: &[(u64, GridRect)], id| items.iter().find(|(i, _)| *i == id).map(|(_, r)| *r);
         assert_eq!(find(&items, 2), Some(r(0, 0, 6, 4)));
         assert_eq!(find(&items, 1), Some(r(0, 4, 6, 4)));
         // Resizing panel 2 to full width keeps panel 1 below it.

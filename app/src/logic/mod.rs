@@ -7,6 +7,7 @@ pub mod config_flat;
 pub mod filter;
 pub mod format;
 pub mod grid_layout;
+pub mod markdown;
 pub mod plot;
 pub mod run_id;
 pub mod run_name;

@@ -265,6 +265,49 @@ pub fn nearest(xs: &[f64], x: f64) -> Option<usize> {
     best.map(|(j, _)| j)
 }
 
+/// Halve a bucket list by merging neighbours pairwise (min of mins, max of maxes,
+/// count-weighted mean, the later `last`), so a live chart that keeps receiving new
+/// points stays near its bucket budget without fetching its history again.
+pub fn halve_buckets(buckets: &[MetricBucket]) -> Vec<MetricBucket> {
+    buckets
+        .chunks(2)
+        .map(|pair| match pair {
+            [a, b] => {
+                let (fa, fb) = (
+                    (a.count - a.nonfinite) as f64,
+                    (b.count - b.nonfinite) as f64,
+                );
+                let finite = |v: f64| v.is_finite();
+                let pick = |x: f64, y: f64, f: fn(f64, f64) -> f64| match (finite(x), finite(y)) {
+                    (true, true) => f(x, y),
+                    (true, false) => x,
+                    (false, true) => y,
+                    _ => f64::NAN,
+                };
+                let mean = if fa + fb > 0.0 {
+                    let sa = if fa > 0.0 { a.mean.0 * fa } else { 0.0 };
+                    let sb = if fb > 0.0 { b.mean.0 * fb } else { 0.0 };
+                    (sa + sb) / (fa + fb)
+                } else {
+                    f64::NAN
+                };
+                MetricBucket {
+                    x_first: a.x_first,
+                    x_last: b.x_last,
+                    min: crate::model::MetricValue(pick(a.min.0, b.min.0, f64::min)),
+                    max: crate::model::MetricValue(pick(a.max.0, b.max.0, f64::max)),
+                    mean: crate::model::MetricValue(mean),
+                    last: b.last,
+                    count: a.count + b.count,
+                    nonfinite: a.nonfinite + b.nonfinite,
+                }
+            }
+            [a] => *a,
+            _ => unreachable!("chunks(2) yields one or two"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,12 +360,24 @@ mod tests {
     #[test]
     fn group_lines_pick_their_statistic_and_band() {
         let b = [gb(2.0, 1.0, 4.0, 0.5, 3), gb(0.0, 0.0, 0.0, 0.0, 0)];
-        let l = group_line("g".into(), (0, 0, 0), &b, GroupLine::Median, GroupBand::StdDev);
+        let l = group_line(
+            "g".into(),
+            (0, 0, 0),
+            &b,
+            GroupLine::Median,
+            GroupBand::StdDev,
+        );
         assert_eq!((l.ys[0], l.lo[0], l.hi[0]), (2.5, 1.5, 2.5));
         assert!(l.ys[1].is_nan(), "a bucket no run reached is a gap");
         let l = group_line("g".into(), (0, 0, 0), &b, GroupLine::Max, GroupBand::MinMax);
         assert_eq!((l.ys[0], l.lo[0], l.hi[0]), (4.0, 1.0, 4.0));
-        let l = group_line("g".into(), (0, 0, 0), &b, GroupLine::Mean, GroupBand::StdErr);
+        let l = group_line(
+            "g".into(),
+            (0, 0, 0),
+            &b,
+            GroupLine::Mean,
+            GroupBand::StdErr,
+        );
         assert_eq!((l.lo[0], l.hi[0]), (1.75, 2.25));
         let l = group_line("g".into(), (0, 0, 0), &b, GroupLine::Min, GroupBand::None);
         assert!(l.lo[0].is_nan() && l.ys[0] == 1.0);
@@ -355,7 +410,10 @@ mod tests {
         let mut l = run_line(
             "r".into(),
             (0, 0, 0),
-            &[bucket(0.0, 0.0, 1.0, 1.0, 1.0, 1), bucket(1.0, 1.0, 3.0, 3.0, 3.0, 1)],
+            &[
+                bucket(0.0, 0.0, 1.0, 1.0, 1.0, 1),
+                bucket(1.0, 1.0, 3.0, 3.0, 3.0, 1),
+            ],
         );
         smooth_line(&mut l, SmoothKind::Ema, 0.5);
         assert_eq!(l.original, Some(vec![1.0, 3.0]));
@@ -390,12 +448,30 @@ mod tests {
 
     #[test]
     fn linear_and_log_ticks() {
-        assert_eq!(ticks(0.0, 10.0, false, 5), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+        assert_eq!(
+            ticks(0.0, 10.0, false, 5),
+            vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
+        );
         assert_eq!(ticks(0.05, 0.35, false, 3), vec![0.1, 0.2, 0.3]);
         assert_eq!(ticks(-0.5, 3.2, true, 10), vec![0.0, 1.0, 2.0, 3.0]);
         assert_eq!(ticks(0.0, 20.0, true, 5), vec![0.0, 5.0, 10.0, 15.0, 20.0]);
         assert!(ticks(1.0, 1.0, false, 5).is_empty());
         assert!(ticks(f64::NAN, 1.0, false, 5).is_empty());
+    }
+
+    #[test]
+    fn halving_keeps_extremes_counts_and_the_mean() {
+        let b = [
+            bucket(0.0, 1.0, 1.0, 3.0, 2.0, 2),
+            bucket(2.0, 3.0, 0.0, 9.0, 5.0, 4),
+            bucket(4.0, 4.0, 7.0, 7.0, 7.0, 1),
+        ];
+        let h = halve_buckets(&b);
+        assert_eq!(h.len(), 2);
+        assert_eq!((h[0].x_first, h[0].x_last, h[0].count), (0.0, 3.0, 6));
+        assert_eq!((h[0].min.0, h[0].max.0), (0.0, 9.0));
+        assert!((h[0].mean.0 - 4.0).abs() < 1e-12);
+        assert_eq!(h[1], b[2]);
     }
 
     #[test]

@@ -298,16 +298,6 @@ pub fn drawn_runs<'a>(
         .collect()
 }
 
-/// A palette index for a run that stays the same whatever the sort (FNV-1a of its id).
-pub fn palette_slot(run: &RunId, palette_len: usize) -> usize {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in run.0.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    (h as usize) % palette_len.max(1)
-}
-
 /// `#rrggbb` as red, green, blue; `None` for anything else.
 pub fn parse_hex_color(s: &str) -> Option<(u8, u8, u8)> {
     let hex = s.strip_prefix('#')?;
@@ -374,9 +364,7 @@ pub fn check_doc(doc: &mut WorkspaceDoc) -> Result<(), String> {
         }
     }
     if doc.runs.max_runs == 0 || doc.runs.max_runs > MAX_DRAWN_RUNS {
-        return Err(format!(
-            "charts draw between 1 and {MAX_DRAWN_RUNS} runs"
-        ));
+        return Err(format!("charts draw between 1 and {MAX_DRAWN_RUNS} runs"));
     }
     if let Some((run, bad)) = doc
         .runs
@@ -415,7 +403,14 @@ mod tests {
         let mut doc = WorkspaceDoc::default();
         assert!(add_new_keys(
             &mut doc,
-            &keys(&["val/loss", "train/loss", "lr", "train/acc", "_runtime", "epoch"])
+            &keys(&[
+                "val/loss",
+                "train/loss",
+                "lr",
+                "train/acc",
+                "_runtime",
+                "epoch"
+            ])
         ));
         let names: Vec<&str> = doc.sections.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["Charts", "train", "val"]);
@@ -442,7 +437,10 @@ mod tests {
         add_new_keys(&mut doc, &keys(&["train/loss", "train/acc"]));
         doc.sections[0].panels.remove(0);
         assert!(!add_new_keys(&mut doc, &keys(&["train/loss", "train/acc"])));
-        assert!(add_new_keys(&mut doc, &keys(&["train/loss", "train/acc", "train/lr"])));
+        assert!(add_new_keys(
+            &mut doc,
+            &keys(&["train/loss", "train/acc", "train/lr"])
+        ));
         assert_eq!(line_keys(&doc.sections[0]), ["train/loss", "train/lr"]);
     }
 
@@ -509,17 +507,17 @@ mod tests {
         let runs: Vec<RunId> = (0..5).map(|i| RunId(format!("r{i}"))).collect();
         let hidden = vec![RunId("r1".into())];
         let drawn = drawn_runs(&runs, &hidden, 3);
-        assert_eq!(drawn, vec![runs[0].clone(), runs[2].clone(), runs[3].clone()]);
+        assert_eq!(
+            drawn,
+            vec![runs[0].clone(), runs[2].clone(), runs[3].clone()]
+        );
     }
 
     #[test]
-    fn colors_and_slots() {
+    fn hex_colors() {
         assert_eq!(parse_hex_color("#ff8000"), Some((255, 128, 0)));
         assert_eq!(parse_hex_color("ff8000"), None);
         assert_eq!(parse_hex_color("#ff80zz"), None);
-        let r = RunId("abc".into());
-        assert_eq!(palette_slot(&r, 10), palette_slot(&r, 10));
-        assert!(palette_slot(&r, 10) < 10);
     }
 
     #[test]

@@ -129,6 +129,10 @@ pub enum BulkAction {
     RemoveTag(String),
     /// Move to a group (`None` removes the group).
     SetGroup(Option<String>),
+    /// Give the one run named a new display name.
+    Rename(String),
+    /// Mark running runs as killed; the wandb client then stops the script.
+    Stop,
 }
 
 /// Column order, pins and visibility of the runs table (and the Workspace sidebar),

@@ -156,10 +156,17 @@ pub struct Panel {
 pub enum PanelKind {
     Line(LinePlot),
     /// One dot per run: a summary metric or config value against another.
-    Scatter { x: String, y: String },
+    Scatter {
+        x: String,
+        y: String,
+    },
     /// One bar per run: a summary metric.
-    Bar { metric: String },
-    Markdown { text: String },
+    Bar {
+        metric: String,
+    },
+    Markdown {
+        text: String,
+    },
 }
 
 /// What a line plot's x axis measures.
@@ -289,14 +296,4 @@ pub struct SectionSnapshot {
     pub section: Section,
     pub runs: RunSelection,
     pub created_ms: i64,
-}
-
-/// One change to a single run from the Workspace sidebar.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-pub enum RunEdit {
-    Rename(String),
-    /// Mark a running run as killed (the wandb client then stops it).
-    Stop,
-    /// Soft-delete the run.
-    Delete,
 }

@@ -22,7 +22,7 @@ fn route_param(name: &'static str) -> Memo<String> {
 }
 
 /// Current time in Unix milliseconds, in either target.
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     #[cfg(feature = "hydrate")]
     {
         js_sys_now()

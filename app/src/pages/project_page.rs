@@ -6,13 +6,15 @@ use crate::components::error_view::ErrorView;
 use crate::components::project_tabs::ProjectTabs;
 use crate::components::runs_table::RunsTab;
 use crate::components::state_badge::StateBadge;
+use crate::components::workspace::WorkspaceTab;
 use crate::logic::format;
 use crate::model::{ProjectOverview, ProjectRef};
 
-/// The tabs of a project page. Later issues add Workspace and the rest.
+/// The tabs of a project page. Later issues add Automations, Sweeps, Reports and Artifacts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProjectTab {
     Overview,
+    Workspace,
     Runs,
 }
 
@@ -21,6 +23,7 @@ impl ProjectTab {
     pub fn slug(self) -> &'static str {
         match self {
             ProjectTab::Overview => "overview",
+            ProjectTab::Workspace => "workspace",
             ProjectTab::Runs => "runs",
         }
     }
@@ -28,6 +31,7 @@ impl ProjectTab {
     pub fn title(self) -> &'static str {
         match self {
             ProjectTab::Overview => "Overview",
+            ProjectTab::Workspace => "Workspace",
             ProjectTab::Runs => "Runs",
         }
     }
@@ -56,6 +60,7 @@ pub fn ProjectPage(
                     let o = overview.await?;
                     Ok::<_, crate::api::AppError>(match tab {
                         ProjectTab::Overview => view! { <OverviewTab overview=o /> }.into_any(),
+                        ProjectTab::Workspace => view! { <WorkspaceTab project=o.project /> }.into_any(),
                         ProjectTab::Runs => view! { <RunsTab project=o.project /> }.into_any(),
                     })
                 })}

@@ -4,5 +4,6 @@
 pub mod reads;
 pub mod runs_table;
 mod ui;
+pub mod workspace;
 
 pub use ui::UiService;

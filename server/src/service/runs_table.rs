@@ -18,7 +18,7 @@ use app::model::{
 use super::reads::readable_project;
 use crate::auth::access::{project_access, Access};
 use crate::db::entities::{project, user};
-use crate::db::repo::runs;
+use crate::db::repo::{runs, view_settings};
 use crate::db::sql::Sql;
 use crate::error::ApiError;
 
@@ -297,7 +297,7 @@ fn value_of(row: &QueryResult, num: &str, txt: &str) -> Result<Option<FieldValue
 }
 
 /// A readable project and whether the viewer may change it.
-async fn open(
+pub(crate) async fn open(
     db: &impl ConnectionTrait,
     viewer: Option<&user::Model>,
     at: &ProjectRef,
@@ -359,17 +359,10 @@ async fn load_settings(
     user_id: i32,
     project_id: i32,
 ) -> Result<ColumnSettings, ApiError> {
-    let mut q = Sql::new(db.get_database_backend());
-    q.push("SELECT doc FROM view_settings WHERE user_id = ")
-        .bind(user_id)
-        .push(" AND project_id = ")
-        .bind(project_id)
-        .push(" AND name = ")
-        .bind(SETTINGS_NAME);
-    Ok(match db.query_one_raw(q.build()).await? {
-        Some(row) => serde_json::from_str(&row.try_get::<String>("", "doc")?).unwrap_or_default(),
-        None => ColumnSettings::default(),
-    })
+    Ok(view_settings::load(db, user_id, project_id, SETTINGS_NAME)
+        .await?
+        .and_then(|doc| serde_json::from_str(&doc).ok())
+        .unwrap_or_default())
 }
 
 /// Save the viewer's column settings for the project (any reader may arrange their
@@ -388,22 +381,7 @@ pub async fn save_settings(
     }
     settings.version = COLUMN_SETTINGS_VERSION;
     let doc = serde_json::to_string(&settings).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut q = Sql::new(db.get_database_backend());
-    q.push("INSERT INTO view_settings (user_id, project_id, name, doc, updated_at) VALUES (")
-        .bind(viewer.id)
-        .push(", ")
-        .bind(project.id)
-        .push(", ")
-        .bind(SETTINGS_NAME)
-        .push(", ")
-        .bind(doc)
-        .push(", ")
-        .bind(crate::db::now_ms())
-        .push(
-            ") ON CONFLICT (user_id, project_id, name) DO UPDATE SET doc = excluded.doc, \
-             updated_at = excluded.updated_at",
-        );
-    db.execute_raw(q.build()).await?;
+    view_settings::save(db, viewer.id, project.id, SETTINGS_NAME, doc).await?;
     Ok(())
 }
 
@@ -787,6 +765,12 @@ pub async fn bulk(
     match &action {
         BulkAction::AddTag(t) | BulkAction::RemoveTag(t) => app::logic::validate::label("tag", t)?,
         BulkAction::SetGroup(Some(g)) => app::logic::validate::label("group", g)?,
+        BulkAction::Rename(name) => {
+            app::logic::validate::label("name", name)?;
+            if !matches!(&target, BulkTarget::Runs(ids) if ids.len() == 1) {
+                return Err(bad("rename one run at a time"));
+            }
+        }
         _ => {}
     }
     writer
@@ -847,6 +831,18 @@ async fn bulk_in(
                     continue;
                 }
                 active.group_name = Set(g.clone());
+            }
+            BulkAction::Rename(name) => {
+                if run.display_name == *name {
+                    continue;
+                }
+                active.display_name = Set(name.clone());
+            }
+            BulkAction::Stop => {
+                if run.state != RunState::Running.as_str() {
+                    continue;
+                }
+                active.state = Set(RunState::Killed.as_str().to_owned());
             }
         }
         runs::update(tx, active).await?;

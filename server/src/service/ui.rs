@@ -7,10 +7,10 @@ use app::api::AppError;
 use app::model::{
     BulkAction, BulkTarget, ChartSeries, ColumnSettings, GroupsAnswer, GroupsQuery, ProjectCard,
     ProjectOverview, ProjectRef, RunDetail, RunId, RunsPage, RunsQuery, RunsTableMeta,
-    SeriesAnswer, SeriesQuery, SortSpec, Viewer,
+    SectionSnapshot, SeriesAnswer, SeriesQuery, SortSpec, Viewer, WorkspaceData, WorkspaceDoc,
 };
 
-use super::{reads, runs_table};
+use super::{reads, runs_table, workspace};
 use crate::auth::credentials::{new_session_token, token_hash, verify_password};
 use crate::db::entities::user;
 use crate::db::now_ms;
@@ -232,5 +232,34 @@ impl CairnService for UiService {
     ) -> Result<String, AppError> {
         let user = self.user_of(viewer).await?;
         Ok(runs_table::csv(&self.db, user.as_ref(), project, filter, sort, columns).await?)
+    }
+
+    async fn workspace(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+    ) -> Result<WorkspaceData, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(workspace::workspace_data(&self.db, user.as_ref(), project).await?)
+    }
+
+    async fn save_workspace(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        doc: WorkspaceDoc,
+    ) -> Result<(), AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(workspace::save_workspace(&self.db, &user, project, doc).await?)
+    }
+
+    async fn save_report_draft(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        snapshot: SectionSnapshot,
+    ) -> Result<String, AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(workspace::save_report_draft(&self.db, &user, project, snapshot).await?)
     }
 }

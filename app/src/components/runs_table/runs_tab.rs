@@ -104,7 +104,11 @@ pub fn RunsTab(
         leptos::task::spawn_local(async move {
             match export_runs_csv(project.clone(), filter, sort, columns).await {
                 Ok(csv) => {
-                    download(&format!("{}-runs.csv", project.project), &csv);
+                    crate::components::download::download_text(
+                        &format!("{}-runs.csv", project.project),
+                        "text/csv;charset=utf-8",
+                        &csv,
+                    );
                     ctx.status.try_set(Some("Exported the view as CSV.".into()));
                 }
                 Err(e) => {
@@ -209,33 +213,4 @@ fn GroupPicker() -> impl IntoView {
             </select>
         </div>
     }
-}
-
-/// Save text as a file through a temporary link (browser only).
-fn download(name: &str, text: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-        let options = web_sys::BlobPropertyBag::new();
-        options.set_type("text/csv;charset=utf-8");
-        let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
-            return;
-        };
-        let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-            return;
-        };
-        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-            if let Ok(a) = doc.create_element("a") {
-                if let Ok(a) = a.dyn_into::<web_sys::HtmlAnchorElement>() {
-                    a.set_href(&url);
-                    a.set_download(name);
-                    a.click();
-                }
-            }
-        }
-        let _ = web_sys::Url::revoke_object_url(&url);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (name, text);
 }

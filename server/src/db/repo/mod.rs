@@ -6,3 +6,4 @@ pub mod projects;
 pub mod run_fields;
 pub mod runs;
 pub mod users;
+pub mod view_settings;

@@ -1,0 +1,20 @@
+use leptos::prelude::*;
+
+use crate::api::AppError;
+use crate::model::{ProjectRef, SectionSnapshot};
+
+/// Keep a Workspace section (with its run selection) as a report draft, for the
+/// Reports tab to open; returns the draft's name.
+#[server(input = leptos::server_fn::codec::Json)]
+pub async fn save_report_draft(
+    project: ProjectRef,
+    snapshot: SectionSnapshot,
+) -> Result<String, AppError> {
+    let services = crate::api::service::services()?;
+    let viewer = crate::api::service::current_viewer(&services)
+        .await?
+        .ok_or_else(|| AppError::Unauthorized("sign in to export a section".into()))?;
+    services
+        .save_report_draft(&viewer, &project, snapshot)
+        .await
+}

@@ -1,0 +1,14 @@
+use leptos::prelude::*;
+
+use crate::api::AppError;
+use crate::model::{ProjectRef, WorkspaceDoc};
+
+/// Save the signed-in viewer's Workspace (sections, panels, run selection).
+#[server(input = leptos::server_fn::codec::Json)]
+pub async fn save_workspace(project: ProjectRef, doc: WorkspaceDoc) -> Result<(), AppError> {
+    let services = crate::api::service::services()?;
+    let viewer = crate::api::service::current_viewer(&services)
+        .await?
+        .ok_or_else(|| AppError::Unauthorized("sign in to save your workspace".into()))?;
+    services.save_workspace(&viewer, &project, doc).await
+}

@@ -1,0 +1,433 @@
+//! The Workspace tab: a runs sidebar beside sections of chart panels.
+//!
+//! State lives in one [`WsCtx`] (context). The saved part is a [`WorkspaceDoc`]
+//! (sections, panels, run selection), edited only through [`WsCtx::edit`], which
+//! saves it for a signed-in viewer half a second after the last change. The
+//! sidebar's filter, search, grouping and sort also go into the URL, so a link
+//! opens the same view; a link's values win over the saved ones.
+//!
+//! Panels load independently: each fetches its own buckets once it scrolls into
+//! view, and while any drawn run is running, visible line plots ask only for
+//! points after the last step they have (see `line_panel`).
+
+mod line_panel;
+mod other_panels;
+mod panel;
+mod panel_editor;
+mod section;
+mod sidebar;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::runs_table::query_runs;
+use crate::api::workspace::{get_workspace, save_workspace};
+use crate::charts::series_color;
+use crate::logic::workspace::{add_new_keys, drawn_runs, name_matcher};
+use crate::model::{
+    ColumnInfo, GroupBy, ProjectRef, RunId, RunRow, RunState, RunsQuery, Section, SortSpec,
+    WorkspaceDoc, MAX_PAGE_ROWS,
+};
+
+/// Most runs the sidebar loads (pages of [`MAX_PAGE_ROWS`]).
+pub const SIDEBAR_MAX_RUNS: u64 = 5_000;
+
+/// A run as the charts draw it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DrawnRun {
+    pub id: RunId,
+    pub name: String,
+    pub color: (u8, u8, u8),
+    /// The run's value of the grouping column, when grouping.
+    pub group: Option<String>,
+    pub running: bool,
+}
+
+/// Whether the save of the document is done.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SaveState {
+    Saved,
+    Pending,
+    Failed(String),
+    /// Signed out: changes last until the page is left.
+    Local,
+}
+
+/// What is being dragged between sections.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Dragging {
+    Panel(u64),
+    Section(u64),
+}
+
+#[derive(Clone, Copy)]
+pub struct WsCtx {
+    pub project: StoredValue<ProjectRef>,
+    pub doc: RwSignal<WorkspaceDoc>,
+    pub metric_keys: RwSignal<Vec<String>>,
+    pub columns: RwSignal<Vec<ColumnInfo>>,
+    pub can_write: RwSignal<bool>,
+    pub signed_in: RwSignal<bool>,
+    /// The runs matching the filter, in sort order.
+    pub rows: RwSignal<Vec<RunRow>>,
+    pub rows_total: RwSignal<Option<u64>>,
+    pub runs_error: RwSignal<Option<String>>,
+    /// Bumped after a change to runs (rename, delete, stop) to reload them.
+    pub refresh_runs: RwSignal<u64>,
+    /// Runs listed in the sidebar: matching rows whose name matches the search.
+    pub listed: Memo<Vec<RunRow>>,
+    /// Runs the charts draw, in sidebar order.
+    pub drawn: Memo<Vec<DrawnRun>>,
+    pub panel_search: RwSignal<String>,
+    pub save_state: RwSignal<SaveState>,
+    save_generation: RwSignal<u64>,
+    /// The last deleted section, which the undo bar can bring back.
+    pub undo: RwSignal<Option<(usize, Section)>>,
+    pub dragging: RwSignal<Option<Dragging>>,
+    /// Bumped every few seconds while a drawn run is running: visible line plots
+    /// then ask for new points.
+    pub live_tick: RwSignal<u64>,
+    pub status: RwSignal<Option<String>>,
+}
+
+pub fn use_ws() -> WsCtx {
+    expect_context::<WsCtx>()
+}
+
+impl WsCtx {
+    /// Change the document and save it soon (debounced).
+    pub fn edit(&self, f: impl FnOnce(&mut WorkspaceDoc)) {
+        self.doc.update(f);
+        if !self.signed_in.get_untracked() {
+            self.save_state.set(SaveState::Local);
+            return;
+        }
+        self.save_state.set(SaveState::Pending);
+        let generation = self.save_generation.get_untracked() + 1;
+        self.save_generation.set(generation);
+        let ctx = *self;
+        set_timeout(
+            move || {
+                if ctx.save_generation.try_get_untracked() != Some(generation) {
+                    return;
+                }
+                let (project, doc) = (ctx.project.get_value(), ctx.doc.get_untracked());
+                leptos::task::spawn_local(async move {
+                    let result = save_workspace(project, doc).await;
+                    if ctx.save_generation.try_get_untracked() != Some(generation) {
+                        return;
+                    }
+                    ctx.save_state.try_set(match result {
+                        Ok(()) => SaveState::Saved,
+                        Err(e) => SaveState::Failed(e.to_string()),
+                    });
+                });
+            },
+            std::time::Duration::from_millis(500),
+        );
+    }
+
+    /// Put the sidebar's shareable settings into the URL (replacing the entry).
+    fn sync_url(&self, navigate: &impl Fn(&str, leptos_router::NavigateOptions)) {
+        let runs = self.doc.with_untracked(|d| d.runs.clone());
+        let group: Vec<String> = runs.group_by.into_iter().collect();
+        let mut query =
+            crate::logic::runs_table::view_query_string(&runs.filter, runs.sort.as_ref(), &group);
+        if !runs.search.is_empty() {
+            query.push(if query.is_empty() { '?' } else { '&' });
+            query.push_str("search=");
+            query.push_str(&crate::logic::url::encode_segment(&runs.search));
+            if runs.search_regex {
+                query.push_str("&regex=1");
+            }
+        }
+        let url = format!("{}/workspace{query}", self.project.get_value().href());
+        navigate(
+            &url,
+            leptos_router::NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    }
+}
+
+/// The value a run has for a grouping column.
+pub fn group_value(row: &RunRow, by: &str) -> String {
+    let v = match by {
+        "group" => row.group.clone(),
+        "job_type" => row.job_type.clone(),
+        other => row.values.get(other).map(|v| v.display()),
+    };
+    v.unwrap_or_else(|| "(none)".to_owned())
+}
+
+/// The grouping a series query understands, from a sidebar grouping column.
+pub fn series_group(by: &Option<String>) -> Option<GroupBy> {
+    by.as_deref().and_then(|b| b.parse().ok())
+}
+
+/// A run's colour: chosen in this workspace, else logged with the run, else the
+/// palette colour of its place among the drawn runs (`slot`), so the runs drawn
+/// together differ.
+fn run_color(doc: &WorkspaceDoc, row: &RunRow, slot: usize) -> (u8, u8, u8) {
+    use crate::logic::workspace::parse_hex_color;
+    doc.runs
+        .colors
+        .get(&row.id.0)
+        .and_then(|c| parse_hex_color(c))
+        .or_else(|| row.color.as_deref().and_then(parse_hex_color))
+        .unwrap_or_else(|| {
+            let c = series_color(slot);
+            (c.0, c.1, c.2)
+        })
+}
+
+/// `#rrggbb` of a colour.
+pub fn hex(c: (u8, u8, u8)) -> String {
+    format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+}
+
+/// The Workspace tab of a project.
+#[component]
+pub fn WorkspaceTab(
+    /// The project whose runs are compared.
+    project: ProjectRef,
+) -> impl IntoView {
+    let doc = RwSignal::new(WorkspaceDoc::default());
+    let rows = RwSignal::new(Vec::<RunRow>::new());
+    let listed = Memo::new(move |_| {
+        let (search, regex) = doc.with(|d| (d.runs.search.clone(), d.runs.search_regex));
+        let all = rows.get();
+        match name_matcher(&search, regex) {
+            Ok(Some(re)) => all.into_iter().filter(|r| re.is_match(&r.name)).collect(),
+            _ => all,
+        }
+    });
+    let drawn = Memo::new(move |_| {
+        let list = listed.get();
+        doc.with(|d| {
+            let ids = drawn_runs(list.iter().map(|r| &r.id), &d.runs.hidden, d.runs.max_runs);
+            ids.into_iter()
+                .filter_map(|id| list.iter().find(|r| r.id == id))
+                .enumerate()
+                .map(|(i, r)| DrawnRun {
+                    id: r.id.clone(),
+                    name: r.name.clone(),
+                    color: run_color(d, r, i),
+                    group: d.runs.group_by.as_deref().map(|by| group_value(r, by)),
+                    running: r.state == RunState::Running,
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    let ctx = WsCtx {
+        project: StoredValue::new(project.clone()),
+        doc,
+        metric_keys: RwSignal::new(vec![]),
+        columns: RwSignal::new(vec![]),
+        can_write: RwSignal::new(false),
+        signed_in: RwSignal::new(false),
+        rows,
+        rows_total: RwSignal::new(None),
+        runs_error: RwSignal::new(None),
+        refresh_runs: RwSignal::new(0),
+        listed,
+        drawn,
+        panel_search: RwSignal::new(String::new()),
+        save_state: RwSignal::new(SaveState::Saved),
+        save_generation: RwSignal::new(0),
+        undo: RwSignal::new(None),
+        dragging: RwSignal::new(None),
+        live_tick: RwSignal::new(0),
+        status: RwSignal::new(None),
+    };
+    provide_context(ctx);
+
+    let loaded = RwSignal::new(false);
+    let load_error = RwSignal::new(None::<String>);
+    let query = use_query_map();
+    let navigate = leptos_router::hooks::use_navigate();
+    let data = LocalResource::new({
+        let project = project.clone();
+        move || get_workspace(project.clone())
+    });
+    Effect::new(move |_| match data.get() {
+        Some(Ok(d)) => {
+            ctx.metric_keys.set(d.metric_keys.clone());
+            ctx.columns.set(d.columns);
+            ctx.can_write.set(d.can_write);
+            ctx.signed_in.set(d.signed_in);
+            let first_visit = d.doc.is_none();
+            let mut doc = d.doc.unwrap_or_default();
+            let grew = add_new_keys(&mut doc, &d.metric_keys);
+            // A shared link's view wins over the saved one.
+            let from_url = query.with_untracked(|q| {
+                let mut changed = false;
+                if let Some(f) = q.get("filter") {
+                    doc.runs.filter = f;
+                    changed = true;
+                }
+                if let Some(s) = q.get("search") {
+                    doc.runs.search = s;
+                    doc.runs.search_regex = q.get("regex").is_some_and(|r| r == "1");
+                    changed = true;
+                }
+                if let Some(g) = q.get("group") {
+                    doc.runs.group_by = (!g.is_empty()).then_some(g);
+                    changed = true;
+                }
+                if let Some(column) = q.get("sort") {
+                    doc.runs.sort = (!column.is_empty()).then(|| SortSpec {
+                        column,
+                        desc: q.get("desc").is_some_and(|d| d == "1"),
+                    });
+                    changed = true;
+                }
+                changed
+            });
+            ctx.doc.set(doc);
+            if (first_visit || grew || from_url) && d.signed_in {
+                ctx.edit(|_| {});
+            }
+            loaded.set(true);
+        }
+        Some(Err(e)) => load_error.set(Some(e.to_string())),
+        None => {}
+    });
+
+    // The sidebar's runs: every page of the filtered, sorted runs (up to a limit),
+    // with the values grouping and scatter or bar panels need.
+    let runs_key = Memo::new(move |_| {
+        ctx.refresh_runs.track();
+        doc.with(|d| {
+            let mut columns: Vec<String> = Vec::new();
+            if let Some(g) = &d.runs.group_by {
+                if g.starts_with("config.") || g.starts_with("summary.") {
+                    columns.push(g.clone());
+                }
+            }
+            for s in &d.sections {
+                for p in &s.panels {
+                    match &p.kind {
+                        crate::model::PanelKind::Scatter { x, y } => {
+                            columns.push(x.clone());
+                            columns.push(y.clone());
+                        }
+                        crate::model::PanelKind::Bar { metric } => columns.push(metric.clone()),
+                        _ => {}
+                    }
+                }
+            }
+            columns.sort();
+            columns.dedup();
+            columns.retain(|c| c.starts_with("config.") || c.starts_with("summary."));
+            (d.runs.filter.clone(), d.runs.sort.clone(), columns)
+        })
+    });
+    let runs_generation = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        if !loaded.get() {
+            return;
+        }
+        let (filter, sort, columns) = runs_key.get();
+        let project = ctx.project.get_value();
+        let generation = runs_generation.get_value() + 1;
+        runs_generation.set_value(generation);
+        leptos::task::spawn_local(async move {
+            let mut all: Vec<RunRow> = Vec::new();
+            let mut total;
+            loop {
+                let q = RunsQuery {
+                    filter: filter.clone(),
+                    sort: sort.clone(),
+                    within: vec![],
+                    columns: columns.clone(),
+                    offset: all.len() as u64,
+                    limit: MAX_PAGE_ROWS,
+                };
+                match query_runs(project.clone(), q).await {
+                    Ok(page) => {
+                        let done = page.rows.is_empty();
+                        total = page.total;
+                        all.extend(page.rows);
+                        if done
+                            || all.len() as u64 >= page.total
+                            || all.len() as u64 >= SIDEBAR_MAX_RUNS
+                        {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        if runs_generation.try_get_value() == Some(generation) {
+                            ctx.runs_error.try_set(Some(e.to_string()));
+                        }
+                        return;
+                    }
+                }
+            }
+            if runs_generation.try_get_value() != Some(generation) {
+                return;
+            }
+            ctx.runs_error.try_set(None);
+            ctx.rows_total.try_set(Some(total));
+            ctx.rows.try_set(all);
+        });
+    });
+    // Any change of the shareable view goes into the URL.
+    let view_key = Memo::new(move |_| {
+        doc.with(|d| {
+            (
+                d.runs.filter.clone(),
+                d.runs.search.clone(),
+                d.runs.search_regex,
+                d.runs.group_by.clone(),
+                d.runs.sort.clone(),
+            )
+        })
+    });
+    Effect::new(move |previous: Option<()>| {
+        view_key.track();
+        if loaded.get() && previous.is_some() {
+            ctx.sync_url(&navigate);
+        }
+    });
+
+    // Live: while a drawn run is running, tick every 5 seconds (line plots then ask
+    // for new points), and reload the runs every 30 seconds to see states change.
+    #[cfg(feature = "hydrate")]
+    {
+        let any_running = Memo::new(move |_| drawn.with(|d| d.iter().any(|r| r.running)));
+        let handle = set_interval_with_handle(
+            move || {
+                if any_running.try_get_untracked() == Some(true) {
+                    let t = ctx.live_tick.get_untracked() + 1;
+                    ctx.live_tick.set(t);
+                    if t.is_multiple_of(6) {
+                        ctx.refresh_runs.update(|n| *n += 1);
+                    }
+                }
+            },
+            std::time::Duration::from_secs(5),
+        );
+        if let Ok(h) = handle {
+            on_cleanup(move || h.clear());
+        }
+    }
+
+    view! {
+        <div class="workspace" data-loaded=move || loaded.get().to_string()>
+            {move || load_error.get().map(|e| view! {
+                <p class="error-message" role="alert">"Could not load the workspace: "{e}</p>
+            })}
+            <Show
+                when=move || loaded.get()
+                fallback=|| view! { <p class="loading">"Loading workspace…"</p> }
+            >
+                <sidebar::RunsSidebar />
+                <section::Sections />
+            </Show>
+        </div>
+    }
+}
