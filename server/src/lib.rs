@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod bench;
 pub mod bench_runs;
+pub mod bench_workspace;
 pub mod blobs;
 pub mod bootstrap;
 pub mod db;

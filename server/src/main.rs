@@ -69,8 +69,13 @@ enum Command {
         /// sort + first page, timed in process.
         #[arg(long)]
         runs_table: bool,
+        /// Seed the Workspace benchmark instead: 500 runs × 50 metrics × 10,000
+        /// steps into --keep-dir, for `end2end/bench/workspace-first-chart.mjs`.
+        #[arg(long)]
+        workspace: bool,
         /// With --runs-table: keep the seeded SQLite database in this directory (for
-        /// `cairn serve --data-dir DIR` and the browser benchmark).
+        /// `cairn serve --data-dir DIR` and the browser benchmark); with --workspace:
+        /// where to seed.
         #[arg(long)]
         keep_dir: Option<std::path::PathBuf>,
     },
@@ -190,6 +195,12 @@ async fn run(cli: Cli) -> Fallible<()> {
         }
         Some(Command::Bench {
             quick,
+            workspace: true,
+            keep_dir,
+            ..
+        }) => bench_workspace(*quick, keep_dir.clone()).await,
+        Some(Command::Bench {
+            quick,
             no_sqlite,
             wandb: _,
             runs_table: true,
@@ -213,6 +224,33 @@ async fn run(cli: Cli) -> Fallible<()> {
             Ok(())
         }
     }
+}
+
+async fn bench_workspace(quick: bool, keep_dir: Option<std::path::PathBuf>) -> Fallible<()> {
+    use server::bench_workspace::{self, WorkspaceSizes, WORKSPACE_PROJECT};
+    let sizes = if quick {
+        WorkspaceSizes::quick()
+    } else {
+        WorkspaceSizes::full()
+    };
+    let dir = keep_dir.ok_or("--workspace needs --keep-dir DIR (where to seed)")?;
+    println!(
+        "cairn bench --workspace: seeding {} runs × {} metrics × {} steps into {}",
+        sizes.runs,
+        sizes.metrics,
+        sizes.steps,
+        dir.display()
+    );
+    let points = bench_workspace::seed(dir.clone(), &sizes)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "\n{points} points seeded. Serve them with `cairn serve --data-dir {}` and run \
+         `node end2end/bench/workspace-first-chart.mjs` (it opens /bench/{WORKSPACE_PROJECT}/workspace as \
+         user bench, password bench-password).",
+        dir.display()
+    );
+    Ok(())
 }
 
 async fn bench_runs_table(

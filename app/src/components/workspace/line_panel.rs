@@ -317,12 +317,17 @@ pub fn LinePanel(id: u64) -> impl IntoView {
         })
     });
     let data = RwSignal::new(None::<Result<Fetched, String>>);
+    // `generation` numbers fetches (a late answer to an old one is dropped);
+    // `version` numbers the data itself, so a live poll that started from data
+    // since replaced does not bring the old data back.
     let generation = StoredValue::new(0u64);
+    let version = StoredValue::new(0u64);
     Effect::new(move |_| {
         let Some(key) = fetch_key.get() else { return };
         let g = generation.get_value() + 1;
         generation.set_value(g);
         if key.runs.is_empty() || key.keys.is_empty() {
+            version.update_value(|v| *v += 1);
             data.set(Some(Ok(Fetched {
                 series: vec![],
                 x_series: None,
@@ -334,6 +339,7 @@ pub fn LinePanel(id: u64) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let result = fetch(project, key).await;
             if generation.try_get_value() == Some(g) {
+                version.try_update_value(|v| *v += 1);
                 data.try_set(Some(result));
             }
         });
@@ -566,6 +572,12 @@ pub fn LinePanel(id: u64) -> impl IntoView {
             data-draws=move || draws.get().to_string()
             data-log-y=move || plot.get().is_some_and(|p| p.log_y).to_string()
             data-smoothing=move || plot.get().map(|p| format!("{:?}", p.smoothing)).unwrap_or_default()
+            data-bands=move || lines.with(|ls| {
+                ls.iter().filter(|l| l.band && l.lo.iter().zip(&l.hi).any(|(a, b)| a.is_finite() && b.is_finite() && a < b)).count()
+            }).to_string()
+            data-last-x=move || lines.with(|ls| {
+                ls.iter().filter_map(|l| l.xs.last().copied()).fold(f64::NEG_INFINITY, f64::max)
+            }).to_string()
         >
             <div class="ws-canvas-box"
                 on:mousemove=on_move

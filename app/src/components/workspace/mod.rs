@@ -127,8 +127,16 @@ impl WsCtx {
         );
     }
 
-    /// Put the sidebar's shareable settings into the URL (replacing the entry).
-    fn sync_url(&self, navigate: &impl Fn(&str, leptos_router::NavigateOptions)) {
+    /// Change the sidebar's shareable view (filter, search, grouping, sort): saved
+    /// like any edit, and put into the address bar so the link opens this view.
+    pub fn edit_view(&self, f: impl FnOnce(&mut WorkspaceDoc)) {
+        self.edit(f);
+        self.sync_url();
+    }
+
+    /// Replace the address bar's URL with one carrying the shareable view. The
+    /// router is not involved: the tab reads the URL only when it loads.
+    fn sync_url(&self) {
         let runs = self.doc.with_untracked(|d| d.runs.clone());
         let group: Vec<String> = runs.group_by.into_iter().collect();
         let mut query =
@@ -142,14 +150,12 @@ impl WsCtx {
             }
         }
         let url = format!("{}/workspace{query}", self.project.get_value().href());
-        navigate(
-            &url,
-            leptos_router::NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        #[cfg(feature = "hydrate")]
+        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = url;
     }
 }
 
@@ -248,7 +254,6 @@ pub fn WorkspaceTab(
     let loaded = RwSignal::new(false);
     let load_error = RwSignal::new(None::<String>);
     let query = use_query_map();
-    let navigate = leptos_router::hooks::use_navigate();
     let data = LocalResource::new({
         let project = project.clone();
         move || get_workspace(project.clone())
@@ -300,7 +305,7 @@ pub fn WorkspaceTab(
     // The sidebar's runs: every page of the filtered, sorted runs (up to a limit),
     // with the values grouping and scatter or bar panels need.
     let runs_key = Memo::new(move |_| {
-        ctx.refresh_runs.track();
+        let refresh = ctx.refresh_runs.get();
         doc.with(|d| {
             let mut columns: Vec<String> = Vec::new();
             if let Some(g) = &d.runs.group_by {
@@ -323,7 +328,7 @@ pub fn WorkspaceTab(
             columns.sort();
             columns.dedup();
             columns.retain(|c| c.starts_with("config.") || c.starts_with("summary."));
-            (d.runs.filter.clone(), d.runs.sort.clone(), columns)
+            (d.runs.filter.clone(), d.runs.sort.clone(), columns, refresh)
         })
     });
     let runs_generation = StoredValue::new(0u64);
@@ -331,7 +336,7 @@ pub fn WorkspaceTab(
         if !loaded.get() {
             return;
         }
-        let (filter, sort, columns) = runs_key.get();
+        let (filter, sort, columns, _) = runs_key.get();
         let project = ctx.project.get_value();
         let generation = runs_generation.get_value() + 1;
         runs_generation.set_value(generation);
@@ -375,25 +380,6 @@ pub fn WorkspaceTab(
             ctx.rows.try_set(all);
         });
     });
-    // Any change of the shareable view goes into the URL.
-    let view_key = Memo::new(move |_| {
-        doc.with(|d| {
-            (
-                d.runs.filter.clone(),
-                d.runs.search.clone(),
-                d.runs.search_regex,
-                d.runs.group_by.clone(),
-                d.runs.sort.clone(),
-            )
-        })
-    });
-    Effect::new(move |previous: Option<()>| {
-        view_key.track();
-        if loaded.get() && previous.is_some() {
-            ctx.sync_url(&navigate);
-        }
-    });
-
     // Live: while a drawn run is running, tick every 5 seconds (line plots then ask
     // for new points), and reload the runs every 30 seconds to see states change.
     #[cfg(feature = "hydrate")]

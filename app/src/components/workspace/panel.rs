@@ -16,8 +16,8 @@ pub fn PanelView(
     id: u64,
     /// The section the panel is drawn in.
     section: u64,
-    /// Called while the resize corner is dragged `(panel, width px, height px, done)`.
-    on_resize: Callback<(u64, f64, f64, bool)>,
+    /// Called when the resize corner is let go: `(panel, width px, height px)`.
+    on_resize: Callback<(u64, f64, f64)>,
     /// The panel whose editor is open.
     opened: RwSignal<Option<u64>>,
 ) -> impl IntoView {
@@ -31,7 +31,10 @@ pub fn PanelView(
     let node = NodeRef::<leptos::html::Div>::new();
     let visible = use_seen(node);
     let moving = RwSignal::new(false);
-    let style = move || match panel.get() {
+    // The size while the corner is being dragged (a preview; the section decides
+    // the final size when it is let go).
+    let live = RwSignal::new(None::<(f64, f64)>);
+    let placed = move || match panel.get() {
         Some((SectionLayout::Custom, p)) => format!(
             "position:absolute;left:calc({}% + 4px);top:{}px;width:calc({}% - 8px);height:{}px",
             f64::from(p.rect.x) * 100.0 / f64::from(GRID_COLUMNS),
@@ -40,6 +43,10 @@ pub fn PanelView(
             (p.rect.h * ROW_PX).saturating_sub(8)
         ),
         _ => String::new(),
+    };
+    let style = move || match live.get() {
+        Some((w, h)) => format!("{};width:{w:.0}px;height:{h:.0}px;z-index:5", placed()),
+        None => placed(),
     };
     let title = move || {
         panel
@@ -104,14 +111,15 @@ pub fn PanelView(
         })
     };
     let on_move = move |ev: leptos::ev::PointerEvent| {
-        if let Some((w, h)) = size_at(&ev) {
-            on_resize.run((id, w, h, false));
+        if let Some(size) = size_at(&ev) {
+            live.set(Some(size));
         }
     };
     let on_up = move |ev: leptos::ev::PointerEvent| {
         if let Some((w, h)) = size_at(&ev) {
             start.set_value(None);
-            on_resize.run((id, w, h, true));
+            live.set(None);
+            on_resize.run((id, w, h));
         }
     };
 

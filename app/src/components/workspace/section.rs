@@ -118,8 +118,6 @@ fn SectionView(id: u64) -> impl IntoView {
     let adding = RwSignal::new(false);
     let drop_hint = RwSignal::new(false);
     let body_ref = NodeRef::<leptos::html::Div>::new();
-    // A resize in progress: (panel, width px, height px).
-    let resizing = RwSignal::new(None::<(u64, f64, f64)>);
     let opened = RwSignal::new(None::<u64>);
 
     let edit_section = move |f: Box<dyn FnOnce(&mut Section)>| {
@@ -286,13 +284,8 @@ fn SectionView(id: u64) -> impl IntoView {
         }
     };
 
-    // Resizing: standard layouts resize every panel of the section together.
-    let on_resize = Callback::new(move |(panel, w, h, done): (u64, f64, f64, bool)| {
-        if !done {
-            resizing.set(Some((panel, w, h)));
-            return;
-        }
-        resizing.set(None);
+    // A finished resize: standard layouts resize every panel of the section together.
+    let on_resize = Callback::new(move |(panel, w, h): (u64, f64, f64)| {
         let body_w = body_ref
             .get_untracked()
             .map(|b| f64::from(b.client_width()))
@@ -409,14 +402,7 @@ fn SectionView(id: u64) -> impl IntoView {
                             let pages = page_count(ids.len(), width, rows);
                             let range = page_range(ids.len(), width, rows, page.get());
                             let cols = per_row(width);
-                            let preview = resizing.get();
-                            let style = match preview {
-                                Some((_, w, h)) => format!(
-                                    "grid-template-columns:repeat(auto-fill,minmax({}px,1fr));--panel-h:{}px",
-                                    w.round(), h.round()
-                                ),
-                                None => format!("grid-template-columns:repeat({cols},minmax(0,1fr));--panel-h:{height}px"),
-                            };
+                            let style = format!("grid-template-columns:repeat({cols},minmax(0,1fr));--panel-h:{height}px");
                             view! {
                                 <div class="ws-grid ws-standard" node_ref=body_ref style=style data-width=width data-height=height>
                                     {ids[range].iter().map(|&pid| view! {

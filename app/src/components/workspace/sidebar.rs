@@ -40,7 +40,7 @@ pub fn RunsSidebar() -> impl IntoView {
     let apply_filter = move || {
         if filter_error.get_untracked().is_none() {
             let f = filter_text.get_untracked();
-            ctx.edit(|d| d.runs.filter = f);
+            ctx.edit_view(|d| d.runs.filter = f);
         }
     };
     let sortable = Memo::new(move |_| {
@@ -65,7 +65,8 @@ pub fn RunsSidebar() -> impl IntoView {
     let count = move || {
         let listed = ctx.listed.with(Vec::len);
         let drawn = ctx.drawn.with(Vec::len);
-        format!("{listed} runs ({drawn} visualized)")
+        let noun = if listed == 1 { "run" } else { "runs" };
+        format!("{listed} {noun} ({drawn} visualized)")
     };
     let runs_href = move || {
         let r = runs();
@@ -90,7 +91,7 @@ pub fn RunsSidebar() -> impl IntoView {
                     prop:value=move || runs().search
                     on:input=move |ev| {
                         let v = event_target_value(&ev);
-                        ctx.edit(|d| d.runs.search = v);
+                        ctx.edit_view(|d| d.runs.search = v);
                     }
                 />
                 <label class="ws-check" title="Search with a regular expression">
@@ -100,7 +101,7 @@ pub fn RunsSidebar() -> impl IntoView {
                         prop:checked=move || runs().search_regex
                         on:change=move |ev| {
                             let on = event_target_checked(&ev);
-                            ctx.edit(|d| d.runs.search_regex = on);
+                            ctx.edit_view(|d| d.runs.search_regex = on);
                         }
                     />
                     ".*"
@@ -132,7 +133,7 @@ pub fn RunsSidebar() -> impl IntoView {
                         aria-label="Group runs by"
                         on:change=move |ev| {
                             let v = event_target_value(&ev);
-                            ctx.edit(|d| d.runs.group_by = (!v.is_empty()).then_some(v));
+                            ctx.edit_view(|d| d.runs.group_by = (!v.is_empty()).then_some(v));
                         }
                     >
                         <option value="" selected=move || runs().group_by.is_none()>"none"</option>
@@ -155,7 +156,7 @@ pub fn RunsSidebar() -> impl IntoView {
                         aria-label="Sort runs by"
                         on:change=move |ev| {
                             let v = event_target_value(&ev);
-                            ctx.edit(|d| {
+                            ctx.edit_view(|d| {
                                 let desc = d.runs.sort.as_ref().is_some_and(|s| s.desc);
                                 d.runs.sort = (!v.is_empty()).then_some(SortSpec { column: v, desc });
                             });
@@ -180,7 +181,7 @@ pub fn RunsSidebar() -> impl IntoView {
                     aria-label="Sort direction"
                     title="Ascending or descending"
                     disabled=move || runs().sort.is_none()
-                    on:click=move |_| ctx.edit(|d| {
+                    on:click=move |_| ctx.edit_view(|d| {
                         if let Some(s) = d.runs.sort.as_mut() {
                             s.desc = !s.desc;
                         }

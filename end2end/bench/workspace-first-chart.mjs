@@ -1,0 +1,61 @@
+// Time to the first chart of the Workspace in headless Chromium, against a running
+// Cairn serving the project `cairn bench --workspace --keep-dir DIR` seeded
+// (500 runs × 50 metrics × 10,000 steps):
+//
+//   target/release/cairn serve --data-dir DIR &
+//   node end2end/bench/workspace-first-chart.mjs [http://127.0.0.1:3000]
+//
+// For each of 11 loads (the first warms the browser cache and is not counted) it
+// records, in milliseconds from the start of navigation (HTML, WASM download and
+// start, hydration, the workspace and runs requests, and the panels' bucket
+// queries included): the first line plot drawn, and every line plot in the
+// viewport drawn. Prints p50 and worst of both.
+import { chromium } from "playwright-core";
+
+const base = process.argv[2] ?? "http://127.0.0.1:3000";
+const url = `${base}/bench/workspace-bench/workspace`;
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu"],
+});
+const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+await page.goto(`${base}/login`);
+await page.waitForSelector("body[data-hydrated]", { state: "attached" });
+await page.getByLabel("Username").fill("bench");
+await page.getByLabel("Password").fill("bench-password");
+await page.getByRole("button", { name: "Sign in" }).click();
+await page.getByRole("button", { name: "Sign out" }).waitFor();
+
+const first = [];
+const all = [];
+for (let i = 0; i < 11; i++) {
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelector('.ws-line:not([data-draws="0"])'), null, { timeout: 120_000, polling: 10 });
+  const firstMs = await page.evaluate(() => performance.now());
+  // Every line plot whose box is in the viewport has drawn at least once.
+  await page.waitForFunction(() => {
+    const inView = [...document.querySelectorAll(".ws-line")].filter((el) => {
+      const r = el.getBoundingClientRect();
+      return r.bottom > 0 && r.top < window.innerHeight;
+    });
+    return inView.length > 0 && inView.every((el) => el.getAttribute("data-draws") !== "0");
+  }, null, { timeout: 120_000, polling: 10 });
+  const allMs = await page.evaluate(() => performance.now());
+  const panels = await page.evaluate(() => [...document.querySelectorAll(".ws-line")].filter((el) => {
+    const r = el.getBoundingClientRect();
+    return r.bottom > 0 && r.top < window.innerHeight;
+  }).length);
+  const count = await page.getByTestId("run-count").textContent();
+  if (i > 0) {
+    first.push(firstMs);
+    all.push(allMs);
+  }
+  if (i === 10) console.log(`${count}; ${panels} line plots in view`);
+}
+const stat = (xs) => {
+  xs.sort((a, b) => a - b);
+  return `p50 ${xs[Math.floor(xs.length / 2)].toFixed(0)} ms, worst ${xs[xs.length - 1].toFixed(0)} ms`;
+};
+console.log(`first chart drawn: ${stat(first)}`);
+console.log(`all charts in view drawn: ${stat(all)}`);
+await browser.close();
