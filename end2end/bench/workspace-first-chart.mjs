@@ -28,6 +28,7 @@ await page.getByRole("button", { name: "Sign out" }).waitFor();
 
 const first = [];
 const all = [];
+const draws = [];
 for (let i = 0; i < 11; i++) {
   await page.goto(url);
   await page.waitForFunction(() => document.querySelector('.ws-line:not([data-draws="0"])'), null, { timeout: 120_000, polling: 10 });
@@ -46,6 +47,10 @@ for (let i = 0; i < 11; i++) {
     return r.bottom > 0 && r.top < window.innerHeight;
   }).length);
   const count = await page.getByTestId("run-count").textContent();
+  const drawMs = await page.evaluate(() => [...document.querySelectorAll(".ws-line")]
+    .map((el) => Number(el.getAttribute("data-draw-ms")))
+    .filter((ms) => ms > 0));
+  if (i > 0) draws.push(...drawMs);
   if (i > 0) {
     first.push(firstMs);
     all.push(allMs);
@@ -58,4 +63,5 @@ const stat = (xs) => {
 };
 console.log(`first chart drawn: ${stat(first)}`);
 console.log(`all charts in view drawn: ${stat(all)}`);
+console.log(`one chart's drawing (plotters on canvas, ${draws.length} draws): ${stat(draws)}`);
 await browser.close();

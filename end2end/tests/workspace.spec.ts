@@ -219,12 +219,30 @@ test("sections: add, rename, reorder, collapse, delete and undo; panels: add, mo
   await expect(note.locator("strong")).toHaveText("adam");
   await expect(note.locator("script")).toHaveCount(0);
 
+  // A scatter plot (one dot per run from two summary columns) and a bar chart.
+  for (const [kind, title] of [["Scatter plot", /vs/], ["Bar chart", /^summary\./]] as const) {
+    await section(page, "Notes").getByRole("button", { name: "+ Panel" }).click();
+    await page.getByRole("menuitem", { name: kind }).click();
+    await page.getByRole("button", { name: "Done" }).click();
+    const added = section(page, "Notes").locator(".ws-panel").filter({ has: page.locator("h3", { hasText: title }) });
+    await expect(added.locator(".ws-canvas-box")).not.toHaveAttribute("data-draws", "0");
+    await added.getByRole("button", { name: /^Delete panel/ }).click();
+  }
+  await expect(section(page, "Notes").locator(".ws-panel")).toHaveCount(1);
+
   // Drag the Notes section above Charts (with the others collapsed, so both are in view).
   for (const name of ["Charts", "train", "val"]) {
     await section(page, name).getByRole("button", { name: `Collapse ${name}` }).click();
     await expect(section(page, name).locator(".ws-panel")).toHaveCount(0);
   }
   await drag(page, section(page, "Notes").getByRole("button", { name: "Drag section" }), section(page, "Charts"), { x: 0.5, y: 0.1 });
+  await expect.poll(() => sectionNames(page)).toEqual(["Notes", "Charts", "train", "val"]);
+  // The keyboard does the same: focus the grip, then ↓ and ↑.
+  await section(page, "Notes").getByRole("button", { name: "Drag section" }).focus();
+  await page.keyboard.press("ArrowDown");
+  await expect.poll(() => sectionNames(page)).toEqual(["Charts", "Notes", "train", "val"]);
+  await section(page, "Notes").getByRole("button", { name: "Drag section" }).focus();
+  await page.keyboard.press("ArrowUp");
   await expect.poll(() => sectionNames(page)).toEqual(["Notes", "Charts", "train", "val"]);
   for (const name of ["Charts", "train", "val"]) {
     await section(page, name).getByRole("button", { name: `Collapse ${name}` }).click();
@@ -344,6 +362,14 @@ test("line plots: smoothing, log scale, hover, zoom and reset; everything is sti
   await expect(line(page, "train/acc")).toHaveAttribute("data-smoothing", "Ema");
   await expect(line(page, "train/acc")).toHaveAttribute("data-log-y", "true");
   await expect(runItem(page, "birch-1").getByRole("button", { name: "Run colour" })).toHaveAttribute("style", /#ff00aa/);
+
+  // x = another metric: lr against train/acc, paired by step.
+  await panel(page, "lr").getByRole("button", { name: "Edit panel lr" }).click();
+  await page.getByLabel("X axis").selectOption("metric:train/acc");
+  await page.getByRole("button", { name: "Done" }).click();
+  await expect.poll(async () => (await legend(page, "lr")).length).toBe(5);
+  // The x axis now runs over accuracy (0 to 1), not steps (0 to 199).
+  await expect.poll(async () => Number(await line(page, "lr").getAttribute("data-last-x"))).toBeLessThan(1.01);
   await page.screenshot({ path: info.outputPath("workspace-reloaded.png"), fullPage: true });
   noErrors();
 });

@@ -63,6 +63,7 @@ pub async fn seed(dir: PathBuf, sizes: &WorkspaceSizes) -> Fallible<u64> {
     }
     let url = format!("sqlite://{}?mode=rwc", dir.join("cairn.db").display());
     let db = crate::db::connect(&url).await?;
+    crate::db::migrate(&db).await?;
     let user = crate::bootstrap::create_user(&db, "bench", "bench-password", false).await?;
     let writer = Writer::new(db.clone());
     let keys: Vec<String> = (0..sizes.metrics)

@@ -31,8 +31,9 @@ pub fn CanvasLineChart(
             if canvas_ref.get().is_some() {
                 // Wait for layout, so the canvas has its CSS size before we size its pixels.
                 request_animation_frame(move || {
-                    if let Some(canvas) = canvas_ref.get_untracked() {
-                        drawn.set(draw_on_canvas(&canvas, &data));
+                    // The chart may be gone by the next frame.
+                    if let Some(canvas) = canvas_ref.try_get_untracked().flatten() {
+                        drawn.try_set(draw_on_canvas(&canvas, &data));
                     }
                 });
             }

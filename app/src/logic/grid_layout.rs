@@ -17,6 +17,8 @@ pub const MIN_ROWS: u32 = 3;
 pub const MAX_ROWS: u32 = 40;
 /// Smallest panel width in columns.
 pub const MIN_COLS: u32 = 2;
+/// Lowest row a panel may start at (keeps pixel arithmetic far from overflow).
+pub const MAX_Y: u32 = 10_000;
 
 /// Whether two rectangles share any cell.
 pub fn overlaps(a: &GridRect, b: &GridRect) -> bool {
@@ -24,12 +26,17 @@ pub fn overlaps(a: &GridRect, b: &GridRect) -> bool {
 }
 
 /// The rectangle made to fit the grid: at least the minimum size, not wider than
-/// the grid, not past its right edge.
+/// the grid, not past its right edge, not below row [`MAX_Y`].
 pub fn clamp(r: GridRect) -> GridRect {
     let w = r.w.clamp(MIN_COLS, GRID_COLUMNS);
     let h = r.h.clamp(MIN_ROWS, MAX_ROWS);
     let x = r.x.min(GRID_COLUMNS - w);
-    GridRect { x, y: r.y, w, h }
+    GridRect {
+        x,
+        y: r.y.min(MAX_Y),
+        w,
+        h,
+    }
 }
 
 /// Float every item up as far as it goes (see the module header). Items keep their

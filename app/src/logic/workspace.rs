@@ -48,9 +48,9 @@ pub fn fresh_id(doc: &mut WorkspaceDoc) -> u64 {
         .flat_map(|s| std::iter::once(s.id).chain(s.panels.iter().map(|p| p.id)))
         .max()
         .unwrap_or(0);
-    doc.next_id = doc.next_id.max(used + 1);
+    doc.next_id = doc.next_id.max(used.saturating_add(1));
     let id = doc.next_id;
-    doc.next_id += 1;
+    doc.next_id = doc.next_id.saturating_add(1);
     id
 }
 
@@ -132,9 +132,10 @@ pub fn restore_section(doc: &mut WorkspaceDoc, index: usize, section: Section) {
     doc.sections.insert(index, section);
 }
 
-/// Move a panel into section `to_section` at position `to_index` of its panel list
-/// (the end when past it). In a custom layout the panel takes the first free spot,
-/// or `at` when given (the drop position). `false` when either id is unknown.
+/// Move a panel into section `to_section`, before the panel that was at `to_index`
+/// of that section's list (the end when past it). In a custom layout the panel
+/// keeps its size and takes the first free spot, or `at` when given (the drop
+/// position). `false` when either id is unknown.
 pub fn move_panel(
     doc: &mut WorkspaceDoc,
     panel_id: u64,
@@ -149,27 +150,36 @@ pub fn move_panel(
         return false;
     };
     let mut panel = doc.sections[si].panels.remove(pi);
+    // Within one section, the indices after the removed panel moved up by one.
+    let to_index = if doc.sections[si].id == to_section && pi < to_index {
+        to_index - 1
+    } else {
+        to_index
+    };
     let Some(target) = doc.sections.iter_mut().find(|s| s.id == to_section) else {
         return false;
     };
-    let same = target.panels.len();
-    let index = to_index.min(same);
-    if let Some(at) = at {
-        panel.rect = GridRect {
-            w: panel.rect.w,
-            h: panel.rect.h,
-            ..at
-        };
-        target.panels.insert(index, panel);
-        let mut items: Vec<(u64, GridRect)> =
-            target.panels.iter().map(|p| (p.id, p.rect)).collect();
-        grid_layout::place(&mut items, panel_id, GridRect { ..at });
-        apply_rects(target, &items);
-    } else {
-        let rects: Vec<GridRect> = target.panels.iter().map(|p| p.rect).collect();
-        let keep = panel.rect;
-        panel.rect = grid_layout::free_spot(&rects, keep.w.max(1), keep.h.max(1));
-        target.panels.insert(index, panel);
+    let index = to_index.min(target.panels.len());
+    let keep = panel.rect;
+    match at {
+        Some(at) => {
+            let to = GridRect {
+                w: keep.w,
+                h: keep.h,
+                ..at
+            };
+            panel.rect = to;
+            target.panels.insert(index, panel);
+            let mut items: Vec<(u64, GridRect)> =
+                target.panels.iter().map(|p| (p.id, p.rect)).collect();
+            grid_layout::place(&mut items, panel_id, to);
+            apply_rects(target, &items);
+        }
+        None => {
+            let rects: Vec<GridRect> = target.panels.iter().map(|p| p.rect).collect();
+            panel.rect = grid_layout::free_spot(&rects, keep.w.max(1), keep.h.max(1));
+            target.panels.insert(index, panel);
+        }
     }
     true
 }
@@ -313,6 +323,8 @@ pub const MAX_SECTIONS: usize = 200;
 pub const MAX_PANELS: usize = 2_000;
 pub const MAX_DOC_BYTES: usize = 2_000_000;
 pub const MAX_NAME_LEN: usize = 200;
+/// Largest section or panel id (ids are counters; this keeps `next_id` far from overflow).
+pub const MAX_ID: u64 = 1 << 48;
 
 /// Check a document before saving it, and bring it to the current version.
 /// Errors are for the user: they name what is wrong.
@@ -338,6 +350,9 @@ pub fn check_doc(doc: &mut WorkspaceDoc) -> Result<(), String> {
         if !ids.insert(s.id) {
             return Err(format!("section id {} is used twice", s.id));
         }
+        if s.id > MAX_ID {
+            return Err(format!("section id {} is too large", s.id));
+        }
         if let SectionLayout::Standard {
             width,
             height,
@@ -351,6 +366,9 @@ pub fn check_doc(doc: &mut WorkspaceDoc) -> Result<(), String> {
         for p in &mut s.panels {
             if !ids.insert(p.id) {
                 return Err(format!("panel id {} is used twice", p.id));
+            }
+            if p.id > MAX_ID {
+                return Err(format!("panel id {} is too large", p.id));
             }
             p.rect = grid_layout::clamp(p.rect);
             if let PanelKind::Line(l) = &p.kind {
@@ -375,7 +393,7 @@ pub fn check_doc(doc: &mut WorkspaceDoc) -> Result<(), String> {
         return Err(format!("colour {bad:?} of run {run} is not #rrggbb"));
     }
     let used = ids.iter().max().copied().unwrap_or(0);
-    doc.next_id = doc.next_id.max(used + 1);
+    doc.next_id = doc.next_id.clamp(used + 1, MAX_ID + 1);
     Ok(())
 }
 
@@ -462,6 +480,50 @@ mod tests {
         assert_eq!(line_keys(&doc.sections[1]), ["a/x"]);
         assert!(!move_panel(&mut doc, 999, b, 0, None));
         assert!(!move_panel(&mut doc, moving, 999, 0, None));
+    }
+
+    #[test]
+    fn moving_within_a_section_lands_before_the_target_and_keeps_the_size() {
+        let mut doc = WorkspaceDoc::default();
+        add_new_keys(&mut doc, &keys(&["a/0", "a/1", "a/2", "a/3", "b/x"]));
+        let (a, b) = (doc.sections[0].id, doc.sections[1].id);
+        let first = doc.sections[0].panels[0].id;
+        // Dropped on the panel at index 2: it goes before it.
+        assert!(move_panel(&mut doc, first, a, 2, None));
+        assert_eq!(line_keys(&doc.sections[0]), ["a/1", "a/0", "a/2", "a/3"]);
+        // Dropped on the next panel: nothing changes.
+        let second = doc.sections[0].panels[0].id;
+        assert!(move_panel(&mut doc, second, a, 1, None));
+        assert_eq!(line_keys(&doc.sections[0]), ["a/1", "a/0", "a/2", "a/3"]);
+        // A wide panel dropped into another section's grid keeps its size.
+        doc.sections[0].panels[0].rect = GridRect {
+            x: 0,
+            y: 0,
+            w: 12,
+            h: 10,
+        };
+        let wide = doc.sections[0].panels[0].id;
+        let at = GridRect {
+            x: 3,
+            y: 1,
+            w: 4,
+            h: 6,
+        };
+        assert!(move_panel(&mut doc, wide, b, 0, Some(at)));
+        let moved = doc.sections[1]
+            .panels
+            .iter()
+            .find(|p| p.id == wide)
+            .map(|p| p.rect);
+        assert_eq!(moved.map(|r| (r.w, r.h)), Some((12, 10)));
+        let other = doc.sections[1]
+            .panels
+            .iter()
+            .find(|p| p.id != wide)
+            .map(|p| p.rect);
+        assert!(moved
+            .zip(other)
+            .is_some_and(|(m, o)| !grid_layout::overlaps(&m, &o)));
     }
 
     #[test]

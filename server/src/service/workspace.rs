@@ -83,12 +83,19 @@ pub async fn save_report_draft(
     snapshot: SectionSnapshot,
 ) -> Result<String, ApiError> {
     let (project, _) = open(db, Some(viewer), at).await?;
+    // Checked (and clamped) as a one-section workspace; what is stored is the
+    // checked copy.
     let mut probe = WorkspaceDoc {
-        sections: vec![snapshot.section.clone()],
-        runs: snapshot.runs.clone(),
+        sections: vec![snapshot.section],
+        runs: snapshot.runs,
         ..WorkspaceDoc::default()
     };
     check_doc(&mut probe).map_err(ApiError::BadRequest)?;
+    let snapshot = SectionSnapshot {
+        section: probe.sections.remove(0),
+        runs: probe.runs,
+        created_ms: snapshot.created_ms,
+    };
     let text = serde_json::to_string(&snapshot).map_err(|e| ApiError::Internal(e.to_string()))?;
     if text.len() > MAX_DOC_BYTES {
         return Err(ApiError::BadRequest(

@@ -228,13 +228,14 @@ async fn poll_new_points(
 ) -> Option<Fetched> {
     let mut changed = false;
     for answer in data.series.iter_mut() {
-        // The cursor: the last x this chart has of any running run.
+        // The cursor: the earliest last x among the running runs, so no run misses
+        // points (each run keeps only what lies after its own last x).
         let cursor = answer
             .runs
             .iter()
             .filter(|r| running.contains(&r.run))
             .filter_map(|r| r.buckets.rows().last().map(|b| b.x_last))
-            .fold(f64::NEG_INFINITY, f64::max);
+            .fold(f64::INFINITY, f64::min);
         if !cursor.is_finite() {
             continue;
         }
@@ -371,12 +372,14 @@ pub fn LinePanel(id: u64) -> impl IntoView {
         if running.is_empty() {
             return;
         }
-        let g = generation.get_value();
+        let (g, v) = (generation.get_value(), version.get_value());
         let project = ctx.project.get_value();
         leptos::task::spawn_local(async move {
             if let Some(merged) = poll_new_points(project, current, running, x_axis_of(&p.x)).await
             {
-                if generation.try_get_value() == Some(g) {
+                // Only if nothing replaced the data the poll started from.
+                if generation.try_get_value() == Some(g) && version.try_get_value() == Some(v) {
+                    version.try_update_value(|v| *v += 1);
                     data.try_set(Some(Ok(merged)));
                 }
             }
@@ -396,6 +399,8 @@ pub fn LinePanel(id: u64) -> impl IntoView {
     });
     let area = RwSignal::new(PlotArea::default());
     let draws = RwSignal::new(0u32);
+    // How long the last drawing took, in milliseconds (the benchmark reads it).
+    let draw_ms = RwSignal::new(0.0f64);
     let resized = RwSignal::new(0u32);
     // The panel's size is part of the document (layout), so redraw when it changes.
     let size_key = Memo::new(move |_| {
@@ -416,7 +421,7 @@ pub fn LinePanel(id: u64) -> impl IntoView {
             resized.track();
             if canvas_ref.get().is_some() {
                 request_animation_frame(move || {
-                    if let Some(c) = canvas_ref.get_untracked() {
+                    if let Some(c) = canvas_ref.try_get_untracked().flatten() {
                         width.try_set(c.client_width().max(100) as u32);
                     }
                 });
@@ -433,9 +438,12 @@ pub fn LinePanel(id: u64) -> impl IntoView {
                 return;
             }
             request_animation_frame(move || {
-                if let Some(canvas) = canvas_ref.get_untracked() {
+                if let Some(canvas) = canvas_ref.try_get_untracked().flatten() {
+                    let clock = web_sys::window().and_then(|w| w.performance());
+                    let t0 = clock.as_ref().map_or(0.0, |p| p.now());
                     if let Some(a) = draw_canvas(&canvas, &x, &y, &l) {
                         area.try_set(a);
+                        draw_ms.try_set(clock.as_ref().map_or(0.0, |p| p.now()) - t0);
                         draws.try_update(|n| *n += 1);
                     }
                 }
@@ -443,7 +451,7 @@ pub fn LinePanel(id: u64) -> impl IntoView {
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (size_key, resized, width);
+    let _ = (size_key, resized, width, draw_ms);
 
     // Hover and zoom, in CSS pixels relative to the canvas.
     let hover = RwSignal::new(None::<f64>);
@@ -451,7 +459,7 @@ pub fn LinePanel(id: u64) -> impl IntoView {
     let local_x = move |ev: &leptos::ev::MouseEvent| -> Option<f64> {
         #[cfg(feature = "hydrate")]
         {
-            let c = canvas_ref.get_untracked()?;
+            let c = canvas_ref.try_get_untracked().flatten()?;
             let r = c.get_bounding_client_rect();
             Some(f64::from(ev.client_x()) - r.left())
         }
@@ -532,7 +540,7 @@ pub fn LinePanel(id: u64) -> impl IntoView {
     };
     let export_png = move |_| {
         #[cfg(feature = "hydrate")]
-        if let Some(c) = canvas_ref.get_untracked() {
+        if let Some(c) = canvas_ref.try_get_untracked().flatten() {
             if let Ok(url) = c.to_data_url() {
                 crate::components::download::download_href("chart.png", &url);
             }
@@ -570,6 +578,7 @@ pub fn LinePanel(id: u64) -> impl IntoView {
             data-series=legend_json
             data-zoom=move || zoom.get().map(|(a, b)| format!("{a},{b}")).unwrap_or_default()
             data-draws=move || draws.get().to_string()
+            data-draw-ms=move || format!("{:.1}", draw_ms.get())
             data-log-y=move || plot.get().is_some_and(|p| p.log_y).to_string()
             data-smoothing=move || plot.get().map(|p| format!("{:?}", p.smoothing)).unwrap_or_default()
             data-bands=move || lines.with(|ls| {

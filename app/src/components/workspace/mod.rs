@@ -81,6 +81,9 @@ pub struct WsCtx {
     pub panel_search: RwSignal<String>,
     pub save_state: RwSignal<SaveState>,
     save_generation: RwSignal<u64>,
+    /// A save is on its way; `resave`: another was asked for meanwhile.
+    saving: RwSignal<bool>,
+    resave: RwSignal<bool>,
     /// The last deleted section, which the undo bar can bring back.
     pub undo: RwSignal<Option<(usize, Section)>>,
     pub dragging: RwSignal<Option<Dragging>>,
@@ -95,7 +98,7 @@ pub fn use_ws() -> WsCtx {
 }
 
 impl WsCtx {
-    /// Change the document and save it soon (debounced).
+    /// Change the document and save it soon (half a second after the last change).
     pub fn edit(&self, f: impl FnOnce(&mut WorkspaceDoc)) {
         self.doc.update(f);
         if !self.signed_in.get_untracked() {
@@ -108,23 +111,47 @@ impl WsCtx {
         let ctx = *self;
         set_timeout(
             move || {
-                if ctx.save_generation.try_get_untracked() != Some(generation) {
-                    return;
+                if ctx.save_generation.try_get_untracked() == Some(generation) {
+                    ctx.save_now();
                 }
-                let (project, doc) = (ctx.project.get_value(), ctx.doc.get_untracked());
-                leptos::task::spawn_local(async move {
-                    let result = save_workspace(project, doc).await;
-                    if ctx.save_generation.try_get_untracked() != Some(generation) {
-                        return;
-                    }
-                    ctx.save_state.try_set(match result {
-                        Ok(()) => SaveState::Saved,
-                        Err(e) => SaveState::Failed(e.to_string()),
-                    });
-                });
             },
             std::time::Duration::from_millis(500),
         );
+    }
+
+    /// Send the document now. One save at a time, so an older document can never
+    /// arrive after a newer one: a save asked for meanwhile follows when it is done.
+    fn save_now(&self) {
+        let ctx = *self;
+        if ctx.saving.try_get_untracked() != Some(false) {
+            ctx.resave.try_set(true);
+            return;
+        }
+        let (Some(doc), Some(generation), Some(project)) = (
+            ctx.doc.try_get_untracked(),
+            ctx.save_generation.try_get_untracked(),
+            ctx.project.try_get_value(),
+        ) else {
+            return;
+        };
+        ctx.saving.set(true);
+        leptos::task::spawn_local(async move {
+            let result = save_workspace(project, doc).await;
+            ctx.saving.try_set(false);
+            if ctx.resave.try_get_untracked() == Some(true) {
+                ctx.resave.try_set(false);
+                ctx.save_now();
+                return;
+            }
+            // A newer change is waiting for its timer: not saved yet.
+            if ctx.save_generation.try_get_untracked() != Some(generation) {
+                return;
+            }
+            ctx.save_state.try_set(match result {
+                Ok(()) => SaveState::Saved,
+                Err(e) => SaveState::Failed(e.to_string()),
+            });
+        });
     }
 
     /// Change the sidebar's shareable view (filter, search, grouping, sort): saved
@@ -204,12 +231,34 @@ pub fn WorkspaceTab(
     let doc = RwSignal::new(WorkspaceDoc::default());
     let rows = RwSignal::new(Vec::<RunRow>::new());
     let listed = Memo::new(move |_| {
-        let (search, regex) = doc.with(|d| (d.runs.search.clone(), d.runs.search_regex));
+        let (search, regex, group_by) = doc.with(|d| {
+            (
+                d.runs.search.clone(),
+                d.runs.search_regex,
+                d.runs.group_by.clone(),
+            )
+        });
         let all = rows.get();
-        match name_matcher(&search, regex) {
+        let mut out: Vec<RunRow> = match name_matcher(&search, regex) {
             Ok(Some(re)) => all.into_iter().filter(|r| re.is_match(&r.name)).collect(),
             _ => all,
+        };
+        // Grouped: runs of a group together, groups in the order they first appear
+        // (within a group the sort order stays).
+        if let Some(by) = group_by {
+            let mut order: Vec<String> = Vec::new();
+            for r in &out {
+                let g = group_value(r, &by);
+                if !order.contains(&g) {
+                    order.push(g);
+                }
+            }
+            out.sort_by_key(|r| {
+                let g = group_value(r, &by);
+                order.iter().position(|o| *o == g).unwrap_or(usize::MAX)
+            });
         }
+        out
     });
     let drawn = Memo::new(move |_| {
         let list = listed.get();
@@ -244,12 +293,26 @@ pub fn WorkspaceTab(
         panel_search: RwSignal::new(String::new()),
         save_state: RwSignal::new(SaveState::Saved),
         save_generation: RwSignal::new(0),
+        saving: RwSignal::new(false),
+        resave: RwSignal::new(false),
         undo: RwSignal::new(None),
         dragging: RwSignal::new(None),
         live_tick: RwSignal::new(0),
         status: RwSignal::new(None),
     };
     provide_context(ctx);
+    // Leaving the tab within half a second of a change still saves it.
+    on_cleanup(move || {
+        if ctx.save_state.try_get_untracked() == Some(SaveState::Pending) {
+            if let (Some(doc), Some(project)) =
+                (ctx.doc.try_get_untracked(), ctx.project.try_get_value())
+            {
+                leptos::task::spawn_local(async move {
+                    let _ = save_workspace(project, doc).await;
+                });
+            }
+        }
+    });
 
     let loaded = RwSignal::new(false);
     let load_error = RwSignal::new(None::<String>);

@@ -121,15 +121,19 @@ fn StaticPlot(marks: Memo<(AxisView, AxisView, OwnedMarks)>, label: String) -> i
         let handle =
             window_event_listener(leptos::ev::resize, move |_| resized.update(|n| *n += 1));
         on_cleanup(move || handle.remove());
+        let size = use_context::<super::panel::PanelSize>();
         Effect::new(move |_| {
             let (x, y, m) = marks.get();
             resized.track();
+            if let Some(size) = size {
+                size.0.track();
+            }
             if canvas_ref.get().is_none() {
                 return;
             }
             request_animation_frame(move || {
                 use plotters::prelude::IntoDrawingArea;
-                let Some(canvas) = canvas_ref.get_untracked() else {
+                let Some(canvas) = canvas_ref.try_get_untracked().flatten() else {
                     return;
                 };
                 let scale = web_sys::window()

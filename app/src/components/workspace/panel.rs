@@ -28,6 +28,20 @@ pub fn PanelView(
                 .map(|(si, pi)| (d.sections[si].layout, d.sections[si].panels[pi].clone()))
         })
     });
+    // What the body depends on: a line plot reads its own settings (so editing them
+    // or resizing keeps the same chart, its zoom and its data); other kinds are
+    // rebuilt from theirs.
+    let body_key = Memo::new(move |_| {
+        panel.with(|p| {
+            p.as_ref().map(|(_, p)| match &p.kind {
+                PanelKind::Line(_) => None,
+                other => Some(other.clone()),
+            })
+        })
+    });
+    provide_context(PanelSize(Memo::new(move |_| {
+        panel.with(|p| p.as_ref().map(|(layout, p)| (*layout, p.rect)))
+    })));
     let node = NodeRef::<leptos::html::Div>::new();
     let visible = use_seen(node);
     let moving = RwSignal::new(false);
@@ -123,6 +137,66 @@ pub fn PanelView(
         }
     };
 
+    // Keyboard: arrows on the grip move the panel (one place in a standard layout,
+    // one cell in a custom one); arrows on the corner resize it.
+    let grip = NodeRef::<leptos::html::Span>::new();
+    let on_grip_key = move |ev: leptos::ev::KeyboardEvent| {
+        let Some((dx, dy)) = arrow(&ev.key()) else {
+            return;
+        };
+        ev.prevent_default();
+        ctx.edit(|d| {
+            let Some((si, pi)) = find_panel(d, id) else {
+                return;
+            };
+            let s = &mut d.sections[si];
+            if s.layout == SectionLayout::Custom {
+                let r = s.panels[pi].rect;
+                let to = crate::model::GridRect {
+                    x: (i64::from(r.x) + dx).max(0) as u32,
+                    y: (i64::from(r.y) + dy).max(0) as u32,
+                    ..r
+                };
+                let mut items: Vec<(u64, crate::model::GridRect)> =
+                    s.panels.iter().map(|p| (p.id, p.rect)).collect();
+                crate::logic::grid_layout::place(&mut items, id, to);
+                crate::logic::workspace::apply_rects(s, &items);
+            } else {
+                let last = s.panels.len() as i64 - 1;
+                let to = (pi as i64 + dx + dy).clamp(0, last.max(0)) as usize;
+                let p = s.panels.remove(pi);
+                s.panels.insert(to, p);
+            }
+        });
+        // The panel's element may have moved in the page: keep the focus on it.
+        request_animation_frame(move || {
+            if let Some(g) = grip.try_get_untracked().flatten() {
+                let _ = g.focus();
+            }
+        });
+    };
+    let on_resize_key = move |ev: leptos::ev::KeyboardEvent| {
+        let Some((dw, dh)) = arrow(&ev.key()) else {
+            return;
+        };
+        let (dw, dh) = (dw as f64, dh as f64);
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        if let (Some(el), Some(parent)) = (
+            node.get_untracked(),
+            node.get_untracked().and_then(|n| n.parent_element()),
+        ) {
+            let r = el.get_bounding_client_rect();
+            let col = parent.get_bounding_client_rect().width() / f64::from(GRID_COLUMNS);
+            on_resize.run((
+                id,
+                r.width() + dw * col,
+                r.height() + dh * f64::from(ROW_PX),
+            ));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (dw, dh);
+    };
     view! {
         <div
             class="ws-panel"
@@ -136,8 +210,11 @@ pub fn PanelView(
                     class="ws-grip"
                     draggable="true"
                     role="button"
+                    tabindex="0"
+                    node_ref=grip
                     aria-label="Drag panel"
-                    title="Drag to another place or section"
+                    title="Drag to another place or section (or focus and use the arrow keys)"
+                    on:keydown=on_grip_key
                     on:dragstart=move |ev: leptos::ev::DragEvent| {
                         set_drag_data(&ev, "panel");
                         ctx.dragging.set(Some(Dragging::Panel(id)));
@@ -165,28 +242,48 @@ pub fn PanelView(
                     if !visible.get() {
                         return view! { <p class="panel-status">"…"</p> }.into_any();
                     }
-                    match panel.get().map(|(_, p)| p.kind) {
-                        Some(PanelKind::Line(_)) => view! { <LinePanel id /> }.into_any(),
-                        Some(PanelKind::Scatter { x, y }) => view! { <ScatterPanel x y /> }.into_any(),
-                        Some(PanelKind::Bar { metric }) => view! { <BarPanel metric /> }.into_any(),
-                        Some(PanelKind::Markdown { text }) => view! { <MarkdownPanel text /> }.into_any(),
-                        None => ().into_any(),
+                    match body_key.get() {
+                        Some(None) => view! { <LinePanel id /> }.into_any(),
+                        Some(Some(PanelKind::Scatter { x, y })) => view! { <ScatterPanel x y /> }.into_any(),
+                        Some(Some(PanelKind::Bar { metric })) => view! { <BarPanel metric /> }.into_any(),
+                        Some(Some(PanelKind::Markdown { text })) => view! { <MarkdownPanel text /> }.into_any(),
+                        _ => ().into_any(),
                     }
                 }}
             </div>
             <span
                 class="ws-resize"
                 role="separator"
+                tabindex="0"
                 aria-label="Resize panel"
-                title="Drag to resize"
+                title="Drag to resize (or focus and use the arrow keys)"
                 on:pointerdown=on_down
                 on:pointermove=on_move
                 on:pointerup=on_up
+                on:pointercancel=move |_| { start.set_value(None); live.set(None); }
+                on:keydown=on_resize_key
             ></span>
             {move || (opened.get() == Some(id)).then(|| view! { <PanelEditor id on_close=move || opened.set(None) /> })}
         </div>
     }
 }
+
+/// The direction of an arrow key as (columns, rows).
+fn arrow(key: &str) -> Option<(i64, i64)> {
+    match key {
+        "ArrowLeft" => Some((-1, 0)),
+        "ArrowRight" => Some((1, 0)),
+        "ArrowUp" => Some((0, -1)),
+        "ArrowDown" => Some((0, 1)),
+        _ => None,
+    }
+}
+
+/// The panel's layout and grid rectangle, for bodies that must redraw when the
+/// panel is resized (provided by [`PanelView`]).
+#[derive(Clone, Copy)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub struct PanelSize(pub Memo<Option<(SectionLayout, crate::model::GridRect)>>);
 
 /// `true` from the first time the element comes near the viewport (and then
 /// forever, so a panel scrolled away keeps its chart). Always `false` on the server.

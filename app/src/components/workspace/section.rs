@@ -67,18 +67,14 @@ pub fn Sections() -> impl IntoView {
                     <button class="icon" aria-label="Dismiss" on:click=move |_| ctx.undo.set(None)>"×"</button>
                 </div>
             })}
-            {move || {
-                let ids = section_ids.get();
-                if ids.is_empty() {
-                    return view! {
-                        <p class="empty">"No charts yet: log metrics from a run and they appear here, one panel per metric."</p>
-                    }.into_any();
-                }
-                ids.into_iter()
-                    .map(|id| view! { <SectionView id /> })
-                    .collect_view()
-                    .into_any()
-            }}
+            {move || section_ids.with(Vec::is_empty).then(|| view! {
+                <p class="empty">"No charts yet: log metrics from a run and they appear here, one panel per metric."</p>
+            })}
+            // Keyed: moving, adding or deleting a section keeps the others (and their
+            // charts) as they are.
+            <For each=move || section_ids.get() key=|id| *id let(id)>
+                <SectionView id />
+            </For>
         </div>
     }
 }
@@ -112,12 +108,35 @@ fn SectionView(id: u64) -> impl IntoView {
             .unwrap_or_default()
     });
     let total = move || section.get().map(|s| s.panels.len()).unwrap_or(0);
+    let has_panels = Memo::new(move |_| !shown.with(Vec::is_empty));
+    let is_custom = Memo::new(move |_| matches!(layout.get(), SectionLayout::Custom));
+    // The standard layout's panel width (columns), height (pixels) and rows per page.
+    let standard = Memo::new(move |_| match layout.get() {
+        SectionLayout::Standard {
+            width,
+            height,
+            rows,
+        } => (width, height, rows),
+        SectionLayout::Custom => (4, 260, 2),
+    });
     let page = RwSignal::new(0usize);
+    let pages = Memo::new(move |_| {
+        let (width, _, rows) = standard.get();
+        page_count(shown.with(Vec::len), width, rows)
+    });
+    // The panels on the current page of a standard layout.
+    let page_ids = Memo::new(move |_| {
+        let (width, _, rows) = standard.get();
+        shown.with(|ids| ids[page_range(ids.len(), width, rows, page.get())].to_vec())
+    });
     let renaming = RwSignal::new(false);
     let rename_value = RwSignal::new(String::new());
     let adding = RwSignal::new(false);
     let drop_hint = RwSignal::new(false);
     let body_ref = NodeRef::<leptos::html::Div>::new();
+    let section_grip = NodeRef::<leptos::html::Span>::new();
+    let panel_total =
+        Memo::new(move |_| section.with(|s| s.as_ref().map_or(0, |s| s.panels.len())));
     let opened = RwSignal::new(None::<u64>);
 
     let edit_section = move |f: Box<dyn FnOnce(&mut Section)>| {
@@ -128,8 +147,17 @@ fn SectionView(id: u64) -> impl IntoView {
         })
     };
     let toggle = move |_| edit_section(Box::new(|s| s.collapsed = !s.collapsed));
+    // Enter, then the blur that removing the input causes, must not both commit;
+    // Escape cancels (its blur then does nothing).
     let commit_rename = move || {
-        let v = rename_value.get_untracked().trim().to_owned();
+        if renaming.try_get_untracked() != Some(true) {
+            return;
+        }
+        let v = rename_value
+            .try_get_untracked()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
         renaming.set(false);
         if !v.is_empty() && v.chars().count() <= crate::logic::workspace::MAX_NAME_LEN {
             edit_section(Box::new(move |s| s.name = v));
@@ -327,8 +355,30 @@ fn SectionView(id: u64) -> impl IntoView {
                     class="ws-grip"
                     draggable="true"
                     role="button"
-                    title="Drag to reorder sections"
+                    tabindex="0"
+                    node_ref=section_grip
+                    title="Drag to reorder sections (or focus and press ↑ / ↓)"
                     aria-label="Drag section"
+                    on:keydown=move |ev| {
+                        let step: i64 = match ev.key().as_str() {
+                            "ArrowUp" => -1,
+                            "ArrowDown" => 1,
+                            _ => return,
+                        };
+                        ev.prevent_default();
+                        ctx.edit(|d| {
+                            if let Some(i) = d.sections.iter().position(|s| s.id == id) {
+                                let to = (i as i64 + step).clamp(0, d.sections.len() as i64 - 1) as usize;
+                                move_section(d, i, to);
+                            }
+                        });
+                        // Moving the section moves its element: keep the focus on the grip.
+                        request_animation_frame(move || {
+                            if let Some(g) = section_grip.try_get_untracked().flatten() {
+                                let _ = g.focus();
+                            }
+                        });
+                    }
                     on:dragstart=move |ev: leptos::ev::DragEvent| {
                         super::panel::set_drag_data(&ev, "section");
                         ctx.dragging.set(Some(Dragging::Section(id)));
@@ -396,45 +446,61 @@ fn SectionView(id: u64) -> impl IntoView {
             </header>
             <Show when=move || !collapsed()>
                 {move || {
-                    let ids = shown.get();
-                    match layout.get() {
-                        SectionLayout::Standard { width, height, rows } => {
-                            let pages = page_count(ids.len(), width, rows);
-                            let range = page_range(ids.len(), width, rows, page.get());
-                            let cols = per_row(width);
-                            let style = format!("grid-template-columns:repeat({cols},minmax(0,1fr));--panel-h:{height}px");
-                            view! {
-                                <div class="ws-grid ws-standard" node_ref=body_ref style=style data-width=width data-height=height>
-                                    {ids[range].iter().map(|&pid| view! {
-                                        <PanelView id=pid section=id on_resize opened />
-                                    }).collect_view()}
-                                </div>
-                                {(pages > 1).then(|| view! {
+                    if !has_panels.get() {
+                        let msg = if panel_total.get() == 0 {
+                            "No panels yet: add one, or drag one here."
+                        } else {
+                            "No panel matches the search."
+                        };
+                        return view! { <p class="empty ws-empty">{msg}</p> }.into_any();
+                    }
+                    if is_custom.get() {
+                        // The grid is as tall as its lowest panel (it follows moves and
+                        // resizes without rebuilding the panels).
+                        let height = move || {
+                            let rects: Vec<GridRect> = section
+                                .get()
+                                .map(|s| s.panels.iter().map(|p| p.rect).collect())
+                                .unwrap_or_default();
+                            format!("height:{}px", grid_layout::grid_rows(&rects).max(6) * ROW_PX)
+                        };
+                        view! {
+                            <div class="ws-grid ws-custom" node_ref=body_ref style=height>
+                                <For each=move || shown.get() key=|pid| *pid let(pid)>
+                                    <PanelView id=pid section=id on_resize opened />
+                                </For>
+                            </div>
+                        }.into_any()
+                    } else {
+                        let style = move || {
+                            let (width, height, _) = standard.get();
+                            format!("grid-template-columns:repeat({},minmax(0,1fr));--panel-h:{height}px", per_row(width))
+                        };
+                        view! {
+                            <div
+                                class="ws-grid ws-standard"
+                                node_ref=body_ref
+                                style=style
+                                data-width=move || standard.get().0
+                                data-height=move || standard.get().1
+                            >
+                                <For each=move || page_ids.get() key=|pid| *pid let(pid)>
+                                    <PanelView id=pid section=id on_resize opened />
+                                </For>
+                            </div>
+                            {move || {
+                                let pages = pages.get();
+                                (pages > 1).then(|| view! {
                                     <nav class="ws-pager" aria-label="Panel pages">
                                         <button class="small" disabled=move || page.get() == 0
                                             on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"‹ Prev"</button>
                                         <span>{move || format!("Page {} of {pages}", page.get().min(pages - 1) + 1)}</span>
-                                        <button class="small" disabled=move || page.get() + 1 >= pages
+                                        <button class="small" disabled=move || { page.get() + 1 >= pages }
                                             on:click=move |_| page.update(|p| *p = (*p + 1).min(pages - 1))>"Next ›"</button>
                                     </nav>
-                                })}
-                            }.into_any()
-                        }
-                        SectionLayout::Custom => {
-                            let rects: Vec<GridRect> = section
-                                .get_untracked()
-                                .map(|s| s.panels.iter().filter(|p| ids.contains(&p.id)).map(|p| p.rect).collect())
-                                .unwrap_or_default();
-                            let rows = grid_layout::grid_rows(&rects).max(6);
-                            view! {
-                                <div class="ws-grid ws-custom" node_ref=body_ref
-                                    style=format!("height:{}px", rows * ROW_PX)>
-                                    {ids.iter().map(|&pid| view! {
-                                        <PanelView id=pid section=id on_resize opened />
-                                    }).collect_view()}
-                                </div>
-                            }.into_any()
-                        }
+                                })
+                            }}
+                        }.into_any()
                     }
                 }}
             </Show>

@@ -62,6 +62,24 @@ pub fn RunsSidebar() -> impl IntoView {
         );
         out
     });
+    let group_by = Memo::new(move |_| ctx.doc.with(|d| d.runs.group_by.clone()));
+    // The list: runs, with a heading before each group when grouping.
+    let entries = Memo::new(move |_| {
+        let by = group_by.get();
+        let mut last: Option<String> = None;
+        let mut out = Vec::new();
+        for row in ctx.listed.get() {
+            if let Some(by) = &by {
+                let g = super::group_value(&row, by);
+                if last.as_ref() != Some(&g) {
+                    out.push(Entry::Head(format!("{by}: {g}")));
+                    last = Some(g);
+                }
+            }
+            out.push(Entry::Run(row));
+        }
+        out
+    });
     let count = move || {
         let listed = ctx.listed.with(Vec::len);
         let drawn = ctx.drawn.with(Vec::len);
@@ -212,31 +230,42 @@ pub fn RunsSidebar() -> impl IntoView {
             {move || ctx.runs_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             {move || ctx.status.get().map(|s| view! { <p class="ws-status" role="status">{s}</p> })}
             <ul class="ws-runs" aria-label="Runs in this workspace">
-                {move || {
-                    let listed = ctx.listed.get();
-                    if listed.is_empty() {
-                        let msg = if ctx.rows_total.get().is_none() { "Loading runs…" } else { "No runs match." };
-                        return view! { <li class="empty">{msg}</li> }.into_any();
-                    }
-                    let group_by = runs().group_by;
-                    let mut last_group: Option<String> = None;
-                    listed
-                        .into_iter()
-                        .map(|row| {
-                            let heading = group_by.as_deref().and_then(|by| {
-                                let g = super::group_value(&row, by);
-                                (last_group.as_ref() != Some(&g)).then(|| {
-                                    last_group = Some(g.clone());
-                                    view! { <li class="ws-group-head">{format!("{by}: {g}")}</li> }
-                                })
-                            });
-                            view! { {heading} <RunItem row /> }
-                        })
-                        .collect_view()
-                        .into_any()
-                }}
+                {move || ctx.listed.with(Vec::is_empty).then(|| {
+                    let msg = if ctx.rows_total.get().is_none() { "Loading runs…" } else { "No runs match." };
+                    view! { <li class="empty">{msg}</li> }
+                })}
+                // Keyed by what a row shows, so a reload of the runs (every 30 s while
+                // one runs) keeps open menus and half-typed names of unchanged rows.
+                <For each=move || entries.get() key=|e| e.key() let(entry)>
+                    {match entry {
+                        Entry::Head(text) => view! { <li class="ws-group-head">{text}</li> }.into_any(),
+                        Entry::Run(row) => view! { <RunItem row /> }.into_any(),
+                    }}
+                </For>
             </ul>
         </aside>
+    }
+}
+
+/// One line of the runs list.
+#[derive(Clone, Debug, PartialEq)]
+enum Entry {
+    Head(String),
+    Run(RunRow),
+}
+
+impl Entry {
+    fn key(&self) -> String {
+        match self {
+            Entry::Head(text) => format!("h\u{1f}{text}"),
+            Entry::Run(r) => format!(
+                "r\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+                r.id.0,
+                r.name,
+                r.state.as_str(),
+                r.color.as_deref().unwrap_or("")
+            ),
+        }
     }
 }
 
@@ -359,8 +388,13 @@ fn RunItem(row: RunRow) -> impl IntoView {
             ></button>
             {move || renaming.get().then(|| {
                 let act_rename = act_rename.clone();
+                // Enter, then the blur that removing the input causes, must not both
+                // submit; Escape cancels (its blur then does nothing).
                 let submit = move || {
-                    let v = rename_value.get_untracked().trim().to_owned();
+                    if renaming.try_get_untracked() != Some(true) {
+                        return;
+                    }
+                    let v = rename_value.try_get_untracked().unwrap_or_default().trim().to_owned();
                     renaming.set(false);
                     if !v.is_empty() {
                         act_rename(BulkAction::Rename(v), "Renamed the run.");
