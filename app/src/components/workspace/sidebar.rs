@@ -76,7 +76,7 @@ pub fn RunsSidebar() -> impl IntoView {
                     last = Some(g);
                 }
             }
-            out.push(Entry::Run(row));
+            out.push(Entry::Run(Box::new(row)));
         }
         out
     });
@@ -239,7 +239,7 @@ pub fn RunsSidebar() -> impl IntoView {
                 <For each=move || entries.get() key=|e| e.key() let(entry)>
                     {match entry {
                         Entry::Head(text) => view! { <li class="ws-group-head">{text}</li> }.into_any(),
-                        Entry::Run(row) => view! { <RunItem row /> }.into_any(),
+                        Entry::Run(row) => view! { <RunItem row=*row /> }.into_any(),
                     }}
                 </For>
             </ul>
@@ -251,7 +251,7 @@ pub fn RunsSidebar() -> impl IntoView {
 #[derive(Clone, Debug, PartialEq)]
 enum Entry {
     Head(String),
-    Run(RunRow),
+    Run(Box<RunRow>),
 }
 
 impl Entry {
