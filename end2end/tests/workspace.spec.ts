@@ -134,6 +134,13 @@ test("the sidebar searches, filters, groups, sorts, hides, colours, renames and 
   await filter.press("Enter");
   await expect(count(page)).toHaveText("3 runs (3 visualized)");
   await expect(page).toHaveURL(/filter=config\.optimizer/);
+  // The link opens the same view, in another tab too.
+  const shared = await page.context().newPage();
+  await shared.goto(page.url());
+  await waitForHydration(shared);
+  await expect(count(shared)).toHaveText("3 runs (3 visualized)");
+  await expect(shared.getByLabel("Filter runs")).toHaveValue('config.optimizer = "adam"');
+  await shared.close();
   await filter.fill("");
   await filter.press("Enter");
   await expect(count(page)).toHaveText("6 runs (6 visualized)");
