@@ -7,7 +7,7 @@
 // Prints, for a plain view and a filtered + sorted one, the p50 and worst of 10 loads:
 // milliseconds from the start of navigation to the first run row in the table
 // (HTML, WASM download and start, hydration and the first page request included).
-import { chromium } from "playwright-core";
+import { signedInPage } from "./signed-in.mjs";
 
 const base = process.argv[2] ?? "http://127.0.0.1:3000";
 const project = "/bench/runs-bench/runs";
@@ -15,17 +15,7 @@ const views = {
   "no filter": "",
   "filter + sort": "?filter=" + encodeURIComponent('config.lr < 0.001 and config.optimizer = "adam"') + "&sort=summary.val%2Floss",
 };
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu"],
-});
-const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-await page.goto(`${base}/login`);
-await page.waitForSelector("body[data-hydrated]", { state: "attached" });
-await page.getByLabel("Username").fill("bench");
-await page.getByLabel("Password").fill("bench-password");
-await page.getByRole("button", { name: "Sign in" }).click();
-await page.getByRole("button", { name: "Sign out" }).waitFor();
+const { browser, page } = await signedInPage(base, { width: 1280, height: 900 });
 for (const [name, query] of Object.entries(views)) {
   const times = [];
   for (let i = 0; i < 11; i++) {

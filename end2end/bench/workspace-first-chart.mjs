@@ -10,21 +10,11 @@
 // start, hydration, the workspace and runs requests, and the panels' bucket
 // queries included): the first line plot drawn, and every line plot in the
 // viewport drawn. Prints p50 and worst of both.
-import { chromium } from "playwright-core";
+import { signedInPage } from "./signed-in.mjs";
 
 const base = process.argv[2] ?? "http://127.0.0.1:3000";
 const url = `${base}/bench/workspace-bench/workspace`;
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu"],
-});
-const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-await page.goto(`${base}/login`);
-await page.waitForSelector("body[data-hydrated]", { state: "attached" });
-await page.getByLabel("Username").fill("bench");
-await page.getByLabel("Password").fill("bench-password");
-await page.getByRole("button", { name: "Sign in" }).click();
-await page.getByRole("button", { name: "Sign out" }).waitFor();
+const { browser, page } = await signedInPage(base, { width: 1600, height: 1000 });
 
 const first = [];
 const all = [];

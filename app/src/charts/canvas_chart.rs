@@ -53,13 +53,17 @@ pub fn CanvasLineChart(
     }
 }
 
-/// Size the canvas for the screen and draw; `false` if the browser refused a step.
+/// The canvas sized to its CSS box times the device pixel ratio (so lines and text
+/// stay sharp), as a plotters drawing area, with that ratio; `None` if the browser
+/// refused a 2D context. Every canvas chart draws through this.
 #[cfg(feature = "hydrate")]
-fn draw_on_canvas(canvas: &web_sys::HtmlCanvasElement, data: &[ChartSeries]) -> bool {
-    use super::{draw_line_chart, series_color, ChartLine, LineChartSpec};
+pub fn fitted_canvas(
+    canvas: &web_sys::HtmlCanvasElement,
+) -> Option<(
+    plotters::drawing::DrawingArea<plotters_canvas::CanvasBackend, plotters::coord::Shift>,
+    f64,
+)> {
     use plotters::prelude::IntoDrawingArea;
-    use plotters_canvas::CanvasBackend;
-
     let scale = web_sys::window()
         .map(|w| w.device_pixel_ratio())
         .unwrap_or(1.0)
@@ -68,10 +72,18 @@ fn draw_on_canvas(canvas: &web_sys::HtmlCanvasElement, data: &[ChartSeries]) -> 
     let css_h = f64::from(canvas.client_height().max(80));
     canvas.set_width((css_w * scale).round() as u32);
     canvas.set_height((css_h * scale).round() as u32);
-    let Some(backend) = CanvasBackend::with_canvas_object(canvas.clone()) else {
+    let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas.clone())?;
+    Some((backend.into_drawing_area(), scale))
+}
+
+/// Size the canvas for the screen and draw; `false` if the browser refused a step.
+#[cfg(feature = "hydrate")]
+fn draw_on_canvas(canvas: &web_sys::HtmlCanvasElement, data: &[ChartSeries]) -> bool {
+    use super::{draw_line_chart, series_color, ChartLine, LineChartSpec};
+
+    let Some((root, scale)) = fitted_canvas(canvas) else {
         return false;
     };
-    let root = backend.into_drawing_area();
     let spec = LineChartSpec {
         series: data
             .iter()

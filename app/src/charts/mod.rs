@@ -6,6 +6,8 @@ mod line_chart;
 mod palette;
 pub mod plot;
 
+#[cfg(feature = "hydrate")]
+pub use canvas_chart::fitted_canvas;
 pub use canvas_chart::CanvasLineChart;
 pub use line_chart::{draw_line_chart, ChartLine, LineChartSpec};
 pub use palette::series_color;

@@ -29,19 +29,26 @@ pub struct Line {
     pub band: bool,
 }
 
+impl Line {
+    /// An empty line with room for `n` points.
+    fn with_capacity(label: String, color: (u8, u8, u8), n: usize, band: bool) -> Line {
+        Line {
+            label,
+            color,
+            xs: Vec::with_capacity(n),
+            ys: Vec::with_capacity(n),
+            original: None,
+            lo: Vec::with_capacity(n),
+            hi: Vec::with_capacity(n),
+            band,
+        }
+    }
+}
+
 /// A run's line from its buckets: the mean per bucket, the min–max envelope where a
 /// bucket holds several points.
 pub fn run_line(label: String, color: (u8, u8, u8), buckets: &[MetricBucket]) -> Line {
-    let mut line = Line {
-        label,
-        color,
-        xs: Vec::with_capacity(buckets.len()),
-        ys: Vec::with_capacity(buckets.len()),
-        original: None,
-        lo: Vec::with_capacity(buckets.len()),
-        hi: Vec::with_capacity(buckets.len()),
-        band: false,
-    };
+    let mut line = Line::with_capacity(label, color, buckets.len(), false);
     for b in buckets {
         line.xs.push((b.x_first + b.x_last) / 2.0);
         let finite = b.count > b.nonfinite;
@@ -61,16 +68,7 @@ pub fn group_line(
     how: GroupLine,
     band: GroupBand,
 ) -> Line {
-    let mut line = Line {
-        label,
-        color,
-        xs: Vec::with_capacity(buckets.len()),
-        ys: Vec::with_capacity(buckets.len()),
-        original: None,
-        lo: Vec::with_capacity(buckets.len()),
-        hi: Vec::with_capacity(buckets.len()),
-        band: true,
-    };
+    let mut line = Line::with_capacity(label, color, buckets.len(), true);
     for b in buckets {
         line.xs.push((b.x_start + b.x_end) / 2.0);
         let y = match how {

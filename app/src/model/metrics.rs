@@ -244,6 +244,11 @@ impl BucketColumns {
         self.x_first.is_empty()
     }
 
+    /// The largest x of the last bucket (its only x when the answer is raw).
+    pub fn last_x(&self) -> Option<f64> {
+        self.x_last.last().or(self.x_first.last()).copied()
+    }
+
     /// The buckets one by one.
     pub fn rows(&self) -> Vec<MetricBucket> {
         let full = self.count.len() == self.len();

@@ -234,7 +234,7 @@ async fn poll_new_points(
             .runs
             .iter()
             .filter(|r| running.contains(&r.run))
-            .filter_map(|r| r.buckets.rows().last().map(|b| b.x_last))
+            .filter_map(|r| r.buckets.last_x())
             .fold(f64::INFINITY, f64::min);
         if !cursor.is_finite() {
             continue;
@@ -625,18 +625,7 @@ fn draw_canvas(
     y: &AxisView,
     lines: &[Line],
 ) -> Option<PlotArea> {
-    use plotters::prelude::IntoDrawingArea;
-    use plotters_canvas::CanvasBackend;
-    let scale = web_sys::window()
-        .map(|w| w.device_pixel_ratio())
-        .unwrap_or(1.0)
-        .max(1.0);
-    let css_w = f64::from(canvas.client_width().max(100));
-    let css_h = f64::from(canvas.client_height().max(80));
-    canvas.set_width((css_w * scale).round() as u32);
-    canvas.set_height((css_h * scale).round() as u32);
-    let backend = CanvasBackend::with_canvas_object(canvas.clone())?;
-    let root = backend.into_drawing_area();
+    let (root, scale) = crate::charts::fitted_canvas(canvas)?;
     match draw_plot(&root, x, y, Marks::Lines(lines), scale) {
         Ok(a) => Some(a),
         Err(e) => {

@@ -14,6 +14,7 @@ mod line_panel;
 mod other_panels;
 mod panel;
 mod panel_editor;
+mod rename_input;
 mod section;
 mod sidebar;
 
@@ -253,7 +254,7 @@ pub fn WorkspaceTab(
                     order.push(g);
                 }
             }
-            out.sort_by_key(|r| {
+            out.sort_by_cached_key(|r| {
                 let g = group_value(r, &by);
                 order.iter().position(|o| *o == g).unwrap_or(usize::MAX)
             });

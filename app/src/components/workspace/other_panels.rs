@@ -132,21 +132,12 @@ fn StaticPlot(marks: Memo<(AxisView, AxisView, OwnedMarks)>, label: String) -> i
                 return;
             }
             request_animation_frame(move || {
-                use plotters::prelude::IntoDrawingArea;
                 let Some(canvas) = canvas_ref.try_get_untracked().flatten() else {
                     return;
                 };
-                let scale = web_sys::window()
-                    .map(|w| w.device_pixel_ratio())
-                    .unwrap_or(1.0)
-                    .max(1.0);
-                canvas.set_width((f64::from(canvas.client_width().max(100)) * scale) as u32);
-                canvas.set_height((f64::from(canvas.client_height().max(80)) * scale) as u32);
-                let Some(backend) = plotters_canvas::CanvasBackend::with_canvas_object(canvas)
-                else {
+                let Some((root, scale)) = crate::charts::fitted_canvas(&canvas) else {
                     return;
                 };
-                let root = backend.into_drawing_area();
                 let drawn = match &m {
                     OwnedMarks::Dots(d) => draw_plot(&root, &x, &y, Marks::Dots(d), scale),
                     OwnedMarks::Bars(b) => draw_plot(&root, &x, &y, Marks::Bars(b), scale),

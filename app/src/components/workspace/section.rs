@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use super::panel::PanelView;
+use super::rename_input::RenameInput;
 use super::{use_ws, Dragging};
 use crate::api::workspace::save_report_draft;
 use crate::logic::grid_layout::{self, page_count, page_range, per_row, snap_width};
@@ -130,7 +131,6 @@ fn SectionView(id: u64) -> impl IntoView {
         shown.with(|ids| ids[page_range(ids.len(), width, rows, page.get())].to_vec())
     });
     let renaming = RwSignal::new(false);
-    let rename_value = RwSignal::new(String::new());
     let adding = RwSignal::new(false);
     let drop_hint = RwSignal::new(false);
     let body_ref = NodeRef::<leptos::html::Div>::new();
@@ -147,22 +147,13 @@ fn SectionView(id: u64) -> impl IntoView {
         })
     };
     let toggle = move |_| edit_section(Box::new(|s| s.collapsed = !s.collapsed));
-    // Enter, then the blur that removing the input causes, must not both commit;
-    // Escape cancels (its blur then does nothing).
-    let commit_rename = move || {
-        if renaming.try_get_untracked() != Some(true) {
-            return;
-        }
-        let v = rename_value
-            .try_get_untracked()
-            .unwrap_or_default()
-            .trim()
-            .to_owned();
+    let rename_done = Callback::new(move |name: Option<String>| {
         renaming.set(false);
-        if !v.is_empty() && v.chars().count() <= crate::logic::workspace::MAX_NAME_LEN {
+        if let Some(v) = name.filter(|v| v.chars().count() <= crate::logic::workspace::MAX_NAME_LEN)
+        {
             edit_section(Box::new(move |s| s.name = v));
         }
-    };
+    });
     let delete = move |_| {
         let mut removed = None;
         ctx.edit(|d| removed = remove_section(d, id));
@@ -393,21 +384,11 @@ fn SectionView(id: u64) -> impl IntoView {
                 >{move || if collapsed() { "▸" } else { "▾" }}</button>
                 {move || if renaming.get() {
                     view! {
-                        <input
-                            class="ws-section-rename"
-                            aria-label="Section name"
-                            prop:value=move || rename_value.get()
-                            on:input=move |ev| rename_value.set(event_target_value(&ev))
-                            on:keydown=move |ev| {
-                                if ev.key() == "Enter" { commit_rename() }
-                                if ev.key() == "Escape" { renaming.set(false) }
-                            }
-                            on:blur=move |_| commit_rename()
-                        />
+                        <RenameInput initial=name() label="Section name" class="ws-section-rename" on_done=rename_done />
                     }.into_any()
                 } else {
                     view! {
-                        <h2 class="ws-section-name" on:dblclick=move |_| { rename_value.set(name()); renaming.set(true); }>
+                        <h2 class="ws-section-name" on:dblclick=move |_| renaming.set(true)>
                             {name}
                         </h2>
                     }.into_any()
@@ -420,7 +401,7 @@ fn SectionView(id: u64) -> impl IntoView {
                 </span>
                 <span class="spacer"></span>
                 <button class="small" aria-label=move || format!("Rename section {}", name())
-                    on:click=move |_| { rename_value.set(name()); renaming.set(true); }>"Rename"</button>
+                    on:click=move |_| renaming.set(true)>"Rename"</button>
                 <select
                     class="small"
                     aria-label="Layout"

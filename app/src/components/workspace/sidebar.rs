@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use super::rename_input::RenameInput;
 use super::{hex, use_ws, SaveState};
 use crate::api::runs_table::bulk_update_runs;
 use crate::logic::filter::parse_filter;
@@ -357,8 +358,14 @@ fn RunItem(row: RunRow) -> impl IntoView {
             });
         }
     };
-    let rename_value = RwSignal::new(row.name.clone());
+    let row_name = row.name.clone();
     let act_rename = act.clone();
+    let rename_done = Callback::new(move |name: Option<String>| {
+        renaming.set(false);
+        if let Some(v) = name {
+            act_rename(BulkAction::Rename(v), "Renamed the run.");
+        }
+    });
     let act_stop = act.clone();
     let act_delete = act;
     let set_color_text = set_color.clone();
@@ -386,34 +393,8 @@ fn RunItem(row: RunRow) -> impl IntoView {
                 style=move || format!("background:{}", hex(color.get()))
                 on:click=move |_| picking.update(|p| *p = !*p)
             ></button>
-            {move || renaming.get().then(|| {
-                let act_rename = act_rename.clone();
-                // Enter, then the blur that removing the input causes, must not both
-                // submit; Escape cancels (its blur then does nothing).
-                let submit = move || {
-                    if renaming.try_get_untracked() != Some(true) {
-                        return;
-                    }
-                    let v = rename_value.try_get_untracked().unwrap_or_default().trim().to_owned();
-                    renaming.set(false);
-                    if !v.is_empty() {
-                        act_rename(BulkAction::Rename(v), "Renamed the run.");
-                    }
-                };
-                let submit2 = submit.clone();
-                view! {
-                    <input
-                        class="ws-rename"
-                        aria-label="New run name"
-                        prop:value=move || rename_value.get()
-                        on:input=move |ev| rename_value.set(event_target_value(&ev))
-                        on:keydown=move |ev| {
-                            if ev.key() == "Enter" { submit() }
-                            if ev.key() == "Escape" { renaming.set(false) }
-                        }
-                        on:blur=move |_| submit2()
-                    />
-                }
+            {move || renaming.get().then(|| view! {
+                <RenameInput initial=row_name.clone() label="New run name" class="ws-rename" on_done=rename_done />
             })}
             <a class="ws-run-name" href=href.clone() hidden=move || renaming.get() title=name.clone()>{name.clone()}</a>
             {running.then(|| view! { <span class="ws-live" title="Running">"●"</span> })}
