@@ -24,6 +24,8 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     Unprocessable(String),
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("database error: {0}")]
     Db(#[from] sea_orm::DbErr),
     #[error("{0}")]
@@ -40,6 +42,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Db(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -102,7 +105,9 @@ pub async fn json_errors(response: Response) -> Response {
 impl From<ApiError> for AppError {
     fn from(e: ApiError) -> Self {
         match e.status() {
-            StatusCode::NOT_FOUND | StatusCode::FORBIDDEN => AppError::NotFound(e.to_string()),
+            StatusCode::NOT_FOUND => AppError::NotFound(e.to_string()),
+            StatusCode::FORBIDDEN => AppError::Forbidden(e.to_string()),
+            StatusCode::TOO_MANY_REQUESTS => AppError::TooManyRequests(e.to_string()),
             StatusCode::UNAUTHORIZED => AppError::Unauthorized(e.to_string()),
             s if s.is_server_error() => {
                 tracing::error!(error = %e, "server function failed");

@@ -13,7 +13,12 @@ pub enum AppError {
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
     BadRequest(String),
+    /// Too many attempts (sign-in): wait and try again.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// Something broke on the server; the detail is logged there, not sent.
     #[error("{0}")]
     Internal(String),
@@ -25,7 +30,9 @@ impl AppError {
         match self {
             AppError::NotFound(_) => 404,
             AppError::Unauthorized(_) => 401,
+            AppError::Forbidden(_) => 403,
             AppError::BadRequest(_) => 400,
+            AppError::TooManyRequests(_) => 429,
             AppError::Internal(_) => 500,
         }
     }

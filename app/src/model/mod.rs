@@ -1,6 +1,7 @@
 //! Typed wire models shared by the server and the browser. Plain serde
 //! structs: no database derives, no behaviour beyond small conveniences.
 
+mod account;
 mod ids;
 mod metrics;
 mod project;
@@ -9,6 +10,7 @@ mod runs_table;
 mod user;
 mod workspace;
 
+pub use account::*;
 pub use ids::{ProjectRef, RunId};
 pub use metrics::{
     BucketColumns, ChartSeries, GroupBucket, GroupBy, GroupSeries, HistoryPage, HistoryRow,

@@ -65,6 +65,9 @@ pub struct ProjectCard {
     pub run_count: u64,
     /// Unix milliseconds of the last logged data; `None` for a project with no data yet.
     pub last_active_ms: Option<i64>,
+    /// Whether the viewer starred it.
+    #[serde(default)]
+    pub starred: bool,
 }
 
 /// Everything the Overview tab shows.
@@ -83,4 +86,18 @@ pub struct ProjectOverview {
     pub total_compute_seconds: f64,
     /// The project's runs, newest first (soft-deleted ones left out).
     pub runs: Vec<super::RunSummaryRow>,
+    /// Soft-deleted runs ("Undelete all runs" brings them back).
+    #[serde(default)]
+    pub deleted_runs: u64,
+    #[serde(default)]
+    pub starred: bool,
+    /// Whether the viewer may log runs, edit the description and delete runs.
+    #[serde(default)]
+    pub can_write: bool,
+    /// Whether the viewer may rename, change visibility and members, and delete it.
+    #[serde(default)]
+    pub can_manage: bool,
+    /// `restricted` projects: the usernames on the member list (for those who manage it).
+    #[serde(default)]
+    pub members: Vec<String>,
 }

@@ -17,43 +17,81 @@ pub enum Access {
     Write,
 }
 
-/// Decide access from the facts, without IO.
-///
-/// - site admins and the owner of a personal entity may write;
-/// - team admins and members may write team projects (and read/write public ones); team viewers read;
-/// - a private team project is for its creator and the team's admins;
-/// - `public`: anyone reads; `open`: any signed-in user reads and writes.
-pub fn decide(
+/// What `decide` needs to know, all of it looked up beforehand.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    pub viewer: Option<&'a user::Model>,
+    pub project: &'a project::Model,
+    pub owner: &'a entity::Model,
+    /// The viewer's role in the owning team (`admin`, `member`, `viewer`), if any.
+    pub team_role: Option<&'a str>,
+    /// Whether the viewer is on the project's explicit member list (`restricted`).
+    pub project_member: bool,
+}
+
+/// Whether the viewer administers the entity that owns a project: a site admin, the
+/// owner of a personal entity, or an admin of the team. Administrators change a
+/// project's visibility, name and member list, and delete it.
+pub fn manages(
     viewer: Option<&user::Model>,
-    project: &project::Model,
     owner: &entity::Model,
     team_role: Option<&str>,
-) -> Access {
-    let visibility: Visibility = project.visibility.parse().unwrap_or(Visibility::Private);
-    let Some(v) = viewer else {
+) -> bool {
+    match viewer {
+        Some(v) => v.is_admin || owner.user_id == Some(v.id) || team_role == Some("admin"),
+        None => false,
+    }
+}
+
+/// Decide access from the facts, without IO. This is the whole policy (SPEC.md §8):
+///
+/// - a deleted project is nobody's (an admin restores it through its own path);
+/// - site admins, the owner of a personal entity and team admins write everything;
+/// - the project's creator writes it while they still belong to the owning team;
+/// - `private`: nobody else;
+/// - `team`: team members write, team viewers read;
+/// - `restricted`: only people on the member list (a team viewer on it still only reads);
+/// - `public`: anyone reads, even signed out; team members write;
+/// - `open`: anyone signed in reads and writes; signed-out visitors see nothing.
+pub fn decide(f: &Facts) -> Access {
+    if f.project.deleted_at.is_some() {
+        return Access::None;
+    }
+    let visibility: Visibility = f.project.visibility.parse().unwrap_or(Visibility::Private);
+    let Some(v) = f.viewer else {
         return if visibility == Visibility::Public {
             Access::Read
         } else {
             Access::None
         };
     };
-    if v.is_admin || owner.user_id == Some(v.id) {
+    if manages(f.viewer, f.owner, f.team_role) {
         return Access::Write;
     }
-    let by_role = match (team_role, visibility) {
-        (Some("admin"), _) => Access::Write,
-        (Some(_), Visibility::Private) if project.created_by == v.id => Access::Write,
-        (Some(_), Visibility::Private) => Access::None,
-        (Some("viewer"), _) => Access::Read,
-        (Some(_), _) => Access::Write,
-        (None, _) => Access::None,
+    let in_team = f.team_role.is_some();
+    if f.project.created_by == v.id && in_team {
+        return Access::Write;
+    }
+    // What the viewer's team role gives, where the visibility lets it count.
+    let role_access = match f.team_role {
+        Some("viewer") => Access::Read,
+        Some(_) => Access::Write,
+        None => Access::None,
     };
-    let by_visibility = match visibility {
+    match visibility {
+        Visibility::Private => Access::None,
+        Visibility::Team => role_access,
+        Visibility::Restricted if f.project_member => {
+            if f.team_role == Some("viewer") {
+                Access::Read
+            } else {
+                Access::Write
+            }
+        }
+        Visibility::Restricted => Access::None,
+        Visibility::Public => role_access.max(Access::Read),
         Visibility::Open => Access::Write,
-        Visibility::Public => Access::Read,
-        _ => Access::None,
-    };
-    by_role.max(by_visibility)
+    }
 }
 
 /// Look up the facts and decide.
@@ -67,7 +105,32 @@ pub async fn project_access(
         (Some(v), "team") => projects::team_role(db, owner.id, v.id).await?,
         _ => None,
     };
-    Ok(decide(viewer, project, owner, role.as_deref()))
+    let project_member = match viewer {
+        Some(v) if project.visibility == Visibility::Restricted.as_str() => {
+            projects::is_project_member(db, project.id, v.id).await?
+        }
+        _ => false,
+    };
+    Ok(decide(&Facts {
+        viewer,
+        project,
+        owner,
+        team_role: role.as_deref(),
+        project_member,
+    }))
+}
+
+/// Whether the viewer administers the project's owner (see [`manages`]).
+pub async fn project_manager(
+    db: &impl ConnectionTrait,
+    viewer: Option<&user::Model>,
+    owner: &entity::Model,
+) -> Result<bool, DbErr> {
+    let role = match (viewer, owner.kind.as_str()) {
+        (Some(v), "team") => projects::team_role(db, owner.id, v.id).await?,
+        _ => None,
+    };
+    Ok(manages(viewer, owner, role.as_deref()))
 }
 
 #[cfg(test)]
@@ -119,97 +182,102 @@ mod tests {
         }
     }
 
+    /// Access of `viewer` (with a team role and list membership) to a team project
+    /// created by user 1.
+    fn team_case(
+        vis: &str,
+        viewer: Option<&user::Model>,
+        role: Option<&str>,
+        member: bool,
+    ) -> Access {
+        decide(&Facts {
+            viewer,
+            project: &project(vis, 1),
+            owner: &team(),
+            team_role: role,
+            project_member: member,
+        })
+    }
+
+    /// The full table for a team project: one row per visibility, one column per role.
     #[test]
-    fn anonymous_reads_only_public() {
-        for (vis, want) in [
-            ("private", Access::None),
-            ("team", Access::None),
-            ("public", Access::Read),
-            ("open", Access::None),
-        ] {
-            assert_eq!(
-                decide(None, &project(vis, 1), &personal(1), None),
-                want,
-                "{vis}"
-            );
+    fn team_project_matrix() {
+        use Access::{None as N, Read as R, Write as W};
+        let (outsider, creator, admin, site) = (
+            user(5, false),
+            user(1, false),
+            user(6, false),
+            user(9, true),
+        );
+        // anonymous, outsider, viewer, member, listed member, team admin, creator, site admin
+        let table = [
+            ("private", [N, N, N, N, N, W, W, W]),
+            ("team", [N, N, R, W, W, W, W, W]),
+            ("restricted", [N, N, N, N, W, W, W, W]),
+            ("public", [R, R, R, W, W, W, W, W]),
+            ("open", [N, W, W, W, W, W, W, W]),
+        ];
+        for (vis, want) in table {
+            let got = [
+                team_case(vis, None, None, false),
+                team_case(vis, Some(&outsider), None, false),
+                team_case(vis, Some(&outsider), Some("viewer"), false),
+                team_case(vis, Some(&outsider), Some("member"), false),
+                team_case(vis, Some(&outsider), Some("member"), true),
+                team_case(vis, Some(&admin), Some("admin"), false),
+                team_case(vis, Some(&creator), Some("member"), false),
+                team_case(vis, Some(&site), None, false),
+            ];
+            assert_eq!(got, want, "{vis}");
+        }
+        // A listed team viewer still only reads; a listed outsider writes.
+        assert_eq!(
+            team_case("restricted", Some(&outsider), Some("viewer"), true),
+            R
+        );
+        assert_eq!(team_case("restricted", Some(&outsider), None, true), W);
+        // A creator who left the team loses their private project.
+        assert_eq!(team_case("private", Some(&creator), None, false), N);
+    }
+
+    #[test]
+    fn personal_projects_belong_to_their_owner() {
+        for vis in ["private", "team", "restricted", "public", "open"] {
+            let (p, e) = (project(vis, 1), personal(1));
+            let facts = |viewer| Facts {
+                viewer,
+                project: &p,
+                owner: &e,
+                team_role: None,
+                project_member: false,
+            };
+            let owner = user(1, false);
+            assert_eq!(decide(&facts(Some(&owner))), Access::Write, "{vis}");
+            let other = user(2, false);
+            let want = match vis {
+                "public" => Access::Read,
+                "open" => Access::Write,
+                _ => Access::None,
+            };
+            assert_eq!(decide(&facts(Some(&other))), want, "{vis}");
         }
     }
 
     #[test]
-    fn owners_and_admins_write() {
-        assert_eq!(
-            decide(
-                Some(&user(1, false)),
-                &project("private", 1),
-                &personal(1),
-                None
-            ),
-            Access::Write
-        );
-        assert_eq!(
-            decide(
-                Some(&user(9, true)),
-                &project("private", 1),
-                &personal(1),
-                None
-            ),
-            Access::Write
-        );
-        assert_eq!(
-            decide(
-                Some(&user(2, false)),
-                &project("private", 1),
-                &personal(1),
-                None
-            ),
-            Access::None
-        );
-        assert_eq!(
-            decide(
-                Some(&user(2, false)),
-                &project("public", 1),
-                &personal(1),
-                None
-            ),
-            Access::Read
-        );
-        assert_eq!(
-            decide(
-                Some(&user(2, false)),
-                &project("open", 1),
-                &personal(1),
-                None
-            ),
-            Access::Write
-        );
-    }
-
-    #[test]
-    fn team_roles() {
-        let u = user(2, false);
-        assert_eq!(
-            decide(Some(&u), &project("team", 1), &team(), Some("member")),
-            Access::Write
-        );
-        assert_eq!(
-            decide(Some(&u), &project("team", 1), &team(), Some("viewer")),
-            Access::Read
-        );
-        assert_eq!(
-            decide(Some(&u), &project("private", 1), &team(), Some("member")),
-            Access::None
-        );
-        assert_eq!(
-            decide(Some(&u), &project("private", 2), &team(), Some("member")),
-            Access::Write
-        );
-        assert_eq!(
-            decide(Some(&u), &project("private", 1), &team(), Some("admin")),
-            Access::Write
-        );
-        assert_eq!(
-            decide(Some(&u), &project("team", 1), &team(), None),
-            Access::None
-        );
+    fn deleted_projects_are_nobodys() {
+        let mut p = project("public", 1);
+        p.deleted_at = Some(1);
+        let admin = user(9, true);
+        let f = Facts {
+            viewer: Some(&admin),
+            project: &p,
+            owner: &personal(1),
+            team_role: None,
+            project_member: false,
+        };
+        assert_eq!(decide(&f), Access::None);
+        assert!(manages(Some(&admin), &personal(1), None));
+        assert!(!manages(None, &personal(1), None));
+        assert!(!manages(Some(&user(2, false)), &team(), Some("member")));
     }
 }

@@ -11,7 +11,7 @@ use app::model::{
     RunState, RunSummaryRow, SeriesAnswer, SeriesQuery, Visibility, XAxis,
 };
 
-use crate::auth::access::{decide, project_access, Access};
+use crate::auth::access::{decide, project_access, Access, Facts};
 use crate::db::entities::{entity, project, run, user};
 use crate::db::repo::{console, projects, runs};
 use crate::error::ApiError;
@@ -35,9 +35,18 @@ pub async fn readable_project(
     let owner = projects::find_entity(db, &at.entity)
         .await?
         .ok_or_else(|| not_found(at))?;
-    let project = projects::find_project(db, owner.id, &at.project)
-        .await?
-        .ok_or_else(|| not_found(at))?;
+    let Some(project) = projects::find_project(db, owner.id, &at.project).await? else {
+        // A renamed project's old name says where it went, to those who may read it.
+        if let Some(moved) = projects::find_alias(db, owner.id, &at.project).await? {
+            if project_access(db, viewer, &moved, &owner).await? != Access::None {
+                return Err(ApiError::NotFound(format!(
+                    "project {}/{} was renamed to {}/{}",
+                    at.entity, at.project, owner.name, moved.name
+                )));
+            }
+        }
+        return Err(not_found(at));
+    };
     if project_access(db, viewer, &project, &owner).await? == Access::None {
         return Err(not_found(at));
     }
@@ -74,12 +83,25 @@ pub async fn list_projects(
 ) -> Result<Vec<ProjectCard>, ApiError> {
     let all = projects::list_projects(db).await?;
     let counts = projects::run_counts(db).await?;
+    let starred = match viewer {
+        Some(v) => projects::starred_ids(db, v.id).await?,
+        None => Vec::new(),
+    };
     let mut out = Vec::new();
     for (p, e) in all {
-        // Team roles are only looked up when they could change the answer.
+        // Team roles and member lists are only looked up when they could change the answer.
         let access = match (viewer, e.kind.as_str()) {
             (Some(_), "team") => project_access(db, viewer, &p, &e).await?,
-            _ => decide(viewer, &p, &e, None),
+            (Some(_), _) if p.visibility == Visibility::Restricted.as_str() => {
+                project_access(db, viewer, &p, &e).await?
+            }
+            _ => decide(&Facts {
+                viewer,
+                project: &p,
+                owner: &e,
+                team_role: None,
+                project_member: false,
+            }),
         };
         if access == Access::None {
             continue;
@@ -94,8 +116,11 @@ pub async fn list_projects(
                 .map(|c| c.1)
                 .unwrap_or(0),
             last_active_ms: p.last_active_at,
+            starred: starred.contains(&p.id),
         });
     }
+    // Starred first, each part keeping its most-recent-first order.
+    out.sort_by_key(|c| !c.starred);
     Ok(out)
 }
 
@@ -172,6 +197,8 @@ pub async fn project_overview(
     at: &ProjectRef,
 ) -> Result<ProjectOverview, ApiError> {
     let (project, owner) = readable_project(db, viewer, at).await?;
+    let can_write = project_access(db, viewer, &project, &owner).await? == Access::Write;
+    let can_manage = crate::auth::access::project_manager(db, viewer, &owner).await?;
     let stats = projects::stats(db, project.id).await?;
     let created_by = crate::db::repo::users::find_by_id(db, project.created_by)
         .await?
@@ -188,6 +215,18 @@ pub async fn project_overview(
         total_runs: stats.total_runs,
         total_compute_seconds: stats.total_compute_seconds,
         runs: run_rows(db, project.id).await?,
+        deleted_runs: runs::deleted_count(db, project.id).await?,
+        starred: match viewer {
+            Some(v) => projects::starred_ids(db, v.id).await?.contains(&project.id),
+            None => false,
+        },
+        can_write,
+        can_manage,
+        members: if can_manage {
+            projects::project_members(db, project.id).await?
+        } else {
+            Vec::new()
+        },
     })
 }
 

@@ -183,7 +183,12 @@ async fn run_by_storage_id(
     let Some(pk) = ids::parse_keyed("Run", id) else {
         return Ok(None);
     };
-    let Some(run) = run::Entity::find_by_id(pk).one(tx).await? else {
+    // A deleted run is gone for the wandb client too, like a lookup by name.
+    let Some(run) = run::Entity::find_by_id(pk)
+        .one(tx)
+        .await?
+        .filter(|r| r.deleted_at.is_none())
+    else {
         return Ok(None);
     };
     let project = project::Entity::find_by_id(run.project_id)

@@ -18,7 +18,7 @@ use super::filters;
 use super::gql::{Args, BoxFuture, Failure, Resolver, Val};
 use super::ids;
 use super::runs::{self, RunRow};
-use super::storage::{Kind, MANIFEST_NAME};
+use super::storage::{Grant, Kind, MANIFEST_NAME};
 use super::WandbState;
 
 /// What one GraphQL request runs with: the server's parts, the caller and the base
@@ -126,9 +126,14 @@ impl Ctx {
     }
 
     fn url(&self, method: &str, kind: Kind, id: i32, name: &str) -> String {
-        self.state
-            .signer
-            .url(&self.base_url, method, kind, id, name)
+        let grant = Grant {
+            method,
+            kind,
+            id,
+            name,
+            uid: self.user.id,
+        };
+        self.state.signer.url(&self.base_url, &grant)
     }
 
     /// A project the caller may read, by entity (the caller's own when absent) and name.

@@ -91,50 +91,51 @@ impl Signer {
         Ok(Signer::new(row.value.into_bytes()))
     }
 
-    /// The MAC state over what a URL grants: method, kind, key, file and expiry.
-    fn mac(&self, method: &str, kind: Kind, id: i32, name: &str, exp: i64) -> Hmac<Sha256> {
+    /// The MAC state over what a URL grants: method, kind, key, file, expiry, and the
+    /// user it was issued to (whose access is checked again when it is used).
+    fn mac(&self, g: &Grant, exp: i64) -> Hmac<Sha256> {
         // HMAC accepts keys of any length, so this cannot fail.
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
-        mac.update(format!("{method}\n{}\n{id}\n{name}\n{exp}", kind.segment()).as_bytes());
+        mac.update(
+            format!(
+                "{}\n{}\n{}\n{}\n{exp}\n{}",
+                g.method,
+                g.kind.segment(),
+                g.id,
+                g.name,
+                g.uid
+            )
+            .as_bytes(),
+        );
         mac
     }
 
-    fn signature(&self, method: &str, kind: Kind, id: i32, name: &str, exp: i64) -> String {
-        hex::encode(
-            self.mac(method, kind, id, name, exp)
-                .finalize()
-                .into_bytes(),
-        )
+    fn signature(&self, g: &Grant, exp: i64) -> String {
+        hex::encode(self.mac(g, exp).finalize().into_bytes())
     }
 
-    /// A URL under `base` (e.g. `http://host:port`) that opens `name` of `id` for
-    /// `method` until `URL_TTL_SECS` from now.
-    pub fn url(&self, base: &str, method: &str, kind: Kind, id: i32, name: &str) -> String {
+    /// A URL under `base` (e.g. `http://host:port`) that opens what `g` names until
+    /// `URL_TTL_SECS` from now.
+    pub fn url(&self, base: &str, g: &Grant) -> String {
         let exp = now_ms() / 1000 + URL_TTL_SECS;
-        let sig = self.signature(method, kind, id, name, exp);
+        let sig = self.signature(g, exp);
         format!(
-            "{base}/storage/{}/{id}/{}?exp={exp}&sig={sig}",
-            kind.segment(),
-            encode_path(name)
+            "{base}/storage/{}/{}/{}?exp={exp}&uid={}&sig={sig}",
+            g.kind.segment(),
+            g.id,
+            encode_path(g.name),
+            g.uid
         )
     }
 
     /// Whether `sig` signs this request and has not expired.
-    pub fn check(
-        &self,
-        method: &str,
-        kind: Kind,
-        id: i32,
-        name: &str,
-        exp: i64,
-        sig: &str,
-    ) -> Result<(), ApiError> {
+    pub fn check(&self, g: &Grant, exp: i64, sig: &str) -> Result<(), ApiError> {
         if exp < now_ms() / 1000 {
             return Err(ApiError::Forbidden("this storage URL has expired".into()));
         }
         // The MAC's own verifier compares in constant time.
         let given = hex::decode(sig).unwrap_or_default();
-        self.mac(method, kind, id, name, exp)
+        self.mac(g, exp)
             .verify_slice(&given)
             .map_err(|_| ApiError::Forbidden("the storage URL's signature is not valid".into()))
     }
@@ -153,10 +154,88 @@ pub fn encode_path(name: &str) -> String {
     out
 }
 
+/// What one storage URL opens: one file of one object for one method, for one user.
+#[derive(Debug, Clone, Copy)]
+pub struct Grant<'a> {
+    pub method: &'a str,
+    pub kind: Kind,
+    pub id: i32,
+    pub name: &'a str,
+    pub uid: i32,
+}
+
 #[derive(Deserialize)]
 pub struct Signed {
     exp: i64,
     sig: String,
+    uid: i32,
+}
+
+impl Signed {
+    /// Check the signature, then that the user it was issued to may still do this to
+    /// the project (`Write` for uploads, `Read` for downloads) and that the project
+    /// was not deleted meanwhile. A signature outlives neither.
+    async fn check(
+        &self,
+        state: &WandbState,
+        method: &str,
+        kind: Kind,
+        id: i32,
+        name: &str,
+        project_id: impl std::future::Future<Output = Result<i32, ApiError>>,
+    ) -> Result<(), ApiError> {
+        let grant = Grant {
+            method,
+            kind,
+            id,
+            name,
+            uid: self.uid,
+        };
+        state.signer.check(&grant, self.exp, &self.sig)?;
+        let gone = || ApiError::NotFound("the project of this file does not exist".into());
+        let db = &state.api.db;
+        let project = crate::db::repo::projects::project_by_id(db, project_id.await?)
+            .await?
+            .filter(|p| p.deleted_at.is_none())
+            .ok_or_else(gone)?;
+        let owner = crate::db::repo::projects::find_entity_by_id(db, project.entity_id)
+            .await?
+            .ok_or_else(gone)?;
+        let user = crate::db::repo::users::find_by_id(db, self.uid).await?;
+        let access =
+            crate::auth::access::project_access(db, user.as_ref(), &project, &owner).await?;
+        let need = if method == "PUT" {
+            crate::auth::access::Access::Write
+        } else {
+            crate::auth::access::Access::Read
+        };
+        if user.is_none() || access < need {
+            return Err(ApiError::Forbidden(
+                "the user this URL was issued to may no longer open this file".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The project a run belongs to (deleted runs included: `live_run` refuses those).
+async fn project_of_run(db: &impl ConnectionTrait, run_pk: i32) -> Result<i32, ApiError> {
+    Ok(live_run(db, run_pk).await?.project_id)
+}
+
+/// The project an artifact version belongs to.
+async fn project_of_artifact(db: &impl ConnectionTrait, artifact_pk: i32) -> Result<i32, ApiError> {
+    use crate::db::entities::artifact_collection;
+    let missing = || ApiError::NotFound("the artifact does not exist".into());
+    let art = artifact::Entity::find_by_id(artifact_pk)
+        .one(db)
+        .await?
+        .ok_or_else(missing)?;
+    Ok(artifact_collection::Entity::find_by_id(art.collection_id)
+        .one(db)
+        .await?
+        .ok_or_else(missing)?
+        .project_id)
 }
 
 /// Largest single upload (`CAIRN_MAX_UPLOAD_BYTES`, default 64 GiB). Uploads stream to
@@ -236,9 +315,15 @@ pub async fn put_run_file(
     Query(s): Query<Signed>,
     body: Body,
 ) -> Result<Response, ApiError> {
-    state
-        .signer
-        .check("PUT", Kind::RunFile, run_pk, &name, s.exp, &s.sig)?;
+    s.check(
+        &state,
+        "PUT",
+        Kind::RunFile,
+        run_pk,
+        &name,
+        project_of_run(&state.api.db, run_pk),
+    )
+    .await?;
     crate::ingest::ops::check_file_name(&name)?;
     live_run(&state.api.db, run_pk).await?;
     let stored = store_body(&state, body).await?;
@@ -263,9 +348,15 @@ pub async fn get_run_file(
     Path((run_pk, name)): Path<(i32, String)>,
     Query(s): Query<Signed>,
 ) -> Result<Response, ApiError> {
-    state
-        .signer
-        .check("GET", Kind::RunFile, run_pk, &name, s.exp, &s.sig)?;
+    s.check(
+        &state,
+        "GET",
+        Kind::RunFile,
+        run_pk,
+        &name,
+        project_of_run(&state.api.db, run_pk),
+    )
+    .await?;
     let run = live_run(&state.api.db, run_pk).await?;
     let file = files::find(&state.api.db, run.id, &name)
         .await?
@@ -299,9 +390,15 @@ pub async fn put_artifact_file(
     Query(s): Query<Signed>,
     body: Body,
 ) -> Result<Response, ApiError> {
-    state
-        .signer
-        .check("PUT", Kind::ArtifactFile, artifact_pk, &path, s.exp, &s.sig)?;
+    s.check(
+        &state,
+        "PUT",
+        Kind::ArtifactFile,
+        artifact_pk,
+        &path,
+        project_of_artifact(&state.api.db, artifact_pk),
+    )
+    .await?;
     pending_artifact(&state.api.db, artifact_pk).await?;
     let stored = store_body(&state, body).await?;
     let md5_b64 = super::artifacts::md5_base64_of_hex(&stored.md5);
@@ -338,9 +435,15 @@ pub async fn get_artifact_file(
     Path((artifact_pk, path)): Path<(i32, String)>,
     Query(s): Query<Signed>,
 ) -> Result<Response, ApiError> {
-    state
-        .signer
-        .check("GET", Kind::ArtifactFile, artifact_pk, &path, s.exp, &s.sig)?;
+    s.check(
+        &state,
+        "GET",
+        Kind::ArtifactFile,
+        artifact_pk,
+        &path,
+        project_of_artifact(&state.api.db, artifact_pk),
+    )
+    .await?;
     let row = artifact_file::Entity::find_by_id((artifact_pk, path.clone()))
         .one(&state.api.db)
         .await?
@@ -363,9 +466,15 @@ pub async fn put_manifest(
     Query(s): Query<Signed>,
     body: Body,
 ) -> Result<Response, ApiError> {
-    state
-        .signer
-        .check("PUT", Kind::Manifest, artifact_pk, &name, s.exp, &s.sig)?;
+    s.check(
+        &state,
+        "PUT",
+        Kind::Manifest,
+        artifact_pk,
+        &name,
+        project_of_artifact(&state.api.db, artifact_pk),
+    )
+    .await?;
     pending_artifact(&state.api.db, artifact_pk).await?;
     let bytes = axum::body::to_bytes(body, MAX_MANIFEST_BYTES)
         .await
@@ -393,9 +502,15 @@ pub async fn get_manifest(
     Path((artifact_pk, name)): Path<(i32, String)>,
     Query(s): Query<Signed>,
 ) -> Result<Response, ApiError> {
-    state
-        .signer
-        .check("GET", Kind::Manifest, artifact_pk, &name, s.exp, &s.sig)?;
+    s.check(
+        &state,
+        "GET",
+        Kind::Manifest,
+        artifact_pk,
+        &name,
+        project_of_artifact(&state.api.db, artifact_pk),
+    )
+    .await?;
     let art = artifact::Entity::find_by_id(artifact_pk)
         .one(&state.api.db)
         .await?
@@ -427,47 +542,53 @@ mod tests {
         (exp, sig)
     }
 
+    fn grant(
+        method: &'static str,
+        kind: Kind,
+        id: i32,
+        name: &'static str,
+        uid: i32,
+    ) -> Grant<'static> {
+        Grant {
+            method,
+            kind,
+            id,
+            name,
+            uid,
+        }
+    }
+
     #[test]
-    fn a_signature_opens_one_file_for_one_method() {
+    fn a_signature_opens_one_file_for_one_method_and_user() {
         let signer = Signer::new(b"k".to_vec());
-        let url = signer.url("http://h", "PUT", Kind::RunFile, 3, "media/a b.png");
+        let g = grant("PUT", Kind::RunFile, 3, "media/a b.png", 7);
+        let url = signer.url("http://h", &g);
         assert!(url.starts_with("http://h/storage/run-files/3/media/a%20b.png?exp="));
+        assert!(url.contains("&uid=7&"));
         let (exp, sig) = parts(&url);
-        assert!(signer
-            .check("PUT", Kind::RunFile, 3, "media/a b.png", exp, &sig)
-            .is_ok());
-        // Another method, file, run, kind, expiry or key: refused.
-        assert!(signer
-            .check("GET", Kind::RunFile, 3, "media/a b.png", exp, &sig)
-            .is_err());
-        assert!(signer
-            .check("PUT", Kind::RunFile, 3, "media/b.png", exp, &sig)
-            .is_err());
-        assert!(signer
-            .check("PUT", Kind::RunFile, 4, "media/a b.png", exp, &sig)
-            .is_err());
-        assert!(signer
-            .check("PUT", Kind::ArtifactFile, 3, "media/a b.png", exp, &sig)
-            .is_err());
-        assert!(signer
-            .check("PUT", Kind::RunFile, 3, "media/a b.png", exp + 1, &sig)
-            .is_err());
-        assert!(Signer::new(b"other".to_vec())
-            .check("PUT", Kind::RunFile, 3, "media/a b.png", exp, &sig)
-            .is_err());
-        assert!(signer
-            .check("PUT", Kind::RunFile, 3, "media/a b.png", exp, "zz")
-            .is_err());
+        assert!(signer.check(&g, exp, &sig).is_ok());
+        // Another method, file, run, kind, user, expiry or key: refused.
+        for other in [
+            grant("GET", Kind::RunFile, 3, "media/a b.png", 7),
+            grant("PUT", Kind::RunFile, 3, "media/b.png", 7),
+            grant("PUT", Kind::RunFile, 4, "media/a b.png", 7),
+            grant("PUT", Kind::ArtifactFile, 3, "media/a b.png", 7),
+            grant("PUT", Kind::RunFile, 3, "media/a b.png", 8),
+        ] {
+            assert!(signer.check(&other, exp, &sig).is_err(), "{other:?}");
+        }
+        assert!(signer.check(&g, exp + 1, &sig).is_err());
+        assert!(Signer::new(b"other".to_vec()).check(&g, exp, &sig).is_err());
+        assert!(signer.check(&g, exp, "zz").is_err());
     }
 
     #[test]
     fn expired_urls_are_refused() {
         let signer = Signer::new(b"k".to_vec());
         let past = now_ms() / 1000 - 10;
-        let sig = signer.signature("GET", Kind::Manifest, 1, MANIFEST_NAME, past);
-        let err = signer
-            .check("GET", Kind::Manifest, 1, MANIFEST_NAME, past, &sig)
-            .unwrap_err();
+        let g = grant("GET", Kind::Manifest, 1, MANIFEST_NAME, 1);
+        let sig = signer.signature(&g, past);
+        let err = signer.check(&g, past, &sig).unwrap_err();
         assert!(err.to_string().contains("expired"));
     }
 }

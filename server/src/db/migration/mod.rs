@@ -7,6 +7,7 @@ mod m0001_initial;
 pub(crate) mod m0002_metrics_engine;
 mod m0003_wandb;
 mod m0004_runs_table;
+mod m0005_accounts;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_metrics_engine::Migration),
             Box::new(m0003_wandb::Migration),
             Box::new(m0004_runs_table::Migration),
+            Box::new(m0005_accounts::Migration),
         ]
     }
 }

@@ -5,7 +5,9 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
 };
 
-use crate::db::entities::{entity, project, run, team_member, user};
+use crate::db::entities::{
+    entity, project, project_alias, project_member, run, star, team_member, user,
+};
 
 pub async fn find_entity(
     db: &impl ConnectionTrait,
@@ -233,4 +235,286 @@ pub async fn stats(db: &impl ConnectionTrait, project_id: i32) -> Result<Project
         total_compute_seconds,
         contributors,
     })
+}
+
+/// Whether a user is on a project's explicit member list.
+pub async fn is_project_member(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    user_id: i32,
+) -> Result<bool, DbErr> {
+    Ok(project_member::Entity::find_by_id((project_id, user_id))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// The usernames on a project's member list, sorted.
+pub async fn project_members(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+) -> Result<Vec<String>, DbErr> {
+    let ids: Vec<i32> = project_member::Entity::find()
+        .filter(project_member::Column::ProjectId.eq(project_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    let mut names: Vec<String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Put a user on a project's member list (idempotent).
+pub async fn add_project_member(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    user_id: i32,
+    now: i64,
+) -> Result<(), DbErr> {
+    if is_project_member(db, project_id, user_id).await? {
+        return Ok(());
+    }
+    project_member::ActiveModel {
+        project_id: Set(project_id),
+        user_id: Set(user_id),
+        added_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Take a user off a project's member list (idempotent).
+pub async fn remove_project_member(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    user_id: i32,
+) -> Result<(), DbErr> {
+    project_member::Entity::delete_many()
+        .filter(project_member::Column::ProjectId.eq(project_id))
+        .filter(project_member::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ids of the projects a user starred.
+pub async fn starred_ids(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<i32>, DbErr> {
+    Ok(star::Entity::find()
+        .filter(star::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.project_id)
+        .collect())
+}
+
+/// Star or unstar a project (idempotent both ways).
+pub async fn set_star(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    project_id: i32,
+    on: bool,
+    now: i64,
+) -> Result<(), DbErr> {
+    let existing = star::Entity::find_by_id((user_id, project_id))
+        .one(db)
+        .await?;
+    match (on, existing) {
+        (true, None) => {
+            star::ActiveModel {
+                user_id: Set(user_id),
+                project_id: Set(project_id),
+                created_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+        }
+        (false, Some(_)) => {
+            star::Entity::delete_by_id((user_id, project_id))
+                .exec(db)
+                .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The live project an old name of `entity_id` now points to, if it was renamed.
+pub async fn find_alias(
+    db: &impl ConnectionTrait,
+    entity_id: i32,
+    name: &str,
+) -> Result<Option<project::Model>, DbErr> {
+    let Some(alias) = project_alias::Entity::find_by_id((entity_id, name.to_owned()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(project::Entity::find_by_id(alias.project_id)
+        .filter(project::Column::DeletedAt.is_null())
+        .one(db)
+        .await?)
+}
+
+/// Rename a project, keeping its old name as an alias. A live project or another
+/// project's alias with the new name is the caller's to refuse first.
+pub async fn rename_project(
+    db: &impl ConnectionTrait,
+    p: &project::Model,
+    new_name: &str,
+) -> Result<(), DbErr> {
+    // The new name stops being an alias of anything (it may be this project's own old name).
+    project_alias::Entity::delete_many()
+        .filter(project_alias::Column::EntityId.eq(p.entity_id))
+        .filter(project_alias::Column::Name.eq(new_name))
+        .exec(db)
+        .await?;
+    project_alias::ActiveModel {
+        entity_id: Set(p.entity_id),
+        name: Set(p.name.clone()),
+        project_id: Set(p.id),
+    }
+    .insert(db)
+    .await?;
+    project::Entity::update_many()
+        .col_expr(project::Column::Name, Expr::value(new_name))
+        .filter(project::Column::Id.eq(p.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Change a project's description and visibility.
+pub async fn update_project_settings(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    description: &str,
+    visibility: &str,
+) -> Result<(), DbErr> {
+    project::Entity::update_many()
+        .col_expr(project::Column::Description, Expr::value(description))
+        .col_expr(project::Column::Visibility, Expr::value(visibility))
+        .filter(project::Column::Id.eq(project_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Mark a project deleted (or restore it with `None`).
+pub async fn set_project_deleted(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    at: Option<i64>,
+) -> Result<(), DbErr> {
+    project::Entity::update_many()
+        .col_expr(project::Column::DeletedAt, Expr::value(at))
+        .filter(project::Column::Id.eq(project_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Deleted projects with their entity, most recently deleted first.
+pub async fn deleted_projects(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<(project::Model, entity::Model)>, DbErr> {
+    let mut projects = project::Entity::find()
+        .filter(project::Column::DeletedAt.is_not_null())
+        .all(db)
+        .await?;
+    projects.sort_by(|a, b| b.deleted_at.cmp(&a.deleted_at));
+    let entities = entity::Entity::find().all(db).await?;
+    Ok(projects
+        .into_iter()
+        .filter_map(|p| {
+            let e = entities.iter().find(|e| e.id == p.entity_id)?.clone();
+            Some((p, e))
+        })
+        .collect())
+}
+
+/// A project by id, deleted or not.
+pub async fn project_by_id(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<project::Model>, DbErr> {
+    project::Entity::find_by_id(id).one(db).await
+}
+
+/// Members of a team with their roles, by username.
+pub async fn team_members(
+    db: &impl ConnectionTrait,
+    entity_id: i32,
+) -> Result<Vec<(user::Model, String)>, DbErr> {
+    let members = team_member::Entity::find()
+        .filter(team_member::Column::EntityId.eq(entity_id))
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = members.iter().map(|m| m.user_id).collect();
+    let users = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    let mut out: Vec<(user::Model, String)> = members
+        .into_iter()
+        .filter_map(|m| {
+            let u = users.iter().find(|u| u.id == m.user_id)?.clone();
+            Some((u, m.role))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.username.cmp(&b.0.username));
+    Ok(out)
+}
+
+/// Set a user's role in a team (adding them when new); `None` removes them.
+pub async fn set_team_role(
+    db: &impl ConnectionTrait,
+    entity_id: i32,
+    user_id: i32,
+    role: Option<&str>,
+) -> Result<(), DbErr> {
+    team_member::Entity::delete_many()
+        .filter(team_member::Column::EntityId.eq(entity_id))
+        .filter(team_member::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    if let Some(role) = role {
+        team_member::ActiveModel {
+            entity_id: Set(entity_id),
+            user_id: Set(user_id),
+            role: Set(role.to_owned()),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Teams a user belongs to, with their role.
+pub async fn teams_of(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Vec<(entity::Model, String)>, DbErr> {
+    let memberships = team_member::Entity::find()
+        .filter(team_member::Column::UserId.eq(user_id))
+        .all(db)
+        .await?;
+    let mut out = Vec::new();
+    for m in memberships {
+        if let Some(e) = find_entity_by_id(db, m.entity_id).await? {
+            out.push((e, m.role));
+        }
+    }
+    out.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    Ok(out)
 }

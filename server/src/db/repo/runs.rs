@@ -129,3 +129,24 @@ pub async fn list(db: &impl ConnectionTrait, project_id: i32) -> Result<Vec<run:
         .all(db)
         .await
 }
+
+/// How many of a project's runs are soft-deleted.
+pub async fn deleted_count(db: &impl ConnectionTrait, project_id: i32) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    run::Entity::find()
+        .filter(run::Column::ProjectId.eq(project_id))
+        .filter(run::Column::DeletedAt.is_not_null())
+        .count(db)
+        .await
+}
+
+/// Bring back every soft-deleted run of a project; returns how many came back.
+pub async fn undelete_all(db: &impl ConnectionTrait, project_id: i32) -> Result<u64, DbErr> {
+    let res = run::Entity::update_many()
+        .col_expr(run::Column::DeletedAt, Expr::value(Option::<i64>::None))
+        .filter(run::Column::ProjectId.eq(project_id))
+        .filter(run::Column::DeletedAt.is_not_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}

@@ -5,7 +5,7 @@ use sea_orm::{
     QueryFilter, Set,
 };
 
-use crate::db::entities::{api_key, entity, session, user};
+use crate::db::entities::{api_key, entity, session, site_setting, user};
 
 /// Create a user and their personal entity (same name).
 pub async fn create_user(
@@ -143,5 +143,87 @@ pub async fn delete_session(db: &impl ConnectionTrait, token_hash: &str) -> Resu
         .filter(session::Column::TokenHash.eq(token_hash))
         .exec(db)
         .await?;
+    Ok(())
+}
+
+/// A user's API keys, newest first (revoked ones included, marked).
+pub async fn api_keys_of(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Vec<api_key::Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    api_key::Entity::find()
+        .filter(api_key::Column::UserId.eq(user_id))
+        .order_by_desc(api_key::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Revoke one of the user's keys (idempotent); false when the user has no such key.
+pub async fn revoke_api_key(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    key_id: i32,
+    now: i64,
+) -> Result<bool, DbErr> {
+    let Some(key) = api_key::Entity::find_by_id(key_id)
+        .filter(api_key::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    if key.revoked_at.is_none() {
+        let mut active: api_key::ActiveModel = key.into();
+        active.revoked_at = Set(Some(now));
+        active.update(db).await?;
+    }
+    Ok(true)
+}
+
+/// Replace a user's password hash and end their other sessions.
+pub async fn set_password(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    password_hash: &str,
+    keep_session_hash: Option<&str>,
+) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(password_hash))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    let mut del = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+    if let Some(keep) = keep_session_hash {
+        del = del.filter(session::Column::TokenHash.ne(keep));
+    }
+    del.exec(db).await?;
+    Ok(())
+}
+
+/// A site setting's value, if set.
+pub async fn site_setting(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>, DbErr> {
+    Ok(site_setting::Entity::find_by_id(key.to_owned())
+        .one(db)
+        .await?
+        .map(|s| s.value))
+}
+
+/// Set a site setting.
+pub async fn set_site_setting(
+    db: &impl ConnectionTrait,
+    key: &str,
+    value: &str,
+) -> Result<(), DbErr> {
+    site_setting::Entity::delete_by_id(key.to_owned())
+        .exec(db)
+        .await?;
+    site_setting::ActiveModel {
+        key: Set(key.to_owned()),
+        value: Set(value.to_owned()),
+    }
+    .insert(db)
+    .await?;
     Ok(())
 }
