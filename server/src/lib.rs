@@ -7,6 +7,7 @@ pub mod bench_runs;
 pub mod bench_workspace;
 pub mod blobs;
 pub mod bootstrap;
+pub mod csrf;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -414,6 +414,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Fallible<()> {
     }
     let addr = leptos_options.site_addr;
     server::wandb::spawn_crash_watch(db.clone());
+    server::service::accounts::spawn_purge(db.clone(), blobs.clone());
     let state = server::wandb::WandbState::new(ApiState::new(db, blobs)).await?;
     let app = server::web::router(state, leptos_options);
     let listener = tokio::net::TcpListener::bind(addr).await?;

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use axum::response::IntoResponse;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -15,6 +16,7 @@ use crate::wandb::WandbState;
 
 /// The full router for one server process.
 pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
+    let db = state.api.db.clone();
     let routes = generate_route_list(App);
     let (site_root, site_pkg_dir) = (
         leptos_options.site_root.clone(),
@@ -32,7 +34,9 @@ pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
-        .with_state(leptos_options);
+        .with_state(leptos_options)
+        .layer(axum::middleware::from_fn_with_state(db, redirect_renamed))
+        .layer(axum::middleware::from_fn(crate::csrf::layer));
     // `/pkg` (the wasm bundle, JS and CSS) must be served before the page routes, whose
     // `/{entity}/{project}` pattern would otherwise claim `/pkg/cairn.js`.
     let pkg_dir = std::path::Path::new(site_root.as_ref()).join(site_pkg_dir.as_ref());
@@ -47,4 +51,78 @@ pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
                 .service(tower_http::services::ServeDir::new(pkg_dir)),
         )
         .merge(pages)
+}
+
+/// Old URLs of a renamed project (`/{entity}/{old}/...`) answer with a permanent
+/// redirect to its new name, for viewers who may read it; everyone else gets the
+/// page's usual "not found", so a private project's new name does not leak.
+async fn redirect_renamed(
+    axum::extract::State(db): axum::extract::State<sea_orm::DatabaseConnection>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if req.method() == axum::http::Method::GET {
+        let session = crate::csrf::session_cookie(req.headers());
+        let (path, query) = (
+            req.uri().path().to_owned(),
+            req.uri().query().map(str::to_owned),
+        );
+        if let Some(to) = renamed_target(&db, &path, query.as_deref(), session).await {
+            return axum::response::Redirect::permanent(&to).into_response();
+        }
+    }
+    next.run(req).await
+}
+
+async fn renamed_target(
+    db: &sea_orm::DatabaseConnection,
+    path: &str,
+    query: Option<&str>,
+    session: Option<String>,
+) -> Option<String> {
+    use crate::db::repo::{projects, users};
+    use app::logic::url::{decode_segment, encode_segment};
+    let mut segs = path.trim_start_matches('/').splitn(3, '/');
+    let (e, p) = (segs.next()?, segs.next()?);
+    let rest = segs.next();
+    let entity = decode_segment(e)?;
+    let name = decode_segment(p)?;
+    if entity.is_empty() || name.is_empty() || entity == "pkg" {
+        return None;
+    }
+    let owner = projects::find_entity(db, &entity).await.ok()??;
+    if projects::find_project(db, owner.id, &name)
+        .await
+        .ok()?
+        .is_some()
+    {
+        return None;
+    }
+    let moved = projects::find_alias(db, owner.id, &name).await.ok()??;
+    let viewer = match session {
+        Some(token) => users::user_for_session(
+            db,
+            &crate::auth::credentials::token_hash(&token),
+            crate::db::now_ms(),
+        )
+        .await
+        .ok()?,
+        None => None,
+    };
+    let access = crate::auth::access::project_access(db, viewer.as_ref(), &moved, &owner)
+        .await
+        .ok()?;
+    if access == crate::auth::access::Access::None {
+        return None;
+    }
+    let mut to = format!("/{e}/{}", encode_segment(&moved.name));
+    if let Some(rest) = rest {
+        to.push('/');
+        to.push_str(rest);
+    }
+    if let Some(q) = query {
+        to.push('?');
+        to.push_str(q);
+    }
+    Some(to)
 }

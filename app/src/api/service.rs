@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use super::AppError;
 use crate::model::{
-    BulkAction, BulkTarget, ChartSeries, ColumnSettings, GroupsAnswer, GroupsQuery, ProjectCard,
-    ProjectOverview, ProjectRef, RunDetail, RunId, RunsPage, RunsQuery, RunsTableMeta,
-    SectionSnapshot, SeriesAnswer, SeriesQuery, SortSpec, Viewer, WorkspaceData, WorkspaceDoc,
+    AccountSettings, BulkAction, BulkTarget, ChartSeries, ColumnSettings, EntityProfile,
+    GroupsAnswer, GroupsQuery, NewApiKey, NewProject, ProjectCard, ProjectEdit, ProjectOverview,
+    ProjectRef, RunDetail, RunId, RunsPage, RunsQuery, RunsTableMeta, SectionSnapshot,
+    SeriesAnswer, SeriesQuery, SortSpec, TeamRole, Viewer, WorkspaceData, WorkspaceDoc,
 };
 
 /// The services handed to every server function through Leptos context.
@@ -20,6 +21,81 @@ pub trait CairnService: Send + Sync + 'static {
     async fn sign_in(&self, username: &str, password: &str) -> Result<(Viewer, String), AppError>;
     /// Close a session (idempotent).
     async fn sign_out(&self, token: &str) -> Result<(), AppError>;
+    /// Create an account (when sign-up is on) and open a session for it.
+    async fn sign_up(
+        &self,
+        username: &str,
+        display_name: &str,
+        password: &str,
+    ) -> Result<(Viewer, String), AppError>;
+    /// Whether visitors may create accounts.
+    async fn signup_enabled(&self) -> Result<bool, AppError>;
+    /// Change the viewer's password; every other session of theirs ends.
+    async fn change_password(
+        &self,
+        viewer: &Viewer,
+        session_token: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<(), AppError>;
+    /// The settings page: API keys, teams, and for site admins the site switches.
+    async fn account_settings(&self, viewer: &Viewer) -> Result<AccountSettings, AppError>;
+    async fn create_api_key(&self, viewer: &Viewer, name: &str) -> Result<NewApiKey, AppError>;
+    async fn revoke_api_key(&self, viewer: &Viewer, id: i32) -> Result<(), AppError>;
+    /// Site admins: allow or forbid sign-up.
+    async fn set_signup_enabled(&self, viewer: &Viewer, on: bool) -> Result<(), AppError>;
+    /// Site admins: bring back a deleted project.
+    async fn restore_project(&self, viewer: &Viewer, id: i32) -> Result<ProjectRef, AppError>;
+    /// The `/{entity}` profile page.
+    async fn entity_profile(
+        &self,
+        viewer: Option<&Viewer>,
+        name: &str,
+    ) -> Result<EntityProfile, AppError>;
+    async fn create_team(&self, viewer: &Viewer, name: &str) -> Result<(), AppError>;
+    /// Add a user to a team, change their role, or remove them (`None`).
+    async fn set_team_member(
+        &self,
+        viewer: &Viewer,
+        team: &str,
+        username: &str,
+        role: Option<TeamRole>,
+    ) -> Result<(), AppError>;
+    async fn create_project(
+        &self,
+        viewer: &Viewer,
+        new: NewProject,
+    ) -> Result<ProjectRef, AppError>;
+    /// Rename, describe or change the visibility of a project; returns its place.
+    async fn edit_project(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        edit: ProjectEdit,
+    ) -> Result<ProjectRef, AppError>;
+    async fn set_star(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        on: bool,
+    ) -> Result<(), AppError>;
+    /// Put a user on, or take them off, a restricted project's member list.
+    async fn set_project_member(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        username: &str,
+        on: bool,
+    ) -> Result<(), AppError>;
+    /// Soft-delete a project; `confirm` must be its name.
+    async fn delete_project(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        confirm: &str,
+    ) -> Result<(), AppError>;
+    /// Bring back all soft-deleted runs; returns how many.
+    async fn undelete_runs(&self, viewer: &Viewer, project: &ProjectRef) -> Result<u64, AppError>;
     /// Projects the viewer may see, most recently active first.
     async fn list_projects(&self, viewer: Option<&Viewer>) -> Result<Vec<ProjectCard>, AppError>;
     /// The Overview tab's figures; `NotFound` also when the viewer may not see it.
@@ -157,4 +233,50 @@ pub async fn current_viewer(services: &Services) -> Result<Option<Viewer>, AppEr
         Some(token) => services.viewer_for_session(&token).await,
         None => Ok(None),
     }
+}
+
+/// The signed-in viewer, or `Unauthorized` with `why` ("sign in to …").
+pub async fn require_viewer(services: &Services, why: &str) -> Result<Viewer, AppError> {
+    current_viewer(services)
+        .await?
+        .ok_or_else(|| AppError::Unauthorized(why.to_owned()))
+}
+
+/// Whether cookies should carry `Secure`: behind HTTPS (a proxy saying so, or
+/// `CAIRN_PUBLIC_URL` starting with `https://`). Plain-HTTP local use keeps working.
+fn secure_cookies() -> bool {
+    let proxied_https = leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|p| {
+            p.headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.eq_ignore_ascii_case("https"))
+        })
+        .unwrap_or(false);
+    proxied_https || std::env::var("CAIRN_PUBLIC_URL").is_ok_and(|u| u.starts_with("https://"))
+}
+
+fn append_cookie(cookie: &str) {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(value) = http::HeaderValue::from_str(cookie) {
+            response.append_header(http::header::SET_COOKIE, value);
+        }
+    }
+}
+
+/// Set the session cookie (HttpOnly, SameSite=Lax, 30 days). The server's CSRF layer
+/// adds the matching readable CSRF cookie to the same response.
+pub fn set_session_cookie(token: &str) {
+    let secure = if secure_cookies() { "; Secure" } else { "" };
+    append_cookie(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        30 * 24 * 3600
+    ));
+}
+
+/// Clear the session cookie (the CSRF layer clears its cookie too).
+pub fn clear_session_cookie() {
+    append_cookie(&format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+    ));
 }

@@ -3,3 +3,4 @@
 
 pub mod access;
 pub mod credentials;
+pub mod limiter;

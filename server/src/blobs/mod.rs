@@ -102,6 +102,28 @@ impl BlobStore {
         }
         tokio::fs::read(self.path_of(sha256)).await
     }
+
+    /// Delete a stored blob (the purge of deleted projects); a missing one is fine.
+    pub async fn remove(&self, sha256: &str) -> std::io::Result<()> {
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a blob address",
+            ));
+        }
+        match tokio::fs::remove_file(self.path_of(sha256)).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether a blob is stored.
+    pub async fn contains(&self, sha256: &str) -> bool {
+        sha256.len() == 64
+            && tokio::fs::try_exists(self.path_of(sha256))
+                .await
+                .unwrap_or(false)
+    }
 }
 
 /// See [`BlobStore::writer`]. Dropped without a successful `finish` (an aborted or

@@ -1,6 +1,7 @@
 //! The read side shared by pages and the API, and the implementation of the
 //! `app::api::service::CairnService` interface the server functions call.
 
+pub mod accounts;
 pub mod reads;
 pub mod runs_table;
 mod ui;

@@ -5,13 +5,15 @@ use sea_orm::DatabaseConnection;
 use app::api::service::CairnService;
 use app::api::AppError;
 use app::model::{
-    BulkAction, BulkTarget, ChartSeries, ColumnSettings, GroupsAnswer, GroupsQuery, ProjectCard,
-    ProjectOverview, ProjectRef, RunDetail, RunId, RunsPage, RunsQuery, RunsTableMeta,
-    SectionSnapshot, SeriesAnswer, SeriesQuery, SortSpec, Viewer, WorkspaceData, WorkspaceDoc,
+    AccountSettings, BulkAction, BulkTarget, ChartSeries, ColumnSettings, EntityProfile,
+    GroupsAnswer, GroupsQuery, NewApiKey, NewProject, ProjectCard, ProjectEdit, ProjectOverview,
+    ProjectRef, RunDetail, RunId, RunsPage, RunsQuery, RunsTableMeta, SectionSnapshot,
+    SeriesAnswer, SeriesQuery, SortSpec, TeamRole, Viewer, WorkspaceData, WorkspaceDoc,
 };
 
-use super::{reads, runs_table, workspace};
+use super::{accounts, reads, runs_table, workspace};
 use crate::auth::credentials::{new_session_token, token_hash, verify_password};
+use crate::auth::limiter::LoginLimiter;
 use crate::db::entities::user;
 use crate::db::now_ms;
 use crate::db::repo::users;
@@ -27,6 +29,7 @@ pub struct UiService {
     db: DatabaseConnection,
     chart_cache: Arc<MetaCache>,
     writer: Writer,
+    logins: LoginLimiter,
 }
 
 impl UiService {
@@ -35,6 +38,7 @@ impl UiService {
             db,
             chart_cache,
             writer,
+            logins: LoginLimiter::default(),
         }
     }
 
@@ -45,6 +49,22 @@ impl UiService {
             .ok_or_else(|| AppError::Unauthorized("sign in first".into()))
     }
 
+    /// Open a 30-day session for the user; returns its token.
+    async fn open_session(&self, user: &user::Model) -> Result<String, AppError> {
+        let token = new_session_token();
+        let now = now_ms();
+        users::insert_session(
+            &self.db,
+            user.id,
+            &token_hash(&token),
+            now,
+            now + SESSION_MS,
+        )
+        .await
+        .map_err(ApiError::from)?;
+        Ok(token)
+    }
+
     async fn user_of(&self, viewer: Option<&Viewer>) -> Result<Option<user::Model>, AppError> {
         match viewer {
             Some(v) => Ok(users::find_by_username(&self.db, &v.username)
@@ -53,6 +73,14 @@ impl UiService {
             None => Ok(None),
         }
     }
+}
+
+/// A valid argon2 hash of nothing anyone types, to check unknown names against.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        crate::auth::credentials::hash_password("no user has this password").unwrap_or_default()
+    })
 }
 
 fn viewer_of(u: &user::Model) -> Viewer {
@@ -74,29 +102,31 @@ impl CairnService for UiService {
 
     async fn sign_in(&self, username: &str, password: &str) -> Result<(Viewer, String), AppError> {
         let refused = || AppError::Unauthorized("wrong username or password".into());
+        if let Err(wait_ms) = self.logins.check(username, now_ms()) {
+            return Err(AppError::TooManyRequests(format!(
+                "too many failed sign-ins for {username:?}; try again in {} minutes",
+                (wait_ms + 59_999) / 60_000
+            )));
+        }
         let user = users::find_by_username(&self.db, username)
             .await
-            .map_err(ApiError::from)?
-            .ok_or_else(refused)?;
-        // argon2 takes tens of milliseconds of CPU: keep it off the async workers.
-        let (pw, hash) = (password.to_owned(), user.password_hash.clone());
+            .map_err(ApiError::from)?;
+        // An unknown name costs the same argon2 check as a known one, so the time taken
+        // does not tell which names exist.
+        let hash = match &user {
+            Some(u) => u.password_hash.clone(),
+            None => dummy_hash().to_owned(),
+        };
+        let pw = password.to_owned();
         let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
             .await
             .map_err(|e| AppError::Internal(format!("password check failed: {e}")))?;
-        if !ok {
+        let Some(user) = user.filter(|_| ok) else {
+            self.logins.failed(username, now_ms());
             return Err(refused());
-        }
-        let token = new_session_token();
-        let now = now_ms();
-        users::insert_session(
-            &self.db,
-            user.id,
-            &token_hash(&token),
-            now,
-            now + SESSION_MS,
-        )
-        .await
-        .map_err(ApiError::from)?;
+        };
+        self.logins.succeeded(username);
+        let token = self.open_session(&user).await?;
         Ok((viewer_of(&user), token))
     }
 
@@ -104,6 +134,149 @@ impl CairnService for UiService {
         Ok(users::delete_session(&self.db, &token_hash(token))
             .await
             .map_err(ApiError::from)?)
+    }
+
+    async fn sign_up(
+        &self,
+        username: &str,
+        display_name: &str,
+        password: &str,
+    ) -> Result<(Viewer, String), AppError> {
+        let user = accounts::sign_up(&self.db, username, display_name, password).await?;
+        let token = self.open_session(&user).await?;
+        Ok((viewer_of(&user), token))
+    }
+
+    async fn signup_enabled(&self) -> Result<bool, AppError> {
+        Ok(accounts::signup_enabled(&self.db).await?)
+    }
+
+    async fn change_password(
+        &self,
+        viewer: &Viewer,
+        session_token: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<(), AppError> {
+        let user = self.signed_in(viewer).await?;
+        let (pw, hash) = (old.to_owned(), user.password_hash.clone());
+        let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
+            .await
+            .map_err(|e| AppError::Internal(format!("password check failed: {e}")))?;
+        if !ok {
+            return Err(AppError::BadRequest("the current password is wrong".into()));
+        }
+        accounts::check_password(new)?;
+        let hash = accounts::hash_blocking(new).await?;
+        users::set_password(&self.db, user.id, &hash, Some(&token_hash(session_token)))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(())
+    }
+
+    async fn account_settings(&self, viewer: &Viewer) -> Result<AccountSettings, AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(accounts::settings(&self.db, &user).await?)
+    }
+
+    async fn create_api_key(&self, viewer: &Viewer, name: &str) -> Result<NewApiKey, AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(accounts::create_api_key(&self.db, &user, name).await?)
+    }
+
+    async fn revoke_api_key(&self, viewer: &Viewer, id: i32) -> Result<(), AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(accounts::revoke_api_key(&self.db, &user, id).await?)
+    }
+
+    async fn set_signup_enabled(&self, viewer: &Viewer, on: bool) -> Result<(), AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(accounts::set_signup_enabled(&self.db, &user, on).await?)
+    }
+
+    async fn restore_project(&self, viewer: &Viewer, id: i32) -> Result<ProjectRef, AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(accounts::restore_project(&self.db, &user, id).await?)
+    }
+
+    async fn entity_profile(
+        &self,
+        viewer: Option<&Viewer>,
+        name: &str,
+    ) -> Result<EntityProfile, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(accounts::profile(&self.db, user.as_ref(), name).await?)
+    }
+
+    async fn create_team(&self, viewer: &Viewer, name: &str) -> Result<(), AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(accounts::create_team(&self.db, &user, name).await?)
+    }
+
+    async fn set_team_member(
+        &self,
+        viewer: &Viewer,
+        team: &str,
+        username: &str,
+        role: Option<TeamRole>,
+    ) -> Result<(), AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(accounts::set_team_member(&self.db, &user, team, username, role).await?)
+    }
+
+    async fn create_project(
+        &self,
+        viewer: &Viewer,
+        new: NewProject,
+    ) -> Result<ProjectRef, AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(accounts::create_project(&self.db, &user, new).await?)
+    }
+
+    async fn edit_project(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        edit: ProjectEdit,
+    ) -> Result<ProjectRef, AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(accounts::edit_project(&self.db, &user, project, edit).await?)
+    }
+
+    async fn set_star(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        on: bool,
+    ) -> Result<(), AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(accounts::set_star(&self.db, &user, project, on).await?)
+    }
+
+    async fn set_project_member(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        username: &str,
+        on: bool,
+    ) -> Result<(), AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(accounts::set_project_member(&self.db, &user, project, username, on).await?)
+    }
+
+    async fn delete_project(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        confirm: &str,
+    ) -> Result<(), AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(accounts::delete_project(&self.db, &user, project, confirm).await?)
+    }
+
+    async fn undelete_runs(&self, viewer: &Viewer, project: &ProjectRef) -> Result<u64, AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(accounts::undelete_runs(&self.db, &user, project).await?)
     }
 
     async fn list_projects(&self, viewer: Option<&Viewer>) -> Result<Vec<ProjectCard>, AppError> {

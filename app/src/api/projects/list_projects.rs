@@ -4,7 +4,7 @@ use crate::api::AppError;
 use crate::model::ProjectCard;
 
 /// The projects the viewer may see, most recently active first.
-#[server]
+#[server(client = crate::api::csrf::CsrfClient)]
 pub async fn list_projects() -> Result<Vec<ProjectCard>, AppError> {
     let services = crate::api::service::services()?;
     let viewer = crate::api::service::current_viewer(&services).await?;

@@ -7,7 +7,7 @@ use crate::model::{ChartSeries, ProjectRef, RunId};
 pub const MAX_CHART_BUCKETS: usize = 20_000;
 
 /// One metric of one run, bucketed for a chart of about `buckets` pixels' width.
-#[server]
+#[server(client = crate::api::csrf::CsrfClient)]
 pub async fn run_series(
     project: ProjectRef,
     run: RunId,

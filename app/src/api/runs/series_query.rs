@@ -5,7 +5,7 @@ use crate::model::{ProjectRef, SeriesAnswer, SeriesQuery};
 
 /// One metric over several runs, bucketed on a shared grid (and grouped when the
 /// query has a `group_by`): what a workspace panel draws.
-#[server(input = leptos::server_fn::codec::Json)]
+#[server(input = leptos::server_fn::codec::Json, client = crate::api::csrf::CsrfClient)]
 pub async fn query_series(
     project: ProjectRef,
     query: SeriesQuery,

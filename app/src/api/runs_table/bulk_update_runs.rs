@@ -4,7 +4,7 @@ use crate::api::AppError;
 use crate::model::{BulkAction, BulkTarget, ProjectRef};
 
 /// Delete, tag, untag or regroup the chosen runs; returns how many changed.
-#[server(input = leptos::server_fn::codec::Json)]
+#[server(input = leptos::server_fn::codec::Json, client = crate::api::csrf::CsrfClient)]
 pub async fn bulk_update_runs(
     project: ProjectRef,
     target: BulkTarget,

@@ -4,7 +4,7 @@ use crate::api::AppError;
 use crate::model::ProjectRef;
 
 /// Values of a column that start with `prefix`, for the filter's autocompletion.
-#[server]
+#[server(client = crate::api::csrf::CsrfClient)]
 pub async fn column_values(
     project: ProjectRef,
     column: String,

@@ -4,7 +4,7 @@ use crate::api::AppError;
 use crate::model::{ProjectRef, SortSpec};
 
 /// The current view (filter, sort, visible columns) as CSV text.
-#[server(input = leptos::server_fn::codec::Json)]
+#[server(input = leptos::server_fn::codec::Json, client = crate::api::csrf::CsrfClient)]
 pub async fn export_runs_csv(
     project: ProjectRef,
     filter: String,

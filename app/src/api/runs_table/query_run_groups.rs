@@ -4,7 +4,7 @@ use crate::api::AppError;
 use crate::model::{GroupsAnswer, GroupsQuery, ProjectRef};
 
 /// The filtered runs grouped by columns, with a histogram per group and numeric column.
-#[server(input = leptos::server_fn::codec::Json)]
+#[server(input = leptos::server_fn::codec::Json, client = crate::api::csrf::CsrfClient)]
 pub async fn query_run_groups(
     project: ProjectRef,
     query: GroupsQuery,

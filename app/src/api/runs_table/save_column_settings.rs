@@ -4,7 +4,7 @@ use crate::api::AppError;
 use crate::model::{ColumnSettings, ProjectRef};
 
 /// Save the signed-in viewer's column order, pins and visibility for the project.
-#[server(input = leptos::server_fn::codec::Json)]
+#[server(input = leptos::server_fn::codec::Json, client = crate::api::csrf::CsrfClient)]
 pub async fn save_column_settings(
     project: ProjectRef,
     settings: ColumnSettings,

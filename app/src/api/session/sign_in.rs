@@ -3,24 +3,15 @@ use leptos::prelude::*;
 use crate::api::AppError;
 
 /// Check the credentials, set the session cookie and go to `next` (a local path).
-#[server]
+#[server(client = crate::api::csrf::CsrfClient)]
 pub async fn sign_in(
     username: String,
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::api::service::SESSION_COOKIE;
     let services = crate::api::service::services()?;
     let (_viewer, token) = services.sign_in(username.trim(), &password).await?;
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
-        30 * 24 * 3600
-    );
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(value) = http::HeaderValue::from_str(&cookie) {
-            response.append_header(http::header::SET_COOKIE, value);
-        }
-    }
+    crate::api::service::set_session_cookie(&token);
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(())
 }

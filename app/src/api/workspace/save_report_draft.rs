@@ -5,7 +5,7 @@ use crate::model::{ProjectRef, SectionSnapshot};
 
 /// Keep a Workspace section (with its run selection) as a report draft, for the
 /// Reports tab to open; returns the draft's name.
-#[server(input = leptos::server_fn::codec::Json)]
+#[server(input = leptos::server_fn::codec::Json, client = crate::api::csrf::CsrfClient)]
 pub async fn save_report_draft(
     project: ProjectRef,
     snapshot: SectionSnapshot,

@@ -518,3 +518,82 @@ pub async fn teams_of(
     out.sort_by(|a, b| a.0.name.cmp(&b.0.name));
     Ok(out)
 }
+
+/// Every blob address a project's run files, artifact files and manifests use.
+pub async fn blob_shas_of_project(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+) -> Result<Vec<String>, DbErr> {
+    use crate::db::entities::{artifact, artifact_collection, artifact_file, run_file};
+    let run_ids: Vec<i32> = run::Entity::find()
+        .filter(run::Column::ProjectId.eq(project_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let mut shas: Vec<String> = Vec::new();
+    for part in run_ids.chunks(500) {
+        shas.extend(
+            run_file::Entity::find()
+                .filter(run_file::Column::RunId.is_in(part.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|f| f.sha256),
+        );
+    }
+    let collections: Vec<i32> = artifact_collection::Entity::find()
+        .filter(artifact_collection::Column::ProjectId.eq(project_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let versions = artifact::Entity::find()
+        .filter(artifact::Column::CollectionId.is_in(collections))
+        .all(db)
+        .await?;
+    let version_ids: Vec<i32> = versions.iter().map(|a| a.id).collect();
+    shas.extend(versions.into_iter().filter_map(|a| a.manifest_sha256));
+    for part in version_ids.chunks(500) {
+        shas.extend(
+            artifact_file::Entity::find()
+                .filter(artifact_file::Column::ArtifactId.is_in(part.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .filter_map(|f| f.sha256),
+        );
+    }
+    shas.sort();
+    shas.dedup();
+    Ok(shas)
+}
+
+/// Whether any run file, artifact file or manifest still uses a blob.
+pub async fn blob_in_use(db: &impl ConnectionTrait, sha256: &str) -> Result<bool, DbErr> {
+    use crate::db::entities::{artifact, artifact_file, run_file};
+    Ok(run_file::Entity::find()
+        .filter(run_file::Column::Sha256.eq(sha256))
+        .one(db)
+        .await?
+        .is_some()
+        || artifact_file::Entity::find()
+            .filter(artifact_file::Column::Sha256.eq(sha256))
+            .one(db)
+            .await?
+            .is_some()
+        || artifact::Entity::find()
+            .filter(artifact::Column::ManifestSha256.eq(sha256))
+            .one(db)
+            .await?
+            .is_some())
+}
+
+/// Remove a project row; its runs, metrics, files' rows, artifacts, settings, stars
+/// and aliases go with it (foreign keys cascade).
+pub async fn delete_project_row(db: &impl ConnectionTrait, project_id: i32) -> Result<(), DbErr> {
+    project::Entity::delete_by_id(project_id).exec(db).await?;
+    Ok(())
+}
