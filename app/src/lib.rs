@@ -16,7 +16,10 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use components::site_header::SiteHeader;
-use pages::{HomePage, NotFoundPage, ProjectPage, ProjectTab, RunPage, SignInPage};
+use pages::{
+    EntityPage, HomePage, NotFoundPage, ProjectPage, ProjectTab, RunPage, SettingsPage, SignInPage,
+    SignUpPage,
+};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -61,6 +64,9 @@ pub fn App() -> impl IntoView {
                     // pages are small, and they then read fully without JavaScript.
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/:entity") view=EntityPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/:entity/:project")
                         view=|| view! { <ProjectPage tab=ProjectTab::Workspace /> }

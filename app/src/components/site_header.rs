@@ -26,13 +26,20 @@ pub fn SiteHeader() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match user.await {
                             Ok(Some(viewer)) => view! {
-                                <span class="who">{viewer.display_name}</span>
+                                <a class="who" href=format!("/{}", viewer.username)>
+                                    {if viewer.display_name.is_empty() { viewer.username.clone() } else { viewer.display_name.clone() }}
+                                </a>
+                                <a href="/settings" class="quiet-link">"Settings"</a>
                                 <ActionForm action=sign_out attr:class="inline">
                                     <button type="submit" class="link-button">"Sign out"</button>
                                 </ActionForm>
                             }
                             .into_any(),
-                            _ => view! { <a href="/login" class="button">"Sign in"</a> }.into_any(),
+                            _ => view! {
+                                <a href="/signup" class="quiet-link">"Sign up"</a>
+                                <a href="/login" class="button">"Sign in"</a>
+                            }
+                            .into_any(),
                         }
                     })}
                 </Transition>

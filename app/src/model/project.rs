@@ -91,6 +91,9 @@ pub struct ProjectOverview {
     pub deleted_runs: u64,
     #[serde(default)]
     pub starred: bool,
+    /// Whether the viewer is signed in (and so can star).
+    #[serde(default)]
+    pub signed_in: bool,
     /// Whether the viewer may log runs, edit the description and delete runs.
     #[serde(default)]
     pub can_write: bool,

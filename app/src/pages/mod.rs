@@ -1,16 +1,22 @@
 //! Route components, one per file; names end in `Page`.
 
+mod entity_page;
 mod home_page;
 mod not_found_page;
 mod project_page;
 mod run_page;
+mod settings_page;
 mod sign_in_page;
+mod sign_up_page;
 
+pub use entity_page::EntityPage;
 pub use home_page::HomePage;
 pub use not_found_page::NotFoundPage;
 pub use project_page::{ProjectPage, ProjectTab};
 pub use run_page::RunPage;
+pub use settings_page::SettingsPage;
 pub use sign_in_page::SignInPage;
+pub use sign_up_page::SignUpPage;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

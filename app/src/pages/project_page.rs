@@ -3,8 +3,10 @@ use leptos_meta::Title;
 
 use crate::api::projects::get_project_overview;
 use crate::components::error_view::ErrorView;
+use crate::components::project_settings::{DescriptionEditor, ProjectAdmin, UndeleteRuns};
 use crate::components::project_tabs::ProjectTabs;
 use crate::components::runs_table::RunsTab;
+use crate::components::star_button::StarButton;
 use crate::components::state_badge::StateBadge;
 use crate::components::workspace::WorkspaceTab;
 use crate::logic::format;
@@ -46,7 +48,12 @@ pub fn ProjectPage(
     let entity = super::route_param("entity");
     let project_name = super::route_param("project");
     let project = Memo::new(move |_| ProjectRef::new(entity.get(), project_name.get()));
-    let overview = Resource::new(move || project.get(), get_project_overview);
+    // Bumped by the Overview's controls to read the project again after a change.
+    let reload = RwSignal::new(0u32);
+    let overview = Resource::new(
+        move || (project.get(), reload.get()),
+        |(p, _)| get_project_overview(p),
+    );
     view! {
         <Title text=move || project_name.get() />
         <div class="project-head">
@@ -59,7 +66,7 @@ pub fn ProjectPage(
                 {move || Suspend::new(async move {
                     let o = overview.await?;
                     Ok::<_, crate::api::AppError>(match tab {
-                        ProjectTab::Overview => view! { <OverviewTab overview=o /> }.into_any(),
+                        ProjectTab::Overview => view! { <OverviewTab overview=o reload /> }.into_any(),
                         ProjectTab::Workspace => view! { <WorkspaceTab project=o.project /> }.into_any(),
                         ProjectTab::Runs => view! { <RunsTab project=o.project /> }.into_any(),
                     })
@@ -74,6 +81,8 @@ pub fn ProjectPage(
 fn OverviewTab(
     /// The project's figures.
     overview: ProjectOverview,
+    /// Bumped to read the project again after a change made here.
+    reload: RwSignal<u32>,
 ) -> impl IntoView {
     let now = super::now_ms();
     let o = overview;
@@ -86,15 +95,21 @@ fn OverviewTab(
     } else {
         o.contributors.join(", ")
     };
-    let description = if o.description.is_empty() {
-        view! { <p class="muted">"No description."</p> }.into_any()
-    } else {
-        view! { <p class="description">{o.description.clone()}</p> }.into_any()
-    };
+    let star = o
+        .signed_in
+        .then(|| view! { <StarButton project=o.project.clone() starred=o.starred /> });
+    let admin = o
+        .can_manage
+        .then(|| view! { <ProjectAdmin overview=o.clone() reload /> });
+    let undelete = view! { <UndeleteRuns overview=o.clone() reload /> };
+    let description = view! { <DescriptionEditor overview=o.clone() reload /> };
     let project = o.project.clone();
     view! {
         <section class="card" aria-labelledby="overview-heading">
-            <h2 id="overview-heading">"Overview"</h2>
+            <div class="heading-row">
+                <h2 id="overview-heading">"Overview"</h2>
+                {star}
+            </div>
             {description}
             <dl class="facts">
                 <div><dt>"Owner"</dt><dd data-fact="owner">{o.project.entity.clone()}</dd></div>
@@ -107,7 +122,10 @@ fn OverviewTab(
             </dl>
         </section>
         <section class="card" aria-labelledby="runs-heading">
-            <h2 id="runs-heading">"Runs"</h2>
+            <div class="heading-row">
+                <h2 id="runs-heading">"Runs"</h2>
+                {undelete}
+            </div>
             {if o.runs.is_empty() {
                 view! { <p class="empty">"No runs logged yet."</p> }.into_any()
             } else {
@@ -145,5 +163,6 @@ fn OverviewTab(
                 .into_any()
             }}
         </section>
+        {admin}
     }
 }

@@ -38,6 +38,7 @@ pub fn SignInPage() -> impl IntoView {
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </ActionForm>
+            <p class="muted">"New here? "<a href="/signup">"Create an account"</a></p>
         </section>
     }
 }

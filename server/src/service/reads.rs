@@ -220,6 +220,7 @@ pub async fn project_overview(
             Some(v) => projects::starred_ids(db, v.id).await?.contains(&project.id),
             None => false,
         },
+        signed_in: viewer.is_some(),
         can_write,
         can_manage,
         members: if can_manage {

@@ -360,10 +360,10 @@ pub async fn find_alias(
     else {
         return Ok(None);
     };
-    Ok(project::Entity::find_by_id(alias.project_id)
+    project::Entity::find_by_id(alias.project_id)
         .filter(project::Column::DeletedAt.is_null())
         .one(db)
-        .await?)
+        .await
 }
 
 /// Rename a project, keeping its old name as an alias. A live project or another
@@ -432,7 +432,7 @@ pub async fn deleted_projects(
         .filter(project::Column::DeletedAt.is_not_null())
         .all(db)
         .await?;
-    projects.sort_by(|a, b| b.deleted_at.cmp(&a.deleted_at));
+    projects.sort_by_key(|p| std::cmp::Reverse(p.deleted_at));
     let entities = entity::Entity::find().all(db).await?;
     Ok(projects
         .into_iter()

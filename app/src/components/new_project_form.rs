@@ -1,0 +1,106 @@
+use leptos::prelude::*;
+
+use crate::api::projects::create_project;
+use crate::components::submit::{Submit, SubmitStatus};
+use crate::model::{NewProject, Visibility};
+
+/// Create a project in one of `entities` (the first is preselected); goes to the new
+/// project's Overview when done.
+#[component]
+pub fn NewProjectForm(entities: Vec<String>) -> impl IntoView {
+    let submit = Submit::new();
+    let entity = RwSignal::new(entities.first().cloned().unwrap_or_default());
+    let name = RwSignal::new(String::new());
+    let visibility = RwSignal::new(Visibility::Team);
+    let description = RwSignal::new(String::new());
+    let navigate = leptos_router::hooks::use_navigate();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let new = NewProject {
+            entity: entity.get_untracked(),
+            name: name.get_untracked().trim().to_owned(),
+            visibility: visibility.get_untracked(),
+            description: description.get_untracked(),
+        };
+        let navigate = navigate.clone();
+        submit.run(create_project(new), move |at| {
+            navigate(&format!("{}/overview", at.href()), Default::default());
+            None
+        });
+    };
+    let single = entities.len() == 1;
+    view! {
+        <form class="stack new-project" on:submit=on_submit aria-label="New project">
+            <label>
+                "Owner"
+                <select
+                    name="entity"
+                    disabled=single
+                    on:change=move |ev| entity.set(event_target_value(&ev))
+                >
+                    {entities
+                        .into_iter()
+                        .map(|e| view! { <option value=e.clone()>{e.clone()}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                "Project name"
+                <input
+                    type="text"
+                    name="name"
+                    required
+                    maxlength="128"
+                    prop:value=name
+                    on:input=move |ev| name.set(event_target_value(&ev))
+                />
+            </label>
+            <label>
+                "Visibility"
+                <select
+                    name="visibility"
+                    on:change=move |ev| {
+                        if let Ok(v) = event_target_value(&ev).parse() {
+                            visibility.set(v);
+                        }
+                    }
+                >
+                    {Visibility::ALL
+                        .into_iter()
+                        .map(|v| {
+                            view! {
+                                <option value=v.as_str() selected=v == Visibility::Team>
+                                    {visibility_label(v)}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                "Description (markdown)"
+                <textarea
+                    name="description"
+                    rows="3"
+                    prop:value=description
+                    on:input=move |ev| description.set(event_target_value(&ev))
+                ></textarea>
+            </label>
+            <SubmitStatus submit />
+            <button type="submit" class="primary" disabled=move || submit.busy.get()>
+                {move || if submit.busy.get() { "Creating…" } else { "Create project" }}
+            </button>
+        </form>
+    }
+}
+
+/// A visibility with what it means, for menus.
+pub fn visibility_label(v: Visibility) -> &'static str {
+    match v {
+        Visibility::Private => "private: only the owner and admins",
+        Visibility::Team => "team: the team's members",
+        Visibility::Restricted => "restricted: invited members only",
+        Visibility::Public => "public: anyone can view, members edit",
+        Visibility::Open => "open: anyone signed in can view and log runs",
+    }
+}
