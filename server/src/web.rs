@@ -50,6 +50,13 @@ pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
                 .layer(tower_http::compression::CompressionLayer::new())
                 .service(tower_http::services::ServeDir::new(pkg_dir)),
         )
+        // Files of `public/` at the root, before the pages: `/{entity}` would claim them.
+        .route_service(
+            "/favicon.svg",
+            tower_http::services::ServeFile::new(
+                std::path::Path::new(site_root.as_ref()).join("favicon.svg"),
+            ),
+        )
         .merge(pages)
 }
 

@@ -17,6 +17,9 @@ use crate::model::{AccountSettings, ApiKeyInfo, SiteAdmin};
 pub fn SettingsPage() -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let settings = Resource::new(move || reload.get(), |_| get_account_settings());
+    // The secret of the key just made: shown once, never fetched again. It lives here,
+    // above the reloaded part of the page, so the reload after making it keeps it.
+    let fresh = RwSignal::new(None::<(String, String)>);
     view! {
         <Title text="Settings" />
         <h1>"Settings"</h1>
@@ -24,7 +27,7 @@ pub fn SettingsPage() -> impl IntoView {
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
                 {move || Suspend::new(async move {
                     let s = settings.await?;
-                    Ok::<_, crate::api::AppError>(view! { <SettingsView settings=s reload /> })
+                    Ok::<_, crate::api::AppError>(view! { <SettingsView settings=s reload fresh /> })
                 })}
             </ErrorBoundary>
         </Transition>
@@ -32,7 +35,11 @@ pub fn SettingsPage() -> impl IntoView {
 }
 
 #[component]
-fn SettingsView(settings: AccountSettings, reload: RwSignal<u32>) -> impl IntoView {
+fn SettingsView(
+    settings: AccountSettings,
+    reload: RwSignal<u32>,
+    fresh: RwSignal<Option<(String, String)>>,
+) -> impl IntoView {
     let s = settings;
     let profile = format!("/{}", s.viewer.username);
     view! {
@@ -44,7 +51,7 @@ fn SettingsView(settings: AccountSettings, reload: RwSignal<u32>) -> impl IntoVi
             </p>
             <PasswordForm />
         </section>
-        <ApiKeys keys=s.api_keys reload />
+        <ApiKeys keys=s.api_keys reload fresh />
         <Teams teams=s.teams reload />
         {s.admin.map(|a| view! { <AdminSection admin=a reload /> })}
     }
@@ -101,11 +108,13 @@ fn PasswordForm() -> impl IntoView {
 }
 
 #[component]
-fn ApiKeys(keys: Vec<ApiKeyInfo>, reload: RwSignal<u32>) -> impl IntoView {
+fn ApiKeys(
+    keys: Vec<ApiKeyInfo>,
+    reload: RwSignal<u32>,
+    fresh: RwSignal<Option<(String, String)>>,
+) -> impl IntoView {
     let submit = Submit::new();
     let name = RwSignal::new(String::new());
-    // The secret of the key just made: shown once, never fetched again.
-    let fresh = RwSignal::new(None::<(String, String)>);
     let on_create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         submit.run(create_api_key(name.get_untracked()), move |k| {
