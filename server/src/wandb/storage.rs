@@ -117,7 +117,11 @@ impl Signer {
     /// A URL under `base` (e.g. `http://host:port`) that opens what `g` names until
     /// `URL_TTL_SECS` from now.
     pub fn url(&self, base: &str, g: &Grant) -> String {
-        let exp = now_ms() / 1000 + URL_TTL_SECS;
+        self.url_until(base, g, now_ms() / 1000 + URL_TTL_SECS)
+    }
+
+    /// Like [`Signer::url`], valid until `exp` (Unix seconds); tests make expired ones.
+    pub fn url_until(&self, base: &str, g: &Grant, exp: i64) -> String {
         let sig = self.signature(g, exp);
         format!(
             "{base}/storage/{}/{}/{}?exp={exp}&uid={}&sig={sig}",

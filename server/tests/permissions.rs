@@ -1,0 +1,1205 @@
+//! The permission matrix, through the real router on SQLite and PostgreSQL: every
+//! visibility × every role × every door (page HTML, server functions, `/api/v1` read
+//! and write, wandb GraphQL read and write, file_stream, signed file URLs for GET and
+//! PUT), each answer compared with a table written out by hand below — not derived
+//! from `auth::access`, so a wrong policy fails here. Then the attacks: guessed run
+//! ids, tampered, expired and borrowed signatures, CSRF, revoked keys, markup in
+//! descriptions, hostile names, brute-forced passwords, renames and deletions.
+#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use base64::Engine;
+use http_body_util::BodyExt;
+use leptos::server_fn::ServerFn;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+use app::model::{NewProject, ProjectEdit, ProjectRef, Visibility};
+use common::{on_both, TestDb};
+use server::auth::credentials::token_hash;
+use server::blobs::BlobStore;
+use server::db::entities::user;
+use server::db::repo::{projects, users};
+use server::ingest::ops;
+use server::ingest::routes::ApiState;
+use server::ingest::types::UpsertRun;
+use server::service::accounts;
+use server::wandb::storage::{Grant, Kind};
+use server::wandb::WandbState;
+
+const VISIBILITIES: [&str; 5] = ["private", "team", "restricted", "public", "open"];
+const ROLES: [&str; 8] = [
+    "anonymous",
+    "outsider",
+    "viewer",
+    "member",
+    "listed",
+    "team admin",
+    "owner",
+    "site admin",
+];
+
+/// What each role may do with an `acme` team project of each visibility, created by
+/// `owner` (a team member). `listed` is on the restricted project's member list but
+/// not in the team. N: nothing (the project does not exist for them), R: read, W: write.
+const EXPECTED: [(&str, [char; 8]); 5] = [
+    // anon, outsider, viewer, member, listed, team admin, owner, site admin
+    ("private", ['N', 'N', 'N', 'N', 'N', 'W', 'W', 'W']),
+    ("team", ['N', 'N', 'R', 'W', 'N', 'W', 'W', 'W']),
+    ("restricted", ['N', 'N', 'N', 'N', 'W', 'W', 'W', 'W']),
+    ("public", ['R', 'R', 'R', 'W', 'R', 'W', 'W', 'W']),
+    ("open", ['N', 'W', 'W', 'W', 'W', 'W', 'W', 'W']),
+];
+
+struct Who {
+    user: Option<user::Model>,
+    key: Option<String>,
+    session: Option<String>,
+}
+
+struct World {
+    router: Router,
+    state: WandbState,
+    people: Vec<Who>,
+    /// Run primary keys by visibility, and the file each run holds.
+    runs: Vec<(String, i32)>,
+}
+
+fn options() -> leptos::config::LeptosOptions {
+    leptos::config::LeptosOptions::builder()
+        .output_name("cairn")
+        .site_root("target/site")
+        .build()
+}
+
+async fn person(t: &TestDb, name: &str, admin: bool) -> Who {
+    let user = server::bootstrap::create_user(&t.db, name, "password123", admin)
+        .await
+        .unwrap();
+    let key = server::bootstrap::create_api_key(&t.db, &user, "k", None)
+        .await
+        .unwrap();
+    let session = format!("session-of-{name}-0123456789abcdef0123456789");
+    let now = server::db::now_ms();
+    users::insert_session(&t.db, user.id, &token_hash(&session), now, now + 3_600_000)
+        .await
+        .unwrap();
+    Who {
+        user: Some(user),
+        key: Some(key),
+        session: Some(session),
+    }
+}
+
+async fn world(t: &TestDb) -> World {
+    let mut people = vec![Who {
+        user: None,
+        key: None,
+        session: None,
+    }];
+    for (name, admin) in [
+        ("outsider", false),
+        ("viewer", false),
+        ("member", false),
+        ("listed", false),
+        ("teamadmin", false),
+        ("owner", false),
+        ("root", true),
+    ] {
+        people.push(person(t, name, admin).await);
+    }
+    let id = |i: usize| people[i].user.as_ref().unwrap().id;
+    let team = projects::create_team(&t.db, "acme", id(5), 0)
+        .await
+        .unwrap();
+    for (i, role) in [(2, "viewer"), (3, "member"), (6, "member")] {
+        projects::set_team_role(&t.db, team.id, id(i), Some(role))
+            .await
+            .unwrap();
+    }
+    let owner = people[6].user.clone().unwrap();
+    let blobs = BlobStore::open(t.dir.join("files")).unwrap();
+    let api = ApiState::new(t.db.clone(), blobs);
+    let state = WandbState::new(api).await.unwrap();
+    let mut runs = Vec::new();
+    for vis in VISIBILITIES {
+        let name = format!("p-{vis}");
+        accounts::create_project(
+            &t.db,
+            &owner,
+            NewProject {
+                entity: "acme".into(),
+                name: name.clone(),
+                visibility: vis.parse().unwrap(),
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        let p = projects::find_project(&t.db, team.id, &name)
+            .await
+            .unwrap()
+            .unwrap();
+        if vis == "restricted" {
+            projects::add_project_member(&t.db, p.id, id(4), 0)
+                .await
+                .unwrap();
+        }
+        ops::upsert_run(
+            &t.db,
+            &owner,
+            UpsertRun {
+                entity: Some("acme".into()),
+                project: name.clone(),
+                id: Some("r1".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let run = server::db::repo::runs::find_run(&t.db, p.id, "r1")
+            .await
+            .unwrap()
+            .unwrap();
+        runs.push((vis.to_owned(), run.id));
+    }
+    let router = server::web::router(state.clone(), options());
+    let w = World {
+        router,
+        state,
+        people,
+        runs,
+    };
+    // The owner uploads one file to every run, through a URL issued to them.
+    for (_, pk) in &w.runs {
+        let url = w.signed("PUT", *pk, owner.id);
+        let (s, b) = w.send("PUT", &url, vec![], b"hello".to_vec()).await;
+        assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    }
+    w
+}
+
+fn basic(key: &str) -> String {
+    let raw = format!("api:{key}");
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+/// How one request came out, reduced to what the matrix compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Got {
+    /// Done / shown.
+    Ok,
+    /// Refused because the caller may only read.
+    ReadOnly,
+    /// The project (or file) does not exist for the caller.
+    Hidden,
+    /// The caller must sign in / send a key first.
+    SignIn,
+    /// Not applicable (signed URLs are only ever issued to key holders).
+    Na,
+}
+
+impl World {
+    async fn send(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: Vec<(&str, String)>,
+        body: Vec<u8>,
+    ) -> (StatusCode, Vec<u8>) {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("host", "cairn.test");
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        let resp = self
+            .router
+            .clone()
+            .oneshot(req.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status();
+        let bytes = resp
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        (status, bytes)
+    }
+
+    fn signed(&self, method: &str, run_pk: i32, uid: i32) -> String {
+        let g = Grant {
+            method,
+            kind: Kind::RunFile,
+            id: run_pk,
+            name: "notes.txt",
+            uid,
+        };
+        self.state.signer.url("", &g)
+    }
+
+    fn cookie(w: &Who) -> Vec<(&'static str, String)> {
+        match &w.session {
+            Some(s) => vec![
+                ("cookie", format!("cairn_session={s}")),
+                ("x-csrf-token", server::csrf::token_for(s)),
+            ],
+            None => vec![],
+        }
+    }
+
+    /// A server function with JSON input, as the browser calls it.
+    async fn server_fn(&self, who: &Who, path: &str, args: Value) -> (StatusCode, Value) {
+        let mut h = Self::cookie(who);
+        h.push(("content-type", "application/json".into()));
+        h.push(("accept", "application/json".into()));
+        let (s, b) = self
+            .send("POST", path, h, args.to_string().into_bytes())
+            .await;
+        (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
+    }
+
+    async fn check(&self, surface: &str, who: &Who, vis: &str, pk: i32) -> Got {
+        let project = format!("p-{vis}");
+        let at = json!({"entity": "acme", "project": project});
+        let sf_error = |s: StatusCode, v: &Value| -> Got {
+            if s.is_success() {
+                return Got::Ok;
+            }
+            match v
+                .as_object()
+                .and_then(|o| o.keys().next())
+                .map(String::as_str)
+            {
+                Some("NotFound") => Got::Hidden,
+                Some("Forbidden") => Got::ReadOnly,
+                Some("Unauthorized") => Got::SignIn,
+                other => panic!("{surface}: unexpected answer {s} {other:?} {v}"),
+            }
+        };
+        let http = |s: StatusCode| -> Got {
+            match s {
+                s if s.is_success() => Got::Ok,
+                StatusCode::NOT_FOUND => Got::Hidden,
+                StatusCode::FORBIDDEN => Got::ReadOnly,
+                StatusCode::UNAUTHORIZED => Got::SignIn,
+                other => panic!("{surface}: unexpected status {other}"),
+            }
+        };
+        let key = who.key.clone();
+        let bearer = key
+            .iter()
+            .map(|k| ("authorization", format!("Bearer {k}")))
+            .collect::<Vec<_>>();
+        let wandb = key
+            .iter()
+            .map(|k| ("authorization", basic(k)))
+            .collect::<Vec<_>>();
+        match surface {
+            "page HTML" => {
+                let (s, _) = self
+                    .send(
+                        "GET",
+                        &format!("/acme/{project}/overview"),
+                        Self::cookie(who),
+                        vec![],
+                    )
+                    .await;
+                http(s)
+            }
+            "server fn read" => {
+                let query = json!({"filter": "", "sort": null, "offset": 0, "limit": 10});
+                let (s, v) = self
+                    .server_fn(
+                        who,
+                        app::api::runs_table::QueryRuns::PATH,
+                        json!({"project": at, "query": query}),
+                    )
+                    .await;
+                sf_error(s, &v)
+            }
+            "server fn write" => {
+                let (s, v) = self
+                    .server_fn(
+                        who,
+                        app::api::runs_table::BulkUpdateRuns::PATH,
+                        json!({"project": at, "target": {"Runs": ["r1"]}, "action": {"AddTag": "m"}}),
+                    )
+                    .await;
+                sf_error(s, &v)
+            }
+            "/api/v1 read" => {
+                let (s, _) = self
+                    .send(
+                        "GET",
+                        &format!("/api/v1/runs/acme/{project}"),
+                        bearer,
+                        vec![],
+                    )
+                    .await;
+                http(s)
+            }
+            "/api/v1 write" => {
+                let mut h = bearer;
+                h.push(("content-type", "application/json".into()));
+                let (s, _) = self
+                    .send(
+                        "PATCH",
+                        &format!("/api/v1/runs/acme/{project}/r1"),
+                        h,
+                        json!({"tags": ["m"]}).to_string().into_bytes(),
+                    )
+                    .await;
+                http(s)
+            }
+            "wandb GraphQL read" => {
+                let q = "query P($p: String, $e: String) { project(name: $p, entityName: $e) { id name } }";
+                let body = json!({"query": q, "variables": {"p": project, "e": "acme"}});
+                let mut h = wandb;
+                h.push(("content-type", "application/json".into()));
+                let (s, b) = self
+                    .send("POST", "/graphql", h, body.to_string().into_bytes())
+                    .await;
+                if s != StatusCode::OK {
+                    return http(s);
+                }
+                let v: Value = serde_json::from_slice(&b).unwrap();
+                if v["data"]["project"].is_null() {
+                    Got::Hidden
+                } else {
+                    Got::Ok
+                }
+            }
+            "wandb GraphQL write" => {
+                let q = "mutation U($name: String, $project: String, $entity: String, $tags: [String!]) {\
+                    upsertBucket(input: {name: $name, modelName: $project, entityName: $entity, tags: $tags}) {\
+                    bucket { id } inserted } }";
+                let body = json!({"query": q, "variables": {"name": "r1", "project": project, "entity": "acme", "tags": ["m"]}});
+                let mut h = wandb;
+                h.push(("content-type", "application/json".into()));
+                let (s, b) = self
+                    .send("POST", "/graphql", h, body.to_string().into_bytes())
+                    .await;
+                if s == StatusCode::UNAUTHORIZED {
+                    return Got::SignIn;
+                }
+                let v: Value = serde_json::from_slice(&b).unwrap_or(Value::Null);
+                match v["errors"][0]["message"].as_str() {
+                    None if s.is_success() => Got::Ok,
+                    Some(m) if m.contains("not write") || m.contains("may not") => Got::ReadOnly,
+                    Some(m) if m.contains("not found") => Got::Hidden,
+                    _ => http(s),
+                }
+            }
+            "file_stream" => {
+                let mut h = wandb;
+                h.push(("content-type", "application/json".into()));
+                let body = json!({"files": {"output.log": {"offset": 0, "content": ["hi"]}}});
+                let (s, _) = self
+                    .send(
+                        "POST",
+                        &format!("/files/acme/{project}/r1/file_stream"),
+                        h,
+                        body.to_string().into_bytes(),
+                    )
+                    .await;
+                http(s)
+            }
+            "signed URL GET" | "signed URL PUT" => {
+                let Some(u) = &who.user else { return Got::Na };
+                let method = if surface.ends_with("GET") {
+                    "GET"
+                } else {
+                    "PUT"
+                };
+                let url = self.signed(method, pk, u.id);
+                let body = if method == "PUT" {
+                    b"hello".to_vec()
+                } else {
+                    vec![]
+                };
+                let (s, _) = self.send(method, &url, vec![], body).await;
+                http(s)
+            }
+            other => panic!("unknown surface {other}"),
+        }
+    }
+}
+
+const SURFACES: [&str; 10] = [
+    "page HTML",
+    "server fn read",
+    "server fn write",
+    "/api/v1 read",
+    "/api/v1 write",
+    "wandb GraphQL read",
+    "wandb GraphQL write",
+    "file_stream",
+    "signed URL GET",
+    "signed URL PUT",
+];
+
+/// What a surface answers for an access level (and whether the caller is anonymous).
+fn expected(surface: &str, access: char, anonymous: bool) -> Got {
+    let reads = matches!(access, 'R' | 'W');
+    match surface {
+        // Reads: shown or hidden; signed-out visitors read public projects here.
+        "page HTML" | "server fn read" | "/api/v1 read" => {
+            if reads {
+                Got::Ok
+            } else {
+                Got::Hidden
+            }
+        }
+        "wandb GraphQL read" if anonymous => Got::SignIn,
+        "wandb GraphQL read" => {
+            if reads {
+                Got::Ok
+            } else {
+                Got::Hidden
+            }
+        }
+        "signed URL GET" | "signed URL PUT" if anonymous => Got::Na,
+        "signed URL GET" => {
+            if reads {
+                Got::Ok
+            } else {
+                Got::ReadOnly // 403: the URL's user may no longer open it
+            }
+        }
+        "signed URL PUT" => {
+            if access == 'W' {
+                Got::Ok
+            } else {
+                Got::ReadOnly
+            }
+        }
+        // Writes: signed-out callers are asked to sign in first.
+        _ if anonymous => Got::SignIn,
+        _ => match access {
+            'W' => Got::Ok,
+            'R' => Got::ReadOnly,
+            _ => Got::Hidden,
+        },
+    }
+}
+
+#[tokio::test]
+async fn the_permission_matrix_holds_on_every_surface() {
+    on_both(|t| async move {
+        let w = world(&t).await;
+        let mut checked = 0;
+        let mut failures = Vec::new();
+        for (vis, row) in EXPECTED {
+            let pk = w.runs.iter().find(|(v, _)| v == vis).unwrap().1;
+            for (r, role) in ROLES.iter().enumerate() {
+                for surface in SURFACES {
+                    let want = expected(surface, row[r], r == 0);
+                    let got = w.check(surface, &w.people[r], vis, pk).await;
+                    checked += 1;
+                    if got != want {
+                        failures.push(format!(
+                            "{vis} × {role} × {surface}: expected {want:?}, got {got:?}"
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{:?}: {} of {checked} cells wrong:\n{}",
+            t.backend,
+            failures.len(),
+            failures.join("\n")
+        );
+        assert_eq!(checked, 5 * 8 * 10);
+        println!(
+            "{:?}: permission matrix, {checked} cells, all as expected",
+            t.backend
+        );
+        t
+    })
+    .await;
+}
+
+/// The index of a role in `ROLES` / `World::people`.
+fn who<'a>(w: &'a World, role: &str) -> &'a Who {
+    &w.people[ROLES.iter().position(|r| *r == role).unwrap()]
+}
+
+#[tokio::test]
+async fn attacks_are_refused() {
+    on_both(|t| async move {
+        let w = world(&t).await;
+        let outsider = who(&w, "outsider");
+        let private_pk = w.runs.iter().find(|(v, _)| v == "private").unwrap().1;
+        let public_pk = w.runs.iter().find(|(v, _)| v == "public").unwrap().1;
+        let owner_id = who(&w, "owner").user.as_ref().unwrap().id;
+
+        // Guessed run ids: a private project's run asked for under a public project.
+        let private_run = server::db::entities::run::Entity::find_by_id(private_pk);
+        use sea_orm::EntityTrait;
+        let private_run = private_run.one(&t.db).await.unwrap().unwrap();
+        let key = outsider.key.clone().unwrap();
+        let (s, _) = w
+            .send(
+                "GET",
+                &format!("/api/v1/runs/acme/p-public/{}", private_run.run_id),
+                vec![("authorization", format!("Bearer {key}"))],
+                vec![],
+            )
+            .await;
+        // Both projects call it r1, so the public project's own run answers, never the other's.
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = w
+            .send("GET", "/api/v1/runs/acme/p-public/not-a-run", vec![("authorization", format!("Bearer {key}"))], vec![])
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        // The wandb client may name a run by its storage id: another project's is refused.
+        let q = "mutation U($id: String, $tags: [String!]) { upsertBucket(input: {id: $id, tags: $tags}) { bucket { id } } }";
+        let storage_id = base64::engine::general_purpose::STANDARD.encode(format!("Run:{private_pk}"));
+        let body = json!({"query": q, "variables": {"id": storage_id, "tags": ["pwned"]}});
+        let (_, b) = w
+            .send("POST", "/graphql", vec![("authorization", basic(&key)), ("content-type", "application/json".into())], body.to_string().into_bytes())
+            .await;
+        let v: Value = serde_json::from_slice(&b).unwrap();
+        assert!(v["errors"].is_array(), "storage id of a private run accepted: {v}");
+        let after = server::db::entities::run::Entity::find_by_id(private_pk).one(&t.db).await.unwrap().unwrap();
+        assert!(!after.tags.contains("pwned"));
+
+        // Signatures: tampered, expired, for another file, another method, another user.
+        let url = w.signed("GET", public_pk, owner_id);
+        assert_eq!(w.send("GET", &url, vec![], vec![]).await.0, StatusCode::OK);
+        let flip = |c: char| if c == '0' { '1' } else { '0' };
+        let last = url.chars().last().unwrap();
+        let tampered = format!("{}{}", &url[..url.len() - 1], flip(last));
+        assert_eq!(w.send("GET", &tampered, vec![], vec![]).await.0, StatusCode::FORBIDDEN);
+        let other_file = url.replace("notes.txt", "secrets.txt");
+        assert_eq!(w.send("GET", &other_file, vec![], vec![]).await.0, StatusCode::FORBIDDEN);
+        let other_run = url.replace(&format!("run-files/{public_pk}/"), &format!("run-files/{private_pk}/"));
+        assert_eq!(w.send("GET", &other_run, vec![], vec![]).await.0, StatusCode::FORBIDDEN);
+        let other_user = url.replace(&format!("uid={owner_id}"), &format!("uid={}", owner_id + 1));
+        assert_eq!(w.send("GET", &other_user, vec![], vec![]).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(w.send("PUT", &url, vec![], b"x".to_vec()).await.0, StatusCode::FORBIDDEN);
+        let g = Grant { method: "GET", kind: Kind::RunFile, id: public_pk, name: "notes.txt", uid: owner_id };
+        let expired = w.state.signer.url_until("", &g, server::db::now_ms() / 1000 - 5);
+        let (s, b) = w.send("GET", &expired, vec![], vec![]).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        assert!(String::from_utf8_lossy(&b).contains("expired"));
+
+        // A URL issued while the owner could read the project stops working when they cannot.
+        let member = who(&w, "member");
+        let team_pk = w.runs.iter().find(|(v, _)| v == "team").unwrap().1;
+        let member_url = w.signed("GET", team_pk, member.user.as_ref().unwrap().id);
+        assert_eq!(w.send("GET", &member_url, vec![], vec![]).await.0, StatusCode::OK);
+        let team = projects::find_entity(&t.db, "acme").await.unwrap().unwrap();
+        projects::set_team_role(&t.db, team.id, member.user.as_ref().unwrap().id, None).await.unwrap();
+        assert_eq!(w.send("GET", &member_url, vec![], vec![]).await.0, StatusCode::FORBIDDEN);
+
+        // CSRF: a signed-in POST without the token, with a wrong one, or from another site.
+        let admin = who(&w, "site admin");
+        let session = admin.session.clone().unwrap();
+        let path = app::api::runs_table::BulkUpdateRuns::PATH;
+        let args = json!({"project": {"entity": "acme", "project": "p-team"}, "target": {"Runs": ["r1"]}, "action": {"AddTag": "csrf"}}).to_string();
+        let base = vec![("cookie", format!("cairn_session={session}")), ("content-type", "application/json".to_owned())];
+        let (s, b) = w.send("POST", path, base.clone(), args.clone().into_bytes()).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{}", String::from_utf8_lossy(&b));
+        assert!(String::from_utf8_lossy(&b).contains("CSRF"));
+        let mut wrong = base.clone();
+        wrong.push(("x-csrf-token", server::csrf::token_for("someone else's session")));
+        assert_eq!(w.send("POST", path, wrong, args.clone().into_bytes()).await.0, StatusCode::FORBIDDEN);
+        let mut cross = base.clone();
+        cross.push(("x-csrf-token", server::csrf::token_for(&session)));
+        cross.push(("sec-fetch-site", "cross-site".into()));
+        assert_eq!(w.send("POST", path, cross, args.clone().into_bytes()).await.0, StatusCode::FORBIDDEN);
+        let mut good = base.clone();
+        good.push(("x-csrf-token", server::csrf::token_for(&session)));
+        assert_eq!(w.send("POST", path, good, args.into_bytes()).await.0, StatusCode::OK);
+        // A page view hands the browser its token cookie.
+        let (s, _) = w.send("GET", "/", vec![("cookie", format!("cairn_session={session}"))], vec![]).await;
+        assert_eq!(s, StatusCode::OK);
+
+        // A revoked key stops working on every door.
+        let out_user = outsider.user.clone().unwrap();
+        let keys = users::api_keys_of(&t.db, out_user.id).await.unwrap();
+        accounts::revoke_api_key(&t.db, &out_user, keys[0].id).await.unwrap();
+        let (s, _) = w.send("GET", "/api/v1/viewer", vec![("authorization", format!("Bearer {key}"))], vec![]).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        let body = json!({"query": "query { viewer { id } }"});
+        let (s, _) = w.send("POST", "/graphql", vec![("authorization", basic(&key)), ("content-type", "application/json".into())], body.to_string().into_bytes()).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        // Someone else's key cannot be revoked by guessing its id.
+        let owner = who(&w, "owner").user.clone().unwrap();
+        let owner_keys = users::api_keys_of(&t.db, owner.id).await.unwrap();
+        assert!(accounts::revoke_api_key(&t.db, &out_user, owner_keys[0].id).await.is_err());
+
+        // Markdown with script: stored as typed, rendered without it.
+        let at = ProjectRef::new("acme", "p-public");
+        let evil = "hi <script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3))";
+        accounts::edit_project(&t.db, &owner, &at, ProjectEdit { description: Some(evil.into()), ..Default::default() }).await.unwrap();
+        let (s, html) = w.send("GET", "/acme/p-public/overview", vec![], vec![]).await;
+        assert_eq!(s, StatusCode::OK);
+        let html = String::from_utf8_lossy(&html);
+        assert!(html.contains("&lt;script&gt;alert(1)"), "the script is shown as text");
+        assert!(!html.contains("<script>alert(1)"));
+        assert!(!html.contains("onerror=alert") || html.contains("&lt;img"));
+        assert!(!html.contains("href=\"javascript:"));
+
+        // Hostile names.
+        let mk = |name: &str| NewProject { entity: "acme".into(), name: name.into(), visibility: Visibility::Team, description: String::new() };
+        let long = "x".repeat(10_000);
+        for bad in [long.as_str(), "", "   ", "..", "tab\there"] {
+            let e = accounts::create_project(&t.db, &owner, mk(bad)).await.unwrap_err();
+            assert_eq!(e.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {e}");
+        }
+        // Surrounding spaces are trimmed, not refused.
+        let padded = accounts::create_project(&t.db, &owner, mk(" padded ")).await.unwrap();
+        assert_eq!(padded.project, "padded");
+        for odd in ["a/b", "quote \"q\" 'x'", "Ünïcødé ✓ 日本"] {
+            let at = accounts::create_project(&t.db, &owner, mk(odd)).await.unwrap();
+            assert_eq!(at.project, odd);
+            let url = format!("/acme/{}/overview", app::logic::url::encode_segment(odd));
+            let (s, page) = w.send("GET", &url, WorldCookie::of(who(&w, "owner")), vec![]).await;
+            assert_eq!(s, StatusCode::OK, "{odd}");
+            assert!(String::from_utf8_lossy(&page).contains(&html_escape(odd)), "{odd}");
+        }
+        for bad_user in ["has space", "slash/name", "settings", "Ünï", &"u".repeat(65)] {
+            assert!(accounts::sign_up(&t.db, bad_user, "", "password123").await.is_err(), "{bad_user}");
+        }
+        assert!(accounts::sign_up(&t.db, "OWNER", "", "password123").await.is_err(), "names differ only by case");
+        assert!(accounts::sign_up(&t.db, "newbie", "", "short").await.is_err());
+        t
+    })
+    .await;
+}
+
+/// HTML text escaping, as the page renders names.
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+struct WorldCookie;
+
+impl WorldCookie {
+    fn of(w: &Who) -> Vec<(&'static str, String)> {
+        World::cookie(w)
+    }
+}
+
+#[tokio::test]
+async fn the_project_lifecycle_and_account_rules() {
+    on_both(|t| async move {
+        use app::api::service::CairnService;
+        use app::model::{BulkAction, BulkTarget, RunId, TeamRole, Viewer};
+        let w = world(&t).await;
+        let owner = who(&w, "owner").user.clone().unwrap();
+        let admin_user = who(&w, "team admin").user.clone().unwrap();
+        let root = who(&w, "site admin").user.clone().unwrap();
+        let member = who(&w, "member");
+        let at = ProjectRef::new("acme", "p-team");
+
+        // Renaming needs a team admin; the old URL then redirects readers only.
+        let renamed = ProjectEdit {
+            name: Some("p-team-2".into()),
+            ..Default::default()
+        };
+        let e = accounts::edit_project(&t.db, &owner, &at, renamed.clone())
+            .await
+            .unwrap_err();
+        assert_eq!(e.status(), StatusCode::FORBIDDEN);
+        let moved = accounts::edit_project(&t.db, &admin_user, &at, renamed)
+            .await
+            .unwrap();
+        assert_eq!(moved.project, "p-team-2");
+        let (s, _) = w
+            .send(
+                "GET",
+                "/acme/p-team/runs?filter=x",
+                World::cookie(member),
+                vec![],
+            )
+            .await;
+        assert_eq!(s, StatusCode::PERMANENT_REDIRECT);
+        let resp = w
+            .router
+            .clone()
+            .oneshot(
+                Request::builder()
+                    .uri("/acme/p-team/runs?filter=x")
+                    .header(
+                        "cookie",
+                        format!("cairn_session={}", member.session.clone().unwrap()),
+                    )
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.headers()["location"], "/acme/p-team-2/runs?filter=x");
+        let (s, _) = w
+            .send(
+                "GET",
+                "/acme/p-team/overview",
+                World::cookie(who(&w, "outsider")),
+                vec![],
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "a private rename does not leak");
+        // /api/v1 says where it went.
+        let key = member.key.clone().unwrap();
+        let (s, b) = w
+            .send(
+                "GET",
+                "/api/v1/runs/acme/p-team",
+                vec![("authorization", format!("Bearer {key}"))],
+                vec![],
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert!(String::from_utf8_lossy(&b).contains("renamed to acme/p-team-2"));
+        // The old name can be taken by a new project, which then wins over the alias.
+        accounts::create_project(
+            &t.db,
+            &owner,
+            NewProject {
+                entity: "acme".into(),
+                name: "p-team".into(),
+                visibility: Visibility::Team,
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        let (s, _) = w
+            .send(
+                "GET",
+                "/acme/p-team/overview",
+                World::cookie(member),
+                vec![],
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+
+        // Visibility: only admins change it; members may edit the description.
+        let at2 = ProjectRef::new("acme", "p-team-2");
+        let to_public = ProjectEdit {
+            visibility: Some(Visibility::Public),
+            ..Default::default()
+        };
+        let member_user = member.user.clone().unwrap();
+        assert_eq!(
+            accounts::edit_project(&t.db, &member_user, &at2, to_public.clone())
+                .await
+                .unwrap_err()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        accounts::edit_project(
+            &t.db,
+            &member_user,
+            &at2,
+            ProjectEdit {
+                description: Some("notes".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        accounts::edit_project(&t.db, &admin_user, &at2, to_public)
+            .await
+            .unwrap();
+        let (s, _) = w
+            .send("GET", "/acme/p-team-2/overview", vec![], vec![])
+            .await;
+        assert_eq!(s, StatusCode::OK, "public now: anonymous visitors read it");
+
+        // Stars: the home list puts starred projects first.
+        let at_private = ProjectRef::new("acme", "p-private");
+        accounts::set_star(&t.db, &owner, &at_private, true)
+            .await
+            .unwrap();
+        accounts::set_star(&t.db, &owner, &at_private, true)
+            .await
+            .unwrap();
+        let list = server::service::reads::list_projects(&t.db, Some(&owner))
+            .await
+            .unwrap();
+        assert_eq!(list[0].project, at_private);
+        assert!(list[0].starred && !list[1].starred);
+        accounts::set_star(&t.db, &owner, &at_private, false)
+            .await
+            .unwrap();
+        assert!(!server::service::reads::list_projects(&t.db, Some(&owner))
+            .await
+            .unwrap()
+            .iter()
+            .any(|c| c.starred));
+        // A project one cannot see cannot be starred.
+        assert_eq!(
+            accounts::set_star(&t.db, &member_user, &at_private, true)
+                .await
+                .unwrap_err()
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+
+        // Deleted runs come back with "Undelete all runs", and only for writers.
+        let writer = server::metrics::writer::Writer::new(t.db.clone());
+        let deleted = server::service::runs_table::bulk(
+            &writer,
+            owner.clone(),
+            at2.clone(),
+            BulkTarget::Runs(vec![RunId("r1".into())]),
+            BulkAction::Delete,
+        )
+        .await
+        .unwrap();
+        assert_eq!(deleted, 1);
+        let o = server::service::reads::project_overview(&t.db, Some(&owner), &at2)
+            .await
+            .unwrap();
+        assert_eq!((o.total_runs, o.deleted_runs), (0, 1));
+        let viewer = who(&w, "viewer").user.clone().unwrap();
+        assert_eq!(
+            accounts::undelete_runs(&t.db, &viewer, &at2)
+                .await
+                .unwrap_err()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            accounts::undelete_runs(&t.db, &owner, &at2).await.unwrap(),
+            1
+        );
+        assert_eq!(
+            accounts::undelete_runs(&t.db, &owner, &at2).await.unwrap(),
+            0
+        );
+        let o = server::service::reads::project_overview(&t.db, Some(&owner), &at2)
+            .await
+            .unwrap();
+        assert_eq!(
+            (o.total_runs, o.deleted_runs, o.contributors.clone()),
+            (1, 0, vec!["owner".to_owned()])
+        );
+
+        // Deleting: admins only, with the name typed; then gone from every door.
+        let at_open = ProjectRef::new("acme", "p-open");
+        let open_pk = w.runs.iter().find(|(v, _)| v == "open").unwrap().1;
+        let url = w.signed("GET", open_pk, owner.id);
+        assert_eq!(
+            accounts::delete_project(&t.db, &owner, &at_open, "p-open")
+                .await
+                .unwrap_err()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            accounts::delete_project(&t.db, &admin_user, &at_open, "p-opn")
+                .await
+                .unwrap_err()
+                .status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        accounts::delete_project(&t.db, &admin_user, &at_open, "p-open")
+            .await
+            .unwrap();
+        assert_eq!(
+            w.send(
+                "GET",
+                "/acme/p-open/overview",
+                World::cookie(who(&w, "site admin")),
+                vec![]
+            )
+            .await
+            .0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            w.send(
+                "GET",
+                "/api/v1/runs/acme/p-open",
+                vec![(
+                    "authorization",
+                    format!("Bearer {}", who(&w, "site admin").key.clone().unwrap())
+                )],
+                vec![]
+            )
+            .await
+            .0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            w.send("GET", &url, vec![], vec![]).await.0,
+            StatusCode::NOT_FOUND
+        );
+        // Restoring: site admins only.
+        let settings = accounts::settings(&t.db, &root).await.unwrap();
+        let gone = settings.admin.unwrap().deleted_projects;
+        assert_eq!(gone.len(), 1);
+        assert!(accounts::restore_project(&t.db, &admin_user, gone[0].id)
+            .await
+            .is_err());
+        assert_eq!(
+            accounts::restore_project(&t.db, &root, gone[0].id)
+                .await
+                .unwrap(),
+            at_open
+        );
+        assert_eq!(w.send("GET", &url, vec![], vec![]).await.0, StatusCode::OK);
+        // Purging: nothing within 30 days; after, the rows and the file go.
+        accounts::delete_project(&t.db, &admin_user, &at_open, "p-open")
+            .await
+            .unwrap();
+        let blobs = BlobStore::open(t.dir.join("files")).unwrap();
+        let now = server::db::now_ms();
+        assert_eq!(
+            accounts::purge_deleted(&t.db, &blobs, now).await.unwrap(),
+            0
+        );
+        // The other projects hold the same bytes ("hello"): the blob stays while they do.
+        let sha = hex_sha("hello");
+        assert_eq!(
+            accounts::purge_deleted(&t.db, &blobs, now + accounts::RESTORE_WINDOW_MS + 1)
+                .await
+                .unwrap(),
+            1
+        );
+        assert!(server::db::repo::projects::project_by_id(&t.db, gone[0].id)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(server::db::entities::run::Entity::find_by_id(open_pk)
+            .one(&t.db)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(
+            blobs.contains(&sha).await,
+            "still used by the other projects"
+        );
+        // A project whose file is its own loses the blob with it.
+        let at_pub = ProjectRef::new("acme", "p-public");
+        let pub_pk = w.runs.iter().find(|(v, _)| v == "public").unwrap().1;
+        let put = w.signed_file("PUT", pub_pk, owner.id, "only-here.bin");
+        assert_eq!(
+            w.send("PUT", &put, vec![], b"unique bytes".to_vec())
+                .await
+                .0,
+            StatusCode::OK
+        );
+        let unique = hex_sha("unique bytes");
+        assert!(blobs.contains(&unique).await);
+        accounts::delete_project(&t.db, &root, &at_pub, "p-public")
+            .await
+            .unwrap();
+        let purged =
+            accounts::purge_deleted(&t.db, &blobs, now + accounts::RESTORE_WINDOW_MS + 3_600_000)
+                .await
+                .unwrap();
+        assert_eq!(purged, 1);
+        assert!(!server::db::repo::projects::blob_in_use(&t.db, &unique)
+            .await
+            .unwrap());
+        assert!(!blobs.contains(&unique).await);
+
+        // Teams: only admins change members; the last admin stays.
+        let outsider = who(&w, "outsider").user.clone().unwrap();
+        assert_eq!(
+            accounts::set_team_member(
+                &t.db,
+                &member_user,
+                "acme",
+                "outsider",
+                Some(TeamRole::Member)
+            )
+            .await
+            .unwrap_err()
+            .status(),
+            StatusCode::FORBIDDEN
+        );
+        accounts::set_team_member(
+            &t.db,
+            &admin_user,
+            "acme",
+            "outsider",
+            Some(TeamRole::Viewer),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            projects::team_role(
+                &t.db,
+                projects::find_entity(&t.db, "acme")
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id,
+                outsider.id
+            )
+            .await
+            .unwrap()
+            .as_deref(),
+            Some("viewer")
+        );
+        assert!(accounts::set_team_member(
+            &t.db,
+            &admin_user,
+            "acme",
+            "teamadmin",
+            Some(TeamRole::Member)
+        )
+        .await
+        .is_err());
+        assert!(accounts::set_team_member(
+            &t.db,
+            &admin_user,
+            "acme",
+            "nobody",
+            Some(TeamRole::Member)
+        )
+        .await
+        .is_err());
+        assert_eq!(
+            accounts::create_team(&t.db, &outsider, "ACME")
+                .await
+                .unwrap_err()
+                .status(),
+            StatusCode::CONFLICT
+        );
+        assert!(accounts::create_team(&t.db, &outsider, "login")
+            .await
+            .is_err());
+
+        // Sign-in: a wrong password ten times locks the name for a while, even for the right one.
+        let svc = server::service::UiService::new(
+            t.db.clone(),
+            w.state.api.chart_cache.clone(),
+            writer.clone(),
+        );
+        for _ in 0..10 {
+            assert!(matches!(
+                svc.sign_in("owner", "wrong").await,
+                Err(app::api::AppError::Unauthorized(_))
+            ));
+        }
+        assert!(matches!(
+            svc.sign_in("owner", "password123").await,
+            Err(app::api::AppError::TooManyRequests(_))
+        ));
+        assert!(
+            svc.sign_in("member", "password123").await.is_ok(),
+            "other names are not locked"
+        );
+        assert!(matches!(
+            svc.sign_in("no-such-user", "x").await,
+            Err(app::api::AppError::Unauthorized(_))
+        ));
+
+        // Sign-up follows the admin's switch.
+        let (v, token) = svc
+            .sign_up("newbie", "New Bie", "password123")
+            .await
+            .unwrap();
+        assert_eq!(v.username, "newbie");
+        assert!(
+            svc.set_signup_enabled(&v, false).await.is_err(),
+            "only site admins"
+        );
+        let root_viewer = Viewer {
+            username: "root".into(),
+            display_name: String::new(),
+            is_admin: true,
+        };
+        svc.set_signup_enabled(&root_viewer, false).await.unwrap();
+        assert!(matches!(
+            svc.sign_up("another", "", "password123").await,
+            Err(app::api::AppError::Forbidden(_))
+        ));
+        svc.set_signup_enabled(&root_viewer, true).await.unwrap();
+
+        // Changing the password needs the old one and ends the other sessions.
+        let (_, other) = svc.sign_in("newbie", "password123").await.unwrap();
+        assert!(svc
+            .change_password(&v, &token, "wrong", "brand new pass")
+            .await
+            .is_err());
+        assert!(svc
+            .change_password(&v, &token, "password123", "short")
+            .await
+            .is_err());
+        svc.change_password(&v, &token, "password123", "brand new pass")
+            .await
+            .unwrap();
+        assert!(svc.viewer_for_session(&token).await.unwrap().is_some());
+        assert!(svc.viewer_for_session(&other).await.unwrap().is_none());
+        assert!(svc.sign_in("newbie", "brand new pass").await.is_ok());
+
+        // API keys from the settings page: shown once, stored hashed, listed, revocable.
+        let nb = users::find_by_username(&t.db, "newbie")
+            .await
+            .unwrap()
+            .unwrap();
+        let k = accounts::create_api_key(&t.db, &nb, "laptop")
+            .await
+            .unwrap();
+        assert_eq!(k.key.len(), 40);
+        let listed = accounts::settings(&t.db, &nb).await.unwrap().api_keys;
+        assert_eq!(listed[0].name, "laptop");
+        assert!(k.key.starts_with(&listed[0].prefix));
+        let (s, _) = w
+            .send(
+                "GET",
+                "/api/v1/viewer",
+                vec![("authorization", format!("Bearer {}", k.key))],
+                vec![],
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let used = accounts::settings(&t.db, &nb).await.unwrap().api_keys;
+        assert!(used[0].last_used_ms.is_some());
+        assert!(accounts::create_api_key(&t.db, &nb, "").await.is_err());
+        use sea_orm::EntityTrait;
+        let stored = server::db::entities::api_key::Entity::find_by_id(k.info.id)
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_ne!(stored.key_hash, k.key);
+        assert_eq!(stored.key_hash, token_hash(&k.key));
+        t
+    })
+    .await;
+}
+
+fn hex_sha(s: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(s.as_bytes()))
+}
+
+impl World {
+    fn signed_file(&self, method: &str, run_pk: i32, uid: i32, name: &str) -> String {
+        let g = Grant {
+            method,
+            kind: Kind::RunFile,
+            id: run_pk,
+            name,
+            uid,
+        };
+        self.state.signer.url("", &g)
+    }
+}
