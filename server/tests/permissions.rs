@@ -1203,3 +1203,311 @@ impl World {
         self.state.signer.url("", &g)
     }
 }
+
+/// Every `/api/v1` route and every project-scoped server function, asked by an
+/// outsider about a private project (the answer must be "not found", never the data
+/// or a hint) and by its owner (it must work): no door forgets the check.
+#[tokio::test]
+async fn every_route_and_server_function_checks_access() {
+    on_both(|t| async move {
+        use app::api::service::CairnService;
+        use app::model::*;
+        let w = world(&t).await;
+        let p = "/runs/acme/p-private";
+        let routes: Vec<(&str, String, Option<Value>)> = vec![
+            ("GET", "/projects/acme/p-private".into(), None),
+            (
+                "POST",
+                "/runs".into(),
+                Some(json!({"entity": "acme", "project": "p-private", "id": "r1"})),
+            ),
+            ("GET", p.into(), None),
+            ("GET", format!("{p}/r1"), None),
+            ("PATCH", format!("{p}/r1"), Some(json!({"notes": "n"}))),
+            (
+                "POST",
+                format!("{p}/r1/metrics"),
+                Some(json!({"rows": [{"step": 0, "values": {"loss": 1.0}}]})),
+            ),
+            ("GET", format!("{p}/r1/metrics?key=loss"), None),
+            ("GET", format!("{p}/r1/history"), None),
+            (
+                "GET",
+                "/series/acme/p-private?key=loss&runs=r1".into(),
+                None,
+            ),
+            (
+                "POST",
+                "/series/acme/p-private".into(),
+                Some(json!({"runs": ["r1"], "key": "loss", "buckets": 10})),
+            ),
+            (
+                "POST",
+                format!("{p}/r1/console"),
+                Some(json!({"lines": [{"text": "hi"}]})),
+            ),
+            ("PUT", format!("{p}/r1/files/a.txt"), None),
+            ("GET", format!("{p}/r1/files/a.txt"), None),
+            (
+                "POST",
+                format!("{p}/r1/finish"),
+                Some(json!({"exit_code": 0})),
+            ),
+        ];
+        let outsider = who(&w, "outsider").key.clone().unwrap();
+        let owner_key = who(&w, "owner").key.clone().unwrap();
+        for (method, path, body) in &routes {
+            for (key, want_ok) in [(&outsider, false), (&owner_key, true)] {
+                let mut h = vec![("authorization", format!("Bearer {key}"))];
+                let bytes = match body {
+                    Some(b) => {
+                        h.push(("content-type", "application/json".into()));
+                        b.to_string().into_bytes()
+                    }
+                    None if *method == "PUT" => b"file".to_vec(),
+                    None => vec![],
+                };
+                let (s, b) = w.send(method, &format!("/api/v1{path}"), h, bytes).await;
+                let text = String::from_utf8_lossy(&b);
+                if want_ok {
+                    assert!(s.is_success(), "{method} {path} as owner: {s} {text}");
+                } else {
+                    assert_eq!(
+                        s,
+                        StatusCode::NOT_FOUND,
+                        "{method} {path} as outsider: {text}"
+                    );
+                    assert!(!text.contains("\"r1\""), "{method} {path} leaks: {text}");
+                }
+            }
+        }
+
+        // The server functions' service, as an outsider and as the owner.
+        let svc = server::service::UiService::new(
+            t.db.clone(),
+            w.state.api.chart_cache.clone(),
+            w.state.api.writer.clone(),
+        );
+        let viewer_of = |name: &str| Viewer {
+            username: name.into(),
+            display_name: String::new(),
+            is_admin: false,
+        };
+        let at = ProjectRef::new("acme", "p-private");
+        let run = RunId("r1".into());
+        let mut checked = 0;
+        for (who_name, want_ok) in [("outsider", false), ("owner", true)] {
+            let v = viewer_of(who_name);
+            let section: Section = serde_json::from_value(json!({"id": 1, "name": "s"})).unwrap();
+            let selection: RunSelection =
+                serde_json::from_value(serde_json::to_value(WorkspaceDoc::default().runs).unwrap())
+                    .unwrap();
+            let results: Vec<(&str, Result<(), app::api::AppError>)> = vec![
+                (
+                    "project_overview",
+                    svc.project_overview(Some(&v), &at).await.map(|_| ()),
+                ),
+                (
+                    "run_detail",
+                    svc.run_detail(Some(&v), &at, &run).await.map(|_| ()),
+                ),
+                (
+                    "run_series",
+                    svc.run_series(Some(&v), &at, &run, "loss", 10)
+                        .await
+                        .map(|_| ()),
+                ),
+                (
+                    "series_query",
+                    svc.series_query(
+                        Some(&v),
+                        &at,
+                        &SeriesQuery {
+                            runs: vec![run.clone()],
+                            key: "loss".into(),
+                            x: XAxis::default(),
+                            x_min: None,
+                            x_max: None,
+                            buckets: 10,
+                            group_by: None,
+                        },
+                    )
+                    .await
+                    .map(|_| ()),
+                ),
+                (
+                    "runs_table_meta",
+                    svc.runs_table_meta(Some(&v), &at).await.map(|_| ()),
+                ),
+                (
+                    "runs_page",
+                    svc.runs_page(
+                        Some(&v),
+                        &at,
+                        &RunsQuery {
+                            filter: String::new(),
+                            sort: None,
+                            within: vec![],
+                            columns: vec![],
+                            offset: 0,
+                            limit: 10,
+                        },
+                    )
+                    .await
+                    .map(|_| ()),
+                ),
+                (
+                    "runs_groups",
+                    svc.runs_groups(
+                        Some(&v),
+                        &at,
+                        &GroupsQuery {
+                            filter: String::new(),
+                            by: vec!["state".into()],
+                            histograms: vec![],
+                        },
+                    )
+                    .await
+                    .map(|_| ()),
+                ),
+                (
+                    "column_values",
+                    svc.column_values(Some(&v), &at, "state", "")
+                        .await
+                        .map(|_| ()),
+                ),
+                (
+                    "save_column_settings",
+                    svc.save_column_settings(&v, &at, ColumnSettings::default())
+                        .await,
+                ),
+                (
+                    "bulk_runs",
+                    svc.bulk_runs(
+                        &v,
+                        &at,
+                        BulkTarget::Runs(vec![run.clone()]),
+                        BulkAction::AddTag("t".into()),
+                    )
+                    .await
+                    .map(|_| ()),
+                ),
+                (
+                    "runs_csv",
+                    svc.runs_csv(Some(&v), &at, "", None, &["name".into()])
+                        .await
+                        .map(|_| ()),
+                ),
+                ("workspace", svc.workspace(Some(&v), &at).await.map(|_| ())),
+                (
+                    "save_workspace",
+                    svc.save_workspace(&v, &at, WorkspaceDoc::default()).await,
+                ),
+                (
+                    "save_report_draft",
+                    svc.save_report_draft(
+                        &v,
+                        &at,
+                        SectionSnapshot {
+                            section,
+                            runs: selection,
+                            created_ms: 0,
+                        },
+                    )
+                    .await
+                    .map(|_| ()),
+                ),
+                (
+                    "edit_project",
+                    svc.edit_project(
+                        &v,
+                        &at,
+                        ProjectEdit {
+                            description: Some("d".into()),
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                    .map(|_| ()),
+                ),
+                ("set_star", svc.set_star(&v, &at, true).await),
+                (
+                    "undelete_runs",
+                    svc.undelete_runs(&v, &at).await.map(|_| ()),
+                ),
+            ];
+            for (name, r) in results {
+                checked += 1;
+                match (want_ok, r) {
+                    (true, Ok(())) => {}
+                    (false, Err(app::api::AppError::NotFound(m))) => {
+                        assert!(m.contains("not found"), "{name}: {m}");
+                    }
+                    (want, got) => panic!("{name} as {who_name}: wanted ok={want}, got {got:?}"),
+                }
+            }
+        }
+        // Admin-only project actions answer "not found" to outsiders and "forbidden" to
+        // writers who do not administer the team.
+        let outsider_v = viewer_of("outsider");
+        assert!(matches!(
+            svc.set_project_member(&outsider_v, &at, "listed", true)
+                .await,
+            Err(app::api::AppError::NotFound(_))
+        ));
+        assert!(matches!(
+            svc.delete_project(&outsider_v, &at, "p-private").await,
+            Err(app::api::AppError::NotFound(_))
+        ));
+        assert!(matches!(
+            svc.set_project_member(&viewer_of("owner"), &at, "listed", true)
+                .await,
+            Err(app::api::AppError::Forbidden(_))
+        ));
+        assert!(matches!(
+            svc.delete_project(&viewer_of("owner"), &at, "p-private")
+                .await,
+            Err(app::api::AppError::Forbidden(_))
+        ));
+        // Account pages need a signed-in user that exists.
+        assert!(matches!(
+            svc.account_settings(&viewer_of("ghost")).await,
+            Err(app::api::AppError::Unauthorized(_))
+        ));
+        // Profiles list only what the viewer may see, and members only to members.
+        let profile = svc.entity_profile(Some(&outsider_v), "acme").await.unwrap();
+        let names: Vec<_> = profile
+            .projects
+            .iter()
+            .map(|c| c.project.project.as_str())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(names.contains(&"p-public") && names.contains(&"p-open"));
+        assert!(profile.members.is_empty() && !profile.can_manage && !profile.can_create_project);
+        let anon = svc.entity_profile(None, "acme").await.unwrap();
+        assert_eq!(anon.projects.len(), 1);
+        let inside = svc
+            .entity_profile(Some(&viewer_of("viewer")), "acme")
+            .await
+            .unwrap();
+        assert_eq!(inside.members.len(), 4);
+        assert!(
+            !inside.can_create_project,
+            "team viewers do not create projects"
+        );
+        // The home page HTML lists only visible projects.
+        let (s, html) = w.send("GET", "/", vec![], vec![]).await;
+        assert_eq!(s, StatusCode::OK);
+        let html = String::from_utf8_lossy(&html);
+        assert!(
+            html.contains("p-public") && !html.contains("p-private") && !html.contains("p-team")
+        );
+        println!(
+            "{:?}: {} /api/v1 routes × 2 callers, {checked} service calls",
+            t.backend,
+            routes.len()
+        );
+        t
+    })
+    .await;
+}
