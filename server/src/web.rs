@@ -60,7 +60,7 @@ pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
         .merge(pages)
 }
 
-/// Old URLs of a renamed project (`/{entity}/{old}/...`) answer with a permanent
+/// Old URLs of a renamed project (`/{entity}/{old}/...`) answer with a temporary
 /// redirect to its new name, for viewers who may read it; everyone else gets the
 /// page's usual "not found", so a private project's new name does not leak.
 async fn redirect_renamed(
@@ -75,7 +75,14 @@ async fn redirect_renamed(
             req.uri().query().map(str::to_owned),
         );
         if let Some(to) = renamed_target(&db, &path, query.as_deref(), session).await {
-            return axum::response::Redirect::permanent(&to).into_response();
+            // Temporary and uncached: the name may change again, and the redirect
+            // depends on who asks.
+            let mut r = axum::response::Redirect::temporary(&to).into_response();
+            r.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+            return r;
         }
     }
     next.run(req).await

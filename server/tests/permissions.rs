@@ -574,7 +574,10 @@ async fn attacks_are_refused() {
             .send("POST", "/graphql", vec![("authorization", basic(&key)), ("content-type", "application/json".into())], body.to_string().into_bytes())
             .await;
         let v: Value = serde_json::from_slice(&b).unwrap();
-        assert!(v["errors"].is_array(), "storage id of a private run accepted: {v}");
+        // The id names nothing the caller can see: like any unknown id, the client gets a
+        // run of its own (or an error), never the private one.
+        assert_ne!(v["data"]["upsertBucket"]["bucket"]["id"], json!(storage_id), "{v}");
+        assert!(!String::from_utf8_lossy(&b).contains("p-private"), "no names leak: {v}");
         let after = server::db::entities::run::Entity::find_by_id(private_pk).one(&t.db).await.unwrap().unwrap();
         assert!(!after.tags.contains("pwned"));
 
@@ -733,7 +736,7 @@ async fn the_project_lifecycle_and_account_rules() {
                 vec![],
             )
             .await;
-        assert_eq!(s, StatusCode::PERMANENT_REDIRECT);
+        assert_eq!(s, StatusCode::TEMPORARY_REDIRECT);
         let resp = w
             .router
             .clone()
@@ -750,6 +753,7 @@ async fn the_project_lifecycle_and_account_rules() {
             .await
             .unwrap();
         assert_eq!(resp.headers()["location"], "/acme/p-team-2/runs?filter=x");
+        assert_eq!(resp.headers()["cache-control"], "no-store");
         let (s, _) = w
             .send(
                 "GET",
@@ -965,18 +969,42 @@ async fn the_project_lifecycle_and_account_rules() {
         accounts::delete_project(&t.db, &admin_user, &at_open, "p-open")
             .await
             .unwrap();
+        // The name is free again; restoring the old project then waits for a rename.
+        accounts::create_project(
+            &t.db,
+            &owner,
+            NewProject {
+                entity: "acme".into(),
+                name: "p-open".into(),
+                visibility: Visibility::Open,
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        let e = accounts::restore_project(&t.db, &root, gone[0].id)
+            .await
+            .unwrap_err();
+        assert_eq!(e.status(), StatusCode::CONFLICT);
         let blobs = BlobStore::open(t.dir.join("files")).unwrap();
         let now = server::db::now_ms();
         assert_eq!(
-            accounts::purge_deleted(&t.db, &blobs, now).await.unwrap(),
+            accounts::purge_deleted(&t.db, &blobs, now, std::time::Duration::ZERO)
+                .await
+                .unwrap(),
             0
         );
         // The other projects hold the same bytes ("hello"): the blob stays while they do.
         let sha = hex_sha("hello");
         assert_eq!(
-            accounts::purge_deleted(&t.db, &blobs, now + accounts::RESTORE_WINDOW_MS + 1)
-                .await
-                .unwrap(),
+            accounts::purge_deleted(
+                &t.db,
+                &blobs,
+                now + accounts::RESTORE_WINDOW_MS + 1,
+                std::time::Duration::ZERO
+            )
+            .await
+            .unwrap(),
             1
         );
         assert!(server::db::repo::projects::project_by_id(&t.db, gone[0].id)
@@ -1007,10 +1035,14 @@ async fn the_project_lifecycle_and_account_rules() {
         accounts::delete_project(&t.db, &root, &at_pub, "p-public")
             .await
             .unwrap();
-        let purged =
-            accounts::purge_deleted(&t.db, &blobs, now + accounts::RESTORE_WINDOW_MS + 3_600_000)
-                .await
-                .unwrap();
+        let purged = accounts::purge_deleted(
+            &t.db,
+            &blobs,
+            now + accounts::RESTORE_WINDOW_MS + 3_600_000,
+            std::time::Duration::ZERO,
+        )
+        .await
+        .unwrap();
         assert_eq!(purged, 1);
         assert!(!server::db::repo::projects::blob_in_use(&t.db, &unique)
             .await
@@ -1502,11 +1534,72 @@ async fn every_route_and_server_function_checks_access() {
         assert!(
             html.contains("p-public") && !html.contains("p-private") && !html.contains("p-team")
         );
+        // Contributors and compute count every user's runs: an outsider logs to the open project.
+        let (s, b) = w
+            .send(
+                "POST",
+                "/api/v1/runs",
+                vec![("authorization", format!("Bearer {outsider}")), ("content-type", "application/json".into())],
+                json!({"entity": "acme", "project": "p-open", "id": "theirs", "start_time": 1_000.0}).to_string().into_bytes(),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{}", String::from_utf8_lossy(&b));
+        let (s, _) = w
+            .send(
+                "POST",
+                "/api/v1/runs/acme/p-open/theirs/finish",
+                vec![("authorization", format!("Bearer {outsider}")), ("content-type", "application/json".into())],
+                json!({"exit_code": 0, "time": 1_060.0}).to_string().into_bytes(),
+            )
+            .await;
+        assert!(s.is_success());
+        let o = svc.project_overview(Some(&viewer_of("owner")), &ProjectRef::new("acme", "p-open")).await.unwrap();
+        assert_eq!(o.contributors, vec!["outsider".to_owned(), "owner".to_owned()]);
+        assert_eq!(o.total_runs, 2);
+        assert!(o.total_compute_seconds >= 60.0, "{}", o.total_compute_seconds);
+        // A first log to an unknown name makes a team, under the same name rules.
+        for (entity, want) in [("ACME", StatusCode::CONFLICT), ("bad name", StatusCode::UNPROCESSABLE_ENTITY), ("settings", StatusCode::UNPROCESSABLE_ENTITY), ("acme", StatusCode::NOT_FOUND), ("fresh-team", StatusCode::CREATED)] {
+            let (s, b) = w
+                .send(
+                    "POST",
+                    "/api/v1/runs",
+                    vec![("authorization", format!("Bearer {outsider}")), ("content-type", "application/json".into())],
+                    json!({"entity": entity, "project": "x"}).to_string().into_bytes(),
+                )
+                .await;
+            assert_eq!(s, want, "{entity}: {}", String::from_utf8_lossy(&b));
+        }
         println!(
             "{:?}: {} /api/v1 routes × 2 callers, {checked} service calls",
             t.backend,
             routes.len()
         );
+        t
+    })
+    .await;
+}
+
+/// Upgrading a server that already has users never opens sign-up by itself; a new
+/// install starts with it on.
+#[tokio::test]
+async fn upgrades_keep_sign_up_closed() {
+    use sea_orm_migration::MigratorTrait;
+    on_both(|t| async move {
+        let fresh = TestDb::new(t.backend).await;
+        assert!(accounts::signup_enabled(&fresh.db).await.unwrap());
+        fresh.cleanup().await;
+        let old = TestDb::unmigrated(t.backend).await;
+        server::db::migration::Migrator::up(&old.db, Some(4))
+            .await
+            .unwrap();
+        server::bootstrap::create_user(&old.db, "early", "password123", true)
+            .await
+            .unwrap();
+        server::db::migration::Migrator::up(&old.db, None)
+            .await
+            .unwrap();
+        assert!(!accounts::signup_enabled(&old.db).await.unwrap());
+        old.cleanup().await;
         t
     })
     .await;

@@ -108,6 +108,9 @@ pub struct EntityProfile {
     pub can_manage: bool,
     /// Whether the viewer may create projects here.
     pub can_create_project: bool,
+    /// Whether the viewer is signed in (and so can star projects).
+    #[serde(default)]
+    pub signed_in: bool,
 }
 
 /// A new project from the app.

@@ -71,8 +71,7 @@ fn ProfileView(profile: EntityProfile, members_tab: bool, reload: RwSignal<u32>)
 #[component]
 fn Projects(profile: EntityProfile) -> impl IntoView {
     let now = super::now_ms();
-    let signed_in =
-        profile.viewer_role.is_some() || profile.can_manage || profile.can_create_project;
+    let signed_in = profile.signed_in;
     let form = profile.can_create_project.then(|| {
         let entities = vec![profile.name.clone()];
         view! {

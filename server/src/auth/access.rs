@@ -47,7 +47,7 @@ pub fn manages(
 ///
 /// - a deleted project is nobody's (an admin restores it through its own path);
 /// - site admins, the owner of a personal entity and team admins write everything;
-/// - the project's creator writes it while they still belong to the owning team;
+/// - the project's creator writes it while they are a member (or admin) of the team;
 /// - `private`: nobody else;
 /// - `team`: team members write, team viewers read;
 /// - `restricted`: only people on the member list (a team viewer on it still only reads);
@@ -68,8 +68,9 @@ pub fn decide(f: &Facts) -> Access {
     if manages(f.viewer, f.owner, f.team_role) {
         return Access::Write;
     }
-    let in_team = f.team_role.is_some();
-    if f.project.created_by == v.id && in_team {
+    // A creator demoted to team viewer (or removed) no longer writes their projects.
+    let writes_in_team = matches!(f.team_role, Some("admin" | "member"));
+    if f.project.created_by == v.id && writes_in_team {
         return Access::Write;
     }
     // What the viewer's team role gives, where the visibility lets it count.
@@ -238,6 +239,12 @@ mod tests {
         assert_eq!(team_case("restricted", Some(&outsider), None, true), W);
         // A creator who left the team loses their private project.
         assert_eq!(team_case("private", Some(&creator), None, false), N);
+        // A creator demoted to viewer reads what viewers read, nothing more.
+        assert_eq!(
+            team_case("private", Some(&creator), Some("viewer"), false),
+            N
+        );
+        assert_eq!(team_case("team", Some(&creator), Some("viewer"), false), R);
     }
 
     #[test]

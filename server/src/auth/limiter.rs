@@ -1,7 +1,9 @@
 //! Failed sign-ins, counted per username, so a password cannot be guessed quickly.
 //! After `MAX_FAILURES` failures within `WINDOW_MS`, further attempts for that name
-//! are refused (without checking the password) until the window has passed. A
-//! success clears the count. Counts live in memory: a restart forgets them, and
+//! are refused (without checking the password) until the window has passed. An
+//! attempt counts as a failure from the moment it starts, so parallel guesses cannot
+//! all slip in before the first one is counted; a success clears the count. Anyone can
+//! lock a name for 15 minutes this way: the price of not letting passwords be guessed. Counts live in memory: a restart forgets them, and
 //! servers sharing a database count separately (each still limits).
 
 use std::collections::HashMap;
@@ -19,18 +21,9 @@ pub struct LoginLimiter {
 }
 
 impl LoginLimiter {
-    /// `Err(wait_ms)` when the name is locked out at `now`.
-    pub fn check(&self, username: &str, now: i64) -> Result<(), i64> {
-        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get(&username.to_lowercase()) {
-            Some(&(n, start)) if n >= MAX_FAILURES && now - start < WINDOW_MS => {
-                Err(WINDOW_MS - (now - start))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    pub fn failed(&self, username: &str, now: i64) {
+    /// Start an attempt for `username` at `now`: counted as a failure until
+    /// [`LoginLimiter::succeeded`]; `Err(wait_ms)` when the name is locked out.
+    pub fn attempt(&self, username: &str, now: i64) -> Result<(), i64> {
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= PRUNE_AT {
             map.retain(|_, (_, start)| now - *start < WINDOW_MS);
@@ -39,7 +32,11 @@ impl LoginLimiter {
         if now - entry.1 >= WINDOW_MS {
             *entry = (0, now);
         }
+        if entry.0 >= MAX_FAILURES {
+            return Err(WINDOW_MS - (now - entry.1));
+        }
         entry.0 += 1;
+        Ok(())
     }
 
     pub fn succeeded(&self, username: &str) {
@@ -56,16 +53,17 @@ mod tests {
     fn locks_after_the_limit_and_opens_after_the_window() {
         let l = LoginLimiter::default();
         for i in 0..MAX_FAILURES {
-            assert!(l.check("Ann", i as i64).is_ok());
-            l.failed("Ann", i as i64);
+            assert!(l.attempt("Ann", i as i64).is_ok());
         }
-        let wait = l.check("ann", 100).unwrap_err();
+        let wait = l.attempt("ann", 100).unwrap_err();
         assert!(wait > 0 && wait <= WINDOW_MS);
         // Other names are not affected.
-        assert!(l.check("bob", 100).is_ok());
-        assert!(l.check("ann", WINDOW_MS + 1).is_ok());
+        assert!(l.attempt("bob", 100).is_ok());
+        assert!(l.attempt("ann", WINDOW_MS + 1).is_ok());
         // A success clears the count.
         l.succeeded("ANN");
-        assert!(l.check("ann", 100).is_ok());
+        for _ in 0..MAX_FAILURES {
+            assert!(l.attempt("ann", WINDOW_MS + 2).is_ok());
+        }
     }
 }

@@ -53,6 +53,7 @@ impl BlobStore {
         let md5 = hex::encode(md5::Md5::digest(bytes));
         let target = self.path_of(&sha256);
         if tokio::fs::try_exists(&target).await? {
+            Self::touch(&target).await;
             return Ok(StoredBlob {
                 sha256,
                 md5,
@@ -103,7 +104,41 @@ impl BlobStore {
         tokio::fs::read(self.path_of(sha256)).await
     }
 
-    /// Delete a stored blob (the purge of deleted projects); a missing one is fine.
+    /// Delete a stored blob unless it was stored (or stored again) within `idle`; a
+    /// missing one is fine. The purge of deleted projects calls this.
+    pub async fn remove_if_idle(
+        &self,
+        sha256: &str,
+        idle: std::time::Duration,
+    ) -> std::io::Result<()> {
+        let path = self.path_of(sha256);
+        let recent = tokio::fs::metadata(&path)
+            .await
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age < idle);
+        if recent {
+            return Ok(());
+        }
+        self.remove(sha256).await
+    }
+
+    /// Mark a blob as just stored again (same bytes uploaded twice), so a purge running
+    /// meanwhile leaves it for the upload that is about to use it.
+    async fn touch(path: &Path) {
+        let path = path.to_owned();
+        tokio::task::spawn_blocking(move || {
+            std::fs::File::options()
+                .append(true)
+                .open(&path)
+                .and_then(|f| f.set_modified(std::time::SystemTime::now()))
+        })
+        .await
+        .ok();
+    }
+
+    /// Delete a stored blob; a missing one is fine.
     pub async fn remove(&self, sha256: &str) -> std::io::Result<()> {
         if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(std::io::Error::new(
@@ -179,6 +214,9 @@ impl BlobWriter {
             self.done = true;
         }
         // Otherwise the same bytes are already stored: dropping removes the copy.
+        else {
+            BlobStore::touch(&target).await;
+        }
         Ok(stored)
     }
 

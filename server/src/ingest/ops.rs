@@ -115,7 +115,17 @@ pub(crate) async fn writable_project(
     let owner = match entity_name {
         Some(name) => match projects::find_entity(tx, name).await? {
             Some(e) => e,
-            None if create => projects::create_team(tx, name, user.id, now).await?,
+            // A first log to an unknown name makes it a team, like creating one in the app:
+            // the same name rules, and no second entity differing only in case.
+            None if create => {
+                crate::service::accounts::check_account_name("team", name)?;
+                if crate::service::accounts::name_taken(tx, name).await? {
+                    return Err(ApiError::Conflict(format!(
+                        "an entity named {name:?} exists with other capitals; use its exact name"
+                    )));
+                }
+                projects::create_team(tx, name, user.id, now).await?
+            }
             None => return Err(ApiError::NotFound(format!("entity {name:?} not found"))),
         },
         None => projects::personal_entity(tx, user.id)
@@ -124,7 +134,12 @@ pub(crate) async fn writable_project(
                 ApiError::Internal(format!("user {} has no personal entity", user.username))
             })?,
     };
-    let project = match projects::find_project(tx, owner.id, project_name).await? {
+    // A renamed project's old name keeps working for writes (scripts keep their config).
+    let found = match projects::find_project(tx, owner.id, project_name).await? {
+        Some(p) => Some(p),
+        None => projects::find_alias(tx, owner.id, project_name).await?,
+    };
+    let project = match found {
         Some(p) => p,
         None if create => {
             let may_create = user.is_admin
@@ -134,9 +149,11 @@ pub(crate) async fn writable_project(
                     Some("admin" | "member")
                 );
             if !may_create {
-                return Err(ApiError::Forbidden(format!(
-                    "you may not create projects in {:?}",
-                    owner.name
+                // The same answer as for an existing project one may not see, so the
+                // answer does not tell which names are taken.
+                return Err(ApiError::NotFound(format!(
+                    "project {}/{} not found (and you may not create projects in {:?})",
+                    owner.name, project_name, owner.name
                 )));
             }
             let visibility = if owner.kind == "team" {

@@ -1,7 +1,7 @@
 //! Accounts, teams and the project lifecycle: what the settings page, the profile
 //! page and the Overview tab change. Every check goes through `auth::access`.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use app::logic::validate;
 use app::model::{
@@ -107,7 +107,7 @@ pub async fn sign_up(
 }
 
 /// Whether a user or team already has this name, ignoring case.
-async fn name_taken(db: &impl ConnectionTrait, name: &str) -> Result<bool, ApiError> {
+pub async fn name_taken(db: &impl ConnectionTrait, name: &str) -> Result<bool, ApiError> {
     use crate::db::entities::entity;
     use sea_orm::sea_query::{Expr, ExprTrait, Func};
     use sea_orm::{EntityTrait, QueryFilter};
@@ -254,8 +254,13 @@ pub async fn restore_project(
     let (tx, _turn) = ops::begin(db).await?;
     let p = projects::project_by_id(&tx, id)
         .await?
-        .filter(|p| p.deleted_at.is_some())
-        .ok_or_else(|| ApiError::NotFound("no such deleted project".into()))?;
+        .filter(|p| {
+            p.deleted_at
+                .is_some_and(|t| now_ms() - t <= RESTORE_WINDOW_MS)
+        })
+        .ok_or_else(|| {
+            ApiError::NotFound("no such deleted project (or past its 30 days)".into())
+        })?;
     let owner = entity_of(&tx, &p).await?;
     if projects::find_project(&tx, p.entity_id, &p.name)
         .await?
@@ -336,6 +341,7 @@ pub async fn profile(
         viewer_role,
         can_manage,
         can_create_project,
+        signed_in: viewer.is_some(),
     })
 }
 
@@ -596,31 +602,44 @@ pub async fn undelete_runs(
 }
 
 /// Remove projects deleted longer ago than the restore window, with their runs,
-/// metrics and files. Blobs still used elsewhere (same content) stay.
+/// metrics and files. A blob goes only when no row uses it any more and it has not
+/// been stored again within `blob_grace` (an upload of the same bytes may be about to
+/// point at it: uploads refresh a blob's time before recording their row).
 pub async fn purge_deleted(
     db: &DatabaseConnection,
     blobs: &crate::blobs::BlobStore,
     now: i64,
+    blob_grace: std::time::Duration,
 ) -> Result<usize, ApiError> {
-    let due: Vec<project::Model> = projects::deleted_projects(db)
+    let cutoff = now - RESTORE_WINDOW_MS;
+    let due: Vec<i32> = projects::deleted_projects(db)
         .await?
         .into_iter()
-        .map(|(p, _)| p)
-        .filter(|p| p.deleted_at.is_some_and(|t| now - t > RESTORE_WINDOW_MS))
+        .filter(|(p, _)| p.deleted_at.is_some_and(|t| t < cutoff))
+        .map(|(p, _)| p.id)
         .collect();
-    for p in &due {
-        let shas = projects::blob_shas_of_project(db, p.id).await?;
-        let tx = db.begin().await?;
+    let mut purged = 0;
+    for id in due {
+        let (tx, _turn) = ops::begin(db).await?;
+        // Checked again inside the transaction: it may have been restored meanwhile.
+        let Some(p) = projects::project_by_id(&tx, id)
+            .await?
+            .filter(|p| p.deleted_at.is_some_and(|t| t < cutoff))
+        else {
+            continue;
+        };
+        let shas = projects::blob_shas_of_project(&tx, p.id).await?;
         projects::delete_project_row(&tx, p.id).await?;
         tx.commit().await?;
+        purged += 1;
         for sha in shas {
             if !projects::blob_in_use(db, &sha).await? {
-                blobs.remove(&sha).await.ok();
+                blobs.remove_if_idle(&sha, blob_grace).await.ok();
             }
         }
         tracing::info!(project = p.id, name = %p.name, "purged a deleted project");
     }
-    Ok(due.len())
+    Ok(purged)
 }
 
 /// Purge once an hour, in the background of `cairn serve`.
@@ -629,7 +648,8 @@ pub fn spawn_purge(db: DatabaseConnection, blobs: crate::blobs::BlobStore) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            if let Err(e) = purge_deleted(&db, &blobs, now_ms()).await {
+            let grace = std::time::Duration::from_secs(3600);
+            if let Err(e) = purge_deleted(&db, &blobs, now_ms(), grace).await {
                 tracing::warn!(error = %e, "purging deleted projects failed");
             }
         }

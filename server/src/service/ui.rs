@@ -30,6 +30,7 @@ pub struct UiService {
     chart_cache: Arc<MetaCache>,
     writer: Writer,
     logins: LoginLimiter,
+    argon2_slots: tokio::sync::Semaphore,
 }
 
 impl UiService {
@@ -39,6 +40,7 @@ impl UiService {
             chart_cache,
             writer,
             logins: LoginLimiter::default(),
+            argon2_slots: tokio::sync::Semaphore::new(4),
         }
     }
 
@@ -102,7 +104,7 @@ impl CairnService for UiService {
 
     async fn sign_in(&self, username: &str, password: &str) -> Result<(Viewer, String), AppError> {
         let refused = || AppError::Unauthorized("wrong username or password".into());
-        if let Err(wait_ms) = self.logins.check(username, now_ms()) {
+        if let Err(wait_ms) = self.logins.attempt(username, now_ms()) {
             return Err(AppError::TooManyRequests(format!(
                 "too many failed sign-ins for {username:?}; try again in {} minutes",
                 (wait_ms + 59_999) / 60_000
@@ -118,11 +120,17 @@ impl CairnService for UiService {
             None => dummy_hash().to_owned(),
         };
         let pw = password.to_owned();
+        // A few argon2 checks at a time: a flood of sign-ins queues instead of taking
+        // every core.
+        let _slot = self
+            .argon2_slots
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(format!("password check failed: {e}")))?;
         let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
             .await
             .map_err(|e| AppError::Internal(format!("password check failed: {e}")))?;
         let Some(user) = user.filter(|_| ok) else {
-            self.logins.failed(username, now_ms());
             return Err(refused());
         };
         self.logins.succeeded(username);

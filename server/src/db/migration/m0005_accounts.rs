@@ -2,7 +2,11 @@
 //! - `project_members`: the explicit member list of `restricted` projects;
 //! - `stars`: a user's starred projects (the home page lists them first);
 //! - `project_aliases`: a renamed project's old names, so old URLs redirect;
-//! - `site_settings`: switches an admin can flip at run time (`signup_enabled`).
+//! - `site_settings`: switches an admin can flip at run time (`signup_enabled`: on for a
+//!   new install, off for one that already had users when it upgraded, so upgrading never
+//!   opens registration by itself);
+//! - project names are unique among live projects only, so a deleted project's name can
+//!   be used again (SQLite and PostgreSQL both have partial indexes).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -150,6 +154,19 @@ impl MigrationTrait for Migration {
                 .col(string(SiteSettings::Key).primary_key())
                 .col(text(SiteSettings::Value))
                 .to_owned(),
+        )
+        .await?;
+        let db = m.get_connection();
+        db.execute_unprepared("DROP INDEX ux_projects_entity_name")
+            .await?;
+        db.execute_unprepared(
+            "CREATE UNIQUE INDEX ux_projects_live_name ON projects (entity_id, name) \
+             WHERE deleted_at IS NULL",
+        )
+        .await?;
+        db.execute_unprepared(
+            "INSERT INTO site_settings (key, value) \
+             SELECT 'signup_enabled', 'false' WHERE EXISTS (SELECT 1 FROM users)",
         )
         .await?;
         Ok(())

@@ -373,10 +373,11 @@ pub async fn rename_project(
     p: &project::Model,
     new_name: &str,
 ) -> Result<(), DbErr> {
-    // The new name stops being an alias of anything (it may be this project's own old name).
+    // The new name stops being an alias of anything (it may be this project's own old
+    // name), and the old name now points here even if it once pointed elsewhere.
     project_alias::Entity::delete_many()
         .filter(project_alias::Column::EntityId.eq(p.entity_id))
-        .filter(project_alias::Column::Name.eq(new_name))
+        .filter(project_alias::Column::Name.is_in([new_name.to_owned(), p.name.clone()]))
         .exec(db)
         .await?;
     project_alias::ActiveModel {
