@@ -1,5 +1,5 @@
 import { test, expect, Browser, Page } from "@playwright/test";
-import { waitForHydration, watchConsole } from "./helpers";
+import { signIn, waitForHydration, watchConsole } from "./helpers";
 
 // Accounts end to end: sign up, API keys, a team with a second user, a restricted
 // project that user cannot see until added, stars, deleting and undeleting runs,
@@ -177,4 +177,98 @@ test("sign-up refuses bad names and short passwords with readable errors", async
   await page.getByLabel("Password (at least 8 characters)").fill("long enough password");
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page.getByRole("alert")).toContainText("reserved");
+});
+
+test("settings: password change, the sign-up switch, team roles and restoring a deleted project", async ({ browser }, info) => {
+  test.setTimeout(120_000);
+  const tag = Date.now().toString(36);
+  const carol = `carol-${tag}`;
+  const dave = `dave-${tag}`;
+  const crew = `crew-${tag}`;
+  const c = await newPage(browser);
+  const noErrors = watchConsole(c);
+  await signUp(c, carol);
+
+  // Change the password; the new one signs in, the old one does not.
+  await c.goto("/settings");
+  await waitForHydration(c);
+  await c.getByLabel("Current password").fill(password);
+  await c.getByLabel("New password (at least 8 characters)").fill("a whole new phrase");
+  await c.getByLabel("New password again").fill("a whole new phrase");
+  await c.getByRole("button", { name: "Change password" }).click();
+  await expect(c.getByRole("status")).toContainText("Password changed");
+
+  // A team with a second member whose role Carol changes to viewer.
+  const d = await newPage(browser);
+  await signUp(d, dave);
+  await c.getByLabel("Team name").fill(crew);
+  await c.getByRole("button", { name: "Create team" }).click();
+  await expect(c).toHaveURL(new RegExp(`/${crew}\\?tab=members$`));
+  await waitForHydration(c);
+  await c.getByLabel("Username").fill(dave);
+  await c.getByRole("button", { name: "Add to team" }).click();
+  const daveRow = c.locator(`tr[data-member="${dave}"]`);
+  await expect(daveRow).toContainText(dave);
+  await daveRow.getByRole("combobox", { name: `Role of ${dave}` }).selectOption("viewer");
+  await c.reload();
+  await waitForHydration(c);
+  await expect(c.locator(`tr[data-member="${dave}"]`).getByRole("combobox")).toHaveValue("viewer");
+  await c.screenshot({ path: info.outputPath("team-members.png"), fullPage: true });
+
+  // A team project: Dave, a viewer, reads it but gets no editing controls.
+  await c.goto(`/${crew}`);
+  await waitForHydration(c);
+  await c.getByText("New project").click();
+  await c.getByLabel("Project name").fill("shared");
+  await c.getByRole("button", { name: "Create project" }).click();
+  await expect(c.locator('[data-fact="visibility"]')).toHaveText("team");
+  await d.goto(`/${crew}/shared/overview`);
+  await waitForHydration(d);
+  await expect(d.getByRole("heading", { level: 1 })).toHaveText("shared");
+  await expect(d.getByRole("button", { name: "Edit description" })).toHaveCount(0);
+  await expect(d.getByRole("heading", { name: "Settings" })).toHaveCount(0);
+
+  // Carol deletes it; the site admin restores it from Settings.
+  await c.goto(`/${crew}/shared/overview`);
+  await waitForHydration(c);
+  await c.getByText("Delete this project").click();
+  await c.getByLabel("Type shared to confirm").fill("shared");
+  await c.getByRole("button", { name: "Delete project" }).click();
+  await expect(c).toHaveURL(/\/$/);
+
+  const admin = await newPage(browser);
+  await signIn(admin);
+  await admin.goto("/settings");
+  await waitForHydration(admin);
+  const gone = admin.getByRole("table", { name: "Deleted projects" });
+  await gone.getByRole("button", { name: `Restore ${crew}/shared` }).click();
+  await expect(admin.getByRole("status").filter({ hasText: "Restored" }).or(gone.getByRole("button", { name: `Restore ${crew}/shared` })).first()).toBeVisible();
+  await expect(gone.getByRole("button", { name: `Restore ${crew}/shared` })).toHaveCount(0);
+  expect((await d.goto(`/${crew}/shared/overview`))?.status()).toBe(200);
+
+  // The sign-up switch: off shows a message on /signup, on brings the form back.
+  await admin.getByRole("button", { name: "Turn sign-up off" }).click();
+  await expect(admin.getByRole("button", { name: "Turn sign-up on" })).toBeVisible();
+  await admin.screenshot({ path: info.outputPath("settings-admin.png"), fullPage: true });
+  const visitor = await newPage(browser);
+  await visitor.goto("/signup");
+  await expect(visitor.getByRole("status")).toContainText("Sign-up is turned off");
+  await admin.getByRole("button", { name: "Turn sign-up on" }).click();
+  await expect(admin.getByRole("button", { name: "Turn sign-up off" })).toBeVisible();
+  await visitor.goto("/signup");
+  await expect(visitor.getByRole("button", { name: "Create account" })).toBeVisible();
+
+  // The new password works after signing out. (The wrong password's 401 shows in the
+  // console, so the console was checked before.)
+  noErrors();
+  await c.getByRole("button", { name: "Sign out" }).click();
+  await c.goto("/login");
+  await waitForHydration(c);
+  await c.getByLabel("Username").fill(carol);
+  await c.getByLabel("Password").fill(password);
+  await c.getByRole("button", { name: "Sign in" }).click();
+  await expect(c.getByRole("alert")).toContainText("wrong username or password");
+  await c.getByLabel("Password").fill("a whole new phrase");
+  await c.getByRole("button", { name: "Sign in" }).click();
+  await expect(c.getByRole("button", { name: "Sign out" })).toBeVisible();
 });

@@ -117,6 +117,10 @@ test.describe("without JavaScript", () => {
     await page.getByLabel("Password").fill(process.env.CAIRN_ADMIN_PASSWORD ?? "");
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+    // Signing out is a form post too: without the script's CSRF header, the browser's
+    // Origin vouches for it.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
   });
 
   test("the Overview and a run page read fully from the server's HTML", async ({ page }) => {

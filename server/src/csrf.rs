@@ -9,7 +9,9 @@
 //!   response sets the session cookie (sign-in, sign-up) or when a request carries a
 //!   session but no or a stale token cookie; cleared with the session.
 //! - A POST (any method but GET/HEAD/OPTIONS) that carries a session cookie must
-//!   repeat the token in `x-csrf-token` (`app::api::csrf::CsrfClient` does).
+//!   repeat the token in `x-csrf-token` (`app::api::csrf::CsrfClient` does), or, for
+//!   forms posted before the page's script runs, come with an `Origin` header naming
+//!   this very host.
 //! - Requests a browser marks `Sec-Fetch-Site: cross-site` are refused outright,
 //!   signed in or not (this stops login CSRF: signing a victim into another account).
 
@@ -56,6 +58,21 @@ fn session_set_by(headers: &HeaderMap) -> Option<Option<String>> {
         .map(|(_, value)| Some(value.trim().to_owned()).filter(|v| !v.is_empty()))
 }
 
+/// Whether the request's `Origin` is this server (the host it was sent to).
+fn same_origin(headers: &HeaderMap) -> bool {
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    match (origin, host) {
+        (Some(o), Some(h)) => {
+            let rest = o
+                .strip_prefix("https://")
+                .or_else(|| o.strip_prefix("http://"));
+            rest == Some(h)
+        }
+        _ => false,
+    }
+}
+
 fn refuse(why: &str) -> Response {
     (StatusCode::FORBIDDEN, why.to_owned()).into_response()
 }
@@ -91,7 +108,11 @@ pub async fn layer(req: Request<Body>, next: Next) -> Response {
                         .fold(0u8, |acc, (a, b)| acc | (a ^ b))
                         == 0
             });
-            if !ok {
+            // A form posted without JavaScript cannot send the header; the browser's
+            // `Origin` then says whether the post came from this site (a cross-site
+            // page cannot forge it).
+            let same_origin = same_origin(req.headers());
+            if !ok && !same_origin {
                 return refuse(
                     "this request lacks its CSRF token (x-csrf-token); reload the page and try again",
                 );
@@ -119,6 +140,26 @@ pub async fn layer(req: Request<Body>, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_this_host_is_the_same_origin() {
+        let h = |origin: Option<&'static str>| {
+            let mut m = HeaderMap::new();
+            m.insert(header::HOST, HeaderValue::from_static("cairn.test:3000"));
+            if let Some(o) = origin {
+                m.insert(header::ORIGIN, HeaderValue::from_static(o));
+            }
+            m
+        };
+        assert!(same_origin(&h(Some("http://cairn.test:3000"))));
+        assert!(same_origin(&h(Some("https://cairn.test:3000"))));
+        assert!(!same_origin(&h(Some("http://evil.example"))));
+        assert!(!same_origin(&h(Some(
+            "http://cairn.test:3000.evil.example"
+        ))));
+        assert!(!same_origin(&h(Some("null"))));
+        assert!(!same_origin(&h(None)));
+    }
 
     #[test]
     fn tokens_follow_sessions() {

@@ -36,6 +36,7 @@ pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options)
         .layer(axum::middleware::from_fn_with_state(db, redirect_renamed))
+        .layer(axum::middleware::from_fn(server_fn_status))
         .layer(axum::middleware::from_fn(crate::csrf::layer));
     // `/pkg` (the wasm bundle, JS and CSS) must be served before the page routes, whose
     // `/{entity}/{project}` pattern would otherwise claim `/pkg/cairn.js`.
@@ -139,4 +140,27 @@ async fn renamed_target(
         to.push_str(q);
     }
     Some(to)
+}
+
+/// Server functions answer every error with 500; give the browser (and logs, and
+/// proxies) the status the error means: 404 for a hidden project, 401, 403, 400, 429.
+async fn server_fn_status(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let is_server_fn = req.uri().path().starts_with("/api/");
+    let response = next.run(req).await;
+    if !is_server_fn || response.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(e) = serde_json::from_slice::<app::api::AppError>(&bytes) {
+        if let Ok(status) = axum::http::StatusCode::from_u16(e.status()) {
+            parts.status = status;
+        }
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }

@@ -277,16 +277,19 @@ impl World {
             if s.is_success() {
                 return Got::Ok;
             }
-            match v
+            // The error's variant and the HTTP status agree.
+            let (got, status) = match v
                 .as_object()
                 .and_then(|o| o.keys().next())
                 .map(String::as_str)
             {
-                Some("NotFound") => Got::Hidden,
-                Some("Forbidden") => Got::ReadOnly,
-                Some("Unauthorized") => Got::SignIn,
+                Some("NotFound") => (Got::Hidden, StatusCode::NOT_FOUND),
+                Some("Forbidden") => (Got::ReadOnly, StatusCode::FORBIDDEN),
+                Some("Unauthorized") => (Got::SignIn, StatusCode::UNAUTHORIZED),
                 other => panic!("{surface}: unexpected answer {s} {other:?} {v}"),
-            }
+            };
+            assert_eq!(s, status, "{surface}: {v}");
+            got
         };
         let http = |s: StatusCode| -> Got {
             match s {
@@ -626,6 +629,14 @@ async fn attacks_are_refused() {
         cross.push(("x-csrf-token", server::csrf::token_for(&session)));
         cross.push(("sec-fetch-site", "cross-site".into()));
         assert_eq!(w.send("POST", path, cross, args.clone().into_bytes()).await.0, StatusCode::FORBIDDEN);
+        // Without the token, only a post whose Origin is this host passes (forms posted
+        // before the script runs); another site's Origin does not.
+        let mut evil = base.clone();
+        evil.push(("origin", "http://evil.example".into()));
+        assert_eq!(w.send("POST", path, evil, args.clone().into_bytes()).await.0, StatusCode::FORBIDDEN);
+        let mut form = base.clone();
+        form.push(("origin", "http://cairn.test".into()));
+        assert_eq!(w.send("POST", path, form, args.clone().into_bytes()).await.0, StatusCode::OK);
         let mut good = base.clone();
         good.push(("x-csrf-token", server::csrf::token_for(&session)));
         assert_eq!(w.send("POST", path, good, args.into_bytes()).await.0, StatusCode::OK);

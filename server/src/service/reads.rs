@@ -76,33 +76,38 @@ fn visibility_of(p: &project::Model) -> Visibility {
     p.visibility.parse().unwrap_or(Visibility::Private)
 }
 
-/// Projects the viewer can see, most recently active first.
+/// Projects the viewer can see, starred first, then most recently active first. The
+/// viewer's team roles and restricted-list memberships are read once, so the list costs
+/// the same few queries however many projects there are.
 pub async fn list_projects(
     db: &impl ConnectionTrait,
     viewer: Option<&user::Model>,
 ) -> Result<Vec<ProjectCard>, ApiError> {
+    use std::collections::{HashMap, HashSet};
     let all = projects::list_projects(db).await?;
-    let counts = projects::run_counts(db).await?;
-    let starred = match viewer {
-        Some(v) => projects::starred_ids(db, v.id).await?,
-        None => Vec::new(),
+    let counts: HashMap<i32, u64> = projects::run_counts(db).await?.into_iter().collect();
+    let (starred, roles, listed): (HashSet<i32>, HashMap<i32, String>, HashSet<i32>) = match viewer
+    {
+        Some(v) => (
+            projects::starred_ids(db, v.id).await?.into_iter().collect(),
+            projects::teams_of(db, v.id)
+                .await?
+                .into_iter()
+                .map(|(e, role)| (e.id, role))
+                .collect(),
+            projects::member_project_ids(db, v.id).await?,
+        ),
+        None => Default::default(),
     };
     let mut out = Vec::new();
     for (p, e) in all {
-        // Team roles and member lists are only looked up when they could change the answer.
-        let access = match (viewer, e.kind.as_str()) {
-            (Some(_), "team") => project_access(db, viewer, &p, &e).await?,
-            (Some(_), _) if p.visibility == Visibility::Restricted.as_str() => {
-                project_access(db, viewer, &p, &e).await?
-            }
-            _ => decide(&Facts {
-                viewer,
-                project: &p,
-                owner: &e,
-                team_role: None,
-                project_member: false,
-            }),
-        };
+        let access = decide(&Facts {
+            viewer,
+            project: &p,
+            owner: &e,
+            team_role: roles.get(&e.id).map(String::as_str),
+            project_member: listed.contains(&p.id),
+        });
         if access == Access::None {
             continue;
         }
@@ -110,11 +115,7 @@ pub async fn list_projects(
             project: ProjectRef::new(e.name.clone(), p.name.clone()),
             description: p.description.clone(),
             visibility: visibility_of(&p),
-            run_count: counts
-                .iter()
-                .find(|(id, _)| *id == p.id)
-                .map(|c| c.1)
-                .unwrap_or(0),
+            run_count: counts.get(&p.id).copied().unwrap_or(0),
             last_active_ms: p.last_active_at,
             starred: starred.contains(&p.id),
         });

@@ -510,12 +510,18 @@ pub async fn teams_of(
         .filter(team_member::Column::UserId.eq(user_id))
         .all(db)
         .await?;
-    let mut out = Vec::new();
-    for m in memberships {
-        if let Some(e) = find_entity_by_id(db, m.entity_id).await? {
-            out.push((e, m.role));
-        }
-    }
+    let ids: Vec<i32> = memberships.iter().map(|m| m.entity_id).collect();
+    let entities = entity::Entity::find()
+        .filter(entity::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    let mut out: Vec<(entity::Model, String)> = memberships
+        .into_iter()
+        .filter_map(|m| {
+            let e = entities.iter().find(|e| e.id == m.entity_id)?.clone();
+            Some((e, m.role))
+        })
+        .collect();
     out.sort_by(|a, b| a.0.name.cmp(&b.0.name));
     Ok(out)
 }
@@ -597,4 +603,18 @@ pub async fn blob_in_use(db: &impl ConnectionTrait, sha256: &str) -> Result<bool
 pub async fn delete_project_row(db: &impl ConnectionTrait, project_id: i32) -> Result<(), DbErr> {
     project::Entity::delete_by_id(project_id).exec(db).await?;
     Ok(())
+}
+
+/// Ids of the projects whose member list holds the user.
+pub async fn member_project_ids(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<std::collections::HashSet<i32>, DbErr> {
+    Ok(project_member::Entity::find()
+        .filter(project_member::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.project_id)
+        .collect())
 }
