@@ -319,7 +319,9 @@ async fn keys_and_visibility_are_checked() {
                 "application/json",
             )
             .await;
-        assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+        // Refused as "not found", the same answer as for a project that exists but is
+        // hidden, so the answer does not tell which names are taken.
+        assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
         let (_, listed) = api.send("GET", "/projects", Some(&bob_key), None, "").await;
         assert_eq!(listed, json!([]));
         t

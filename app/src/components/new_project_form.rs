@@ -55,28 +55,7 @@ pub fn NewProjectForm(entities: Vec<String>) -> impl IntoView {
                     on:input=move |ev| name.set(event_target_value(&ev))
                 />
             </label>
-            <label>
-                "Visibility"
-                <select
-                    name="visibility"
-                    on:change=move |ev| {
-                        if let Ok(v) = event_target_value(&ev).parse() {
-                            visibility.set(v);
-                        }
-                    }
-                >
-                    {Visibility::ALL
-                        .into_iter()
-                        .map(|v| {
-                            view! {
-                                <option value=v.as_str() selected=v == Visibility::Team>
-                                    {visibility_label(v)}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-            </label>
+            <VisibilitySelect visibility />
             <label>
                 "Description (markdown)"
                 <textarea
@@ -91,6 +70,31 @@ pub fn NewProjectForm(entities: Vec<String>) -> impl IntoView {
                 {move || if submit.busy.get() { "Creating…" } else { "Create project" }}
             </button>
         </form>
+    }
+}
+
+/// A labelled menu of the five visibilities, each with what it means; `visibility`
+/// holds the choice (and its value when the menu is made is preselected).
+#[component]
+pub fn VisibilitySelect(visibility: RwSignal<Visibility>) -> impl IntoView {
+    let initial = visibility.get_untracked();
+    view! {
+        <label>
+            "Visibility"
+            <select
+                name="visibility"
+                on:change=move |ev| {
+                    if let Ok(v) = event_target_value(&ev).parse() {
+                        visibility.set(v);
+                    }
+                }
+            >
+                {Visibility::ALL
+                    .into_iter()
+                    .map(|v| view! { <option value=v.as_str() selected=v == initial>{visibility_label(v)}</option> })
+                    .collect_view()}
+            </select>
+        </label>
     }
 }
 

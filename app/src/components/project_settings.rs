@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::api::projects::{delete_project, edit_project, set_project_member, undelete_runs};
-use crate::components::new_project_form::visibility_label;
+use crate::components::new_project_form::VisibilitySelect;
 use crate::components::submit::{Submit, SubmitStatus};
 use crate::model::{ProjectEdit, ProjectOverview, Visibility};
 
@@ -199,24 +199,7 @@ pub fn ProjectAdmin(overview: ProjectOverview, reload: RwSignal<u32>) -> impl In
             <p class="muted small-print">"Links to the old name keep working: they redirect here."</p>
             <SubmitStatus submit=rename />
             <form class="inline-form" on:submit=on_visibility aria-label="Change visibility">
-                <label>
-                    "Visibility"
-                    <select
-                        name="visibility"
-                        on:change=move |ev| {
-                            if let Ok(v) = event_target_value(&ev).parse() {
-                                visibility.set(v);
-                            }
-                        }
-                    >
-                        {Visibility::ALL
-                            .into_iter()
-                            .map(|v| view! {
-                                <option value=v.as_str() selected=v == overview.visibility>{visibility_label(v)}</option>
-                            })
-                            .collect_view()}
-                    </select>
-                </label>
+                <VisibilitySelect visibility />
                 <button type="submit" class="small" disabled=move || vis.busy.get()>"Save visibility"</button>
             </form>
             <SubmitStatus submit=vis />

@@ -198,13 +198,13 @@ async fn run_by_storage_id(
     let owner = projects::find_entity_by_id(tx, project.entity_id)
         .await?
         .ok_or_else(|| ApiError::Internal("a project's entity is missing".into()))?;
-    // A run in a project the caller cannot see (or a deleted one) is simply not
-    // found: nothing about the project is named, since storage ids are guessable.
+    // A run in a project the caller cannot see (or a deleted one) is refused without
+    // naming anything about it: storage ids are sequential, so they can be guessed.
     if project.deleted_at.is_some()
         || crate::auth::access::project_access(tx, Some(user), &project, &owner).await?
             == crate::auth::access::Access::None
     {
-        return Ok(None);
+        return Err(ApiError::NotFound("run not found".into()));
     }
     // The same write check as for a lookup by name.
     let (project, entity) =
