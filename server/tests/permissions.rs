@@ -1126,6 +1126,10 @@ async fn the_project_lifecycle_and_account_rules() {
         assert!(accounts::create_team(&t.db, &outsider, "login")
             .await
             .is_err());
+        // The database itself refuses a case variant, should two requests race past the check.
+        assert!(projects::create_team(&t.db, "Acme", outsider.id, 0)
+            .await
+            .is_err());
 
         // Sign-in: a wrong password ten times locks the name for a while, even for the right one.
         let svc = server::service::UiService::new(
@@ -1603,6 +1607,14 @@ async fn upgrades_keep_sign_up_closed() {
             .await
             .unwrap();
         server::bootstrap::create_user(&old.db, "early", "password123", true)
+            .await
+            .unwrap();
+        // Names differing only in case from before the rule do not stop the upgrade.
+        let early = users::find_by_username(&old.db, "early")
+            .await
+            .unwrap()
+            .unwrap();
+        projects::create_team(&old.db, "EARLY", early.id, 0)
             .await
             .unwrap();
         server::db::migration::Migrator::up(&old.db, None)

@@ -384,6 +384,7 @@ pub async fn set_team_member(
     let member = users::find_by_username(&tx, username.trim())
         .await?
         .ok_or_else(|| bad(format!("no user is called {:?}", username.trim())))?;
+    projects::lock_team(&tx, e.id).await?;
     let members = projects::team_members(&tx, e.id).await?;
     let admins = members.iter().filter(|(_, r)| r == "admin").count();
     let is_admin_now = members

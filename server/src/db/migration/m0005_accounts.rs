@@ -5,6 +5,7 @@
 //! - `site_settings`: switches an admin can flip at run time (`signup_enabled`: on for a
 //!   new install, off for one that already had users when it upgraded, so upgrading never
 //!   opens registration by itself);
+//! - user and team names are unique without case (an index, where the data allows);
 //! - project names are unique among live projects only, so a deleted project's name can
 //!   be used again (SQLite and PostgreSQL both have partial indexes).
 
@@ -164,6 +165,24 @@ impl MigrationTrait for Migration {
              WHERE deleted_at IS NULL",
         )
         .await?;
+        // User and team names are unique without case. Existing installs may already hold
+        // two names that differ only in case; they keep working, checked in code only.
+        let clashes = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                m.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM (SELECT lower(name) AS l FROM entities \
+                 GROUP BY lower(name) HAVING COUNT(*) > 1) AS c",
+            ))
+            .await?
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0);
+        if clashes == 0 {
+            db.execute_unprepared(
+                "CREATE UNIQUE INDEX ux_entities_lower_name ON entities (lower(name))",
+            )
+            .await?;
+        }
         db.execute_unprepared(
             "INSERT INTO site_settings (key, value) \
              SELECT 'signup_enabled', 'false' WHERE EXISTS (SELECT 1 FROM users)",

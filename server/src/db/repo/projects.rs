@@ -452,6 +452,19 @@ pub async fn project_by_id(
     project::Entity::find_by_id(id).one(db).await
 }
 
+/// Lock a team's membership rows until the transaction ends (PostgreSQL's `FOR
+/// UPDATE`; SQLite's writes are serialised already), so two concurrent role changes
+/// cannot both pass the last-admin check.
+pub async fn lock_team(db: &impl ConnectionTrait, entity_id: i32) -> Result<(), DbErr> {
+    use sea_orm::QuerySelect;
+    team_member::Entity::find()
+        .filter(team_member::Column::EntityId.eq(entity_id))
+        .lock_exclusive()
+        .all(db)
+        .await?;
+    Ok(())
+}
+
 /// Members of a team with their roles, by username.
 pub async fn team_members(
     db: &impl ConnectionTrait,
