@@ -102,6 +102,13 @@ enum UserCommand {
         #[arg(long)]
         admin: bool,
     },
+    /// Set a user's password (a forgotten one); prints a generated password unless one
+    /// is given. The user's sessions end; their API keys stay.
+    Password {
+        username: String,
+        #[arg(long, env = "CAIRN_NEW_USER_PASSWORD")]
+        password: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -179,6 +186,24 @@ async fn run(cli: Cli) -> Fallible<()> {
                 .unwrap_or_else(server::auth::credentials::new_password);
             bootstrap::create_user(&db, username, &password, *admin).await?;
             println!("created user {username}");
+            if generated {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+        Some(Command::User {
+            command: UserCommand::Password { username, password },
+        }) => {
+            let db = open(&cli).await?;
+            let user = find_user(&db, username).await?;
+            let generated = password.is_none();
+            let password = password
+                .clone()
+                .unwrap_or_else(server::auth::credentials::new_password);
+            server::service::accounts::check_password(&password)?;
+            let hash = server::service::accounts::hash_blocking(&password).await?;
+            server::db::repo::users::set_password(&db, user.id, &hash, None).await?;
+            println!("set the password of {username}; their sessions ended");
             if generated {
                 println!("password: {password}");
             }

@@ -45,6 +45,14 @@ fn migrate_user_apikey_and_demo() {
     );
     assert!(!ok && err.contains("reserved"), "{err}");
 
+    // A forgotten password is set again from the command line.
+    let (ok, out, err) = cairn(&dir, &["user", "password", "bob"]);
+    assert!(ok && out.contains("password: "), "{out}{err}");
+    let (ok, _, err) = cairn(&dir, &["user", "password", "bob", "--password", "short"]);
+    assert!(!ok && err.contains("at least 8"), "{err}");
+    let (ok, _, err) = cairn(&dir, &["user", "password", "nobody"]);
+    assert!(!ok && err.contains("no user named"), "{err}");
+
     let (ok, key, err) = cairn(&dir, &["apikey", "create", "--user", "bob"]);
     assert!(ok, "{err}");
     assert!(
