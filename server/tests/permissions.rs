@@ -61,7 +61,15 @@ struct Who {
     session: Option<String>,
 }
 
+/// Tests that render pages take turns. Leptos's server rendering keeps process-wide
+/// state, and with several test runtimes rendering at once a page request now and then
+/// never answered (in 3 of about 30 runs of this file; never in 10 runs one test at a time, and
+/// the server itself runs a single runtime).
+static RENDERING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 struct World {
+    /// This test's turn to render pages (see `RENDERING`).
+    _turn: tokio::sync::MutexGuard<'static, ()>,
     router: Router,
     state: WandbState,
     people: Vec<Who>,
@@ -96,6 +104,7 @@ async fn person(t: &TestDb, name: &str, admin: bool) -> Who {
 }
 
 async fn world(t: &TestDb) -> World {
+    let turn = RENDERING.lock().await;
     let mut people = vec![Who {
         user: None,
         key: None,
@@ -169,6 +178,7 @@ async fn world(t: &TestDb) -> World {
     }
     let router = server::web::router(state.clone(), options());
     let w = World {
+        _turn: turn,
         router,
         state,
         people,
@@ -221,12 +231,14 @@ impl World {
         for (k, v) in headers {
             req = req.header(k, v);
         }
-        let resp = self
-            .router
-            .clone()
-            .oneshot(req.body(Body::from(body)).unwrap())
-            .await
-            .unwrap();
+        let request = req.body(Body::from(body)).unwrap();
+        let resp = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            self.router.clone().oneshot(request),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{method} {uri} did not answer within 20 s"))
+        .unwrap();
         let status = resp.status();
         let bytes = resp
             .into_body()
