@@ -69,13 +69,21 @@ async fn redirect_renamed(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    if req.method() == axum::http::Method::GET {
-        let session = crate::csrf::session_cookie(req.headers());
-        let (path, query) = (
-            req.uri().path().to_owned(),
-            req.uri().query().map(str::to_owned),
-        );
-        if let Some(to) = renamed_target(&db, &path, query.as_deref(), session).await {
+    if req.method() != axum::http::Method::GET {
+        return next.run(req).await;
+    }
+    let session = crate::csrf::session_cookie(req.headers());
+    let (path, query) = (
+        req.uri().path().to_owned(),
+        req.uri().query().map(str::to_owned),
+    );
+    let response = next.run(req).await;
+    // Only a page that was not found can be an old name: pages that exist cost nothing.
+    if response.status() != axum::http::StatusCode::NOT_FOUND {
+        return response;
+    }
+    match renamed_target(&db, &path, query.as_deref(), session).await {
+        Some(to) => {
             // Temporary and uncached: the name may change again, and the redirect
             // depends on who asks.
             let mut r = axum::response::Redirect::temporary(&to).into_response();
@@ -83,10 +91,10 @@ async fn redirect_renamed(
                 axum::http::header::CACHE_CONTROL,
                 axum::http::HeaderValue::from_static("no-store"),
             );
-            return r;
+            r
         }
+        None => response,
     }
-    next.run(req).await
 }
 
 async fn renamed_target(

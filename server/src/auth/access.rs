@@ -95,6 +95,52 @@ pub fn decide(f: &Facts) -> Access {
     }
 }
 
+/// What a viewer may do with one project: its access, and whether they administer
+/// its owner (see [`manages`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rights {
+    pub access: Access,
+    pub manages: bool,
+}
+
+/// The viewer's role in the entity, if it is a team they belong to.
+async fn team_role_of(
+    db: &impl ConnectionTrait,
+    viewer: Option<&user::Model>,
+    owner: &entity::Model,
+) -> Result<Option<String>, DbErr> {
+    match (viewer, owner.kind.as_str()) {
+        (Some(v), "team") => projects::team_role(db, owner.id, v.id).await,
+        _ => Ok(None),
+    }
+}
+
+/// Look up the facts once and decide both access and administration.
+pub async fn project_rights(
+    db: &impl ConnectionTrait,
+    viewer: Option<&user::Model>,
+    project: &project::Model,
+    owner: &entity::Model,
+) -> Result<Rights, DbErr> {
+    let role = team_role_of(db, viewer, owner).await?;
+    let project_member = match viewer {
+        Some(v) if project.visibility == Visibility::Restricted.as_str() => {
+            projects::is_project_member(db, project.id, v.id).await?
+        }
+        _ => false,
+    };
+    Ok(Rights {
+        access: decide(&Facts {
+            viewer,
+            project,
+            owner,
+            team_role: role.as_deref(),
+            project_member,
+        }),
+        manages: manages(viewer, owner, role.as_deref()),
+    })
+}
+
 /// Look up the facts and decide.
 pub async fn project_access(
     db: &impl ConnectionTrait,
@@ -102,35 +148,17 @@ pub async fn project_access(
     project: &project::Model,
     owner: &entity::Model,
 ) -> Result<Access, DbErr> {
-    let role = match (viewer, owner.kind.as_str()) {
-        (Some(v), "team") => projects::team_role(db, owner.id, v.id).await?,
-        _ => None,
-    };
-    let project_member = match viewer {
-        Some(v) if project.visibility == Visibility::Restricted.as_str() => {
-            projects::is_project_member(db, project.id, v.id).await?
-        }
-        _ => false,
-    };
-    Ok(decide(&Facts {
-        viewer,
-        project,
-        owner,
-        team_role: role.as_deref(),
-        project_member,
-    }))
+    Ok(project_rights(db, viewer, project, owner).await?.access)
 }
 
-/// Whether the viewer administers the project's owner (see [`manages`]).
-pub async fn project_manager(
+/// Whether the viewer administers an entity (see [`manages`]); for entity pages,
+/// where there is no project.
+pub async fn entity_manager(
     db: &impl ConnectionTrait,
     viewer: Option<&user::Model>,
     owner: &entity::Model,
 ) -> Result<bool, DbErr> {
-    let role = match (viewer, owner.kind.as_str()) {
-        (Some(v), "team") => projects::team_role(db, owner.id, v.id).await?,
-        _ => None,
-    };
+    let role = team_role_of(db, viewer, owner).await?;
     Ok(manages(viewer, owner, role.as_deref()))
 }
 

@@ -9,7 +9,7 @@ use app::model::{
     ProjectRef, SiteAdmin, TeamMember, TeamRole, Visibility,
 };
 
-use crate::auth::access::{project_access, project_manager, Access};
+use crate::auth::access::{entity_manager, Access};
 use crate::auth::credentials::{hash_password, new_api_key, token_hash};
 use crate::db::entities::{entity, project, user};
 use crate::db::now_ms;
@@ -305,7 +305,7 @@ pub async fn profile(
         _ => None,
     };
     let viewer_role: Option<TeamRole> = role.as_deref().and_then(|r| r.parse().ok());
-    let can_manage = project_manager(db, viewer, &e).await?;
+    let can_manage = entity_manager(db, viewer, &e).await?;
     let projects: Vec<_> = super::reads::list_projects(db, viewer)
         .await?
         .into_iter()
@@ -376,7 +376,7 @@ pub async fn set_team_member(
         .await?
         .filter(|e| e.kind == "team")
         .ok_or_else(|| ApiError::NotFound(format!("no team is called {team:?}")))?;
-    if !project_manager(&tx, Some(user), &e).await? {
+    if !entity_manager(&tx, Some(user), &e).await? {
         return Err(ApiError::Forbidden(format!(
             "only an admin of {team:?} may change its members"
         )));
@@ -414,7 +414,7 @@ pub async fn create_project(
         .await?
         .ok_or_else(|| no_entity(&new.entity))?;
     let role = projects::team_role(&tx, owner.id, user.id).await?;
-    let may = project_manager(&tx, Some(user), &owner).await? || role.as_deref() == Some("member");
+    let may = entity_manager(&tx, Some(user), &owner).await? || role.as_deref() == Some("member");
     if !may {
         return Err(ApiError::Forbidden(format!(
             "you may not create projects in {:?}",
@@ -459,10 +459,8 @@ async fn project_for(
     user: &user::Model,
     at: &ProjectRef,
 ) -> Result<(project::Model, entity::Model, Access, bool), ApiError> {
-    let (p, e) = super::reads::readable_project(db, Some(user), at).await?;
-    let access = project_access(db, Some(user), &p, &e).await?;
-    let manages = project_manager(db, Some(user), &e).await?;
-    Ok((p, e, access, manages))
+    let (p, e, rights) = super::reads::readable_project_rights(db, Some(user), at).await?;
+    Ok((p, e, rights.access, rights.manages))
 }
 
 fn must_manage(manages: bool, at: &ProjectRef) -> Result<(), ApiError> {

@@ -11,7 +11,7 @@ use app::model::{
     RunState, RunSummaryRow, SeriesAnswer, SeriesQuery, Visibility, XAxis,
 };
 
-use crate::auth::access::{decide, project_access, Access, Facts};
+use crate::auth::access::{decide, project_access, project_rights, Access, Facts, Rights};
 use crate::db::entities::{entity, project, run, user};
 use crate::db::repo::{console, projects, runs};
 use crate::error::ApiError;
@@ -32,6 +32,16 @@ pub async fn readable_project(
     viewer: Option<&user::Model>,
     at: &ProjectRef,
 ) -> Result<(project::Model, entity::Model), ApiError> {
+    let (project, owner, _) = readable_project_rights(db, viewer, at).await?;
+    Ok((project, owner))
+}
+
+/// Like [`readable_project`], with the viewer's rights from the same lookup.
+pub async fn readable_project_rights(
+    db: &impl ConnectionTrait,
+    viewer: Option<&user::Model>,
+    at: &ProjectRef,
+) -> Result<(project::Model, entity::Model, Rights), ApiError> {
     let owner = projects::find_entity(db, &at.entity)
         .await?
         .ok_or_else(|| not_found(at))?;
@@ -47,10 +57,11 @@ pub async fn readable_project(
         }
         return Err(not_found(at));
     };
-    if project_access(db, viewer, &project, &owner).await? == Access::None {
+    let rights = project_rights(db, viewer, &project, &owner).await?;
+    if rights.access == Access::None {
         return Err(not_found(at));
     }
-    Ok((project, owner))
+    Ok((project, owner, rights))
 }
 
 /// The live run at `at`/`run_id` if the viewer may read its project.
@@ -197,9 +208,8 @@ pub async fn project_overview(
     viewer: Option<&user::Model>,
     at: &ProjectRef,
 ) -> Result<ProjectOverview, ApiError> {
-    let (project, owner) = readable_project(db, viewer, at).await?;
-    let can_write = project_access(db, viewer, &project, &owner).await? == Access::Write;
-    let can_manage = crate::auth::access::project_manager(db, viewer, &owner).await?;
+    let (project, owner, rights) = readable_project_rights(db, viewer, at).await?;
+    let (can_write, can_manage) = (rights.access == Access::Write, rights.manages);
     let stats = projects::stats(db, project.id).await?;
     let created_by = crate::db::repo::users::find_by_id(db, project.created_by)
         .await?
@@ -218,7 +228,7 @@ pub async fn project_overview(
         runs: run_rows(db, project.id).await?,
         deleted_runs: runs::deleted_count(db, project.id).await?,
         starred: match viewer {
-            Some(v) => projects::starred_ids(db, v.id).await?.contains(&project.id),
+            Some(v) => projects::is_starred(db, v.id, project.id).await?,
             None => false,
         },
         signed_in: viewer.is_some(),

@@ -51,6 +51,21 @@ impl UiService {
             .ok_or_else(|| AppError::Unauthorized("sign in first".into()))
     }
 
+    /// Check a password against an argon2 hash, off the async workers and a few at a
+    /// time: a flood of sign-ins queues instead of taking every core.
+    async fn password_matches(&self, password: &str, hash: String) -> Result<bool, AppError> {
+        let failed = |e: String| AppError::Internal(format!("password check failed: {e}"));
+        let _slot = self
+            .argon2_slots
+            .acquire()
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let pw = password.to_owned();
+        tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
+            .await
+            .map_err(|e| failed(e.to_string()))
+    }
+
     /// Open a 30-day session for the user; returns its token.
     async fn open_session(&self, user: &user::Model) -> Result<String, AppError> {
         let token = new_session_token();
@@ -119,17 +134,7 @@ impl CairnService for UiService {
             Some(u) => u.password_hash.clone(),
             None => dummy_hash().to_owned(),
         };
-        let pw = password.to_owned();
-        // A few argon2 checks at a time: a flood of sign-ins queues instead of taking
-        // every core.
-        let _slot = self
-            .argon2_slots
-            .acquire()
-            .await
-            .map_err(|e| AppError::Internal(format!("password check failed: {e}")))?;
-        let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
-            .await
-            .map_err(|e| AppError::Internal(format!("password check failed: {e}")))?;
+        let ok = self.password_matches(password, hash).await?;
         let Some(user) = user.filter(|_| ok) else {
             return Err(refused());
         };
@@ -167,11 +172,10 @@ impl CairnService for UiService {
         new: &str,
     ) -> Result<(), AppError> {
         let user = self.signed_in(viewer).await?;
-        let (pw, hash) = (old.to_owned(), user.password_hash.clone());
-        let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
-            .await
-            .map_err(|e| AppError::Internal(format!("password check failed: {e}")))?;
-        if !ok {
+        if !self
+            .password_matches(old, user.password_hash.clone())
+            .await?
+        {
             return Err(AppError::BadRequest("the current password is wrong".into()));
         }
         accounts::check_password(new)?;

@@ -11,8 +11,6 @@ pub async fn bulk_update_runs(
     action: BulkAction,
 ) -> Result<u64, AppError> {
     let services = crate::api::service::services()?;
-    let viewer = crate::api::service::current_viewer(&services)
-        .await?
-        .ok_or_else(|| AppError::Unauthorized("sign in to change runs".into()))?;
+    let viewer = crate::api::service::require_viewer(&services, "sign in to change runs").await?;
     services.bulk_runs(&viewer, &project, target, action).await
 }

@@ -10,9 +10,8 @@ pub async fn save_column_settings(
     settings: ColumnSettings,
 ) -> Result<(), AppError> {
     let services = crate::api::service::services()?;
-    let viewer = crate::api::service::current_viewer(&services)
-        .await?
-        .ok_or_else(|| AppError::Unauthorized("sign in to save column settings".into()))?;
+    let viewer =
+        crate::api::service::require_viewer(&services, "sign in to save column settings").await?;
     services
         .save_column_settings(&viewer, &project, settings)
         .await

@@ -11,9 +11,8 @@ pub async fn save_report_draft(
     snapshot: SectionSnapshot,
 ) -> Result<String, AppError> {
     let services = crate::api::service::services()?;
-    let viewer = crate::api::service::current_viewer(&services)
-        .await?
-        .ok_or_else(|| AppError::Unauthorized("sign in to export a section".into()))?;
+    let viewer =
+        crate::api::service::require_viewer(&services, "sign in to export a section").await?;
     services
         .save_report_draft(&viewer, &project, snapshot)
         .await

@@ -7,8 +7,7 @@ use crate::model::{ProjectRef, WorkspaceDoc};
 #[server(input = leptos::server_fn::codec::Json, client = crate::api::csrf::CsrfClient)]
 pub async fn save_workspace(project: ProjectRef, doc: WorkspaceDoc) -> Result<(), AppError> {
     let services = crate::api::service::services()?;
-    let viewer = crate::api::service::current_viewer(&services)
-        .await?
-        .ok_or_else(|| AppError::Unauthorized("sign in to save your workspace".into()))?;
+    let viewer =
+        crate::api::service::require_viewer(&services, "sign in to save your workspace").await?;
     services.save_workspace(&viewer, &project, doc).await
 }

@@ -317,6 +317,18 @@ pub async fn starred_ids(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<
         .collect())
 }
 
+/// Whether the user starred the project.
+pub async fn is_starred(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    project_id: i32,
+) -> Result<bool, DbErr> {
+    Ok(star::Entity::find_by_id((user_id, project_id))
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// Star or unstar a project (idempotent both ways).
 pub async fn set_star(
     db: &impl ConnectionTrait,
