@@ -11,7 +11,7 @@ pub mod model;
 pub mod pages;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -23,6 +23,8 @@ use pages::{
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    send_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -31,6 +33,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <AutoReload options=options.clone() />
+                <HashedStylesheet id="leptos" options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -41,10 +44,24 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Send this page's content security policy, naming the nonce that Leptos gives its
+/// inline scripts (hydration, serialised resources) for this one response.
+#[cfg(feature = "ssr")]
+fn send_page_policy() {
+    let nonce = leptos::nonce::use_nonce();
+    let response = use_context::<leptos_axum::ResponseOptions>();
+    if let (Some(nonce), Some(response)) = (nonce, response) {
+        if let Ok(v) = http::HeaderValue::from_str(&logic::html::page_policy(&nonce)) {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+}
+
 /// The app: header and routes.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    components::menus::provide_menus();
     // Effects run only in the browser, once hydration is done: mark the page so tests
     // (and anyone curious) can tell a hydrated page from the server-rendered HTML.
     #[cfg(feature = "hydrate")]
@@ -54,9 +71,18 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="leptos" href="/pkg/cairn.css" />
-        <Title formatter=|t: String| if t.is_empty() { "Cairn".to_owned() } else { format!("{t} · Cairn") } />
+        <Title formatter=logic::html::document_title />
         <Router>
+            <Frame />
+        </Router>
+    }
+}
+
+/// Everything inside the router: who is signed in, the header and the routes.
+#[component]
+fn Frame() -> impl IntoView {
+    components::site_header::provide_current_user();
+    view! {
             <SiteHeader />
             <main class="page">
                 <Routes fallback=NotFoundPage>
@@ -90,6 +116,5 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/:entity/:project/runs/:run_id") view=RunPage ssr=SsrMode::Async />
                 </Routes>
             </main>
-        </Router>
     }
 }

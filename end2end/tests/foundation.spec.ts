@@ -98,10 +98,19 @@ test("an unknown project answers 404 with a readable message", async ({ page }) 
   await expect(page.getByRole("alert")).toContainText("not found");
 });
 
-test("the wasm bundle is served compressed", async ({ request }) => {
-  const res = await request.get("/pkg/cairn.wasm", { headers: { "Accept-Encoding": "br, gzip" } });
+test("the wasm bundle has a hashed name, is served compressed and cached for good", async ({ request }) => {
+  const page = await request.get("/login");
+  const html = await page.text();
+  const wasm = html.match(/href="(\/pkg\/cairn\.[A-Za-z0-9_-]{16,}\.wasm)"/)?.[1];
+  expect(wasm, "the page names a content-hashed wasm file").toBeTruthy();
+  const res = await request.get(wasm!, { headers: { "Accept-Encoding": "br, gzip" } });
   expect(res.ok()).toBeTruthy();
   expect(res.headers()["content-encoding"]).toMatch(/^(br|gzip)$/);
+  expect(res.headers()["cache-control"]).toContain("immutable");
+  // The page itself is never cached as immutable, and says what may run in it.
+  expect(page.headers()["cache-control"] ?? "").not.toContain("immutable");
+  expect(page.headers()["content-security-policy"]).toContain("'nonce-");
+  expect(page.headers()["x-content-type-options"]).toBe("nosniff");
 });
 
 test.describe("without JavaScript", () => {

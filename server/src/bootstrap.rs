@@ -3,9 +3,7 @@
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
-use crate::auth::credentials::{
-    hash_password, is_valid_api_key, new_api_key, new_password, token_hash,
-};
+use crate::auth::credentials::{is_valid_api_key, new_api_key, new_password, token_hash};
 use crate::db::entities::user;
 use crate::db::now_ms;
 use crate::db::repo::users;
@@ -49,7 +47,9 @@ pub async fn create_user(
             "the name {username:?} is taken"
         )));
     }
-    let hash = hash_password(password).map_err(ApiError::Internal)?;
+    let hash = crate::auth::credentials::hash_password_limited(password)
+        .await
+        .map_err(ApiError::Internal)?;
     Ok(users::create_user(db, username, username, &hash, is_admin, now_ms()).await?)
 }
 

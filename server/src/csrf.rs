@@ -12,8 +12,9 @@
 //!   repeat the token in `x-csrf-token` (`app::api::csrf::CsrfClient` does), or, for
 //!   forms posted before the page's script runs, come with an `Origin` header naming
 //!   this very host.
-//! - Requests a browser marks `Sec-Fetch-Site: cross-site` are refused outright,
-//!   signed in or not (this stops login CSRF: signing a victim into another account).
+//! - Requests a browser marks `Sec-Fetch-Site: cross-site`, or whose `Origin` is
+//!   another site, are refused outright, signed in or not (this stops login CSRF:
+//!   signing a victim into another account).
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -58,19 +59,26 @@ fn session_set_by(headers: &HeaderMap) -> Option<Option<String>> {
         .map(|(_, value)| Some(value.trim().to_owned()).filter(|v| !v.is_empty()))
 }
 
-/// Whether the request's `Origin` is this server (the host it was sent to).
+/// Whether the request's `Origin` is this server: the host it was sent to, the host
+/// a proxy says it was sent to (`X-Forwarded-Host`), or `CAIRN_PUBLIC_URL`.
 fn same_origin(headers: &HeaderMap) -> bool {
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    match (origin, host) {
-        (Some(o), Some(h)) => {
-            let rest = o
-                .strip_prefix("https://")
-                .or_else(|| o.strip_prefix("http://"));
-            rest == Some(h)
-        }
-        _ => false,
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let public = std::env::var("CAIRN_PUBLIC_URL").ok();
+    if public.as_deref().map(|u| u.trim_end_matches('/')) == Some(origin) {
+        return true;
     }
+    let Some(rest) = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    [header::HOST.as_str(), "x-forwarded-host"]
+        .iter()
+        .filter_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
+        .any(|host| host == rest)
 }
 
 fn refuse(why: &str) -> Response {
@@ -94,7 +102,12 @@ pub async fn layer(req: Request<Body>, next: Next) -> Response {
             .get("sec-fetch-site")
             .and_then(|v| v.to_str().ok())
             == Some("cross-site");
-        if cross_site {
+        // A browser names the page a post comes from; one from another site is
+        // refused, also when nobody is signed in (that stops login CSRF, signing a
+        // victim into the attacker's account, where Sec-Fetch-Site is not sent).
+        let foreign_origin =
+            req.headers().contains_key(header::ORIGIN) && !same_origin(req.headers());
+        if cross_site || foreign_origin {
             return refuse("cross-site requests are refused");
         }
         if let Some(s) = &session {

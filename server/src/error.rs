@@ -108,6 +108,7 @@ impl From<ApiError> for AppError {
             StatusCode::NOT_FOUND => AppError::NotFound(e.to_string()),
             StatusCode::FORBIDDEN => AppError::Forbidden(e.to_string()),
             StatusCode::TOO_MANY_REQUESTS => AppError::TooManyRequests(e.to_string()),
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(e.to_string()),
             StatusCode::UNAUTHORIZED => AppError::Unauthorized(e.to_string()),
             s if s.is_server_error() => {
                 tracing::error!(error = %e, "server function failed");

@@ -11,6 +11,7 @@ pub mod csrf;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod headers;
 pub mod ingest;
 pub mod metrics;
 pub mod service;

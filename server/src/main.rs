@@ -434,6 +434,16 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Fallible<()> {
     let blobs = BlobStore::open(cli.data_dir.join("files"))?;
     let conf = get_configuration(None)?;
     let mut leptos_options = conf.leptos_options;
+    // cargo-leptos gives the bundle's files content-hashed names and writes the hashes
+    // next to the binary (`hash.txt`); the pages then name those files, which browsers
+    // may cache for a year. A binary built without it serves the plain names.
+    leptos_options.hash_files = std::env::current_exe()
+        .ok()
+        .and_then(|exe| {
+            exe.parent()
+                .map(|d| d.join(leptos_options.hash_file.as_ref()))
+        })
+        .is_some_and(|p| p.exists());
     if let Some(addr) = args.addr {
         leptos_options.site_addr = addr;
     }

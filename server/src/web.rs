@@ -37,6 +37,7 @@ pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
         .with_state(leptos_options)
         .layer(axum::middleware::from_fn_with_state(db, redirect_renamed))
         .layer(axum::middleware::from_fn(server_fn_status))
+        .layer(axum::middleware::from_fn(server_fn_body_limit))
         .layer(axum::middleware::from_fn(crate::csrf::layer));
     // `/pkg` (the wasm bundle, JS and CSS) must be served before the page routes, whose
     // `/{entity}/{project}` pattern would otherwise claim `/pkg/cairn.js`.
@@ -46,10 +47,17 @@ pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
         .merge(crate::wandb::wandb_router(state))
         .nest_service(
             "/pkg",
-            // The wasm bundle is about 3.1 MB raw and 1.05 MB with brotli (release, `make build`).
+            // `make build` writes each file also brotli- and gzip-compressed at the highest
+            // level (`--precompress`); those are sent as they are. A debug build has none,
+            // so the compression layer compresses on the fly instead (it leaves answers
+            // that already have a Content-Encoding alone).
             tower::ServiceBuilder::new()
                 .layer(tower_http::compression::CompressionLayer::new())
-                .service(tower_http::services::ServeDir::new(pkg_dir)),
+                .service(
+                    tower_http::services::ServeDir::new(pkg_dir)
+                        .precompressed_br()
+                        .precompressed_gzip(),
+                ),
         )
         // Files of `public/` at the root, before the pages: `/{entity}` would claim them.
         .route_service(
@@ -59,6 +67,7 @@ pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
             ),
         )
         .merge(pages)
+        .layer(axum::middleware::from_fn(crate::headers::layer))
 }
 
 /// Old URLs of a renamed project (`/{entity}/{old}/...`) answer with a temporary
@@ -148,6 +157,55 @@ async fn renamed_target(
         to.push_str(q);
     }
     Some(to)
+}
+
+/// Largest body a server function takes (axum's default limit, which leptos would
+/// otherwise report as a 500).
+pub const MAX_SERVER_FN_BODY: u64 = 2 << 20;
+
+/// A server function call with a body over [`MAX_SERVER_FN_BODY`] answers 413 with
+/// an `AppError` the browser can show: at once when `Content-Length` says so, else
+/// once the body has been read that far (server function bodies are read whole
+/// anyway, so nothing is lost by reading them here).
+async fn server_fn_body_limit(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let too_large = |size: Option<u64>| {
+        let e = app::api::AppError::TooLarge(match size {
+            Some(n) => format!(
+                "the request has {n} bytes; at most {} MB are accepted",
+                MAX_SERVER_FN_BODY >> 20
+            ),
+            None => format!(
+                "the request is larger than the {} MB accepted",
+                MAX_SERVER_FN_BODY >> 20
+            ),
+        });
+        (axum::http::StatusCode::PAYLOAD_TOO_LARGE, axum::Json(e)).into_response()
+    };
+    if !req.uri().path().starts_with("/api/") || req.method() == axum::http::Method::GET {
+        return next.run(req).await;
+    }
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_SERVER_FN_BODY) {
+        return too_large(declared);
+    }
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, MAX_SERVER_FN_BODY as usize).await {
+        Ok(bytes) => {
+            next.run(axum::extract::Request::from_parts(
+                parts,
+                axum::body::Body::from(bytes),
+            ))
+            .await
+        }
+        Err(_) => too_large(None),
+    }
 }
 
 /// Server functions answer every error with 500; give the browser (and logs, and

@@ -32,7 +32,7 @@ use server::wandb::storage::{Grant, Kind};
 use server::wandb::WandbState;
 
 const VISIBILITIES: [&str; 5] = ["private", "team", "restricted", "public", "open"];
-const ROLES: [&str; 8] = [
+const ROLES: [&str; 9] = [
     "anonymous",
     "outsider",
     "viewer",
@@ -41,18 +41,21 @@ const ROLES: [&str; 8] = [
     "team admin",
     "owner",
     "site admin",
+    "left team",
 ];
 
 /// What each role may do with an `acme` team project of each visibility, created by
 /// `owner` (a team member). `listed` is on the restricted project's member list but
-/// not in the team. N: nothing (the project does not exist for them), R: read, W: write.
-const EXPECTED: [(&str, [char; 8]); 5] = [
-    // anon, outsider, viewer, member, listed, team admin, owner, site admin
-    ("private", ['N', 'N', 'N', 'N', 'N', 'W', 'W', 'W']),
-    ("team", ['N', 'N', 'R', 'W', 'N', 'W', 'W', 'W']),
-    ("restricted", ['N', 'N', 'N', 'N', 'W', 'W', 'W', 'W']),
-    ("public", ['R', 'R', 'R', 'W', 'R', 'W', 'W', 'W']),
-    ("open", ['N', 'W', 'W', 'W', 'W', 'W', 'W', 'W']),
+/// not in the team. `left team` was a team viewer when an admin put them on that list,
+/// then left the team: the entry still gives read only.
+/// N: nothing (the project does not exist for them), R: read, W: write.
+const EXPECTED: [(&str, [char; 9]); 5] = [
+    // anon, outsider, viewer, member, listed, team admin, owner, site admin, left team
+    ("private", ['N', 'N', 'N', 'N', 'N', 'W', 'W', 'W', 'N']),
+    ("team", ['N', 'N', 'R', 'W', 'N', 'W', 'W', 'W', 'N']),
+    ("restricted", ['N', 'N', 'N', 'N', 'W', 'W', 'W', 'W', 'R']),
+    ("public", ['R', 'R', 'R', 'W', 'R', 'W', 'W', 'W', 'R']),
+    ("open", ['N', 'W', 'W', 'W', 'W', 'W', 'W', 'W', 'W']),
 ];
 
 struct Who {
@@ -118,6 +121,7 @@ async fn world(t: &TestDb) -> World {
         ("teamadmin", false),
         ("owner", false),
         ("root", true),
+        ("leaver", false),
     ] {
         people.push(person(t, name, admin).await);
     }
@@ -125,7 +129,7 @@ async fn world(t: &TestDb) -> World {
     let team = projects::create_team(&t.db, "acme", id(5), 0)
         .await
         .unwrap();
-    for (i, role) in [(2, "viewer"), (3, "member"), (6, "member")] {
+    for (i, role) in [(2, "viewer"), (3, "member"), (6, "member"), (8, "viewer")] {
         projects::set_team_role(&t.db, team.id, id(i), Some(role))
             .await
             .unwrap();
@@ -154,9 +158,18 @@ async fn world(t: &TestDb) -> World {
             .unwrap()
             .unwrap();
         if vis == "restricted" {
-            projects::add_project_member(&t.db, p.id, id(4), 0)
+            let team_admin = people[5].user.clone().unwrap();
+            for name in ["listed", "leaver"] {
+                accounts::set_project_member(
+                    &t.db,
+                    &team_admin,
+                    &ProjectRef::new("acme", "p-restricted"),
+                    name,
+                    true,
+                )
                 .await
                 .unwrap();
+            }
         }
         ops::upsert_run(
             &t.db,
@@ -176,6 +189,10 @@ async fn world(t: &TestDb) -> World {
             .unwrap();
         runs.push((vis.to_owned(), run.id));
     }
+    // The leaver was a team viewer when put on the restricted list; now they leave.
+    projects::set_team_role(&t.db, team.id, id(8), None)
+        .await
+        .unwrap();
     let router = server::web::router(state.clone(), options());
     let w = World {
         _turn: turn,
@@ -538,7 +555,7 @@ async fn the_permission_matrix_holds_on_every_surface() {
             failures.len(),
             failures.join("\n")
         );
-        assert_eq!(checked, 5 * 8 * 10);
+        assert_eq!(checked, 5 * 9 * 10);
         println!(
             "{:?}: permission matrix, {checked} cells, all as expected",
             t.backend

@@ -19,6 +19,9 @@ pub enum AppError {
     /// Too many attempts (sign-in): wait and try again.
     #[error("{0}")]
     TooManyRequests(String),
+    /// The request is larger than the server takes.
+    #[error("{0}")]
+    TooLarge(String),
     /// Something broke on the server; the detail is logged there, not sent.
     #[error("{0}")]
     Internal(String),
@@ -33,6 +36,7 @@ impl AppError {
             AppError::Forbidden(_) => 403,
             AppError::BadRequest(_) => 400,
             AppError::TooManyRequests(_) => 429,
+            AppError::TooLarge(_) => 413,
             AppError::Internal(_) => 500,
         }
     }

@@ -36,8 +36,17 @@ pub fn ErrorView(
                 messages()
                     .into_iter()
                     .map(|(status, message)| {
-                        let hint = (status == 404 || status == 401)
-                            .then(|| view! { <p class="muted">"It may be private: try signing in."</p> });
+                        let signed_in = use_context::<crate::components::site_header::CurrentUser>()
+                            .is_some_and(|u| u.signed_in());
+                        let hint = match (status, signed_in) {
+                            (404 | 401, false) => Some(view! {
+                                <p class="muted">"It may be private: "<a href="/login">"sign in"</a>" to see it."</p>
+                            }.into_any()),
+                            (404, true) => Some(view! {
+                                <p class="muted">"It may be private, or its name changed: "<a href="/">"your projects"</a>"."</p>
+                            }.into_any()),
+                            _ => None,
+                        };
                         view! {
                             <p class="error-message">{message}</p>
                             {hint}

@@ -5,16 +5,39 @@ use leptos_router::hooks::use_location;
 
 use crate::api::session::{current_user, SignOut};
 
-/// The bar across the top: home link and the viewer's sign-in state.
-#[component]
-pub fn SiteHeader() -> impl IntoView {
+/// Who is signed in, for the header and for pages that word things differently
+/// for a signed-in viewer (an error page does not suggest signing in to them).
+#[derive(Clone, Copy)]
+pub struct CurrentUser {
+    pub user: Resource<Result<Option<crate::model::Viewer>, crate::api::AppError>>,
+    pub sign_out: ServerAction<SignOut>,
+}
+
+impl CurrentUser {
+    /// Whether someone is signed in, as far as is known yet (`false` while loading).
+    pub fn signed_in(&self) -> bool {
+        self.user
+            .get()
+            .is_some_and(|r| r.is_ok_and(|v| v.is_some()))
+    }
+}
+
+/// Provide [`CurrentUser`], asked again after every navigation (signing in ends
+/// with one) and every sign-out. Call inside the router.
+pub fn provide_current_user() {
     let sign_out = ServerAction::<SignOut>::new();
-    // Asked again after every navigation (signing in ends with one) and every sign-out.
     let path = use_location().pathname;
     let user = Resource::new(
         move || (path.get(), sign_out.version().get()),
         |_| current_user(),
     );
+    provide_context(CurrentUser { user, sign_out });
+}
+
+/// The bar across the top: home link and the viewer's sign-in state.
+#[component]
+pub fn SiteHeader() -> impl IntoView {
+    let CurrentUser { user, sign_out } = expect_context::<CurrentUser>();
     view! {
         <header class="site-header">
             <A href="/" attr:class="brand">

@@ -42,9 +42,8 @@ impl<'de> Deserialize<'de> for MetricValue {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<MetricValue, E> {
                 Ok(MetricValue(v as f64))
             }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<MetricValue, E> {
-                Ok(MetricValue(if v { 1.0 } else { 0.0 }))
-            }
+            // `true`/`false` are not numbers: refused like any other non-number,
+            // rather than quietly stored as 1 and 0.
             fn visit_str<E: de::Error>(self, v: &str) -> Result<MetricValue, E> {
                 crate::logic::validate::parse_special_float(v)
                     .map(MetricValue)

@@ -17,6 +17,17 @@ pub enum Access {
     Write,
 }
 
+impl Access {
+    /// What a member-list entry gives, from its stored `can_write`.
+    pub fn listed(can_write: bool) -> Access {
+        if can_write {
+            Access::Write
+        } else {
+            Access::Read
+        }
+    }
+}
+
 /// What `decide` needs to know, all of it looked up beforehand.
 #[derive(Debug, Clone, Copy)]
 pub struct Facts<'a> {
@@ -25,8 +36,9 @@ pub struct Facts<'a> {
     pub owner: &'a entity::Model,
     /// The viewer's role in the owning team (`admin`, `member`, `viewer`), if any.
     pub team_role: Option<&'a str>,
-    /// Whether the viewer is on the project's explicit member list (`restricted`).
-    pub project_member: bool,
+    /// What the viewer's entry on the project's explicit member list gives
+    /// (`restricted` projects), or `None` when they are not on it.
+    pub member_list: Option<Access>,
 }
 
 /// Whether the viewer administers the entity that owns a project: a site admin, the
@@ -50,7 +62,9 @@ pub fn manages(
 /// - the project's creator writes it while they are a member (or admin) of the team;
 /// - `private`: nobody else;
 /// - `team`: team members write, team viewers read;
-/// - `restricted`: only people on the member list (a team viewer on it still only reads);
+/// - `restricted`: only people on the member list, each with the right their entry
+///   states (read, or read and write: fixed when the entry was made, so leaving or
+///   joining the team never raises it); a team viewer on the list reads at most;
 /// - `public`: anyone reads, even signed out; team members write;
 /// - `open`: anyone signed in reads and writes; signed-out visitors see nothing.
 pub fn decide(f: &Facts) -> Access {
@@ -82,14 +96,11 @@ pub fn decide(f: &Facts) -> Access {
     match visibility {
         Visibility::Private => Access::None,
         Visibility::Team => role_access,
-        Visibility::Restricted if f.project_member => {
-            if f.team_role == Some("viewer") {
-                Access::Read
-            } else {
-                Access::Write
-            }
-        }
-        Visibility::Restricted => Access::None,
+        Visibility::Restricted => match (f.member_list, f.team_role) {
+            (Some(entry), Some("viewer")) => entry.min(Access::Read),
+            (Some(entry), _) => entry,
+            (None, _) => Access::None,
+        },
         Visibility::Public => role_access.max(Access::Read),
         Visibility::Open => Access::Write,
     }
@@ -123,11 +134,13 @@ pub async fn project_rights(
     owner: &entity::Model,
 ) -> Result<Rights, DbErr> {
     let role = team_role_of(db, viewer, owner).await?;
-    let project_member = match viewer {
+    let member_list = match viewer {
         Some(v) if project.visibility == Visibility::Restricted.as_str() => {
-            projects::is_project_member(db, project.id, v.id).await?
+            projects::project_membership(db, project.id, v.id)
+                .await?
+                .map(Access::listed)
         }
-        _ => false,
+        _ => None,
     };
     Ok(Rights {
         access: decide(&Facts {
@@ -135,7 +148,7 @@ pub async fn project_rights(
             project,
             owner,
             team_role: role.as_deref(),
-            project_member,
+            member_list,
         }),
         manages: manages(viewer, owner, role.as_deref()),
     })
@@ -219,12 +232,21 @@ mod tests {
         role: Option<&str>,
         member: bool,
     ) -> Access {
+        listed_case(vis, viewer, role, member.then_some(Access::Write))
+    }
+
+    fn listed_case(
+        vis: &str,
+        viewer: Option<&user::Model>,
+        role: Option<&str>,
+        member_list: Option<Access>,
+    ) -> Access {
         decide(&Facts {
             viewer,
             project: &project(vis, 1),
             owner: &team(),
             team_role: role,
-            project_member: member,
+            member_list,
         })
     }
 
@@ -265,6 +287,15 @@ mod tests {
             R
         );
         assert_eq!(team_case("restricted", Some(&outsider), None, true), W);
+        // An entry made for a team viewer gives read; once they leave the team it
+        // still gives read, never more.
+        for role in [Some("viewer"), None, Some("member")] {
+            assert_eq!(
+                listed_case("restricted", Some(&outsider), role, Some(R)),
+                R,
+                "{role:?}"
+            );
+        }
         // A creator who left the team loses their private project.
         assert_eq!(team_case("private", Some(&creator), None, false), N);
         // A creator demoted to viewer reads what viewers read, nothing more.
@@ -284,7 +315,7 @@ mod tests {
                 project: &p,
                 owner: &e,
                 team_role: None,
-                project_member: false,
+                member_list: None,
             };
             let owner = user(1, false);
             assert_eq!(decide(&facts(Some(&owner))), Access::Write, "{vis}");
@@ -308,7 +339,7 @@ mod tests {
             project: &p,
             owner: &personal(1),
             team_role: None,
-            project_member: false,
+            member_list: None,
         };
         assert_eq!(decide(&f), Access::None);
         assert!(manages(Some(&admin), &personal(1), None));

@@ -8,6 +8,52 @@ use argon2::password_hash::{
 use argon2::Argon2;
 use rand::Rng;
 use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// argon2 checks and hashes that may run at once, in the whole process. Each takes
+/// about 19 MiB and tens of milliseconds of one core; more wait their turn, so a
+/// flood of sign-ups or sign-ins queues instead of taking every core and gigabytes.
+pub const ARGON2_AT_ONCE: usize = 4;
+
+static ARGON2_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(ARGON2_AT_ONCE);
+static ARGON2_STARTED: AtomicU64 = AtomicU64::new(0);
+static ARGON2_RUNNING: AtomicU64 = AtomicU64::new(0);
+static ARGON2_PEAK: AtomicU64 = AtomicU64::new(0);
+
+/// How many argon2 runs started since the process began, and the most that ran at
+/// once (for tests and diagnostics).
+pub fn argon2_counts() -> (u64, u64) {
+    (
+        ARGON2_STARTED.load(Ordering::Relaxed),
+        ARGON2_PEAK.load(Ordering::Relaxed),
+    )
+}
+
+/// Run one argon2 job on the blocking pool, within [`ARGON2_AT_ONCE`].
+async fn limited<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+    let _slot = ARGON2_SLOTS
+        .acquire()
+        .await
+        .map_err(|e| format!("password work is shut down: {e}"))?;
+    ARGON2_STARTED.fetch_add(1, Ordering::Relaxed);
+    let running = ARGON2_RUNNING.fetch_add(1, Ordering::Relaxed) + 1;
+    ARGON2_PEAK.fetch_max(running, Ordering::Relaxed);
+    let out = tokio::task::spawn_blocking(job).await;
+    ARGON2_RUNNING.fetch_sub(1, Ordering::Relaxed);
+    out.map_err(|e| format!("password work failed: {e}"))
+}
+
+/// [`hash_password`] within the process-wide argon2 limit, off the async workers.
+pub async fn hash_password_limited(password: &str) -> Result<String, String> {
+    let pw = password.to_owned();
+    limited(move || hash_password(&pw)).await?
+}
+
+/// [`verify_password`] within the process-wide argon2 limit, off the async workers.
+pub async fn verify_password_limited(password: &str, hash: String) -> Result<bool, String> {
+    let pw = password.to_owned();
+    limited(move || verify_password(&pw, &hash)).await
+}
 
 /// Length of generated API keys (the wandb client wants at least 40 characters).
 pub const API_KEY_LEN: usize = 40;

@@ -424,6 +424,10 @@ pub(crate) async fn fresh_run_id(
 pub struct LoggedMetrics {
     pub rows: usize,
     pub points: usize,
+    /// The run was stopped from the app (`killed`): the script should end it. The
+    /// points are kept, as the wandb client's last posts are.
+    #[serde(default)]
+    pub stopped: bool,
 }
 
 /// Store rows of metric values for a run and keep its summary and runtime current.
@@ -472,6 +476,7 @@ pub async fn log_metrics(
                 let auto = store_points(tx, &run, &by_key).await?;
                 let runtime = runtime_after(&run, latest_wall_ms as f64 / 1000.0);
                 let crashed = run.state == RunState::Crashed.as_str();
+                let stopped = run.state == RunState::Killed.as_str();
                 let mut active: run::ActiveModel = run.into();
                 revive(&mut active, crashed);
                 active.summary_auto = Set(auto);
@@ -479,7 +484,11 @@ pub async fn log_metrics(
                 active.runtime_seconds = Set(runtime);
                 runs::update(tx, active).await?;
                 projects::touch_last_active(tx, project.id, now).await?;
-                Ok(LoggedMetrics { rows, points })
+                Ok(LoggedMetrics {
+                    rows,
+                    points,
+                    stopped,
+                })
             })
         })
         .await

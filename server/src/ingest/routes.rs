@@ -82,6 +82,7 @@ pub fn api_router(state: ApiState) -> Router {
             post(append_console),
         )
         .route("/runs/{entity}/{project}/{run}/finish", post(finish_run))
+        .route("/runs/{entity}/{project}/{run}/stop", post(stop_run))
         .route(
             "/runs/{entity}/{project}/{run}/files/{*name}",
             put(upload_file).get(download_file),
@@ -345,6 +346,27 @@ async fn finish_run(
     Ok(Json(ops::finish_run(&s.db, &user, &at(e, p), &r, req).await?).into_response())
 }
 
+/// Stop a running run, as "Stop run" in the app does: it becomes `killed`, and the
+/// script that logs it is told so (the wandb client ends it; `/api/v1` metric
+/// answers say `"stopped": true`). Stopping a run that is not running changes nothing.
+async fn stop_run(
+    State(s): State<ApiState>,
+    Caller(user): Caller,
+    Path((e, p, r)): RunPath,
+) -> Result<Response, ApiError> {
+    let at = at(e, p);
+    let changed = crate::service::runs_table::bulk(
+        &s.writer,
+        user.clone(),
+        at.clone(),
+        app::model::BulkTarget::Runs(vec![app::model::RunId(r.clone())]),
+        app::model::BulkAction::Stop,
+    )
+    .await?;
+    let (_, _, run) = reads::readable_run(&s.db, Some(&user), &at, &app::model::RunId(r)).await?;
+    Ok(Json(serde_json::json!({ "stopped": changed == 1, "state": run.state })).into_response())
+}
+
 async fn upload_file(
     State(s): State<ApiState>,
     Caller(user): Caller,
@@ -371,5 +393,5 @@ async fn download_file(
     let bytes = s.blobs.get(&file.sha256).await.map_err(|e| {
         ApiError::Internal(format!("stored file {} is unreadable: {e}", file.sha256))
     })?;
-    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+    Ok(crate::headers::file_response(&name, bytes))
 }

@@ -10,7 +10,7 @@ use app::model::{
 };
 
 use crate::auth::access::{entity_manager, Access};
-use crate::auth::credentials::{hash_password, new_api_key, token_hash};
+use crate::auth::credentials::{hash_password_limited, new_api_key, token_hash};
 use crate::db::entities::{entity, project, user};
 use crate::db::now_ms;
 use crate::db::repo::{projects, runs, users};
@@ -62,12 +62,11 @@ pub fn check_password(password: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+/// argon2 takes tens of milliseconds of CPU: off the async workers, within the
+/// process-wide limit.
 pub async fn hash_blocking(password: &str) -> Result<String, ApiError> {
-    let pw = password.to_owned();
-    tokio::task::spawn_blocking(move || hash_password(&pw))
+    hash_password_limited(password)
         .await
-        .map_err(|e| ApiError::Internal(format!("password hashing failed: {e}")))?
         .map_err(ApiError::Internal)
 }
 
@@ -94,16 +93,23 @@ pub async fn sign_up(
     check_password(password)?;
     let display_name = display_name.trim();
     validate::label("display name", display_name).map_err(|e| bad(e.to_string()))?;
+    // A taken name is refused before the expensive hash (checked again below, in the
+    // transaction, for a race).
+    if name_taken(db, username).await? {
+        return Err(taken(username));
+    }
     let hash = hash_blocking(password).await?;
     let (tx, _turn) = ops::begin(db).await?;
     if name_taken(&tx, username).await? {
-        return Err(ApiError::Conflict(format!(
-            "the name {username:?} is taken; choose another"
-        )));
+        return Err(taken(username));
     }
     let user = users::create_user(&tx, username, display_name, &hash, false, now_ms()).await?;
     tx.commit().await?;
     Ok(user)
+}
+
+fn taken(name: &str) -> ApiError {
+    ApiError::Conflict(format!("the name {name:?} is taken; choose another"))
 }
 
 /// Whether a user or team already has this name, ignoring case.
@@ -439,7 +445,7 @@ pub async fn create_project(
     .await?;
     // Whoever makes a restricted project is on its list.
     if new.visibility == Visibility::Restricted {
-        projects::add_project_member(&tx, p.id, user.id, now_ms()).await?;
+        projects::add_project_member(&tx, p.id, user.id, true, now_ms()).await?;
     }
     tx.commit().await?;
     Ok(ProjectRef::new(owner.name, p.name))
@@ -557,7 +563,11 @@ pub async fn set_project_member(
         .await?
         .ok_or_else(|| bad(format!("no user is called {:?}", username.trim())))?;
     if on {
-        projects::add_project_member(&tx, p.id, member.id, now_ms()).await?;
+        // The entry's right is fixed now: a viewer of the owning team reads, anyone
+        // else reads and writes. Adding them again later sets it anew.
+        let role = projects::team_role(&tx, p.entity_id, member.id).await?;
+        let can_write = role.as_deref() != Some("viewer");
+        projects::add_project_member(&tx, p.id, member.id, can_write, now_ms()).await?;
     } else {
         projects::remove_project_member(&tx, p.id, member.id).await?;
     }

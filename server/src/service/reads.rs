@@ -97,19 +97,19 @@ pub async fn list_projects(
     use std::collections::{HashMap, HashSet};
     let all = projects::list_projects(db).await?;
     let counts: HashMap<i32, u64> = projects::run_counts(db).await?.into_iter().collect();
-    let (starred, roles, listed): (HashSet<i32>, HashMap<i32, String>, HashSet<i32>) = match viewer
-    {
-        Some(v) => (
-            projects::starred_ids(db, v.id).await?.into_iter().collect(),
-            projects::teams_of(db, v.id)
-                .await?
-                .into_iter()
-                .map(|(e, role)| (e.id, role))
-                .collect(),
-            projects::member_project_ids(db, v.id).await?,
-        ),
-        None => Default::default(),
-    };
+    let (starred, roles, listed): (HashSet<i32>, HashMap<i32, String>, HashMap<i32, bool>) =
+        match viewer {
+            Some(v) => (
+                projects::starred_ids(db, v.id).await?.into_iter().collect(),
+                projects::teams_of(db, v.id)
+                    .await?
+                    .into_iter()
+                    .map(|(e, role)| (e.id, role))
+                    .collect(),
+                projects::member_project_ids(db, v.id).await?,
+            ),
+            None => Default::default(),
+        };
     let mut out = Vec::new();
     for (p, e) in all {
         let access = decide(&Facts {
@@ -117,7 +117,7 @@ pub async fn list_projects(
             project: &p,
             owner: &e,
             team_role: roles.get(&e.id).map(String::as_str),
-            project_member: listed.contains(&p.id),
+            member_list: listed.get(&p.id).map(|&w| Access::listed(w)),
         });
         if access == Access::None {
             continue;

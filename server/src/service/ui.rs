@@ -12,7 +12,7 @@ use app::model::{
 };
 
 use super::{accounts, reads, runs_table, workspace};
-use crate::auth::credentials::{new_session_token, token_hash, verify_password};
+use crate::auth::credentials::{new_session_token, token_hash, verify_password_limited};
 use crate::auth::limiter::LoginLimiter;
 use crate::db::entities::user;
 use crate::db::now_ms;
@@ -30,7 +30,6 @@ pub struct UiService {
     chart_cache: Arc<MetaCache>,
     writer: Writer,
     logins: LoginLimiter,
-    argon2_slots: tokio::sync::Semaphore,
 }
 
 impl UiService {
@@ -40,7 +39,6 @@ impl UiService {
             chart_cache,
             writer,
             logins: LoginLimiter::default(),
-            argon2_slots: tokio::sync::Semaphore::new(4),
         }
     }
 
@@ -51,19 +49,11 @@ impl UiService {
             .ok_or_else(|| AppError::Unauthorized("sign in first".into()))
     }
 
-    /// Check a password against an argon2 hash, off the async workers and a few at a
-    /// time: a flood of sign-ins queues instead of taking every core.
+    /// Check a password against an argon2 hash, within the process-wide argon2 limit.
     async fn password_matches(&self, password: &str, hash: String) -> Result<bool, AppError> {
-        let failed = |e: String| AppError::Internal(format!("password check failed: {e}"));
-        let _slot = self
-            .argon2_slots
-            .acquire()
+        verify_password_limited(password, hash)
             .await
-            .map_err(|e| failed(e.to_string()))?;
-        let pw = password.to_owned();
-        tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
-            .await
-            .map_err(|e| failed(e.to_string()))
+            .map_err(|e| AppError::Internal(format!("password check failed: {e}")))
     }
 
     /// Open a 30-day session for the user; returns its token.

@@ -6,8 +6,17 @@
 //! client needs (PROTOCOL.md §3, §12): no `operationName` is required, `#` comments
 //! are fine, undeclared extra variables and `null` input keys are ignored, and a field
 //! Cairn does not know answers `null` instead of failing the whole request.
+//!
+//! Work is bounded, so one request cannot hold a runtime worker: the query text is
+//! at most [`MAX_QUERY_BYTES`], one object at most [`MAX_FIELDS_PER_OBJECT`] selected
+//! fields (after fragments are expanded), and a whole answer at most
+//! [`MAX_FIELDS_PER_QUERY`] completed fields. Collecting fields is linear (a map
+//! from response key to position), and the executor yields to the scheduler as it
+//! goes (tokio's cooperative budget). The client's largest operations use a few
+//! hundred fields.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use graphql_parser::query as q;
 use serde_json::{Map, Value};
@@ -132,10 +141,38 @@ pub struct Operation<'d> {
     selection: &'d SelectionSet,
     fragments: HashMap<&'d str, &'d q::FragmentDefinition<'static, String>>,
     variables: Map<String, Value>,
+    /// Fields completed so far (see [`MAX_FIELDS_PER_QUERY`]).
+    work: AtomicUsize,
 }
+
+/// The fields selected on one object, by response key in first-seen order; a key
+/// selected twice (directly and through a fragment) keeps all its fields so their
+/// sub-selections merge.
+#[derive(Default)]
+struct Collected<'s> {
+    keys: Vec<(&'s str, Vec<&'s Field>)>,
+    position: HashMap<&'s str, usize>,
+    /// Fields seen, repeats included.
+    seen: usize,
+    /// Fragments already expanded into this object.
+    expanded: HashSet<&'s str>,
+}
+
+/// Longest query text accepted (the client's longest is a few kilobytes).
+pub const MAX_QUERY_BYTES: usize = 256 * 1024;
+/// Most fields selected on one object, fragments expanded, repeats counted.
+pub const MAX_FIELDS_PER_OBJECT: usize = 1_000;
+/// Most fields one answer may complete, over all objects and list items.
+pub const MAX_FIELDS_PER_QUERY: usize = 200_000;
 
 /// Parse a request's query text.
 pub fn parse(query: &str) -> Result<Document, String> {
+    if query.len() > MAX_QUERY_BYTES {
+        return Err(format!(
+            "the GraphQL query has {} bytes; at most {MAX_QUERY_BYTES} are accepted",
+            query.len()
+        ));
+    }
     q::parse_query::<String>(query)
         .map(|d| d.into_static())
         .map_err(|e| format!("could not parse the GraphQL query: {e}"))
@@ -204,6 +241,7 @@ pub fn operation<'d>(
         selection,
         fragments,
         variables,
+        work: AtomicUsize::new(0),
     })
 }
 
@@ -276,26 +314,32 @@ impl<'d> Operation<'d> {
         })
     }
 
-    /// The fields selected on an object of `typename`, by response key, in order; a
-    /// key selected twice (directly and through a fragment) keeps all its fields so
-    /// their sub-selections merge.
+    /// Add the fields `set` selects on an object of `typename` to `out`.
     fn collect<'s>(
         &'s self,
         set: &'s SelectionSet,
         typename: &str,
-        out: &mut Vec<(&'s str, Vec<&'s Field>)>,
-        visited: &mut Vec<&'s str>,
-    ) {
+        out: &mut Collected<'s>,
+    ) -> Result<(), Failure> {
         for sel in &set.items {
             match sel {
                 q::Selection::Field(f) => {
                     if !self.kept(&f.directives) {
                         continue;
                     }
+                    out.seen += 1;
+                    if out.seen > MAX_FIELDS_PER_OBJECT {
+                        return Err(Failure::Client(format!(
+                            "the query selects more than {MAX_FIELDS_PER_OBJECT} fields on one object"
+                        )));
+                    }
                     let key = f.alias.as_deref().unwrap_or(&f.name);
-                    match out.iter_mut().find(|(k, _)| *k == key) {
-                        Some((_, fields)) => fields.push(f),
-                        None => out.push((key, vec![f])),
+                    match out.position.get(key) {
+                        Some(&at) => out.keys[at].1.push(f),
+                        None => {
+                            out.position.insert(key, out.keys.len());
+                            out.keys.push((key, vec![f]));
+                        }
                     }
                 }
                 q::Selection::FragmentSpread(s) => {
@@ -306,23 +350,34 @@ impl<'d> Operation<'d> {
                     // CollectFields does: a fragment spread twice (or in a cycle) costs
                     // nothing more, so a crafted query cannot blow up.
                     let name = s.fragment_name.as_str();
-                    if visited.contains(&name) {
+                    if !out.expanded.insert(name) {
                         continue;
                     }
-                    visited.push(name);
                     if let Some(frag) = self.fragments.get(name) {
                         if applies(Some(&frag.type_condition), typename) {
-                            self.collect(&frag.selection_set, typename, out, visited);
+                            self.collect(&frag.selection_set, typename, out)?;
                         }
                     }
                 }
                 q::Selection::InlineFragment(i) => {
                     if self.kept(&i.directives) && applies(i.type_condition.as_ref(), typename) {
-                        self.collect(&i.selection_set, typename, out, visited);
+                        self.collect(&i.selection_set, typename, out)?;
                     }
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Count `n` more completed fields against [`MAX_FIELDS_PER_QUERY`].
+    fn spend(&self, n: usize) -> Result<(), Failure> {
+        let before = self.work.fetch_add(n, Ordering::Relaxed);
+        if before + n > MAX_FIELDS_PER_QUERY {
+            return Err(Failure::Client(format!(
+                "the answer would have more than {MAX_FIELDS_PER_QUERY} fields; ask for fewer (page through lists)"
+            )));
+        }
+        Ok(())
     }
 
     /// Run the operation from `root` (the query or mutation root object).
@@ -343,6 +398,7 @@ impl<'d> Operation<'d> {
             match val {
                 Val::Json(v) if !has_selection => Ok(v),
                 Val::Json(Value::Array(items)) => {
+                    self.spend(items.len())?;
                     let mut out = Vec::with_capacity(items.len());
                     for item in items {
                         out.push(self.complete(r, Val::Json(item), sets.clone()).await?);
@@ -356,7 +412,7 @@ impl<'d> Operation<'d> {
                         .unwrap_or("")
                         .to_owned();
                     let mut out = Map::new();
-                    for (key, fields) in self.fields(&sets, &typename) {
+                    for (key, fields) in self.fields(&sets, &typename).await? {
                         let name = fields[0].name.as_str();
                         let v = map.get(name).cloned().unwrap_or(Value::Null);
                         let v = self.complete(r, Val::Json(v), sub_sets(&fields)).await?;
@@ -366,6 +422,7 @@ impl<'d> Operation<'d> {
                 }
                 Val::Json(other) => Ok(other),
                 Val::List(items) => {
+                    self.spend(items.len())?;
                     let mut out = Vec::with_capacity(items.len());
                     for item in items {
                         out.push(self.complete(r, item, sets.clone()).await?);
@@ -374,7 +431,7 @@ impl<'d> Operation<'d> {
                 }
                 Val::Map(typename, entries) => {
                     let mut out = Map::new();
-                    for (key, fields) in self.fields(&sets, typename) {
+                    for (key, fields) in self.fields(&sets, typename).await? {
                         let name = fields[0].name.as_str();
                         let v = if name == "__typename" {
                             Val::json(typename)
@@ -394,7 +451,7 @@ impl<'d> Operation<'d> {
                 Val::Obj(obj) => {
                     let typename = r.typename(&obj);
                     let mut out = Map::new();
-                    for (key, fields) in self.fields(&sets, typename) {
+                    for (key, fields) in self.fields(&sets, typename).await? {
                         let f = fields[0];
                         let v = if f.name == "__typename" {
                             Val::json(typename)
@@ -418,17 +475,20 @@ impl<'d> Operation<'d> {
         })
     }
 
-    fn fields<'s>(
+    /// The fields the merged `sets` select on an object of `typename`, counted against
+    /// the query's budget; yields to the scheduler now and then.
+    async fn fields<'s>(
         &'s self,
         sets: &[&'s SelectionSet],
         typename: &str,
-    ) -> Vec<(&'s str, Vec<&'s Field>)> {
-        let mut out = Vec::new();
-        let mut visited = Vec::new();
+    ) -> Result<Vec<(&'s str, Vec<&'s Field>)>, Failure> {
+        let mut out = Collected::default();
         for set in sets {
-            self.collect(set, typename, &mut out, &mut visited);
+            self.collect(set, typename, &mut out)?;
         }
-        out
+        self.spend(out.seen.max(1))?;
+        tokio::task::coop::consume_budget().await;
+        Ok(out.keys)
     }
 }
 
@@ -567,6 +627,52 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(out, json!({"thing": {"edges": {"a": 2, "b": 2}}}));
+    }
+
+    #[tokio::test]
+    async fn alias_bombs_end_in_a_clear_error() {
+        // 80,000 aliases of one field on one object: refused by the per-object cap
+        // after the first thousand, without comparing each with all the others.
+        let mut q = String::from("{ thing(id: 1) { ");
+        for i in 0..80_000 {
+            q.push_str(&format!("a{i}: name "));
+        }
+        q.push_str("} }");
+        assert!(q.len() > MAX_QUERY_BYTES);
+        assert!(parse(&q).unwrap_err().contains("at most"));
+        let mut q = String::from("{ thing(id: 1) { ");
+        for i in 0..1_001 {
+            q.push_str(&format!("a{i}: name "));
+        }
+        q.push_str("} }");
+        let err = run(&q, json!({})).await.unwrap_err();
+        assert!(
+            matches!(&err, Failure::Client(m) if m.contains("more than 1000 fields")),
+            "{err:?}"
+        );
+        // The same field repeated under one key counts too.
+        let q = format!("{{ thing(id: 1) {{ {} }} }}", "name ".repeat(1_001));
+        assert!(run(&q, json!({})).await.is_err());
+        // Many objects under the per-object cap still end at the query's budget:
+        // 300 aliases of a list of two things, each with 999 fields (a fragment keeps
+        // the text small).
+        let inner: String = (0..999).map(|i| format!("f{i}: id ")).collect();
+        let outer: String = (0..300)
+            .map(|i| format!("t{i}: things {{ ...F }} "))
+            .collect();
+        let q = format!("{{ {outer} }}\nfragment F on Thing {{ {inner} }}");
+        assert!(q.len() < MAX_QUERY_BYTES);
+        let err = run(&q, json!({})).await.unwrap_err();
+        assert!(
+            matches!(&err, Failure::Client(m) if m.contains("ask for fewer")),
+            "{err:?}"
+        );
+        // A thousand fields exactly is fine.
+        let ok: String = (0..1_000).map(|i| format!("a{i}: name ")).collect();
+        let out = run(&format!("{{ thing(id: 1) {{ {ok} }} }}"), json!({}))
+            .await
+            .unwrap();
+        assert_eq!(out["thing"]["a999"], "thing-1");
     }
 
     #[test]

@@ -142,9 +142,17 @@ async fn graphql(State(state): State<WandbState>, headers: HeaderMap, body: Byte
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    let doc = match gql::parse(query) {
-        Ok(d) => d,
-        Err(e) => return gql_errors(StatusCode::BAD_REQUEST, &e),
+    // Parsing up to MAX_QUERY_BYTES is CPU work: keep it off the async workers.
+    let text = query.to_owned();
+    let doc = match tokio::task::spawn_blocking(move || gql::parse(&text)).await {
+        Ok(Ok(d)) => d,
+        Ok(Err(e)) => return gql_errors(StatusCode::BAD_REQUEST, &e),
+        Err(e) => {
+            return gql_errors(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("the query could not be parsed: {e}"),
+            )
+        }
     };
     let op = match gql::operation(
         &doc,

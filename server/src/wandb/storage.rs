@@ -5,7 +5,7 @@
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
 use http_body_util::BodyExt;
@@ -254,10 +254,6 @@ fn max_upload_bytes() -> u64 {
 /// Largest manifest; manifests are read whole to check them.
 const MAX_MANIFEST_BYTES: usize = 256 << 20;
 
-fn bytes_response(bytes: Vec<u8>, content_type: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, content_type)], bytes).into_response()
-}
-
 async fn blob(state: &WandbState, sha256: &str) -> Result<Vec<u8>, ApiError> {
     state
         .api
@@ -365,9 +361,9 @@ pub async fn get_run_file(
     let file = files::find(&state.api.db, run.id, &name)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("run file {name:?} was never uploaded")))?;
-    Ok(bytes_response(
+    Ok(crate::headers::file_response(
+        &name,
         blob(&state, &file.sha256).await?,
-        "application/octet-stream",
     ))
 }
 
@@ -455,9 +451,9 @@ pub async fn get_artifact_file(
     let sha = row
         .sha256
         .ok_or_else(|| ApiError::NotFound(format!("{path:?} was never uploaded")))?;
-    Ok(bytes_response(
+    Ok(crate::headers::file_response(
+        &path,
         blob(&state, &sha).await?,
-        "application/octet-stream",
     ))
 }
 
@@ -522,9 +518,9 @@ pub async fn get_manifest(
     let sha = art
         .manifest_sha256
         .ok_or_else(|| ApiError::NotFound("the manifest was never uploaded".into()))?;
-    Ok(bytes_response(
+    Ok(crate::headers::file_response(
+        MANIFEST_NAME,
         blob(&state, &sha).await?,
-        "application/json",
     ))
 }
 

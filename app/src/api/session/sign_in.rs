@@ -16,10 +16,20 @@ pub async fn sign_in(
     Ok(())
 }
 
-/// Only same-site paths are followed after sign-in, never another origin.
+/// Only a path on this site is followed after sign-in, never another origin. Browsers
+/// drop tabs and newlines from a URL and read `\` as `/`, so `/\t/evil.example` would
+/// become `//evil.example`: a path with any control character, whitespace other than
+/// a plain space, or backslash is refused, as is one that starts with `//`.
 pub fn safe_next(next: Option<&str>) -> String {
+    let local = |p: &str| {
+        p.starts_with('/')
+            && !p.starts_with("//")
+            && !p
+                .chars()
+                .any(|c| c == '\\' || c.is_control() || (c.is_whitespace() && c != ' '))
+    };
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        Some(p) if local(p) => p.to_owned(),
         _ => "/".to_owned(),
     }
 }
@@ -34,6 +44,17 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil")), "/");
+        for sneaky in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil",
+            " //evil",
+            "/\u{0}/x",
+            "/\u{2028}/x",
+        ] {
+            assert_eq!(safe_next(Some(sneaky)), "/", "{sneaky:?}");
+        }
+        assert_eq!(safe_next(Some("/a b/runs?x=1#y")), "/a b/runs?x=1#y");
         assert_eq!(safe_next(None), "/");
     }
 }

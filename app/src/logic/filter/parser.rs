@@ -15,6 +15,7 @@ pub fn parse(input: &str) -> Result<Expr, FilterError> {
         pos: 0,
         len: input.len(),
         depth: 0,
+        tests: 0,
     };
     let expr = p.or()?;
     if let Some(t) = p.peek() {
@@ -32,12 +33,18 @@ pub fn parse(input: &str) -> Result<Expr, FilterError> {
 
 /// Deepest nesting of parentheses and `not`s accepted, so no input overflows the stack.
 const MAX_DEPTH: usize = 64;
+/// Most tests (`a = 1`, `b IN (…)`, …) in one filter: each becomes a subquery.
+pub const MAX_TESTS: usize = 100;
+/// Most values in one `IN (…)` list (each is a bound parameter).
+pub const MAX_LIST: usize = 1_000;
 
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
     len: usize,
     depth: usize,
+    /// Tests parsed so far (see [`MAX_TESTS`]).
+    tests: usize,
 }
 
 fn describe(t: &Tok) -> String {
@@ -221,6 +228,14 @@ impl Parser {
 
     fn test(&mut self) -> Result<Expr, FilterError> {
         let start = self.peek().map(|t| t.start).unwrap_or(self.len);
+        self.tests += 1;
+        if self.tests > MAX_TESTS {
+            return Err(FilterError::at(
+                start,
+                self.len,
+                format!("a filter may have at most {MAX_TESTS} conditions; this one has more"),
+            ));
+        }
         let expr = self.untyped_test()?;
         let end = self
             .tokens
@@ -292,6 +307,13 @@ impl Parser {
             let mut values = vec![self.literal()?];
             loop {
                 match self.next() {
+                    Some(Token {
+                        tok: Tok::Comma, ..
+                    }) if values.len() >= MAX_LIST => {
+                        return Err(
+                            self.expected(&format!("at most {MAX_LIST} values in one list"))
+                        );
+                    }
                     Some(Token {
                         tok: Tok::Comma, ..
                     }) => values.push(self.literal()?),

@@ -419,3 +419,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn huge_filters_are_refused_with_the_limit() {
+    let many = (0..1_000)
+        .map(|i| format!("config.lr = {i}"))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let e = parse(&many).unwrap_err();
+    assert!(e.message.contains("at most 100 conditions"), "{e}");
+    let ok = (0..100)
+        .map(|i| format!("config.lr = {i}"))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    assert!(parse(&ok).is_ok());
+    let list = (0..1_001)
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let e = parse(&format!("config.lr in ({list})")).unwrap_err();
+    assert!(e.message.contains("at most 1000 values"), "{e}");
+}

@@ -9,6 +9,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: i32,
     pub added_at: i64,
+    /// What the entry gives: read and write, or read only (fixed when it is made).
+    pub can_write: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ pub(crate) mod m0002_metrics_engine;
 mod m0003_wandb;
 mod m0004_runs_table;
 mod m0005_accounts;
+mod m0006_member_rights;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_wandb::Migration),
             Box::new(m0004_runs_table::Migration),
             Box::new(m0005_accounts::Migration),
+            Box::new(m0006_member_rights::Migration),
         ]
     }
 }

@@ -237,16 +237,17 @@ pub async fn stats(db: &impl ConnectionTrait, project_id: i32) -> Result<Project
     })
 }
 
-/// Whether a user is on a project's explicit member list.
-pub async fn is_project_member(
+/// A user's entry on a project's explicit member list: `Some(can_write)`, or `None`
+/// when they are not on it.
+pub async fn project_membership(
     db: &impl ConnectionTrait,
     project_id: i32,
     user_id: i32,
-) -> Result<bool, DbErr> {
+) -> Result<Option<bool>, DbErr> {
     Ok(project_member::Entity::find_by_id((project_id, user_id))
         .one(db)
         .await?
-        .is_some())
+        .map(|m| m.can_write))
 }
 
 /// The usernames on a project's member list, sorted.
@@ -272,23 +273,39 @@ pub async fn project_members(
     Ok(names)
 }
 
-/// Put a user on a project's member list (idempotent).
+/// Put a user on a project's member list with the right the entry gives; adding
+/// someone already on it sets the entry's right anew.
 pub async fn add_project_member(
     db: &impl ConnectionTrait,
     project_id: i32,
     user_id: i32,
+    can_write: bool,
     now: i64,
 ) -> Result<(), DbErr> {
-    if is_project_member(db, project_id, user_id).await? {
-        return Ok(());
+    match project_membership(db, project_id, user_id).await? {
+        Some(same) if same == can_write => {}
+        Some(_) => {
+            project_member::Entity::update_many()
+                .col_expr(
+                    project_member::Column::CanWrite,
+                    sea_orm::sea_query::Expr::value(can_write),
+                )
+                .filter(project_member::Column::ProjectId.eq(project_id))
+                .filter(project_member::Column::UserId.eq(user_id))
+                .exec(db)
+                .await?;
+        }
+        None => {
+            project_member::ActiveModel {
+                project_id: Set(project_id),
+                user_id: Set(user_id),
+                added_at: Set(now),
+                can_write: Set(can_write),
+            }
+            .insert(db)
+            .await?;
+        }
     }
-    project_member::ActiveModel {
-        project_id: Set(project_id),
-        user_id: Set(user_id),
-        added_at: Set(now),
-    }
-    .insert(db)
-    .await?;
     Ok(())
 }
 
@@ -630,16 +647,17 @@ pub async fn delete_project_row(db: &impl ConnectionTrait, project_id: i32) -> R
     Ok(())
 }
 
-/// Ids of the projects whose member list holds the user.
+/// The projects whose member list holds the user, with what each entry gives
+/// (`can_write`).
 pub async fn member_project_ids(
     db: &impl ConnectionTrait,
     user_id: i32,
-) -> Result<std::collections::HashSet<i32>, DbErr> {
+) -> Result<std::collections::HashMap<i32, bool>, DbErr> {
     Ok(project_member::Entity::find()
         .filter(project_member::Column::UserId.eq(user_id))
         .all(db)
         .await?
         .into_iter()
-        .map(|m| m.project_id)
+        .map(|m| (m.project_id, m.can_write))
         .collect())
 }
