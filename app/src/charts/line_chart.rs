@@ -31,7 +31,8 @@ pub fn draw_line_chart<DB: DrawingBackend>(
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let px = |css: f64| (css * spec.scale).round() as u32;
     let font_px = (12.0 * spec.scale).round();
-    root.fill(&WHITE)?;
+    let theme = super::theme::current();
+    root.fill(&theme.background)?;
     let xs = step_range(spec.series.iter().map(|s| s.buckets));
     let ys = value_range(spec.series.iter().map(|s| s.buckets));
     let mut chart = ChartBuilder::on(root)
@@ -39,14 +40,12 @@ pub fn draw_line_chart<DB: DrawingBackend>(
         .x_label_area_size(px(28.0))
         .y_label_area_size(px(56.0))
         .build_cartesian_2d(xs.lo..xs.hi, ys.lo..ys.hi)?;
-    let label_style = ("sans-serif", font_px)
-        .into_font()
-        .color(&RGBColor(0x55, 0x5b, 0x66));
+    let label_style = ("sans-serif", font_px).into_font().color(&theme.text);
     chart
         .configure_mesh()
-        .light_line_style(RGBColor(0xf0, 0xf1, 0xf4))
-        .bold_line_style(RGBColor(0xe2, 0xe4, 0xe9))
-        .axis_style(RGBColor(0xb8, 0xbc, 0xc4))
+        .light_line_style(theme.grid)
+        .bold_line_style(theme.grid_bold)
+        .axis_style(theme.axis)
         .x_labels(6)
         .y_labels(5)
         .x_label_formatter(&|x| format::number(x.round()))

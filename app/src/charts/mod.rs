@@ -5,9 +5,10 @@ mod canvas_chart;
 mod line_chart;
 mod palette;
 pub mod plot;
+pub mod theme;
 
 #[cfg(feature = "hydrate")]
 pub use canvas_chart::fitted_canvas;
 pub use canvas_chart::CanvasLineChart;
 pub use line_chart::{draw_line_chart, ChartLine, LineChartSpec};
-pub use palette::series_color;
+pub use palette::{run_id_color, series_color};

@@ -38,7 +38,7 @@ impl AxisView {
         match self.format {
             TickFormat::Number => format::number(v),
             TickFormat::Duration => format::duration(v),
-            TickFormat::Clock => format::timestamp((v * 1000.0) as i64),
+            TickFormat::Clock => format::clock_tick((v * 1000.0) as i64, self.hi - self.lo),
         }
     }
 }
@@ -106,8 +106,17 @@ pub fn draw_plot<DB: DrawingBackend>(
     scale: f64,
 ) -> Result<PlotArea, DrawingAreaErrorKind<DB::ErrorType>> {
     let px = |css: f64| (css * scale).round() as u32;
-    root.fill(&WHITE)?;
-    let x_ticks = ticks(x.lo, x.hi, x.scale.log, 6);
+    let theme = super::theme::current();
+    root.fill(&theme.background)?;
+    // As many x ticks as fit their labels side by side (dates are wider).
+    let css_width = f64::from(root.dim_in_pixel().0) / scale.max(1.0);
+    let label_css = match x.format {
+        TickFormat::Clock => 84.0,
+        TickFormat::Duration => 64.0,
+        TickFormat::Number => 52.0,
+    };
+    let fit = ((css_width - 70.0) / label_css).floor().clamp(2.0, 6.0) as usize;
+    let x_ticks = ticks(x.lo, x.hi, x.scale.log, fit);
     let y_ticks = ticks(y.lo, y.hi, y.scale.log, 5);
     let x_label_px = match x.format {
         TickFormat::Clock => 30.0,
@@ -128,9 +137,9 @@ pub fn draw_plot<DB: DrawingBackend>(
         .disable_mesh()
         .x_labels(0)
         .y_labels(0)
-        .axis_style(RGBColor(0xb8, 0xbc, 0xc4))
+        .axis_style(theme.axis)
         .draw()?;
-    let grid = RGBColor(0xe8, 0xea, 0xee).stroke_width(1);
+    let grid = theme.grid.stroke_width(1);
     chart.draw_series(
         x_ticks
             .iter()
@@ -143,7 +152,7 @@ pub fn draw_plot<DB: DrawingBackend>(
     )?;
     let font = ("sans-serif", (11.0 * scale).round())
         .into_font()
-        .color(&RGBColor(0x55, 0x5b, 0x66));
+        .color(&theme.text);
     let gap = px(4.0) as i32;
     for &t in &x_ticks {
         let (bx, by) = chart.backend_coord(&(t, y.lo));
@@ -293,6 +302,7 @@ mod tests {
             label: "l".into(),
             color: (1, 2, 3),
             xs: (0..n).map(|i| i as f64).collect(),
+            x_spans: (0..n).map(|i| (i as f64, i as f64)).collect(),
             lo: ys.iter().map(|y| y - 1.0).collect(),
             hi: ys.iter().map(|y| y + 1.0).collect(),
             ys,

@@ -46,6 +46,25 @@ pub fn timestamp(ms: i64) -> String {
     )
 }
 
+/// A tick label for a wall-time axis spanning `span_secs`: short enough that a
+/// chart's ticks never overlap. `HH:MM:SS` under ten minutes, `HH:MM` under two
+/// days, `MM-DD HH:MM` under sixty days, else the date (UTC throughout).
+pub fn clock_tick(ms: i64, span_secs: f64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    let (h, m, s) = (rem / 3600, (rem / 60) % 60, rem % 60);
+    if span_secs < 600.0 {
+        format!("{h:02}:{m:02}:{s:02}")
+    } else if span_secs < 2.0 * 86_400.0 {
+        format!("{h:02}:{m:02}")
+    } else if span_secs < 60.0 * 86_400.0 {
+        format!("{mo:02}-{d:02} {h:02}:{m:02}")
+    } else {
+        format!("{y:04}-{mo:02}-{d:02}")
+    }
+}
+
 /// A Unix-millisecond timestamp as `YYYY-MM-DDTHH:MM:SS` in UTC, without a zone
 /// suffix: the form W&B's API uses for `createdAt` and friends.
 pub fn iso_utc_seconds(ms: i64) -> String {
@@ -105,9 +124,32 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// `n` and a noun, singular for one: `count(1, "run")` is "1 run", `count(3, "run")`
+/// "3 runs". Nouns here take a plain `s`.
+pub fn count(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clock_ticks_shorten_with_the_span() {
+        let ms = 1_764_833_445_000; // 2025-12-04 07:30:45 UTC
+        assert_eq!(clock_tick(ms, 60.0), "07:30:45");
+        assert_eq!(clock_tick(ms, 3_600.0), "07:30");
+        assert_eq!(clock_tick(ms, 7.0 * 86_400.0), "12-04 07:30");
+        assert_eq!(clock_tick(ms, 400.0 * 86_400.0), "2025-12-04");
+    }
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(count(1u64, "run"), "1 run");
+        assert_eq!(count(0u64, "panel"), "0 panels");
+        assert_eq!(count(2u32, "panel"), "2 panels");
+    }
 
     #[test]
     fn durations() {

@@ -2,7 +2,7 @@
 //! shown as text, and links or images whose address is not http(s), mailto, a
 //! relative path or an in-page anchor lose their address (no `javascript:`).
 
-use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 
 fn safe_url(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
@@ -50,9 +50,61 @@ pub fn to_safe_html(source: &str) -> String {
     out
 }
 
+/// The words of markdown without its markup, for one-line previews (project
+/// cards): text and inline code of the whole source, whitespace collapsed, cut at
+/// `max_chars` characters with an ellipsis. Raw HTML counts as text, like in
+/// [`to_safe_html`]; the result is plain text for a view to escape.
+pub fn to_plain_text(source: &str, max_chars: usize) -> String {
+    let mut words = String::new();
+    for event in Parser::new_ext(
+        source,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+    ) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                words.push_str(&t);
+            }
+            // Inline markup ends inside a word or sentence; blocks end with a space.
+            Event::End(
+                TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Link
+                | TagEnd::Image,
+            ) => {}
+            Event::SoftBreak | Event::HardBreak | Event::End(_) => words.push(' '),
+            _ => {}
+        }
+    }
+    let collapsed = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.chars().count() <= max_chars {
+        return collapsed;
+    }
+    let mut cut: String = collapsed
+        .chars()
+        .take(max_chars.saturating_sub(1))
+        .collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn previews_are_plain_words() {
+        assert_eq!(
+            to_plain_text(
+                "# Sweep\n\n**ResNet** on `cifar10`, see [notes](https://x.y).\n\n- a\n- b",
+                200
+            ),
+            "Sweep ResNet on cifar10, see notes. a b"
+        );
+        assert_eq!(to_plain_text("one two three four", 9), "one two…");
+        assert_eq!(to_plain_text("", 10), "");
+    }
 
     #[test]
     fn renders_markdown() {

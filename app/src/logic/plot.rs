@@ -21,6 +21,9 @@ pub struct Line {
     pub color: (u8, u8, u8),
     pub xs: Vec<f64>,
     pub ys: Vec<f64>,
+    /// The x of the first and of the last point each drawn point stands for (a
+    /// bucket): logged steps (or seconds), where `xs` is the bucket's middle.
+    pub x_spans: Vec<(f64, f64)>,
     /// The unsmoothed values when the line is smoothed (drawn faintly).
     pub original: Option<Vec<f64>>,
     pub lo: Vec<f64>,
@@ -37,6 +40,7 @@ impl Line {
             color,
             xs: Vec::with_capacity(n),
             ys: Vec::with_capacity(n),
+            x_spans: Vec::with_capacity(n),
             original: None,
             lo: Vec::with_capacity(n),
             hi: Vec::with_capacity(n),
@@ -51,6 +55,7 @@ pub fn run_line(label: String, color: (u8, u8, u8), buckets: &[MetricBucket]) ->
     let mut line = Line::with_capacity(label, color, buckets.len(), false);
     for b in buckets {
         line.xs.push((b.x_first + b.x_last) / 2.0);
+        line.x_spans.push((b.x_first, b.x_last));
         let finite = b.count > b.nonfinite;
         line.ys.push(if finite { b.mean.0 } else { f64::NAN });
         let spread = finite && b.count > 1 && b.min.0 < b.max.0;
@@ -71,6 +76,7 @@ pub fn group_line(
     let mut line = Line::with_capacity(label, color, buckets.len(), true);
     for b in buckets {
         line.xs.push((b.x_start + b.x_end) / 2.0);
+        line.x_spans.push((b.x_start, b.x_end));
         let y = match how {
             GroupLine::Mean => b.mean.0,
             GroupLine::Median => b.median.0,
@@ -306,9 +312,77 @@ pub fn halve_buckets(buckets: &[MetricBucket]) -> Vec<MetricBucket> {
         .collect()
 }
 
+/// The drawn values as CSV: one row per drawn point with the series' label, the
+/// first and last logged x it stands for (equal when it is one point) and the value
+/// drawn, plus the lowest and highest value the bucket held (empty for one point).
+pub fn lines_csv(lines: &[Line]) -> String {
+    use crate::logic::runs_table::csv_field;
+    let num = |v: f64| {
+        if v.is_nan() {
+            String::new()
+        } else {
+            format!("{v}")
+        }
+    };
+    let mut out = String::from("series,x_first,x_last,value,min,max\n");
+    for l in lines {
+        let label = csv_field(&l.label);
+        for i in 0..l.ys.len() {
+            let (first, last) = l.x_spans.get(i).copied().unwrap_or((l.xs[i], l.xs[i]));
+            out.push_str(&format!(
+                "{label},{},{},{},{},{}\n",
+                num(first),
+                num(last),
+                num(l.ys[i]),
+                num(l.lo.get(i).copied().unwrap_or(f64::NAN)),
+                num(l.hi.get(i).copied().unwrap_or(f64::NAN)),
+            ));
+        }
+    }
+    out
+}
+
+/// The x a hovered point stands for, as logged: `step 12`, or `steps 8–15` for a
+/// bucket of several steps (`fmt` writes one x).
+pub fn span_label(span: (f64, f64), fmt: impl Fn(f64) -> String) -> String {
+    if span.0 == span.1 {
+        fmt(span.0)
+    } else {
+        format!("{}–{}", fmt(span.0), fmt(span.1))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_gives_logged_steps_not_bucket_middles() {
+        use crate::model::MetricValue;
+        let b = |x0: f64, x1: f64, v: f64, n: u64| MetricBucket {
+            x_first: x0,
+            x_last: x1,
+            min: MetricValue(v - 1.0),
+            max: MetricValue(v + 1.0),
+            mean: MetricValue(v),
+            last: MetricValue(v),
+            count: n,
+            nonfinite: 0,
+        };
+        let line = run_line(
+            "run, a".into(),
+            (0, 0, 0),
+            &[b(3.0, 4.0, 2.0, 2), b(11.0, 11.0, 5.0, 1)],
+        );
+        assert_eq!(line.xs, [3.5, 11.0]);
+        let csv = lines_csv(&[line]);
+        assert_eq!(
+            csv,
+            "series,x_first,x_last,value,min,max\n\"run, a\",3,4,2,1,3\n\"run, a\",11,11,5,,\n"
+        );
+        assert_eq!(span_label((3.0, 4.0), |x| format!("{x}")), "3–4");
+        assert_eq!(span_label((11.0, 11.0), |x| format!("{x}")), "11");
+    }
     use crate::model::MetricValue;
     use proptest::prelude::*;
 

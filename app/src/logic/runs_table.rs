@@ -208,6 +208,20 @@ pub fn view_query_string(filter: &str, sort: Option<&SortSpec>, group: &[String]
     }
 }
 
+/// Height in pixels of a runs table showing `rows` rows of `row_height` under a
+/// header of `header` pixels: as tall as its rows, at least 120 px when it may be that
+/// tall, never over `max_body + header`. Never panics, whatever the inputs (a group of
+/// one run gives a short table, not a reversed range).
+pub fn table_height(rows: u64, row_height: f64, header: f64, max_body: f64) -> f64 {
+    let cap = max_body.max(0.0) + header.max(0.0);
+    let want = rows as f64 * row_height.max(0.0) + header.max(0.0);
+    let floor = 120.0_f64.min(cap);
+    if want.is_nan() {
+        return floor;
+    }
+    want.min(cap).max(floor)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,6 +338,15 @@ mod tests {
         assert_eq!(csv_field("-1.5"), "-1.5");
     }
 
+    #[test]
+    fn small_groups_get_short_tables() {
+        // One and two runs in a group: the table fits them (this was a panic).
+        assert_eq!(table_height(1, 34.0, 42.0, 34.0), 76.0);
+        assert_eq!(table_height(2, 34.0, 42.0, 68.0), 110.0);
+        assert_eq!(table_height(100, 34.0, 42.0, 640.0), 682.0);
+        assert_eq!(table_height(1, 34.0, 42.0, 640.0), 120.0);
+    }
+
     proptest! {
         #[test]
         fn histogram_counts_every_value_in_range(
@@ -333,6 +356,13 @@ mod tests {
             let (min, max) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
             let counts = histogram(&values, min, max, bins);
             prop_assert_eq!(counts.iter().sum::<u32>() as usize, values.len());
+        }
+
+        #[test]
+        fn table_heights_stay_in_bounds(rows in 0u64..10_000, max_body in -10.0f64..2_000.0) {
+            let h = table_height(rows, 34.0, 42.0, max_body);
+            prop_assert!(h >= 0.0 && h <= max_body.max(0.0) + 42.0, "{}", h);
+            prop_assert!(h >= 120.0f64.min(max_body.max(0.0) + 42.0));
         }
 
         #[test]

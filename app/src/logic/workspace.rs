@@ -6,7 +6,8 @@
 //! Rules:
 //! - A metric's section is its name up to the first `/` (`train/loss` → `train`);
 //!   names without `/` go to the section "Charts". Sections made on a first visit
-//!   come in name order with "Charts" first.
+//!   come in name order with "Charts" first and "system" last; sections made later
+//!   go before "system".
 //! - A key gets a panel once: the first time it is seen it is added to
 //!   `known_keys`, so a panel the user deleted does not come back.
 //! - Globs: `*` matches any run of characters (also `/`); everything else is literal.
@@ -54,6 +55,16 @@ pub fn fresh_id(doc: &mut WorkspaceDoc) -> u64 {
     id
 }
 
+/// Where a section made from metric names goes: "Charts" first, the system metrics
+/// (CPU, memory, GPU…) last, the rest by name in between.
+fn section_rank(name: &str) -> u8 {
+    match name {
+        DEFAULT_SECTION => 0,
+        "system" => 2,
+        _ => 1,
+    }
+}
+
 /// Give every key not yet known a line plot in its section (made when missing);
 /// `true` when the document changed.
 pub fn add_new_keys(doc: &mut WorkspaceDoc, keys: &[String]) -> bool {
@@ -68,7 +79,7 @@ pub fn add_new_keys(doc: &mut WorkspaceDoc, keys: &[String]) -> bool {
     }
     fresh.sort_by(|a, b| {
         let (sa, sb) = (section_name(a), section_name(b));
-        (sa != DEFAULT_SECTION, sa, a).cmp(&(sb != DEFAULT_SECTION, sb, b))
+        (section_rank(sa), sa, a).cmp(&(section_rank(sb), sb, b))
     });
     for key in fresh {
         let name = section_name(&key).to_owned();
@@ -76,14 +87,26 @@ pub fn add_new_keys(doc: &mut WorkspaceDoc, keys: &[String]) -> bool {
             Some(i) => i,
             None => {
                 let id = fresh_id(doc);
-                doc.sections.push(Section {
-                    id,
-                    name,
-                    collapsed: false,
-                    layout: SectionLayout::default(),
-                    panels: Vec::new(),
-                });
-                doc.sections.len() - 1
+                // New sections go before the system metrics, which stay last.
+                let at = if section_rank(&name) < 2 {
+                    doc.sections
+                        .iter()
+                        .position(|s| section_rank(&s.name) == 2)
+                        .unwrap_or(doc.sections.len())
+                } else {
+                    doc.sections.len()
+                };
+                doc.sections.insert(
+                    at,
+                    Section {
+                        id,
+                        name,
+                        collapsed: false,
+                        layout: SectionLayout::default(),
+                        panels: Vec::new(),
+                    },
+                );
+                at
             }
         };
         let id = fresh_id(doc);
@@ -130,6 +153,45 @@ pub fn remove_section(doc: &mut WorkspaceDoc, id: u64) -> Option<(usize, Section
 pub fn restore_section(doc: &mut WorkspaceDoc, index: usize, section: Section) {
     let index = index.min(doc.sections.len());
     doc.sections.insert(index, section);
+}
+
+/// Remove a panel, returning its section's id and its index there so an undo can put
+/// it back.
+pub fn remove_panel(doc: &mut WorkspaceDoc, panel_id: u64) -> Option<(u64, usize, Panel)> {
+    let (si, pi) = find_panel(doc, panel_id)?;
+    let section = &mut doc.sections[si];
+    Some((section.id, pi, section.panels.remove(pi)))
+}
+
+/// Put a removed panel back where it was; into the first section if its own is gone
+/// (and into a new "Charts" section when there is none). In a custom layout it takes
+/// its old rectangle again, and panels now there move down.
+pub fn restore_panel(doc: &mut WorkspaceDoc, section_id: u64, index: usize, panel: Panel) {
+    if doc.sections.is_empty() {
+        let id = fresh_id(doc);
+        doc.sections.push(Section {
+            id,
+            name: "Charts".to_owned(),
+            collapsed: false,
+            layout: SectionLayout::default(),
+            panels: vec![],
+        });
+    }
+    let si = doc
+        .sections
+        .iter()
+        .position(|s| s.id == section_id)
+        .unwrap_or(0);
+    let section = &mut doc.sections[si];
+    let index = index.min(section.panels.len());
+    let (id, rect) = (panel.id, panel.rect);
+    section.panels.insert(index, panel);
+    if matches!(section.layout, SectionLayout::Custom) {
+        let mut items: Vec<(u64, GridRect)> =
+            section.panels.iter().map(|p| (p.id, p.rect)).collect();
+        grid_layout::place(&mut items, id, rect);
+        apply_rects(section, &items);
+    }
 }
 
 /// Move a panel into section `to_section`, before the panel that was at `to_index`
@@ -393,7 +455,8 @@ pub fn check_doc(doc: &mut WorkspaceDoc) -> Result<(), String> {
         return Err(format!("colour {bad:?} of run {run} is not #rrggbb"));
     }
     let used = ids.iter().max().copied().unwrap_or(0);
-    doc.next_id = doc.next_id.clamp(used + 1, MAX_ID + 1);
+    // `used` is at most MAX_ID (checked above), so the range is never reversed.
+    doc.next_id = doc.next_id.max(used + 1).min(MAX_ID + 1);
     Ok(())
 }
 
@@ -427,11 +490,16 @@ mod tests {
                 "lr",
                 "train/acc",
                 "_runtime",
+                "system/cpu",
                 "epoch"
             ])
         ));
         let names: Vec<&str> = doc.sections.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, ["Charts", "train", "val"]);
+        assert_eq!(names, ["Charts", "train", "val", "system"]);
+        // A later section still comes before the system metrics.
+        add_new_keys(&mut doc, &keys(&["test/acc"]));
+        let names: Vec<&str> = doc.sections.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["Charts", "train", "val", "test", "system"]);
         assert_eq!(line_keys(&doc.sections[0]), ["epoch", "lr"]);
         assert_eq!(line_keys(&doc.sections[1]), ["train/acc", "train/loss"]);
         // Panels of a section do not overlap on the custom grid.
@@ -460,6 +528,23 @@ mod tests {
             &keys(&["train/loss", "train/acc", "train/lr"])
         ));
         assert_eq!(line_keys(&doc.sections[0]), ["train/loss", "train/lr"]);
+    }
+
+    #[test]
+    fn a_deleted_panel_comes_back_where_it_was() {
+        let mut doc = WorkspaceDoc::default();
+        add_new_keys(&mut doc, &keys(&["train/a", "train/b", "train/c"]));
+        let before = doc.clone();
+        let id = doc.sections[0].panels[1].id;
+        let (sid, index, panel) = remove_panel(&mut doc, id).unwrap();
+        assert_eq!(line_keys(&doc.sections[0]), ["train/a", "train/c"]);
+        restore_panel(&mut doc, sid, index, panel.clone());
+        assert_eq!(doc, before);
+        // Its section is gone: it lands in the first one, or a new one.
+        let mut other = WorkspaceDoc::default();
+        restore_panel(&mut other, sid, index, panel);
+        assert_eq!(other.sections.len(), 1);
+        assert_eq!(line_keys(&other.sections[0]), ["train/b"]);
     }
 
     #[test]

@@ -124,7 +124,7 @@ pub fn project_row(c: ProjectCard, now: i64, can_star: bool) -> impl IntoView {
                 <a href=c.project.href()>{c.project.project.clone()}</a>
                 <span class=format!("vis vis-{}", c.visibility)>{c.visibility.as_str()}</span>
             </td>
-            <td class="desc">{c.description}</td>
+            <td class="desc">{crate::logic::markdown::to_plain_text(&c.description, 160)}</td>
             <td class="num">{c.run_count}</td>
             <td>{last}</td>
         </tr>

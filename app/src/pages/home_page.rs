@@ -102,7 +102,7 @@ fn home_row(p: crate::model::ProjectCard, now: i64, can_star: bool) -> impl Into
                 <span class=format!("vis vis-{}", p.visibility)>{p.visibility.as_str()}</span>
             </td>
             <td><a href=owner class="quiet-link">{p.project.entity.clone()}</a></td>
-            <td class="desc">{p.description}</td>
+            <td class="desc">{crate::logic::markdown::to_plain_text(&p.description, 160)}</td>
             <td class="num">{p.run_count}</td>
             <td>{last}</td>
         </tr>

@@ -127,7 +127,10 @@ fn OverviewTab(
                 {undelete}
             </div>
             {if o.runs.is_empty() {
-                view! { <p class="empty">"No runs logged yet."</p> }.into_any()
+                view! {
+                    <p class="empty">"No runs logged yet."</p>
+                    <crate::components::quick_start::QuickStart project=o.project.clone() />
+                }.into_any()
             } else {
                 view! {
                     <table class="list" aria-label="Runs">

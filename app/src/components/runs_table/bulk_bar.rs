@@ -86,7 +86,7 @@ pub fn BulkBar() -> impl IntoView {
                         <button class="small danger" on:click=move |_| confirm_delete.set(true)>"Delete…"</button>
                     }>
                         <span class="confirm">
-                            {move || format!("Delete {} runs?", count())}
+                            {move || format!("Delete {}?", crate::logic::format::count(count(), "run"))}
                             <button class="small danger" disabled=move || busy.get() on:click=move |_| run(BulkAction::Delete, "Deleted")>"Confirm delete"</button>
                             <button class="small" on:click=move |_| confirm_delete.set(false)>"Cancel"</button>
                         </span>

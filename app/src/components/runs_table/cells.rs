@@ -26,10 +26,12 @@ pub fn cell_view(project: &ProjectRef, row: &RunRow, id: &str) -> AnyView {
     match Column::from_name(id) {
         Some(Column::Builtin(b)) => match b {
             Builtin::Name => {
-                let dot = row
-                    .color
-                    .clone()
-                    .map(|c| view! { <span class="dot" style=format!("background:{c}")></span> });
+                // The same colour the Workspace draws the run in, unless chosen there.
+                let c = row.color.clone().unwrap_or_else(|| {
+                    let c = crate::charts::run_id_color(&row.id.0);
+                    format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+                });
+                let dot = view! { <span class="dot" style=format!("background:{c}")></span> };
                 view! { {dot}<a href=project.run_href(&row.id)>{row.name.clone()}</a> }.into_any()
             }
             Builtin::State => view! { <StateBadge state=row.state /> }.into_any(),

@@ -122,6 +122,20 @@ pub fn FilterBar() -> impl IntoView {
         items.into_iter().take(MAX_SUGGESTIONS).collect::<Vec<_>>()
     });
     let open = move || focused.get() && !dismissed.get() && !suggestions.get().is_empty();
+    // Whether Enter picks the highlighted suggestion: only once the person moved
+    // through the list or typed part of a word; otherwise Enter just applies the text
+    // (an emptied box stays empty instead of receiving the first column).
+    let navigated = RwSignal::new(false);
+    let typed_a_word = move || {
+        completion
+            .get_untracked()
+            .is_some_and(|c| !c.prefix.is_empty())
+    };
+    // Filters that parse but cannot match: an unknown key, text against numbers.
+    let warnings = Memo::new(move |_| match parse_filter(&text.get()) {
+        Ok(Some(expr)) => crate::logic::filter::warnings(&expr, &ctx.columns.get()),
+        _ => vec![],
+    });
 
     let accept = Callback::new({
         let set_text = set_text.clone();
@@ -134,8 +148,14 @@ pub fn FilterBar() -> impl IntoView {
             };
             let t = text.get_untracked();
             let end = cursor.get_untracked().min(t.len());
-            let new_text = format!("{}{} {}", &t[..c.start], insert, t[end..].trim_start());
-            let new_cursor = c.start + insert.len() + 1;
+            let start = c.start.min(end);
+            // The text may have changed since the completion was computed: give up
+            // rather than cut a character in two.
+            if !t.is_char_boundary(start) || !t.is_char_boundary(end) {
+                return;
+            }
+            let new_text = format!("{}{} {}", &t[..start], insert, t[end..].trim_start());
+            let new_cursor = start + insert.len() + 1;
             set_text(new_text.clone());
             cursor.set(new_cursor);
             if let Some(el) = input.get_untracked() {
@@ -150,6 +170,7 @@ pub fn FilterBar() -> impl IntoView {
         let set_text = set_text.clone();
         move |ev: leptos::ev::Event| {
             let value = event_target_value(&ev);
+            navigated.set(false);
             if let Some(el) = input.get_untracked() {
                 cursor.set(el.selection_start().ok().flatten().unwrap_or(0) as usize);
             }
@@ -162,16 +183,25 @@ pub fn FilterBar() -> impl IntoView {
             match ev.key().as_str() {
                 "ArrowDown" if open() => {
                     ev.prevent_default();
+                    navigated.set(true);
                     highlight.update(|h| *h = (*h + 1) % n.max(1));
                 }
                 "ArrowUp" if open() => {
                     ev.prevent_default();
+                    navigated.set(true);
                     highlight.update(|h| *h = (*h + n.max(1) - 1) % n.max(1));
                 }
-                "Enter" | "Tab" if open() => {
+                "Enter" if open() && (navigated.get_untracked() || typed_a_word()) => {
                     ev.prevent_default();
+                    navigated.set(false);
                     accept.run(highlight.get_untracked());
                 }
+                "Tab" if open() => {
+                    ev.prevent_default();
+                    navigated.set(false);
+                    accept.run(highlight.get_untracked());
+                }
+                "Enter" => dismissed.set(true),
                 "Escape" => dismissed.set(true),
                 _ => {}
             }
@@ -250,6 +280,14 @@ pub fn FilterBar() -> impl IntoView {
                 }>"Clear"</button>
             </div>
             {move || error.get().map(|e| error_view(&text.get(), &e))}
+            {move || {
+                let w = warnings.get();
+                (!w.is_empty() && error.get().is_none()).then(|| view! {
+                    <ul class="filter-warnings" role="status" aria-label="Filter warnings">
+                        {w.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                    </ul>
+                })
+            }}
             <Show when=move || show_builder.get()>
                 <FilterBuilder text=text on_text=Callback::new({
                     let set_text = set_text.clone();

@@ -97,7 +97,7 @@ fn GroupRow(
                 <button class="group-toggle" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
                     <span aria-hidden="true">{move || if open.get() { "▾ " } else { "▸ " }}</span>
                     <span class="group-label">{label}</span>
-                    <span class="group-count">{format!("{count} runs")}</span>
+                    <span class="group-count">{crate::logic::format::count(count, "run")}</span>
                 </button>
                 <div class="group-hists">{histograms}</div>
             </div>

@@ -188,8 +188,8 @@ pub fn RunsGrid(
             node_ref=scroller
             on:scroll=on_scroll
             style=move || {
-                let n = total.get().unwrap_or(0) as f64;
-                let h = ((n * ROW_HEIGHT) + 42.0).clamp(120.0, max_height + 42.0);
+                let n = total.get().unwrap_or(0);
+                let h = crate::logic::runs_table::table_height(n, ROW_HEIGHT, 42.0, max_height);
                 format!("max-height:{}px;height:{h}px", max_height + 42.0)
             }
         >
@@ -290,6 +290,7 @@ fn Header() -> impl IntoView {
     let ctx = super::use_table();
     let set_view = super::use_set_view();
     let menu = RwSignal::new(None::<String>);
+    crate::components::menus::use_menu(move || menu.get().is_some(), move || menu.set(None));
     let dragging = RwSignal::new(None::<String>);
     let set_sort = move |sort: Option<SortSpec>| {
         set_view(super::ViewChange {

@@ -128,7 +128,7 @@ pub fn RunsTab(
                     {move || if exporting.get() { "Exporting…" } else { "Export CSV" }}
                 </button>
                 <span class="muted runs-count" data-testid="runs-count">
-                    {move || ctx.total.get().map(|n| format!("{n} runs")).unwrap_or_default()}
+                    {move || ctx.total.get().map(|n| crate::logic::format::count(n, "run")).unwrap_or_default()}
                 </span>
             </div>
             <BulkBar />

@@ -502,6 +502,16 @@ pub fn LinePanel(id: u64) -> impl IntoView {
         let (x, _) = view_axes.get()?;
         let a = area.get();
         let at = x.scale.from_axis(a.x_at(px, &x));
+        // The x the nearest drawn point stands for, as logged (a step, never 3.5).
+        let heading = lines.with(|ls| {
+            ls.iter().find_map(|l| {
+                let i = nearest(&l.xs, at)?;
+                let span = l.x_spans.get(i).copied()?;
+                Some(crate::logic::plot::span_label(span, |v| {
+                    x.label(x.scale.to_axis(v))
+                }))
+            })
+        });
         let rows: Vec<(String, String, String)> = lines.with(|ls| {
             ls.iter()
                 .filter_map(|l| {
@@ -519,7 +529,7 @@ pub fn LinePanel(id: u64) -> impl IntoView {
         Some(view! {
             <div class="ws-crosshair" style=format!("left:{px}px;top:{}px;height:{}px", a.top, a.bottom - a.top)></div>
             <div class="ws-tooltip" role="status" style=format!("left:{}px", left + 12.0)>
-                <div class="muted">{x.label(x.scale.to_axis(at))}</div>
+                <div class="muted">{heading.unwrap_or_else(|| x.label(x.scale.to_axis(at)))}</div>
                 {rows.into_iter().map(|(c, label, v)| view! {
                     <div class="ws-tip-row"><span class="dot" style=format!("background:{c}")></span>
                     <span class="ws-tip-label">{label}</span><span class="num">{v}</span></div>
@@ -538,22 +548,27 @@ pub fn LinePanel(id: u64) -> impl IntoView {
             )></div>
         })
     };
+    let x_title = move || plot.get().map(|p| x_axis_title(&p.x)).unwrap_or_default();
     let export_png = move |_| {
         #[cfg(feature = "hydrate")]
         if let Some(c) = canvas_ref.try_get_untracked().flatten() {
-            if let Ok(url) = c.to_data_url() {
+            let title = ctx.doc.with_untracked(|d| {
+                find_panel(d, id)
+                    .map(|(si, pi)| d.sections[si].panels[pi].display_title())
+                    .unwrap_or_default()
+            });
+            let legend: Vec<(String, (u8, u8, u8))> = lines
+                .get_untracked()
+                .into_iter()
+                .map(|l| (l.label, l.color))
+                .collect();
+            if let Some(url) = compose_png(&c, &title, &x_title(), &legend) {
                 crate::components::download::download_href("chart.png", &url);
             }
         }
     };
     let export_csv = move |_| {
-        let mut out = String::from("series,x,y\n");
-        for l in lines.get_untracked() {
-            for (x, y) in l.xs.iter().zip(&l.ys) {
-                out.push_str(&crate::logic::runs_table::csv_field(&l.label));
-                out.push_str(&format!(",{x},{y}\n"));
-            }
-        }
+        let out = crate::logic::plot::lines_csv(&lines.get_untracked());
         crate::components::download::download_text("chart.csv", "text/csv;charset=utf-8", &out);
     };
     let legend_json = move || {
@@ -601,6 +616,7 @@ pub fn LinePanel(id: u64) -> impl IntoView {
                 {tooltip}
                 {status}
             </div>
+            <div class="ws-x-title" aria-hidden="true">{x_title}</div>
             <div class="ws-line-foot">
                 <ul class="ws-legend" aria-label="Legend">
                     {move || lines.get().into_iter().map(|l| view! {
@@ -615,6 +631,95 @@ pub fn LinePanel(id: u64) -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// A legend entry: the line's label and colour.
+#[cfg(feature = "hydrate")]
+type LegendEntry = (String, (u8, u8, u8));
+
+/// What the x axis shows, as its title reads.
+fn x_axis_title(x: &XSpec) -> String {
+    match x {
+        XSpec::Step => "Step".to_owned(),
+        XSpec::RelativeTime => "Relative time".to_owned(),
+        XSpec::WallTime => "Wall time (UTC)".to_owned(),
+        XSpec::Metric(k) => k.clone(),
+    }
+}
+
+/// The chart as a PNG data URL with what the page shows around it: the panel's
+/// title above, the x axis' title and the legend below, on the chart's background.
+#[cfg(feature = "hydrate")]
+fn compose_png(
+    chart: &web_sys::HtmlCanvasElement,
+    title: &str,
+    x_title: &str,
+    legend: &[LegendEntry],
+) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    let scale = web_sys::window()?.device_pixel_ratio().max(1.0);
+    let (w, h) = (f64::from(chart.width()), f64::from(chart.height()));
+    let line = 18.0 * scale;
+    let pad = 8.0 * scale;
+    // Legend entries wrap onto rows by an estimate of their width.
+    let char_w = 6.5 * scale;
+    let mut rows: Vec<Vec<(f64, &LegendEntry)>> = vec![vec![]];
+    let mut x = pad;
+    for entry in legend {
+        let width = 14.0 * scale + entry.0.chars().count() as f64 * char_w + 12.0 * scale;
+        if x + width > w - pad && x > pad {
+            rows.push(vec![]);
+            x = pad;
+        }
+        if let Some(row) = rows.last_mut() {
+            row.push((x, entry));
+        }
+        x += width;
+    }
+    let legend_h = if legend.is_empty() {
+        0.0
+    } else {
+        rows.len() as f64 * line
+    };
+    let total_h = line + pad + h + line + legend_h + pad;
+    let out = web_sys::window()?
+        .document()?
+        .create_element("canvas")
+        .ok()?
+        .dyn_into::<web_sys::HtmlCanvasElement>()
+        .ok()?;
+    out.set_width(w as u32);
+    out.set_height(total_h.ceil() as u32);
+    let g = out
+        .get_context("2d")
+        .ok()??
+        .dyn_into::<web_sys::CanvasRenderingContext2d>()
+        .ok()?;
+    let theme = crate::charts::theme::current();
+    let css = |c: plotters::style::RGBColor| format!("rgb({},{},{})", c.0, c.1, c.2);
+    g.set_fill_style_str(&css(theme.background));
+    g.fill_rect(0.0, 0.0, w, total_h);
+    g.set_fill_style_str(&css(theme.text));
+    g.set_font(&format!("600 {}px sans-serif", (13.0 * scale).round()));
+    g.fill_text(title, pad, line).ok()?;
+    g.draw_image_with_html_canvas_element(chart, 0.0, line + pad)
+        .ok()?;
+    g.set_font(&format!("{}px sans-serif", (11.0 * scale).round()));
+    g.set_text_align("center");
+    g.fill_text(x_title, w / 2.0, line + pad + h + line * 0.8)
+        .ok()?;
+    g.set_text_align("left");
+    let top = line + pad + h + line;
+    for (r, row) in rows.iter().enumerate() {
+        let y = top + (r as f64 + 0.8) * line;
+        for (x, (label, c)) in row {
+            g.set_fill_style_str(&format!("rgb({},{},{})", c.0, c.1, c.2));
+            g.fill_rect(*x, y - 9.0 * scale, 10.0 * scale, 10.0 * scale);
+            g.set_fill_style_str(&css(theme.text));
+            g.fill_text(label, x + 14.0 * scale, y).ok()?;
+        }
+    }
+    out.to_data_url().ok()
 }
 
 /// Size the canvas to its box and the screen, then draw.

@@ -23,11 +23,10 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::runs_table::query_runs;
 use crate::api::workspace::{get_workspace, save_workspace};
-use crate::charts::series_color;
 use crate::logic::workspace::{add_new_keys, drawn_runs, name_matcher};
 use crate::model::{
-    ColumnInfo, GroupBy, ProjectRef, RunId, RunRow, RunState, RunsQuery, Section, SortSpec,
-    WorkspaceDoc, MAX_PAGE_ROWS,
+    ColumnInfo, GroupBy, ProjectRef, RunId, RunRow, RunSelection, RunState, RunsQuery, Section,
+    SortSpec, WorkspaceDoc, MAX_PAGE_ROWS,
 };
 
 /// Most runs the sidebar loads (pages of [`MAX_PAGE_ROWS`]).
@@ -61,6 +60,19 @@ pub enum Dragging {
     Section(u64),
 }
 
+/// Something deleted that the undo bar can bring back.
+#[derive(Clone, Debug)]
+pub enum Deleted {
+    /// A section with its panels, and where it was.
+    Section(usize, Section),
+    /// A panel: its section's id and its place there.
+    Panel {
+        section: u64,
+        index: usize,
+        panel: crate::model::Panel,
+    },
+}
+
 #[derive(Clone, Copy)]
 pub struct WsCtx {
     pub project: StoredValue<ProjectRef>,
@@ -85,13 +97,16 @@ pub struct WsCtx {
     /// A save is on its way; `resave`: another was asked for meanwhile.
     saving: RwSignal<bool>,
     resave: RwSignal<bool>,
-    /// The last deleted section, which the undo bar can bring back.
-    pub undo: RwSignal<Option<(usize, Section)>>,
+    /// The last deleted section or panel, which the undo bar can bring back.
+    pub undo: RwSignal<Option<Deleted>>,
     pub dragging: RwSignal<Option<Dragging>>,
     /// Bumped every few seconds while a drawn run is running: visible line plots
     /// then ask for new points.
     pub live_tick: RwSignal<u64>,
     pub status: RwSignal<Option<String>>,
+    /// While a shared link's view (filter, search, grouping, sort) is shown: the
+    /// visitor's own saved view, which saves keep until they choose "Keep this view".
+    pub own_view: RwSignal<Option<RunSelection>>,
 }
 
 pub fn use_ws() -> WsCtx {
@@ -134,6 +149,15 @@ impl WsCtx {
             ctx.project.try_get_value(),
         ) else {
             return;
+        };
+        // A shared view being looked at is not the visitor's own: save their own.
+        let doc = match ctx.own_view.try_get_untracked().flatten() {
+            Some(own) => {
+                let mut d = doc;
+                keep_view(&mut d.runs, &own);
+                d
+            }
+            None => doc,
         };
         ctx.saving.set(true);
         leptos::task::spawn_local(async move {
@@ -187,6 +211,33 @@ impl WsCtx {
     }
 }
 
+/// Copy the shareable part of a run selection (what a link carries: filter, search,
+/// grouping, sort) from `from` into `to`, leaving eyes, colours and counts alone.
+pub fn keep_view(to: &mut RunSelection, from: &RunSelection) {
+    to.filter = from.filter.clone();
+    to.search = from.search.clone();
+    to.search_regex = from.search_regex;
+    to.group_by = from.group_by.clone();
+    to.sort = from.sort.clone();
+}
+
+impl WsCtx {
+    /// Make the shared view the visitor's own (saved from now on).
+    pub fn keep_shared_view(&self) {
+        self.own_view.set(None);
+        self.edit(|_| {});
+    }
+
+    /// Leave the shared view for the visitor's own saved one.
+    pub fn leave_shared_view(&self) {
+        if let Some(own) = self.own_view.get_untracked() {
+            self.own_view.set(None);
+            self.doc.update(|d| keep_view(&mut d.runs, &own));
+            self.sync_url();
+        }
+    }
+}
+
 /// The value a run has for a grouping column.
 pub fn group_value(row: &RunRow, by: &str) -> String {
     let v = match by {
@@ -202,10 +253,9 @@ pub fn series_group(by: &Option<String>) -> Option<GroupBy> {
     by.as_deref().and_then(|b| b.parse().ok())
 }
 
-/// A run's colour: chosen in this workspace, else logged with the run, else the
-/// palette colour of its place among the drawn runs (`slot`), so the runs drawn
-/// together differ.
-fn run_color(doc: &WorkspaceDoc, row: &RunRow, slot: usize) -> (u8, u8, u8) {
+/// A run's colour: chosen in this workspace, else logged with the run, else the one
+/// its id gives it (`charts::run_id_color`), so it stays the same whatever the order.
+fn run_color(doc: &WorkspaceDoc, row: &RunRow) -> (u8, u8, u8) {
     use crate::logic::workspace::parse_hex_color;
     doc.runs
         .colors
@@ -213,7 +263,7 @@ fn run_color(doc: &WorkspaceDoc, row: &RunRow, slot: usize) -> (u8, u8, u8) {
         .and_then(|c| parse_hex_color(c))
         .or_else(|| row.color.as_deref().and_then(parse_hex_color))
         .unwrap_or_else(|| {
-            let c = series_color(slot);
+            let c = crate::charts::run_id_color(&row.id.0);
             (c.0, c.1, c.2)
         })
 }
@@ -267,11 +317,10 @@ pub fn WorkspaceTab(
             let ids = drawn_runs(list.iter().map(|r| &r.id), &d.runs.hidden, d.runs.max_runs);
             ids.into_iter()
                 .filter_map(|id| list.iter().find(|r| r.id == id))
-                .enumerate()
-                .map(|(i, r)| DrawnRun {
+                .map(|r| DrawnRun {
                     id: r.id.clone(),
                     name: r.name.clone(),
-                    color: run_color(d, r, i),
+                    color: run_color(d, r),
                     group: d.runs.group_by.as_deref().map(|by| group_value(r, by)),
                     running: r.state == RunState::Running,
                 })
@@ -300,6 +349,7 @@ pub fn WorkspaceTab(
         dragging: RwSignal::new(None),
         live_tick: RwSignal::new(0),
         status: RwSignal::new(None),
+        own_view: RwSignal::new(None),
     };
     provide_context(ctx);
     // Leaving the tab within half a second of a change still saves it.
@@ -331,7 +381,9 @@ pub fn WorkspaceTab(
             let first_visit = d.doc.is_none();
             let mut doc = d.doc.unwrap_or_default();
             let grew = add_new_keys(&mut doc, &d.metric_keys);
-            // A shared link's view wins over the saved one.
+            // A shared link's view is shown instead of the saved one, without
+            // replacing it: saves keep the visitor's own until they keep the link's.
+            let own = doc.runs.clone();
             let from_url = query.with_untracked(|q| {
                 let mut changed = false;
                 if let Some(f) = q.get("filter") {
@@ -356,8 +408,16 @@ pub fn WorkspaceTab(
                 }
                 changed
             });
+            let differs = from_url && {
+                let mut mine = doc.runs.clone();
+                keep_view(&mut mine, &own);
+                mine != doc.runs
+            };
+            if differs && !first_visit {
+                ctx.own_view.set(Some(own));
+            }
             ctx.doc.set(doc);
-            if (first_visit || grew || from_url) && d.signed_in {
+            if (first_visit || grew) && d.signed_in {
                 ctx.edit(|_| {});
             }
             loaded.set(true);

@@ -45,6 +45,7 @@ pub fn PanelView(
     let node = NodeRef::<leptos::html::Div>::new();
     let visible = use_seen(node);
     let moving = RwSignal::new(false);
+    crate::components::menus::use_menu(move || moving.get(), move || moving.set(false));
     // The size while the corner is being dragged (a preview; the section decides
     // the final size when it is let go).
     let live = RwSignal::new(None::<(f64, f64)>);
@@ -69,11 +70,15 @@ pub fn PanelView(
             .unwrap_or_default()
     };
     let delete = move |_| {
-        ctx.edit(|d| {
-            if let Some((si, pi)) = find_panel(d, id) {
-                d.sections[si].panels.remove(pi);
-            }
-        })
+        let mut removed = None;
+        ctx.edit(|d| removed = crate::logic::workspace::remove_panel(d, id));
+        if let Some((section, index, panel)) = removed {
+            ctx.undo.set(Some(super::Deleted::Panel {
+                section,
+                index,
+                panel,
+            }));
+        }
     };
     let sections = move || {
         ctx.doc.with(|d| {
@@ -222,10 +227,10 @@ pub fn PanelView(
                     on:dragend=move |_| ctx.dragging.set(None)
                 >"⠿"</span>
                 <h3 class="ws-panel-title" title=title>{title}</h3>
-                <button class="icon" aria-label=move || format!("Edit panel {}", title()) title="Edit"
+                <button class="icon" aria-label=move || format!("Edit panel {}", title()) title="Edit" aria-haspopup="dialog"
                     on:click=move |_| opened.set(Some(id))>"✎"</button>
                 <button class="icon" aria-label=move || format!("Move panel {}", title()) title="Move to section"
-                    aria-expanded=move || moving.get().to_string()
+                    aria-haspopup="menu" aria-expanded=move || moving.get().to_string()
                     on:click=move |_| moving.update(|m| *m = !*m)>"⇄"</button>
                 <button class="icon" aria-label=move || format!("Delete panel {}", title()) title="Delete"
                     on:click=delete>"✕"</button>

@@ -42,11 +42,20 @@ pub fn Sections() -> impl IntoView {
             });
         })
     };
-    let undo = move |_| {
-        if let Some((index, section)) = ctx.undo.get_untracked() {
+    let undo = move |_| match ctx.undo.get_untracked() {
+        Some(super::Deleted::Section(index, section)) => {
             ctx.undo.set(None);
             ctx.edit(|d| restore_section(d, index, section));
         }
+        Some(super::Deleted::Panel {
+            section,
+            index,
+            panel,
+        }) => {
+            ctx.undo.set(None);
+            ctx.edit(|d| crate::logic::workspace::restore_panel(d, section, index, panel));
+        }
+        None => {}
     };
     view! {
         <div class="ws-main">
@@ -61,15 +70,33 @@ pub fn Sections() -> impl IntoView {
                 />
                 <button class="small" on:click=add_section>"+ Add section"</button>
             </div>
-            {move || ctx.undo.get().map(|(_, s)| view! {
+            {move || ctx.undo.get().map(|deleted| view! {
                 <div class="ws-undo" role="status">
-                    {format!("Deleted section “{}” with {} panels. ", s.name, s.panels.len())}
+                    {match deleted {
+                        super::Deleted::Section(_, s) => format!(
+                            "Deleted section “{}” with {}. ",
+                            s.name,
+                            crate::logic::format::count(s.panels.len() as u64, "panel")
+                        ),
+                        super::Deleted::Panel { panel, .. } => format!(
+                            "Deleted panel “{}”. ",
+                            panel.display_title()
+                        ),
+                    }}
                     <button class="small" on:click=undo>"Undo"</button>
                     <button class="icon" aria-label="Dismiss" on:click=move |_| ctx.undo.set(None)>"×"</button>
                 </div>
             })}
-            {move || section_ids.with(Vec::is_empty).then(|| view! {
-                <p class="empty">"No charts yet: log metrics from a run and they appear here, one panel per metric."</p>
+            {move || section_ids.with(Vec::is_empty).then(|| {
+                // A project without runs shows how to log one.
+                let no_runs = ctx.rows_total.get() == Some(0)
+                    && ctx.doc.with(|d| d.runs.filter.trim().is_empty());
+                view! {
+                    <p class="empty">"No charts yet: log metrics from a run and they appear here, one panel per metric."</p>
+                    {no_runs.then(|| view! {
+                        <crate::components::quick_start::QuickStart project=ctx.project.get_value() />
+                    })}
+                }
             })}
             // Keyed: moving, adding or deleting a section keeps the others (and their
             // charts) as they are.
@@ -132,12 +159,15 @@ fn SectionView(id: u64) -> impl IntoView {
     });
     let renaming = RwSignal::new(false);
     let adding = RwSignal::new(false);
+    crate::components::menus::use_menu(move || adding.get(), move || adding.set(false));
     let drop_hint = RwSignal::new(false);
     let body_ref = NodeRef::<leptos::html::Div>::new();
     let section_grip = NodeRef::<leptos::html::Span>::new();
     let panel_total =
         Memo::new(move |_| section.with(|s| s.as_ref().map_or(0, |s| s.panels.len())));
     let opened = RwSignal::new(None::<u64>);
+    // The panel editor closes like a menu: Escape, a press elsewhere, another menu.
+    crate::components::menus::use_menu(move || opened.get().is_some(), move || opened.set(None));
 
     let edit_section = move |f: Box<dyn FnOnce(&mut Section)>| {
         ctx.edit(move |d| {
@@ -157,7 +187,8 @@ fn SectionView(id: u64) -> impl IntoView {
     let delete = move |_| {
         let mut removed = None;
         ctx.edit(|d| removed = remove_section(d, id));
-        ctx.undo.set(removed);
+        ctx.undo
+            .set(removed.map(|(i, s)| super::Deleted::Section(i, s)));
     };
     let set_layout = move |custom: bool| {
         edit_section(Box::new(move |s| {
@@ -396,7 +427,7 @@ fn SectionView(id: u64) -> impl IntoView {
                 <span class="muted small ws-panel-count">
                     {move || {
                         let (s, t) = (shown.get().len(), total());
-                        if s == t { format!("{t} panels") } else { format!("{s} of {t} panels") }
+                        if s == t { crate::logic::format::count(t as u64, "panel") } else { format!("{s} of {}", crate::logic::format::count(t as u64, "panel")) }
                     }}
                 </span>
                 <span class="spacer"></span>

@@ -227,6 +227,13 @@ pub fn RunsSidebar() -> impl IntoView {
                     " runs"
                 </label>
             </div>
+            {move || ctx.own_view.get().is_some().then(|| view! {
+                <div class="ws-shared" role="status">
+                    <p>"You are looking at a shared view. Your own saved view is unchanged."</p>
+                    <button class="small primary" on:click=move |_| ctx.keep_shared_view()>"Keep this view"</button>
+                    <button class="small" on:click=move |_| ctx.leave_shared_view()>"Back to my view"</button>
+                </div>
+            })}
             <SaveNote />
             {move || ctx.runs_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             {move || ctx.status.get().map(|s| view! { <p class="ws-status" role="status">{s}</p> })}
@@ -305,7 +312,7 @@ fn RunItem(row: RunRow) -> impl IntoView {
             let drawn = ctx
                 .drawn
                 .with(|d| d.iter().find(|r| r.id == row.id).map(|r| r.color));
-            drawn.unwrap_or_else(|| ctx.doc.with(|d| super::run_color(d, &row, 7)))
+            drawn.unwrap_or_else(|| ctx.doc.with(|d| super::run_color(d, &row)))
         })
     };
     let toggle = {
@@ -323,6 +330,7 @@ fn RunItem(row: RunRow) -> impl IntoView {
     };
     let picking = RwSignal::new(false);
     let menu = RwSignal::new(false);
+    crate::components::menus::use_menu(move || menu.get(), move || menu.set(false));
     let renaming = RwSignal::new(false);
     let confirm_delete = RwSignal::new(false);
     let name = row.name.clone();

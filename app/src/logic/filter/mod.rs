@@ -31,6 +31,7 @@ mod eval;
 mod lexer;
 mod parser;
 mod print;
+mod warn;
 
 pub use ast::{Builtin, CmpOp, Column, Expr, Literal};
 pub use builder::{builder_text, to_builder, value_text, BuilderNode};
@@ -39,6 +40,7 @@ pub use complete::{completion_at, Completion, Suggest, OPERATORS};
 pub use eval::{eval, field_value, FieldValue, FilterRow};
 pub use parser::parse;
 pub use print::{column_text, literal_text, print, time_text};
+pub use warn::warnings;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
