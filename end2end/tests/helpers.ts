@@ -56,3 +56,26 @@ export async function coloredPixels(page: Page, selector: string): Promise<numbe
     return n;
   });
 }
+
+/** The colours a run gets from its id when nobody chose one (charts::palette::RUN_PALETTE). */
+const RUN_PALETTE: [number, number, number][] = [
+  [0x1f, 0x77, 0xb4], [0xe4, 0x57, 0x1a], [0x2c, 0xa0, 0x2c], [0xd6, 0x27, 0x28], [0x94, 0x67, 0xbd],
+  [0x8c, 0x56, 0x4b], [0xe3, 0x77, 0xc2], [0x00, 0x80, 0x80], [0xbc, 0xbd, 0x22], [0x17, 0xbe, 0xcf],
+  [0x39, 0x5f, 0xd8], [0xf5, 0x9e, 0x0b], [0x65, 0xa3, 0x0d], [0xbe, 0x18, 0x5d], [0x7c, 0x3a, 0xed],
+  [0xb4, 0x53, 0x09], [0xdb, 0x27, 0x77], [0x0d, 0x94, 0x88], [0x84, 0xcc, 0x16], [0x06, 0x96, 0xd4],
+];
+
+/** A run's colour from its id: FNV-1a (64-bit) of the id's bytes, modulo the palette. */
+export function runColor(id: string): [number, number, number] {
+  let h = 0xcbf29ce484222325n;
+  for (const b of new TextEncoder().encode(id)) {
+    h ^= BigInt(b);
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return RUN_PALETTE[Number(h % BigInt(RUN_PALETTE.length))];
+}
+
+/** `#rrggbb` of a colour. */
+export function hex([r, g, b]: [number, number, number]): string {
+  return "#" + [r, g, b].map((v) => v.toString(16).padStart(2, "0")).join("");
+}

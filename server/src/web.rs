@@ -17,6 +17,7 @@ use crate::wandb::WandbState;
 /// The full router for one server process.
 pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
     let db = state.api.db.clone();
+    let state_for_files = state.api.clone();
     let routes = generate_route_list(App);
     let (site_root, site_pkg_dir) = (
         leptos_options.site_root.clone(),
@@ -59,6 +60,12 @@ pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
                         .precompressed_gzip(),
                 ),
         )
+        // A run's files for the browser, with the session cookie (the run page links
+        // them); the same access check as the page.
+        .route(
+            "/{entity}/{project}/runs/{run}/files/{*name}",
+            axum::routing::get(run_file_for_browser).with_state(state_for_files),
+        )
         // Files of `public/` at the root, before the pages: `/{entity}` would claim them.
         .route_service(
             "/favicon.svg",
@@ -68,6 +75,49 @@ pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
         )
         .merge(pages)
         .layer(axum::middleware::from_fn(crate::headers::layer))
+}
+
+/// `GET /{entity}/{project}/runs/{run}/files/{*name}`: one file of a run, for a
+/// signed-in browser (session cookie) or a visitor of a public project. A project
+/// the viewer may not read answers 404, as its pages do. Files are sent the one
+/// safe way (`headers::file_response`).
+async fn run_file_for_browser(
+    axum::extract::State(s): axum::extract::State<crate::ingest::routes::ApiState>,
+    axum::extract::Path((entity, project, run, name)): axum::extract::Path<(
+        String,
+        String,
+        String,
+        String,
+    )>,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, crate::error::ApiError> {
+    use crate::db::repo::{files, users};
+    let viewer = match crate::csrf::session_cookie(&headers) {
+        Some(token) => {
+            users::user_for_session(
+                &s.db,
+                &crate::auth::credentials::token_hash(&token),
+                crate::db::now_ms(),
+            )
+            .await?
+        }
+        None => None,
+    };
+    let at = app::model::ProjectRef::new(entity, project);
+    let (_, _, r) = crate::service::reads::readable_run(
+        &s.db,
+        viewer.as_ref(),
+        &at,
+        &app::model::RunId(run.clone()),
+    )
+    .await?;
+    let file = files::find(&s.db, r.id, &name).await?.ok_or_else(|| {
+        crate::error::ApiError::NotFound(format!("file {name:?} not found in run {run:?}"))
+    })?;
+    let bytes = s.blobs.get(&file.sha256).await.map_err(|e| {
+        crate::error::ApiError::Internal(format!("stored file {} is unreadable: {e}", file.sha256))
+    })?;
+    Ok(crate::headers::file_response(&name, bytes))
 }
 
 /// Old URLs of a renamed project (`/{entity}/{old}/...`) answer with a temporary

@@ -307,6 +307,47 @@ async fn pages_and_files_carry_the_browser_hardening() {
             .starts_with("inline"));
         let h = upload("notes.txt", b"hello").await;
         assert_eq!(h["content-type"], "text/plain; charset=utf-8");
+        // The run page links files for the browser (session cookie): same answers,
+        // and 404 for anyone who may not read the project.
+        let (st, h, body) = s
+            .send(
+                "GET",
+                "/alice/files/runs/r1/files/page.html",
+                &s.signed_in(),
+                vec![],
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(body, "<script>alert(document.cookie)</script>");
+        assert!(h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment"));
+        let (st, _, _) = s
+            .send("GET", "/alice/files/runs/r1/files/page.html", &[], vec![])
+            .await;
+        assert_eq!(
+            st,
+            StatusCode::NOT_FOUND,
+            "a private project's file is not found signed out"
+        );
+        let (st, _, _) = s
+            .send(
+                "GET",
+                "/alice/files/runs/r1/files/missing.txt",
+                &s.signed_in(),
+                vec![],
+            )
+            .await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        // The run page lists the files, linked.
+        let (_, _, html) = s
+            .send("GET", "/alice/files/runs/r1", &s.signed_in(), vec![])
+            .await;
+        assert!(
+            html.contains("href=\"/alice/files/runs/r1/files/chart.png\""),
+            "the run page links its files"
+        );
         t
     })
     .await;

@@ -46,6 +46,22 @@ pub fn timestamp(ms: i64) -> String {
     )
 }
 
+/// A byte count for people: `512 B`, `1.5 KB`, `3.2 MB`, `1.1 GB` (powers of 1,024).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
 /// A tick label for a wall-time axis spanning `span_secs`: short enough that a
 /// chart's ticks never overlap. `HH:MM:SS` under ten minutes, `HH:MM` under two
 /// days, `MM-DD HH:MM` under sixty days, else the date (UTC throughout).
@@ -134,6 +150,13 @@ pub fn count(n: impl Into<u64>, noun: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_counts_read_well() {
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(1536), "1.5 KB");
+        assert_eq!(bytes(3 << 20), "3.0 MB");
+    }
 
     #[test]
     fn clock_ticks_shorten_with_the_span() {

@@ -9,7 +9,7 @@ pub fn wandb_snippet(origin: &str, at: &ProjectRef) -> String {
     format!(
         "pip install wandb\n\
          export WANDB_BASE_URL={origin}\n\
-         export WANDB_API_KEY=<your API key from {origin}/settings>\n\
+         export WANDB_API_KEY=your-api-key   # make one at {origin}/settings\n\
          \n\
          python - <<'PY'\n\
          import wandb\n\
@@ -32,7 +32,7 @@ pub fn curl_snippet(origin: &str, at: &ProjectRef) -> String {
     );
     let body = serde_json::json!({"entity": at.entity, "project": at.project, "id": "first-run"});
     format!(
-        "KEY=<your API key>\n\
+        "KEY=your-api-key   # make one at {origin}/settings\n\
          curl -H \"Authorization: Bearer $KEY\" -H 'Content-Type: application/json' \\\n\
          \x20    -d '{body}' {origin}/api/v1/runs\n\
          curl -H \"Authorization: Bearer $KEY\" -H 'Content-Type: application/json' \\\n\

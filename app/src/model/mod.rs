@@ -17,7 +17,10 @@ pub use metrics::{
     MetricBucket, MetricPoint, MetricValue, RunSeries, SeriesAnswer, SeriesQuery, XAxis,
 };
 pub use project::{ProjectCard, ProjectOverview, Visibility};
-pub use run::{ConsoleLine, ConsoleStream, RunDetail, RunState, RunSummaryRow};
+pub use run::{
+    ConsoleLine, ConsoleStream, RunDetail, RunFileInfo, RunState, RunSummaryRow,
+    MAX_RUN_FILES_LISTED,
+};
 pub use runs_table::*;
 pub use user::Viewer;
 pub use workspace::*;

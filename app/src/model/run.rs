@@ -103,6 +103,22 @@ pub struct RunDetail {
     pub console: Vec<ConsoleLine>,
     /// Total console lines stored, which may be more than `console` holds.
     pub console_total: u64,
+    /// Files uploaded for the run (by name; the first [`MAX_RUN_FILES_LISTED`]).
+    #[serde(default)]
+    pub files: Vec<RunFileInfo>,
+}
+
+/// Most files a run page lists.
+pub const MAX_RUN_FILES_LISTED: u64 = 1_000;
+
+/// One file a run uploaded.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct RunFileInfo {
+    /// Its path within the run, as uploaded (`media/images/x.png`).
+    pub name: String,
+    pub size: u64,
+    pub md5: String,
+    pub uploaded_ms: i64,
 }
 
 /// Which stream a console line came from.

@@ -135,6 +135,35 @@ fn RunView(
                 <KeyValueTable value=d.summary.clone() label="Summary" empty="No summary yet." />
             </section>
         </div>
+        <section class="card" aria-labelledby="files-heading">
+            <h2 id="files-heading">"Files"</h2>
+            {if d.files.is_empty() {
+                view! { <p class="empty">"No files were uploaded."</p> }.into_any()
+            } else {
+                let base = format!("{}/files", d.project.run_href(&d.id));
+                view! {
+                    <table class="list" aria-label="Files">
+                        <thead><tr><th scope="col">"Name"</th><th scope="col" class="num">"Size"</th><th scope="col">"Uploaded"</th><th scope="col">"MD5"</th></tr></thead>
+                        <tbody>
+                            {d.files.iter().map(|f| {
+                                let href = format!(
+                                    "{base}/{}",
+                                    f.name.split('/').map(crate::logic::url::encode_segment).collect::<Vec<_>>().join("/")
+                                );
+                                view! {
+                                    <tr>
+                                        <td><a href=href download=f.name.rsplit('/').next().unwrap_or_default().to_owned() rel="external">{f.name.clone()}</a></td>
+                                        <td class="num">{format::bytes(f.size)}</td>
+                                        <td>{format::timestamp(f.uploaded_ms)}</td>
+                                        <td class="mono small">{f.md5.clone()}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
         <section class="card" aria-labelledby="console-heading">
             <h2 id="console-heading">"Console"</h2>
             <ConsoleView lines=d.console.clone() total=d.console_total />

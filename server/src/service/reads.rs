@@ -276,6 +276,16 @@ pub async fn run_detail(
         metric_keys: auto.0.keys().cloned().collect(),
         console: console::tail(db, r.id, CONSOLE_TAIL).await?,
         console_total: console::count(db, r.id).await?,
+        files: crate::db::repo::files::list(db, r.id, app::model::MAX_RUN_FILES_LISTED)
+            .await?
+            .into_iter()
+            .map(|f| app::model::RunFileInfo {
+                name: f.name,
+                size: u64::try_from(f.size).unwrap_or(0),
+                md5: f.md5,
+                uploaded_ms: f.created_at,
+            })
+            .collect(),
     })
 }
 

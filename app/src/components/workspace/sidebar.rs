@@ -329,6 +329,7 @@ fn RunItem(row: RunRow) -> impl IntoView {
         }
     };
     let picking = RwSignal::new(false);
+    crate::components::menus::use_menu(move || picking.get(), move || picking.set(false));
     let menu = RwSignal::new(false);
     crate::components::menus::use_menu(move || menu.get(), move || menu.set(false));
     let renaming = RwSignal::new(false);
@@ -397,6 +398,7 @@ fn RunItem(row: RunRow) -> impl IntoView {
             <button
                 class="ws-swatch"
                 aria-label="Run colour"
+                aria-haspopup="dialog"
                 aria-expanded=move || picking.get().to_string()
                 style=move || format!("background:{}", hex(color.get()))
                 on:click=move |_| picking.update(|p| *p = !*p)

@@ -1,7 +1,8 @@
 //! Run files: name, size and checksums per run; the bytes live in the blob store.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use crate::db::entities::run_file;
@@ -46,5 +47,19 @@ pub async fn find(
         .filter(run_file::Column::RunId.eq(run_pk))
         .filter(run_file::Column::Name.eq(name))
         .one(db)
+        .await
+}
+
+/// A run's files by name, at most `limit` of them.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    run_pk: i32,
+    limit: u64,
+) -> Result<Vec<run_file::Model>, DbErr> {
+    run_file::Entity::find()
+        .filter(run_file::Column::RunId.eq(run_pk))
+        .order_by_asc(run_file::Column::Name)
+        .limit(limit)
+        .all(db)
         .await
 }
