@@ -317,3 +317,36 @@ test("the run page lists the run's files and downloads them", async ({ page, req
   await page.screenshot({ path: info.outputPath("run-files.png"), fullPage: true });
   noErrors();
 });
+
+test("the run page's charts are the Workspace's interactive plot, system metrics too", async ({ page }, info) => {
+  const noErrors = watchConsole(page);
+  await signIn(page);
+  await page.goto(`/admin/${enc}/runs/d2`);
+  await waitForHydration(page);
+  const loss = page.locator('figure[data-metric="train/loss"]');
+  await expect(loss.locator("canvas")).toHaveAttribute("data-drawn", "true");
+  // Drawn in the run's own colour.
+  await expect.poll(() =>
+    loss.locator("canvas").evaluate((c, [r, g, b]) => {
+      const d = (c as HTMLCanvasElement).getContext("2d")!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - r) < 30 && Math.abs(d[i + 1] - g) < 30 && Math.abs(d[i + 2] - b) < 30) n++;
+      return n;
+    }, runColor("d2")),
+  ).toBeGreaterThan(50);
+  const box = (await loss.locator("canvas").boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+  await expect(loss.locator(".ws-tooltip")).toContainText("run-2");
+  // Drag to zoom, double-click to reset.
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await expect(loss.locator(".ws-line")).not.toHaveAttribute("data-zoom", "");
+  await loss.locator(".ws-canvas-box").dblclick();
+  await expect(loss.locator(".ws-line")).toHaveAttribute("data-zoom", "");
+  await page.getByRole("button", { name: /Show \d+ system metrics/ }).click();
+  await expect(page.locator('figure[data-metric="system/cpu"] canvas')).toHaveAttribute("data-drawn", "true");
+  await page.screenshot({ path: info.outputPath("run-page.png"), fullPage: true });
+  noErrors();
+});

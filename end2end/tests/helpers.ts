@@ -40,7 +40,8 @@ export async function api(request: APIRequestContext, method: "GET" | "POST" | "
   return JSON.parse(text);
 }
 
-/** How many pixels of the first series colour the canvas holds (grid and text are grey, so 0 means no line). */
+/** How many strongly coloured pixels the canvas holds: lines are drawn in colour, while
+ * the background, grid and text are shades of grey, so 0 means no line was drawn. */
 export async function coloredPixels(page: Page, selector: string): Promise<number> {
   return page.locator(selector).first().evaluate((el) => {
     const canvas = el as HTMLCanvasElement;
@@ -50,8 +51,7 @@ export async function coloredPixels(page: Page, selector: string): Promise<numbe
     let n = 0;
     for (let i = 0; i < data.length; i += 4) {
       const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
-      // The first palette colour (#1f77b4) and shades of it; grid and text are grey.
-      if (b > 150 && r < 120 && b - r > 60) n++;
+      if (Math.max(r, g, b) - Math.min(r, g, b) > 60) n++;
     }
     return n;
   });

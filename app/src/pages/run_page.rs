@@ -5,7 +5,7 @@ use crate::api::runs::get_run_detail;
 use crate::components::console_view::ConsoleView;
 use crate::components::error_view::ErrorView;
 use crate::components::key_value_table::KeyValueTable;
-use crate::components::metric_chart::MetricChart;
+use crate::components::run_plot::RunPlot;
 use crate::components::state_badge::StateBadge;
 use crate::logic::format;
 use crate::model::{ProjectRef, RunDetail, RunId};
@@ -54,15 +54,26 @@ fn RunView(
         .iter()
         .cloned()
         .partition(|k| k.starts_with("system/"));
+    // The run's colour, the same as in the Workspace and the Runs tab.
+    let color = d
+        .color
+        .as_deref()
+        .and_then(crate::logic::workspace::parse_hex_color)
+        .unwrap_or_else(|| {
+            let c = crate::charts::run_id_color(&d.id.0);
+            (c.0, c.1, c.2)
+        });
     let panels = {
-        let (project, run) = (d.project.clone(), d.id.clone());
+        let (project, run, name) = (d.project.clone(), d.id.clone(), d.display_name.clone());
         move |keys: Vec<String>| {
-            let (project, run) = (project.clone(), run.clone());
+            let (project, run, name) = (project.clone(), run.clone(), name.clone());
             view! {
                 <div class="panel-grid">
                     {keys
                         .into_iter()
-                        .map(|key| view! { <MetricChart project=project.clone() run=run.clone() key /> })
+                        .map(|key| view! {
+                            <RunPlot project=project.clone() run=run.clone() run_name=name.clone() color key />
+                        })
                         .collect_view()}
                 </div>
             }

@@ -273,7 +273,18 @@ pub async fn run_detail(
         finished_at_ms: r.finished_at,
         runtime_seconds: r.runtime_seconds,
         exit_code: r.exit_code,
-        metric_keys: auto.0.keys().cloned().collect(),
+        // Every series the run has, system metrics included (the automatic summary
+        // leaves those out).
+        metric_keys: {
+            let mut keys: Vec<String> = crate::metrics::store::series_of_run(db, r.id)
+                .await?
+                .into_iter()
+                .map(|s| s.key)
+                .filter(|k| !k.starts_with('_'))
+                .collect();
+            keys.sort();
+            keys
+        },
         console: console::tail(db, r.id, CONSOLE_TAIL).await?,
         console_total: console::count(db, r.id).await?,
         files: crate::db::repo::files::list(db, r.id, app::model::MAX_RUN_FILES_LISTED)

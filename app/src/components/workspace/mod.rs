@@ -10,7 +10,7 @@
 //! view, and while any drawn run is running, visible line plots ask only for
 //! points after the last step they have (see `line_panel`).
 
-mod line_panel;
+pub(crate) mod line_panel;
 mod other_panels;
 mod panel;
 mod panel_editor;
