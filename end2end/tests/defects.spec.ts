@@ -266,10 +266,14 @@ test("charts: legend, hover at logged steps, CSV of steps, PNG with title and le
 test("an empty project shows how to log its first run, with this server's address", async ({ page, baseURL }, info) => {
   const noErrors = watchConsole(page);
   await signIn(page);
-  const name = `empty ${Date.now()}`;
+  const name = `empty project! ${Date.now()}`;
   await page.goto("/");
   await waitForHydration(page);
   await page.getByText("New project").first().click();
+  // One name rule everywhere: what the wandb client refuses, the form says at once.
+  await page.getByLabel("Project name").fill("runs/today?");
+  await expect(page.getByRole("alert").filter({ hasText: "may not contain '/', '?'" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Create project" })).toBeDisabled();
   await page.getByLabel("Project name").fill(name);
   await page.getByRole("button", { name: "Create project" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);

@@ -28,6 +28,15 @@ pub fn NewProjectForm(entities: Vec<String>) -> impl IntoView {
             None
         });
     };
+    // The name rule the server applies, said while typing.
+    let name_error = Memo::new(move |_| {
+        let n = name.get();
+        let n = n.trim();
+        (!n.is_empty())
+            .then(|| crate::logic::validate::project_name(n).err())
+            .flatten()
+            .map(|e| e.to_string())
+    });
     let single = entities.len() == 1;
     view! {
         <form class="stack new-project" on:submit=on_submit aria-label="New project">
@@ -51,10 +60,13 @@ pub fn NewProjectForm(entities: Vec<String>) -> impl IntoView {
                     name="name"
                     required
                     maxlength="128"
+                    aria-invalid=move || name_error.get().is_some().to_string()
+                    aria-describedby="new-project-name-error"
                     prop:value=name
                     on:input=move |ev| name.set(event_target_value(&ev))
                 />
             </label>
+            <p id="new-project-name-error" class="field-error" role="alert">{move || name_error.get()}</p>
             <VisibilitySelect visibility />
             <label>
                 "Description (markdown)"
@@ -66,7 +78,7 @@ pub fn NewProjectForm(entities: Vec<String>) -> impl IntoView {
                 ></textarea>
             </label>
             <SubmitStatus submit />
-            <button type="submit" class="primary" disabled=move || submit.busy.get()>
+            <button type="submit" class="primary" disabled=move || submit.busy.get() || name_error.get().is_some()>
                 {move || if submit.busy.get() { "Creating…" } else { "Create project" }}
             </button>
         </form>

@@ -71,6 +71,30 @@ pub fn entity_or_project_name(what: &str, name: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// Characters a project name may not hold: the official wandb client refuses them
+/// (`wandb.init(project=…)`), so a project named with one could never be logged to.
+pub const PROJECT_NAME_FORBIDDEN: &[char] = &['/', '\\', '#', '?', '%', ':'];
+
+/// A new project's name, the one rule of every door (the app's form and rename,
+/// `/api/v1` and the wandb client's first log): a valid name (see
+/// [`entity_or_project_name`]) without [`PROJECT_NAME_FORBIDDEN`]. Spaces, quotes,
+/// `!` and any other Unicode are fine. Projects named before this rule keep working.
+pub fn project_name(name: &str) -> Result<(), Invalid> {
+    entity_or_project_name("project", name)?;
+    let found: Vec<String> = PROJECT_NAME_FORBIDDEN
+        .iter()
+        .filter(|c| name.contains(**c))
+        .map(|c| format!("'{c}'"))
+        .collect();
+    if !found.is_empty() {
+        return Err(invalid(format!(
+            "a project name may not contain {} (the wandb client refuses them)",
+            found.join(", ")
+        )));
+    }
+    Ok(())
+}
+
 /// Names that are URL paths of the app itself and so cannot name an entity.
 pub const RESERVED_ENTITY_NAMES: &[&str] = &[
     "api",
@@ -155,6 +179,36 @@ pub fn parse_special_float(s: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn project_names_follow_the_wandb_clients_rule() {
+        for ok in [
+            "my project!",
+            "quote \"q\" 'x'",
+            "Ünïcødé ✓ 日本",
+            "a.b-c_d",
+            "(v2) [test]",
+        ] {
+            assert!(project_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "a/b",
+            "a\\b",
+            "run#1",
+            "what?",
+            "50%",
+            "c:d",
+            "",
+            " x",
+            "tab\there",
+        ] {
+            assert!(project_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(project_name("a/b?")
+            .unwrap_err()
+            .to_string()
+            .contains("'/', '?'"));
+    }
 
     #[test]
     fn metric_keys() {

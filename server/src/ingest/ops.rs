@@ -142,6 +142,8 @@ pub(crate) async fn writable_project(
     let project = match found {
         Some(p) => p,
         None if create => {
+            // A new project follows the one name rule (older names keep working).
+            validate::project_name(project_name)?;
             let may_create = user.is_admin
                 || owner.user_id == Some(user.id)
                 || matches!(

@@ -413,7 +413,7 @@ pub async fn create_project(
     new: NewProject,
 ) -> Result<ProjectRef, ApiError> {
     let name = new.name.trim();
-    validate::entity_or_project_name("project", name).map_err(|e| bad(e.to_string()))?;
+    validate::project_name(name).map_err(|e| bad(e.to_string()))?;
     check_description(&new.description)?;
     let (tx, _turn) = ops::begin(db).await?;
     let owner = projects::find_entity(&tx, &new.entity)
@@ -516,8 +516,7 @@ pub async fn edit_project(
     if let Some(new_name) = edit.name.map(|n| n.trim().to_owned()) {
         if new_name != p.name {
             must_manage(manages, at)?;
-            validate::entity_or_project_name("project", &new_name)
-                .map_err(|e| bad(e.to_string()))?;
+            validate::project_name(&new_name).map_err(|e| bad(e.to_string()))?;
             if projects::find_project(&tx, e.id, &new_name)
                 .await?
                 .is_some()
