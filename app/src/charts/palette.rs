@@ -1,23 +1,9 @@
 use plotters::style::RGBColor;
 
-/// Distinct colours for metrics and groups, in order of use. No grey: grey is what
-/// the sidebar uses for runs that are not plotted.
-const PALETTE: [RGBColor; 10] = [
-    RGBColor(0x1f, 0x77, 0xb4),
-    RGBColor(0xe4, 0x57, 0x1a),
-    RGBColor(0x2c, 0xa0, 0x2c),
-    RGBColor(0xd6, 0x27, 0x28),
-    RGBColor(0x94, 0x67, 0xbd),
-    RGBColor(0x8c, 0x56, 0x4b),
-    RGBColor(0xe3, 0x77, 0xc2),
-    RGBColor(0x00, 0x80, 0x80),
-    RGBColor(0xbc, 0xbd, 0x22),
-    RGBColor(0x17, 0xbe, 0xcf),
-];
-
-/// Run colours: the palette above and ten more, each readable on a light and on a
-/// dark background. A run's colour is picked from these by its id, so it is the same
-/// on every page and in every order.
+/// Distinct colours, each readable on a light and on a dark background. No grey:
+/// grey is what the sidebar uses for runs that are not plotted. Metrics and groups
+/// take the first [`SERIES_COLORS`] in order; a run's colour is picked from all of
+/// them by its id, so it is the same on every page and in every order.
 const RUN_PALETTE: [RGBColor; 20] = [
     RGBColor(0x1f, 0x77, 0xb4),
     RGBColor(0xe4, 0x57, 0x1a),
@@ -41,9 +27,12 @@ const RUN_PALETTE: [RGBColor; 20] = [
     RGBColor(0x06, 0x96, 0xd4),
 ];
 
-/// The colour of the `index`-th series, cycling through the palette.
+/// How many of the palette's colours metrics and groups cycle through.
+const SERIES_COLORS: usize = 10;
+
+/// The colour of the `index`-th series, cycling through the first colours.
 pub fn series_color(index: usize) -> RGBColor {
-    PALETTE[index % PALETTE.len()]
+    RUN_PALETTE[index % SERIES_COLORS]
 }
 
 /// The colour a run has when nobody chose one: fixed by its id (FNV-1a), so sorting,
