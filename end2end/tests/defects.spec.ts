@@ -6,8 +6,9 @@ import { api, hex, runColor, signIn, waitForHydration, watchConsole } from "./he
 // meets it in Chromium. One project, seeded through /api/v1 by the first test.
 const project = `e2e defects ${Date.now()}`;
 const enc = encodeURIComponent(project);
-const HOSTILE_PROJECT = `</title><script>alert(1)</script> ${Date.now()}`;
-const HOSTILE_RUN = `"><img src=x onerror=alert(2)>`;
+// Project names may not hold "/" (the wandb client's rule), so the closing tag is in the run's name.
+const HOSTILE_PROJECT = `<script>alert(1)<script> "><img src=x onerror=alert(4)> ${Date.now()}`;
+const HOSTILE_RUN = `</title><script>alert(2)</script>"><img src=x onerror=alert(2)>`;
 
 test.describe.configure({ mode: "serial" });
 
@@ -69,12 +70,18 @@ test("hostile names read as text everywhere, and no script runs", async ({ page 
   await expect(page.getByRole("heading", { name: HOSTILE_RUN })).toBeVisible();
   await page.screenshot({ path: info.outputPath("hostile-run.png"), fullPage: true });
   noErrors();
+  // A signed-in visitor of a missing project is not asked to sign in.
+  const missing = await page.goto(`/admin/no-such-project-${Date.now()}`);
+  expect(missing?.status()).toBe(404);
+  await expect(page.getByRole("alert")).toContainText("not found");
+  await expect(page.getByRole("alert")).not.toContainText("sign in");
   // From the URL alone, signed out too (the 404 itself is the one console error).
   await page.context().clearCookies();
   const evil = "/%3C%2Ftitle%3E%3Cscript%3Ealert(3)%3C%2Fscript%3E";
   const res = await page.goto(evil);
   expect(res?.status()).toBe(404);
   await expect(page).toHaveTitle("</title><script>alert(3)</script> · Cairn");
+  await expect(page.getByRole("alert")).toContainText("sign in");
   const html = await res!.text();
   expect(html).not.toContain("<script>alert(3)");
   expect(res!.headers()["content-security-policy"]).toContain("'nonce-");
