@@ -102,34 +102,36 @@ pub async fn layer(req: Request<Body>, next: Next) -> Response {
             .get("sec-fetch-site")
             .and_then(|v| v.to_str().ok())
             == Some("cross-site");
-        // A browser names the page a post comes from; one from another site is
-        // refused, also when nobody is signed in (that stops login CSRF, signing a
-        // victim into the attacker's account, where Sec-Fetch-Site is not sent).
-        let foreign_origin =
-            req.headers().contains_key(header::ORIGIN) && !same_origin(req.headers());
-        if cross_site || foreign_origin {
+        if cross_site {
             return refuse("cross-site requests are refused");
         }
-        if let Some(s) = &session {
+        // The token proves the page's own script sent the request.
+        let token_ok = session.as_deref().is_some_and(|s| {
             let sent = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
             let expected = token_for(s);
-            let ok = sent.is_some_and(|t| {
+            sent.is_some_and(|t| {
                 // Compare without an early exit: the time taken says nothing about the token.
                 t.len() == expected.len()
                     && t.bytes()
                         .zip(expected.bytes())
                         .fold(0u8, |acc, (a, b)| acc | (a ^ b))
                         == 0
-            });
-            // A form posted without JavaScript cannot send the header; the browser's
-            // `Origin` then says whether the post came from this site (a cross-site
-            // page cannot forge it).
-            let same_origin = same_origin(req.headers());
-            if !ok && !same_origin {
-                return refuse(
-                    "this request lacks its CSRF token (x-csrf-token); reload the page and try again",
-                );
-            }
+            })
+        });
+        // Without the token, the browser's `Origin` says where a post comes from (a
+        // page cannot forge it): one from another site is refused, also when nobody is
+        // signed in (that stops login CSRF, signing a victim into the attacker's
+        // account, where Sec-Fetch-Site is not sent), and a signed-in post must come
+        // from this site (forms posted before the page's script runs).
+        let origin = req.headers().contains_key(header::ORIGIN);
+        let same_origin = same_origin(req.headers());
+        if !token_ok && origin && !same_origin {
+            return refuse("cross-site requests are refused");
+        }
+        if session.is_some() && !token_ok && !same_origin {
+            return refuse(
+                "this request lacks its CSRF token (x-csrf-token); reload the page and try again",
+            );
         }
     }
     let had_token = cookie(req.headers(), CSRF_COOKIE);

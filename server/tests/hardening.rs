@@ -410,6 +410,21 @@ async fn sign_in_follows_only_local_paths_and_refuses_other_sites() {
     assert!(h.get("set-cookie").is_none());
     let (st, _, _) = s.send("POST", path, &headers("null"), form("/")).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
+    // The page's own script carries the CSRF token: behind a proxy that rewrites the
+    // Host, its Origin differs, and the token vouches for it.
+    let mut h = s.signed_in();
+    h.push(("origin", "https://cairn.behind-a-proxy.example".into()));
+    h.push(("content-type", "application/json".into()));
+    let current = app::api::session::CurrentUser::PATH;
+    let (st, _, b) = s.send("POST", current, &h, b"{}".to_vec()).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    h.retain(|(k, _)| *k != "x-csrf-token");
+    let (st, _, _) = s.send("POST", current, &h, b"{}".to_vec()).await;
+    assert_eq!(
+        st,
+        StatusCode::FORBIDDEN,
+        "without the token the foreign Origin is refused"
+    );
     t.cleanup().await;
 }
 
