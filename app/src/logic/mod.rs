@@ -2,7 +2,6 @@
 //! Each module states its contract in its header and carries its own tests.
 
 pub mod bucket;
-pub mod chart_geometry;
 pub mod config_flat;
 pub mod filter;
 pub mod format;
