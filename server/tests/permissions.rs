@@ -231,6 +231,18 @@ enum Got {
     SignIn,
     /// Not applicable (signed URLs are only ever issued to key holders).
     Na,
+    /// Answered as done, but the write is not there when read back.
+    NotWritten,
+}
+
+/// Numbers the write cells, so each writes a tag of its own to read back.
+static WRITE_CELL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn fresh_tag() -> String {
+    format!(
+        "m{}",
+        WRITE_CELL.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
 }
 
 impl World {
@@ -299,6 +311,25 @@ impl World {
         (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
     }
 
+    /// `got`, unless it says the write was done and the run does not hold `tag`.
+    async fn written(&self, got: Got, pk: i32, tag: &str) -> Got {
+        use sea_orm::EntityTrait;
+        if got != Got::Ok {
+            return got;
+        }
+        let run = server::db::entities::run::Entity::find_by_id(pk)
+            .one(&self.state.api.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let tags: Vec<String> = serde_json::from_str(&run.tags).unwrap();
+        if tags.iter().any(|t| t == tag) {
+            Got::Ok
+        } else {
+            Got::NotWritten
+        }
+    }
+
     async fn check(&self, surface: &str, who: &Who, vis: &str, pk: i32) -> Got {
         let project = format!("p-{vis}");
         let at = json!({"entity": "acme", "project": project});
@@ -362,14 +393,15 @@ impl World {
                 sf_error(s, &v)
             }
             "server fn write" => {
+                let tag = fresh_tag();
                 let (s, v) = self
                     .server_fn(
                         who,
                         app::api::runs_table::BulkUpdateRuns::PATH,
-                        json!({"project": at, "target": {"Runs": ["r1"]}, "action": {"AddTag": "m"}}),
+                        json!({"project": at, "target": {"Runs": ["r1"]}, "action": {"AddTag": tag}}),
                     )
                     .await;
-                sf_error(s, &v)
+                self.written(sf_error(s, &v), pk, &tag).await
             }
             "/api/v1 read" => {
                 let (s, _) = self
@@ -383,6 +415,7 @@ impl World {
                 http(s)
             }
             "/api/v1 write" => {
+                let tag = fresh_tag();
                 let mut h = bearer;
                 h.push(("content-type", "application/json".into()));
                 let (s, _) = self
@@ -390,10 +423,10 @@ impl World {
                         "PATCH",
                         &format!("/api/v1/runs/acme/{project}/r1"),
                         h,
-                        json!({"tags": ["m"]}).to_string().into_bytes(),
+                        json!({"tags": [tag]}).to_string().into_bytes(),
                     )
                     .await;
-                http(s)
+                self.written(http(s), pk, &tag).await
             }
             "wandb GraphQL read" => {
                 let q = "query P($p: String, $e: String) { project(name: $p, entityName: $e) { id name } }";
@@ -417,7 +450,8 @@ impl World {
                 let q = "mutation U($name: String, $project: String, $entity: String, $tags: [String!]) {\
                     upsertBucket(input: {name: $name, modelName: $project, entityName: $entity, tags: $tags}) {\
                     bucket { id } inserted } }";
-                let body = json!({"query": q, "variables": {"name": "r1", "project": project, "entity": "acme", "tags": ["m"]}});
+                let tag = fresh_tag();
+                let body = json!({"query": q, "variables": {"name": "r1", "project": project, "entity": "acme", "tags": [tag]}});
                 let mut h = wandb;
                 h.push(("content-type", "application/json".into()));
                 let (s, b) = self
@@ -428,7 +462,8 @@ impl World {
                 }
                 let v: Value = serde_json::from_slice(&b).unwrap_or(Value::Null);
                 match v["errors"][0]["message"].as_str() {
-                    None if s.is_success() => Got::Ok,
+                    // GraphQL errors come with a 200 too: a write counts once it reads back.
+                    None if s.is_success() => self.written(Got::Ok, pk, &tag).await,
                     Some(m) if m.contains("not write") || m.contains("may not") => Got::ReadOnly,
                     Some(m) if m.contains("not found") => Got::Hidden,
                     _ => http(s),
