@@ -527,6 +527,26 @@ async fn public_api_reads_history_like_wandb() {
             assert_eq!(got, names, "{filter}");
             assert_eq!(d["project"]["runCount"], names.len(), "{filter}");
         }
+        // A page's totalCount is every matching run, not the page's end.
+        let paged = "query P($project: String!, $entity: String!, $filters: JSONString, $after: String) {\n\
+                     project(name: $project, entityName: $entity) {\n\
+                     runs(filters: $filters, first: 1, after: $after) { totalCount edges { node { name } cursor } pageInfo { hasNextPage } } } }";
+        for filters in [json!({}), json!({"name": {"$in": ["h", "h2"]}})] {
+            let d = wb
+                .gql(paged, json!({"entity": "alice", "project": "demo", "filters": filters.to_string()}))
+                .await;
+            let runs = &d["project"]["runs"];
+            assert_eq!(runs["totalCount"], 2, "{filters}: {runs}");
+            assert_eq!(runs["pageInfo"]["hasNextPage"], true);
+            let after = runs["edges"][0]["cursor"].clone();
+            let d = wb
+                .gql(paged, json!({"entity": "alice", "project": "demo", "filters": filters.to_string(), "after": after}))
+                .await;
+            let runs = &d["project"]["runs"];
+            assert_eq!(runs["totalCount"], 2);
+            assert_eq!(runs["edges"].as_array().unwrap().len(), 1);
+            assert_eq!(runs["pageInfo"]["hasNextPage"], false);
+        }
         let (_, v) = wb
             .gql_as(&wb.key, count, json!({"entity": "alice", "project": "demo", "filters": "{\"$xor\": 1}"}))
             .await;

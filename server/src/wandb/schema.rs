@@ -67,10 +67,11 @@ fn json_text(v: &Value) -> Val<Obj> {
     Val::json(v.to_string())
 }
 
-/// A `{edges: [{node, cursor}], pageInfo}` connection over `nodes` (already the page),
-/// with cursors counting from `offset`.
-fn connection(nodes: Vec<Val<Obj>>, offset: usize, has_next: bool) -> Val<Obj> {
+/// A `{edges: [{node, cursor}], pageInfo, totalCount}` connection over `nodes` (already
+/// the page, starting at `offset`) of `total` items in all.
+fn connection(nodes: Vec<Val<Obj>>, offset: usize, total: usize) -> Val<Obj> {
     let end = offset + nodes.len();
+    let has_next = end < total;
     let edges = nodes
         .into_iter()
         .enumerate()
@@ -96,7 +97,7 @@ fn connection(nodes: Vec<Val<Obj>>, offset: usize, has_next: bool) -> Val<Obj> {
                     "hasNextPage": has_next,
                 })),
             ),
-            ("totalCount", Val::json(end)),
+            ("totalCount", Val::json(total)),
         ],
     )
 }
@@ -393,7 +394,6 @@ impl Ctx {
                         (page, total, offset)
                     }
                 };
-                let has_next = offset + page.len() < total;
                 let nodes = page
                     .into_iter()
                     .map(|run| {
@@ -404,7 +404,7 @@ impl Ctx {
                         })))
                     })
                     .collect();
-                connection(nodes, offset, has_next)
+                connection(nodes, offset, total)
             }
             "run" | "bucket" => {
                 let found = match args.str("name") {
@@ -567,8 +567,7 @@ impl Ctx {
                     .take(first)
                     .map(|f| Val::Json(self.file_json(run, f)))
                     .collect();
-                let has_next = offset + page.len() < matching.len();
-                connection(page, offset, has_next)
+                connection(page, offset, matching.len())
             }
             _ => Val::null(),
         })
@@ -716,8 +715,7 @@ impl Ctx {
                 }))
             })
             .collect();
-        let has_next = offset + page.len() < matching.len();
-        Ok(connection(page, offset, has_next))
+        Ok(connection(page, offset, matching.len()))
     }
 
     async fn membership(&self, a: &Arc<ArtifactRow>, name: &str, args: Args) -> Out {
