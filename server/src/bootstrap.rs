@@ -3,9 +3,8 @@
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
-use crate::auth::credentials::{is_valid_api_key, new_api_key, new_password, token_hash};
+use crate::auth::credentials::{is_valid_api_key, new_api_key, new_password};
 use crate::db::entities::user;
-use crate::db::now_ms;
 use crate::db::repo::users;
 use crate::error::ApiError;
 
@@ -29,59 +28,28 @@ pub struct FirstStart {
     pub generated_key: bool,
 }
 
-/// Create a user with a password; also their personal entity.
+/// Create a user with a password (and their personal entity), by the account rules
+/// of `service::accounts::new_account`; the display name is the username.
 pub async fn create_user(
     db: &impl ConnectionTrait,
     username: &str,
     password: &str,
     is_admin: bool,
 ) -> Result<user::Model, ApiError> {
-    app::logic::validate::entity_name(username)?;
-    check_password(password)?;
-    if users::find_by_username(db, username).await?.is_some()
-        || crate::db::repo::projects::find_entity(db, username)
-            .await?
-            .is_some()
-    {
-        return Err(ApiError::Unprocessable(format!(
-            "the name {username:?} is taken"
-        )));
-    }
-    let hash = crate::auth::credentials::hash_password_limited(password)
-        .await
-        .map_err(ApiError::Internal)?;
-    Ok(users::create_user(db, username, username, &hash, is_admin, now_ms()).await?)
+    crate::service::accounts::new_account(db, username, username, password, is_admin).await
 }
 
-fn check_password(password: &str) -> Result<(), ApiError> {
-    if password.chars().count() < 8 {
-        return Err(ApiError::Unprocessable(
-            "password must be at least 8 characters".into(),
-        ));
-    }
-    Ok(())
-}
-
-fn check_api_key(key: &str) -> Result<(), ApiError> {
-    if !is_valid_api_key(key) {
-        return Err(ApiError::Unprocessable(
-            "an API key must be at least 40 characters of letters, digits, '-' and '_'".into(),
-        ));
-    }
-    Ok(())
-}
-
-/// Give a user an API key (the given one, or a new one); returns the key.
+/// Give a user an API key (the given one, or a new one) by the rules of
+/// `service::accounts::add_api_key`; returns the key.
 pub async fn create_api_key(
     db: &impl ConnectionTrait,
     user: &user::Model,
     name: &str,
     key: Option<String>,
 ) -> Result<String, ApiError> {
-    let key = key.unwrap_or_else(new_api_key);
-    check_api_key(&key)?;
-    users::insert_api_key(db, user.id, name, &token_hash(&key), &key[..6], now_ms()).await?;
-    Ok(key)
+    Ok(crate::service::accounts::add_api_key(db, user, name, key)
+        .await?
+        .key)
 }
 
 /// On an empty database create the admin; `None` when users already exist.
@@ -96,12 +64,16 @@ pub async fn first_start(
     // transaction: a refused secret must not leave an admin whose password nobody saw.
     let generated_password = secrets.password.is_none();
     let password = secrets.password.unwrap_or_else(new_password);
-    check_password(&password)
+    crate::service::accounts::check_password(&password)
         .map_err(|e| ApiError::Unprocessable(format!("CAIRN_ADMIN_PASSWORD: {e}")))?;
     let generated_key = secrets.api_key.is_none();
     let api_key = secrets.api_key.unwrap_or_else(new_api_key);
-    check_api_key(&api_key)
-        .map_err(|e| ApiError::Unprocessable(format!("CAIRN_ADMIN_API_KEY: {e}")))?;
+    if !is_valid_api_key(&api_key) {
+        return Err(ApiError::Unprocessable(
+            "CAIRN_ADMIN_API_KEY: an API key must be at least 40 characters of letters, digits, '-' and '_'"
+                .into(),
+        ));
+    }
     let tx = db.begin().await?;
     let admin = create_user(&tx, ADMIN_USERNAME, &password, true).await?;
     create_api_key(&tx, &admin, "first start", Some(api_key.clone())).await?;

@@ -591,3 +591,56 @@ async fn graphql_alias_bombs_are_refused_quickly() {
     assert!(b.contains("alice"), "{b}");
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_cli_and_first_start_make_accounts_and_keys_by_the_sign_up_rules() {
+    use server::service::accounts;
+    let _turn = TURN.lock().await;
+    let t = TestDb::new(common::Backend::Sqlite).await;
+    let alice = server::bootstrap::create_user(&t.db, "alice", "password123", false)
+        .await
+        .unwrap();
+    // The account-name rule and case-blind uniqueness, as sign-up has them.
+    for bad in ["has space", "slash/name", "Ünï", "settings", "ALICE"] {
+        assert!(
+            server::bootstrap::create_user(&t.db, bad, "password123", false)
+                .await
+                .is_err(),
+            "{bad}"
+        );
+        assert!(
+            accounts::sign_up(&t.db, bad, "X", "password123")
+                .await
+                .is_err(),
+            "{bad}"
+        );
+    }
+    assert!(server::bootstrap::create_user(&t.db, "bob", "short", false)
+        .await
+        .is_err());
+    // Keys: one prefix length and one limit, whichever door made them.
+    let cli_key = server::bootstrap::create_api_key(&t.db, &alice, "cli", None)
+        .await
+        .unwrap();
+    let ui_key = accounts::create_api_key(&t.db, &alice, "laptop")
+        .await
+        .unwrap();
+    let listed = server::db::repo::users::api_keys_of(&t.db, alice.id)
+        .await
+        .unwrap();
+    for k in &listed {
+        assert_eq!(k.prefix.len(), 8, "{:?}", k.name);
+    }
+    assert!(listed.iter().any(|k| cli_key.starts_with(&k.prefix)));
+    assert!(ui_key.key.starts_with(&ui_key.info.prefix));
+    for i in 0..98 {
+        server::bootstrap::create_api_key(&t.db, &alice, &format!("k{i}"), None)
+            .await
+            .unwrap();
+    }
+    let e = server::bootstrap::create_api_key(&t.db, &alice, "one too many", None)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("live keys"), "{e}");
+    t.cleanup().await;
+}

@@ -76,6 +76,67 @@ pub async fn signup_enabled(db: &impl ConnectionTrait) -> Result<bool, ApiError>
         .is_none_or(|v| v == "true"))
 }
 
+/// The one way an account is made (sign-up, `cairn user create`, the first start):
+/// the account-name rule, the password rule, a name no user or team has in any case,
+/// then argon2 (within the process-wide limit) and the user with their entity. Runs in
+/// the caller's transaction; the name is checked again there by the unique index.
+pub async fn new_account(
+    db: &impl ConnectionTrait,
+    username: &str,
+    display_name: &str,
+    password: &str,
+    is_admin: bool,
+) -> Result<user::Model, ApiError> {
+    check_account_name("user", username)?;
+    check_password(password)?;
+    let display_name = display_name.trim();
+    validate::label("display name", display_name).map_err(|e| bad(e.to_string()))?;
+    // A taken name is refused before the expensive hash.
+    if name_taken(db, username).await? {
+        return Err(taken(username));
+    }
+    let hash = hash_blocking(password).await?;
+    Ok(users::create_user(db, username, display_name, &hash, is_admin, now_ms()).await?)
+}
+
+/// The one way an API key is made (Settings, `cairn apikey create`, the first start):
+/// a key name, at most [`MAX_KEYS`] live keys, the given key (checked) or a new one,
+/// stored as its SHA-256 with its first 8 characters to recognise it by.
+pub async fn add_api_key(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    name: &str,
+    key: Option<String>,
+) -> Result<NewApiKey, ApiError> {
+    let name = name.trim();
+    validate::label("key name", name).map_err(|e| bad(e.to_string()))?;
+    if name.is_empty() {
+        return Err(bad("give the key a name, e.g. the machine it is for"));
+    }
+    let live = users::api_keys_of(db, user.id)
+        .await?
+        .iter()
+        .filter(|k| k.revoked_at.is_none())
+        .count();
+    if live >= MAX_KEYS {
+        return Err(bad(format!(
+            "you have {MAX_KEYS} live keys; revoke one first"
+        )));
+    }
+    let key = key.unwrap_or_else(new_api_key);
+    if !crate::auth::credentials::is_valid_api_key(&key) {
+        return Err(bad(
+            "an API key must be at least 40 characters of letters, digits, '-' and '_'",
+        ));
+    }
+    let row =
+        users::insert_api_key(db, user.id, name, &token_hash(&key), &key[..8], now_ms()).await?;
+    Ok(NewApiKey {
+        info: key_info(&row),
+        key,
+    })
+}
+
 /// Create an account (when sign-up is on). Names are compared without case, so
 /// `Alice` cannot be made next to `alice`.
 pub async fn sign_up(
@@ -91,19 +152,12 @@ pub async fn sign_up(
     }
     check_account_name("user", username)?;
     check_password(password)?;
-    let display_name = display_name.trim();
-    validate::label("display name", display_name).map_err(|e| bad(e.to_string()))?;
-    // A taken name is refused before the expensive hash (checked again below, in the
-    // transaction, for a race).
+    // A taken name is refused before waiting for the writer and hashing.
     if name_taken(db, username).await? {
         return Err(taken(username));
     }
-    let hash = hash_blocking(password).await?;
     let (tx, _turn) = ops::begin(db).await?;
-    if name_taken(&tx, username).await? {
-        return Err(taken(username));
-    }
-    let user = users::create_user(&tx, username, display_name, &hash, false, now_ms()).await?;
+    let user = new_account(&tx, username, display_name, password, false).await?;
     tx.commit().await?;
     Ok(user)
 }
@@ -190,30 +244,10 @@ pub async fn create_api_key(
     user: &user::Model,
     name: &str,
 ) -> Result<NewApiKey, ApiError> {
-    let name = name.trim();
-    validate::label("key name", name).map_err(|e| bad(e.to_string()))?;
-    if name.is_empty() {
-        return Err(bad("give the key a name, e.g. the machine it is for"));
-    }
     let (tx, _turn) = ops::begin(db).await?;
-    let live = users::api_keys_of(&tx, user.id)
-        .await?
-        .iter()
-        .filter(|k| k.revoked_at.is_none())
-        .count();
-    if live >= MAX_KEYS {
-        return Err(bad(format!(
-            "you have {MAX_KEYS} live keys; revoke one first"
-        )));
-    }
-    let key = new_api_key();
-    let row =
-        users::insert_api_key(&tx, user.id, name, &token_hash(&key), &key[..8], now_ms()).await?;
+    let made = add_api_key(&tx, user, name, None).await?;
     tx.commit().await?;
-    Ok(NewApiKey {
-        info: key_info(&row),
-        key,
-    })
+    Ok(made)
 }
 
 pub async fn revoke_api_key(
