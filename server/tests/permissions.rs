@@ -1159,9 +1159,8 @@ async fn the_project_lifecycle_and_account_rules() {
                 outsider.id
             )
             .await
-            .unwrap()
-            .as_deref(),
-            Some("viewer")
+            .unwrap(),
+            Some(TeamRole::Viewer)
         );
         assert!(accounts::set_team_member(
             &t.db,

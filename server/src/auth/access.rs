@@ -4,7 +4,7 @@
 
 use sea_orm::{ConnectionTrait, DbErr};
 
-use app::model::Visibility;
+use app::model::{TeamRole, Visibility};
 
 use crate::db::entities::{entity, project, user};
 use crate::db::repo::projects;
@@ -34,8 +34,8 @@ pub struct Facts<'a> {
     pub viewer: Option<&'a user::Model>,
     pub project: &'a project::Model,
     pub owner: &'a entity::Model,
-    /// The viewer's role in the owning team (`admin`, `member`, `viewer`), if any.
-    pub team_role: Option<&'a str>,
+    /// The viewer's role in the owning team, if any.
+    pub team_role: Option<TeamRole>,
     /// What the viewer's entry on the project's explicit member list gives
     /// (`restricted` projects), or `None` when they are not on it.
     pub member_list: Option<Access>,
@@ -47,12 +47,33 @@ pub struct Facts<'a> {
 pub fn manages(
     viewer: Option<&user::Model>,
     owner: &entity::Model,
-    team_role: Option<&str>,
+    team_role: Option<TeamRole>,
 ) -> bool {
     match viewer {
-        Some(v) => v.is_admin || owner.user_id == Some(v.id) || team_role == Some("admin"),
+        Some(v) => v.is_admin || owner.user_id == Some(v.id) || team_role == Some(TeamRole::Admin),
         None => false,
     }
+}
+
+/// Whether the viewer may create projects in an entity: whoever administers it (see
+/// [`manages`]) and the team's members; team viewers and everyone else may not. The one
+/// rule for the app's "New project", `/api/v1` and the wandb client's first log.
+pub fn may_create_project(
+    viewer: &user::Model,
+    owner: &entity::Model,
+    team_role: Option<TeamRole>,
+) -> bool {
+    manages(Some(viewer), owner, team_role) || team_role == Some(TeamRole::Member)
+}
+
+/// [`may_create_project`], with the viewer's team role looked up.
+pub async fn can_create_project(
+    db: &impl ConnectionTrait,
+    viewer: &user::Model,
+    owner: &entity::Model,
+) -> Result<bool, DbErr> {
+    let role = team_role_of(db, Some(viewer), owner).await?;
+    Ok(may_create_project(viewer, owner, role))
 }
 
 /// Decide access from the facts, without IO. This is the whole policy (SPEC.md §8):
@@ -83,13 +104,13 @@ pub fn decide(f: &Facts) -> Access {
         return Access::Write;
     }
     // A creator demoted to team viewer (or removed) no longer writes their projects.
-    let writes_in_team = matches!(f.team_role, Some("admin" | "member"));
+    let writes_in_team = matches!(f.team_role, Some(TeamRole::Admin | TeamRole::Member));
     if f.project.created_by == v.id && writes_in_team {
         return Access::Write;
     }
     // What the viewer's team role gives, where the visibility lets it count.
     let role_access = match f.team_role {
-        Some("viewer") => Access::Read,
+        Some(TeamRole::Viewer) => Access::Read,
         Some(_) => Access::Write,
         None => Access::None,
     };
@@ -97,7 +118,7 @@ pub fn decide(f: &Facts) -> Access {
         Visibility::Private => Access::None,
         Visibility::Team => role_access,
         Visibility::Restricted => match (f.member_list, f.team_role) {
-            (Some(entry), Some("viewer")) => entry.min(Access::Read),
+            (Some(entry), Some(TeamRole::Viewer)) => entry.min(Access::Read),
             (Some(entry), _) => entry,
             (None, _) => Access::None,
         },
@@ -119,7 +140,7 @@ async fn team_role_of(
     db: &impl ConnectionTrait,
     viewer: Option<&user::Model>,
     owner: &entity::Model,
-) -> Result<Option<String>, DbErr> {
+) -> Result<Option<TeamRole>, DbErr> {
     match (viewer, owner.kind.as_str()) {
         (Some(v), "team") => projects::team_role(db, owner.id, v.id).await,
         _ => Ok(None),
@@ -147,10 +168,10 @@ pub async fn project_rights(
             viewer,
             project,
             owner,
-            team_role: role.as_deref(),
+            team_role: role,
             member_list,
         }),
-        manages: manages(viewer, owner, role.as_deref()),
+        manages: manages(viewer, owner, role),
     })
 }
 
@@ -172,7 +193,7 @@ pub async fn entity_manager(
     owner: &entity::Model,
 ) -> Result<bool, DbErr> {
     let role = team_role_of(db, viewer, owner).await?;
-    Ok(manages(viewer, owner, role.as_deref()))
+    Ok(manages(viewer, owner, role))
 }
 
 #[cfg(test)]
@@ -229,7 +250,7 @@ mod tests {
     fn team_case(
         vis: &str,
         viewer: Option<&user::Model>,
-        role: Option<&str>,
+        role: Option<TeamRole>,
         member: bool,
     ) -> Access {
         listed_case(vis, viewer, role, member.then_some(Access::Write))
@@ -238,7 +259,7 @@ mod tests {
     fn listed_case(
         vis: &str,
         viewer: Option<&user::Model>,
-        role: Option<&str>,
+        role: Option<TeamRole>,
         member_list: Option<Access>,
     ) -> Access {
         decide(&Facts {
@@ -272,24 +293,24 @@ mod tests {
             let got = [
                 team_case(vis, None, None, false),
                 team_case(vis, Some(&outsider), None, false),
-                team_case(vis, Some(&outsider), Some("viewer"), false),
-                team_case(vis, Some(&outsider), Some("member"), false),
-                team_case(vis, Some(&outsider), Some("member"), true),
-                team_case(vis, Some(&admin), Some("admin"), false),
-                team_case(vis, Some(&creator), Some("member"), false),
+                team_case(vis, Some(&outsider), Some(TeamRole::Viewer), false),
+                team_case(vis, Some(&outsider), Some(TeamRole::Member), false),
+                team_case(vis, Some(&outsider), Some(TeamRole::Member), true),
+                team_case(vis, Some(&admin), Some(TeamRole::Admin), false),
+                team_case(vis, Some(&creator), Some(TeamRole::Member), false),
                 team_case(vis, Some(&site), None, false),
             ];
             assert_eq!(got, want, "{vis}");
         }
         // A listed team viewer still only reads; a listed outsider writes.
         assert_eq!(
-            team_case("restricted", Some(&outsider), Some("viewer"), true),
+            team_case("restricted", Some(&outsider), Some(TeamRole::Viewer), true),
             R
         );
         assert_eq!(team_case("restricted", Some(&outsider), None, true), W);
         // An entry made for a team viewer gives read; once they leave the team it
         // still gives read, never more.
-        for role in [Some("viewer"), None, Some("member")] {
+        for role in [Some(TeamRole::Viewer), None, Some(TeamRole::Member)] {
             assert_eq!(
                 listed_case("restricted", Some(&outsider), role, Some(R)),
                 R,
@@ -300,10 +321,13 @@ mod tests {
         assert_eq!(team_case("private", Some(&creator), None, false), N);
         // A creator demoted to viewer reads what viewers read, nothing more.
         assert_eq!(
-            team_case("private", Some(&creator), Some("viewer"), false),
+            team_case("private", Some(&creator), Some(TeamRole::Viewer), false),
             N
         );
-        assert_eq!(team_case("team", Some(&creator), Some("viewer"), false), R);
+        assert_eq!(
+            team_case("team", Some(&creator), Some(TeamRole::Viewer), false),
+            R
+        );
     }
 
     #[test]
@@ -330,6 +354,26 @@ mod tests {
     }
 
     #[test]
+    fn who_may_create_projects() {
+        let (someone, site) = (user(5, false), user(9, true));
+        assert!(may_create_project(&someone, &team(), Some(TeamRole::Admin)));
+        assert!(may_create_project(
+            &someone,
+            &team(),
+            Some(TeamRole::Member)
+        ));
+        assert!(!may_create_project(
+            &someone,
+            &team(),
+            Some(TeamRole::Viewer)
+        ));
+        assert!(!may_create_project(&someone, &team(), None));
+        assert!(may_create_project(&site, &team(), None));
+        assert!(may_create_project(&someone, &personal(5), None));
+        assert!(!may_create_project(&someone, &personal(6), None));
+    }
+
+    #[test]
     fn deleted_projects_are_nobodys() {
         let mut p = project("public", 1);
         p.deleted_at = Some(1);
@@ -344,6 +388,10 @@ mod tests {
         assert_eq!(decide(&f), Access::None);
         assert!(manages(Some(&admin), &personal(1), None));
         assert!(!manages(None, &personal(1), None));
-        assert!(!manages(Some(&user(2, false)), &team(), Some("member")));
+        assert!(!manages(
+            Some(&user(2, false)),
+            &team(),
+            Some(TeamRole::Member)
+        ));
     }
 }

@@ -144,12 +144,7 @@ pub(crate) async fn writable_project(
         None if create => {
             // A new project follows the one name rule (older names keep working).
             validate::project_name(project_name)?;
-            let may_create = user.is_admin
-                || owner.user_id == Some(user.id)
-                || matches!(
-                    projects::team_role(tx, owner.id, user.id).await?.as_deref(),
-                    Some("admin" | "member")
-                );
+            let may_create = crate::auth::access::can_create_project(tx, user, &owner).await?;
             if !may_create {
                 // The same answer as for an existing project one may not see, so the
                 // answer does not tell which names are taken.

@@ -344,7 +344,7 @@ pub async fn profile(
         Some(v) if is_team => projects::team_role(db, e.id, v.id).await?,
         _ => None,
     };
-    let viewer_role: Option<TeamRole> = role.as_deref().and_then(|r| r.parse().ok());
+    let viewer_role: Option<TeamRole> = role;
     let can_manage = entity_manager(db, viewer, &e).await?;
     let projects: Vec<_> = super::reads::list_projects(db, viewer)
         .await?
@@ -453,9 +453,7 @@ pub async fn create_project(
     let owner = projects::find_entity(&tx, &new.entity)
         .await?
         .ok_or_else(|| no_entity(&new.entity))?;
-    let role = projects::team_role(&tx, owner.id, user.id).await?;
-    let may = entity_manager(&tx, Some(user), &owner).await? || role.as_deref() == Some("member");
-    if !may {
+    if !crate::auth::access::can_create_project(&tx, user, &owner).await? {
         return Err(ApiError::Forbidden(format!(
             "you may not create projects in {:?}",
             owner.name
@@ -599,7 +597,7 @@ pub async fn set_project_member(
         // The entry's right is fixed now: a viewer of the owning team reads, anyone
         // else reads and writes. Adding them again later sets it anew.
         let role = projects::team_role(&tx, p.entity_id, member.id).await?;
-        let can_write = role.as_deref() != Some("viewer");
+        let can_write = role != Some(TeamRole::Viewer);
         projects::add_project_member(&tx, p.id, member.id, can_write, now_ms()).await?;
     } else {
         projects::remove_project_member(&tx, p.id, member.id).await?;

@@ -116,7 +116,7 @@ pub async fn list_projects(
             viewer,
             project: &p,
             owner: &e,
-            team_role: roles.get(&e.id).map(String::as_str),
+            team_role: roles.get(&e.id).and_then(|r| r.parse().ok()),
             member_list: listed.get(&p.id).map(|&w| Access::listed(w)),
         });
         if access == Access::None {

@@ -64,16 +64,23 @@ pub async fn create_team(
     Ok(team)
 }
 
-/// The user's role in a team, if a member.
+/// The user's role in a team, if a member. A stored role that is not one of
+/// [`TeamRole`]'s counts as no role (and is logged), so it can never grant anything.
 pub async fn team_role(
     db: &impl ConnectionTrait,
     entity_id: i32,
     user_id: i32,
-) -> Result<Option<String>, DbErr> {
+) -> Result<Option<app::model::TeamRole>, DbErr> {
     Ok(team_member::Entity::find_by_id((entity_id, user_id))
         .one(db)
         .await?
-        .map(|m| m.role))
+        .and_then(|m| match m.role.parse() {
+            Ok(role) => Some(role),
+            Err(e) => {
+                tracing::error!("team {entity_id}, user {user_id}: {e}");
+                None
+            }
+        }))
 }
 
 /// A live (not deleted) project by entity and name.
