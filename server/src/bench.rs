@@ -431,6 +431,14 @@ async fn latency(
     Ok(out)
 }
 
+/// The peak RSS for the table: in MB, or why it is not known (never a made-up 0).
+fn peak_rss_text(pid: u32) -> String {
+    match peak_rss_kb(pid) {
+        Some(kb) => format!("{:.0} MB", kb as f64 / 1024.0),
+        None => format!("unknown (no VmHWM in /proc/{pid}/status)"),
+    }
+}
+
 fn peak_rss_kb(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
@@ -635,10 +643,9 @@ pub async fn run(store: Store, sizes: &BenchSizes, site_root: &Path) -> Fallible
         .await?,
     });
 
-    let rss = peak_rss_kb(server.child.id()).unwrap_or(0);
     rows.push(Row {
         workload: "Peak RSS of the server".into(),
-        result: format!("{:.0} MB", rss as f64 / 1024.0),
+        result: peak_rss_text(server.child.id()),
     });
     let all_points = want + w3_points;
     let bytes = disk_bytes(&server).await?;
@@ -823,10 +830,7 @@ pub async fn run_wandb(store: Store, sizes: &WandbSizes, site_root: &Path) -> Fa
     }
     rows.push(Row {
         workload: "Peak RSS of the server".into(),
-        result: format!(
-            "{:.0} MB",
-            peak_rss_kb(server.child.id()).unwrap_or(0) as f64 / 1024.0
-        ),
+        result: peak_rss_text(server.child.id()),
     });
     let mut server = Arc::try_unwrap(server).map_err(|_| "server still in use")?;
     drop_pg(&mut server).await?;
