@@ -16,7 +16,56 @@ use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
 use super::codec::{self, ChunkSummary, Point, Sketch, CHUNK_POINTS};
-use crate::db::migration::m0002_metrics_engine::{MetricChunks as C, MetricSeries as S};
+
+/// The `metric_series` table as the live store names it (its own names, not the
+/// migration's, so either can change without the other).
+#[derive(sea_orm::DeriveIden)]
+enum MetricSeries {
+    Table,
+    Id,
+    RunId,
+    Key,
+    Version,
+    Points,
+    Finite,
+    StepMin,
+    StepMax,
+    WallMinMs,
+    WallMaxMs,
+    Min,
+    Max,
+    Sum,
+    LastStep,
+    LastBits,
+}
+
+use MetricSeries as S;
+
+/// The `metric_chunks` table as the live store names it.
+#[derive(sea_orm::DeriveIden)]
+enum MetricChunks {
+    Table,
+    Id,
+    SeriesId,
+    StepMin,
+    StepMax,
+    WallMinMs,
+    WallMaxMs,
+    Points,
+    Finite,
+    Nan,
+    PosInf,
+    NegInf,
+    Min,
+    Max,
+    Sum,
+    FirstBits,
+    LastBits,
+    Sketch,
+    Data,
+}
+
+use MetricChunks as C;
 
 /// A chunk with at least this many points is not merged with later appends.
 pub const SEALED_POINTS: i64 = (CHUNK_POINTS / 2) as i64;

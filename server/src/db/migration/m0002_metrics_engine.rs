@@ -1,14 +1,18 @@
 //! The metrics engine's storage: one `metric_series` row per (run, key) with the
 //! series' running aggregates, and `metric_chunks` holding its points in encoded
-//! chunks with per-chunk aggregates and a sketch (see `metrics::codec`). Points
-//! stored by the one-row-per-point table of m0001 are moved into chunks, then that
-//! table is dropped.
+//! chunks with per-chunk aggregates and a sketch. Points stored by the
+//! one-row-per-point table of m0001 are moved into chunks, then that table is dropped.
+//!
+//! The migration is self-contained: it writes chunks with its own copy of layout v1
+//! ([`v1`]), so a later change to the live codec (`metrics::codec`, which keeps
+//! reading v1) can never change what this shipped migration writes. Its table and
+//! column names are its own too; the live store names them separately.
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use crate::metrics::codec::{encode_points, ChunkSummary, Point, Sketch, CHUNK_POINTS};
+use v1::{encode_points, sketch, ChunkSummary, Point, CHUNK_POINTS};
 
 pub struct Migration;
 
@@ -25,7 +29,7 @@ enum Runs {
 }
 
 #[derive(DeriveIden)]
-pub enum MetricSeries {
+enum MetricSeries {
     Table,
     Id,
     RunId,
@@ -45,7 +49,7 @@ pub enum MetricSeries {
 }
 
 #[derive(DeriveIden)]
-pub enum MetricChunks {
+enum MetricChunks {
     Table,
     Id,
     SeriesId,
@@ -316,11 +320,220 @@ async fn insert_series(
                 s.sum.into(),
                 (s.first.to_bits() as i64).into(),
                 (s.last.to_bits() as i64).into(),
-                Sketch::of(piece).encode().into(),
+                sketch(piece).into(),
                 encode_points(piece).into(),
             ])
             .to_owned();
         db.execute(&chunk).await?;
     }
     Ok(())
+}
+
+/// Chunk layout v1 as this migration writes it (see `metrics::codec` for the format's
+/// description): points as a version byte, a count, step deltas, zig-zag wall-time
+/// deltas and raw little-endian values; the sketch as per-cell aggregates on an
+/// aligned power-of-two step grid of at most 64 cells. Frozen: never edited.
+mod v1 {
+    pub const CHUNK_POINTS: usize = 1_024;
+    const MAX_CELLS: i128 = 64;
+    const DATA_V1: u8 = 1;
+    const SKETCH_V1: u8 = 1;
+
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub struct Point {
+        pub step: i64,
+        pub value: f64,
+        pub wall_ms: i64,
+    }
+
+    fn varint(out: &mut Vec<u8>, mut v: u64) {
+        while v >= 0x80 {
+            out.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+
+    fn zigzag(v: i64) -> u64 {
+        ((v << 1) ^ (v >> 63)) as u64
+    }
+
+    /// Points sorted by step, one per step.
+    pub fn encode_points(points: &[Point]) -> Vec<u8> {
+        let mut out = vec![DATA_V1];
+        varint(&mut out, points.len() as u64);
+        let mut step = 0i64;
+        for p in points {
+            varint(&mut out, (p.step - step) as u64);
+            step = p.step;
+        }
+        let mut wall = 0i64;
+        for p in points {
+            varint(&mut out, zigzag(p.wall_ms.wrapping_sub(wall)));
+            wall = p.wall_ms;
+        }
+        for p in points {
+            out.extend_from_slice(&p.value.to_le_bytes());
+        }
+        out
+    }
+
+    /// The aggregates a chunk row holds as columns.
+    pub struct ChunkSummary {
+        pub step_min: i64,
+        pub step_max: i64,
+        pub wall_min_ms: i64,
+        pub wall_max_ms: i64,
+        pub points: i64,
+        pub finite: i64,
+        pub nan: i64,
+        pub pos_inf: i64,
+        pub neg_inf: i64,
+        pub min: Option<f64>,
+        pub max: Option<f64>,
+        pub sum: f64,
+        pub first: f64,
+        pub last: f64,
+    }
+
+    impl ChunkSummary {
+        /// Of points sorted by step (at least one).
+        pub fn of(points: &[Point]) -> ChunkSummary {
+            let finite: Vec<f64> = points
+                .iter()
+                .map(|p| p.value)
+                .filter(|v| v.is_finite())
+                .collect();
+            let count = |f: fn(f64) -> bool| points.iter().filter(|p| f(p.value)).count() as i64;
+            ChunkSummary {
+                step_min: points.first().map_or(0, |p| p.step),
+                step_max: points.last().map_or(0, |p| p.step),
+                wall_min_ms: points.iter().map(|p| p.wall_ms).min().unwrap_or(i64::MAX),
+                wall_max_ms: points.iter().map(|p| p.wall_ms).max().unwrap_or(i64::MIN),
+                points: points.len() as i64,
+                finite: finite.len() as i64,
+                nan: count(f64::is_nan),
+                pos_inf: count(|v| v == f64::INFINITY),
+                neg_inf: count(|v| v == f64::NEG_INFINITY),
+                min: finite.iter().copied().reduce(f64::min),
+                max: finite.iter().copied().reduce(f64::max),
+                sum: finite.iter().fold(0.0, |a, v| a + v),
+                first: points.first().map_or(f64::NAN, |p| p.value),
+                last: points.last().map_or(f64::NAN, |p| p.value),
+            }
+        }
+    }
+
+    /// The sketch blob of points sorted by step (at least one).
+    pub fn sketch(points: &[Point]) -> Vec<u8> {
+        let (lo, hi) = (
+            i128::from(points.first().map_or(0, |p| p.step)),
+            i128::from(points.last().map_or(0, |p| p.step)),
+        );
+        let mut shift = 0u32;
+        while shift < 62 && (hi >> shift) - (lo >> shift) + 1 > MAX_CELLS {
+            shift += 1;
+        }
+        // Cells in step order: points of one cell are adjacent.
+        let mut cells: Vec<&[Point]> = Vec::new();
+        let mut start = 0;
+        for i in 1..=points.len() {
+            if i == points.len() || points[i].step >> shift != points[start].step >> shift {
+                cells.push(&points[start..i]);
+                start = i;
+            }
+        }
+        let base_wall = points.iter().map(|p| p.wall_ms).min().unwrap_or(0);
+        let mut out = vec![SKETCH_V1, shift as u8];
+        varint(&mut out, cells.len() as u64);
+        varint(&mut out, zigzag(base_wall));
+        let mut prev_index = 0i64;
+        for cell in cells {
+            let (first, last) = (cell[0], cell[cell.len() - 1]);
+            let index = first.step >> shift;
+            let wall_min = cell.iter().map(|p| p.wall_ms).min().unwrap_or(0);
+            let wall_max = cell.iter().map(|p| p.wall_ms).max().unwrap_or(0);
+            let finite: Vec<f64> = cell
+                .iter()
+                .map(|p| p.value)
+                .filter(|v| v.is_finite())
+                .collect();
+            varint(&mut out, (index - prev_index) as u64);
+            prev_index = index;
+            varint(&mut out, (first.step - (index << shift)) as u64);
+            varint(&mut out, (last.step - first.step) as u64);
+            varint(&mut out, (wall_min - base_wall) as u64);
+            varint(&mut out, (wall_max - wall_min) as u64);
+            varint(&mut out, cell.len() as u64);
+            varint(&mut out, finite.len() as u64);
+            if !finite.is_empty() {
+                let min = finite.iter().copied().fold(f64::INFINITY, f64::min);
+                let max = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let sum = finite.iter().fold(0.0, |a, v| a + v);
+                out.extend_from_slice(&min.to_le_bytes());
+                out.extend_from_slice(&max.to_le_bytes());
+                out.extend_from_slice(&sum.to_le_bytes());
+            }
+            out.extend_from_slice(&last.value.to_le_bytes());
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::v1;
+    use crate::metrics::codec;
+    use proptest::prelude::*;
+
+    fn points(raw: &[(u16, f64, i32)]) -> Vec<v1::Point> {
+        let mut step = 0i64;
+        raw.iter()
+            .map(|&(gap, value, wall)| {
+                step += i64::from(gap) + 1;
+                v1::Point {
+                    step,
+                    value,
+                    wall_ms: 1_700_000_000_000 + i64::from(wall),
+                }
+            })
+            .collect()
+    }
+
+    proptest! {
+        /// What this migration writes, the live codec reads back as written (the live
+        /// codec must always read layout v1).
+        #[test]
+        fn the_live_codec_reads_what_this_migration_writes(
+            raw in prop::collection::vec(
+                (0u16..5_000, prop_oneof![any::<f64>(), Just(f64::NAN), Just(f64::INFINITY)], -1_000_000i32..1_000_000),
+                1..300,
+            )
+        ) {
+            let pts = points(&raw);
+            let live: Vec<codec::Point> = pts
+                .iter()
+                .map(|p| codec::Point { step: p.step, value: p.value, wall_ms: p.wall_ms })
+                .collect();
+            let back = codec::decode_points(&v1::encode_points(&pts)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert!(back.iter().zip(&live).all(|(a, b)| a.same(b)) && back.len() == live.len());
+            let sketch = codec::Sketch::decode(&v1::sketch(&pts)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let want = codec::Sketch::of(&live);
+            prop_assert_eq!(sketch.shift, want.shift);
+            prop_assert_eq!(sketch.cells.len(), want.cells.len());
+            for (a, b) in sketch.cells.iter().zip(&want.cells) {
+                prop_assert_eq!((a.index, a.first_step, a.last_step, a.count, a.finite), (b.index, b.first_step, b.last_step, b.count, b.finite));
+                prop_assert_eq!((a.wall_min_ms, a.wall_max_ms), (b.wall_min_ms, b.wall_max_ms));
+                if a.finite > 0 {
+                    prop_assert_eq!((a.min, a.max), (b.min, b.max));
+                    prop_assert!((a.sum - b.sum).abs() <= 1e-9 * a.sum.abs().max(1.0));
+                }
+                prop_assert_eq!(a.last.to_bits(), b.last.to_bits());
+            }
+            let s = v1::ChunkSummary::of(&pts);
+            let l = codec::ChunkSummary::of(&live);
+            prop_assert_eq!((s.points, s.finite, s.nan, s.pos_inf, s.neg_inf), (l.points, l.finite, l.nan, l.pos_inf, l.neg_inf));
+            prop_assert_eq!((s.min, s.max, s.step_min, s.step_max), (l.min, l.max, l.step_min, l.step_max));
+        }
+    }
 }

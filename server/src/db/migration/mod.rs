@@ -4,7 +4,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m0001_initial;
-pub(crate) mod m0002_metrics_engine;
+mod m0002_metrics_engine;
 mod m0003_wandb;
 mod m0004_runs_table;
 mod m0005_accounts;
