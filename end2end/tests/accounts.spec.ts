@@ -210,9 +210,15 @@ test("settings: password change, the sign-up switch, team roles and restoring a 
   const daveRow = c.locator(`tr[data-member="${dave}"]`);
   await expect(daveRow).toContainText(dave);
   await daveRow.getByRole("combobox", { name: `Role of ${dave}` }).selectOption("viewer");
-  await c.reload();
-  await waitForHydration(c);
-  await expect(c.locator(`tr[data-member="${dave}"]`).getByRole("combobox")).toHaveValue("viewer");
+  // The change is saved by a request of its own: reload until the page shows it (a
+  // reload right away could cancel that request).
+  await expect
+    .poll(async () => {
+      await c.reload();
+      await waitForHydration(c);
+      return c.locator(`tr[data-member="${dave}"]`).getByRole("combobox").inputValue();
+    })
+    .toBe("viewer");
   await c.screenshot({ path: info.outputPath("team-members.png"), fullPage: true });
 
   // A team project: Dave, a viewer, reads it but gets no editing controls.
