@@ -65,8 +65,7 @@ fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let public = std::env::var("CAIRN_PUBLIC_URL").ok();
-    if public.as_deref().map(|u| u.trim_end_matches('/')) == Some(origin) {
+    if app::api::service::public_url() == Some(origin) {
         return true;
     }
     let Some(rest) = origin

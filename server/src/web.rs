@@ -91,7 +91,7 @@ async fn run_file_for_browser(
     )>,
     headers: axum::http::HeaderMap,
 ) -> Result<axum::response::Response, crate::error::ApiError> {
-    use crate::db::repo::{files, users};
+    use crate::db::repo::users;
     let viewer = match crate::csrf::session_cookie(&headers) {
         Some(token) => {
             users::user_for_session(
@@ -104,19 +104,15 @@ async fn run_file_for_browser(
         None => None,
     };
     let at = app::model::ProjectRef::new(entity, project);
-    let (_, _, r) = crate::service::reads::readable_run(
+    let bytes = crate::service::reads::run_file(
         &s.db,
+        &s.blobs,
         viewer.as_ref(),
         &at,
-        &app::model::RunId(run.clone()),
+        &app::model::RunId(run),
+        &name,
     )
     .await?;
-    let file = files::find(&s.db, r.id, &name).await?.ok_or_else(|| {
-        crate::error::ApiError::NotFound(format!("file {name:?} not found in run {run:?}"))
-    })?;
-    let bytes = s.blobs.get(&file.sha256).await.map_err(|e| {
-        crate::error::ApiError::Internal(format!("stored file {} is unreadable: {e}", file.sha256))
-    })?;
     Ok(crate::headers::file_response(&name, bytes))
 }
 

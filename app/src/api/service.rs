@@ -242,6 +242,19 @@ pub async fn require_viewer(services: &Services, why: &str) -> Result<Viewer, Ap
         .ok_or_else(|| AppError::Unauthorized(why.to_owned()))
 }
 
+/// The address people reach this server at (`CAIRN_PUBLIC_URL`, without a trailing
+/// `/`), read once; `None` when unset or empty. Set it behind a proxy.
+pub fn public_url() -> Option<&'static str> {
+    static URL: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    URL.get_or_init(|| {
+        std::env::var("CAIRN_PUBLIC_URL")
+            .ok()
+            .map(|u| u.trim_end_matches('/').to_owned())
+            .filter(|u| !u.is_empty())
+    })
+    .as_deref()
+}
+
 /// Whether cookies should carry `Secure`: behind HTTPS (a proxy saying so, or
 /// `CAIRN_PUBLIC_URL` starting with `https://`). Plain-HTTP local use keeps working.
 fn secure_cookies() -> bool {
@@ -253,7 +266,7 @@ fn secure_cookies() -> bool {
                 .map(|v| v.eq_ignore_ascii_case("https"))
         })
         .unwrap_or(false);
-    proxied_https || std::env::var("CAIRN_PUBLIC_URL").is_ok_and(|u| u.starts_with("https://"))
+    proxied_https || public_url().is_some_and(|u| u.starts_with("https://"))
 }
 
 fn append_cookie(cookie: &str) {

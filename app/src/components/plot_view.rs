@@ -25,6 +25,17 @@ pub enum PlotState {
     Ready,
 }
 
+impl PlotState {
+    /// The state of fetched data: not there yet, failed with a message, or there.
+    pub fn of<T>(data: &Option<Result<T, String>>) -> PlotState {
+        match data {
+            None => PlotState::Loading,
+            Some(Err(e)) => PlotState::Failed(e.clone()),
+            Some(Ok(_)) => PlotState::Ready,
+        }
+    }
+}
+
 /// The plot of `lines` (see the module's header).
 #[component]
 pub fn PlotView(

@@ -8,11 +8,8 @@ use crate::model::ProjectRef;
 fn server_origin() -> String {
     #[cfg(feature = "ssr")]
     {
-        if let Ok(u) = std::env::var("CAIRN_PUBLIC_URL") {
-            let u = u.trim_end_matches('/').to_owned();
-            if !u.is_empty() {
-                return u;
-            }
+        if let Some(u) = crate::api::service::public_url() {
+            return u.to_owned();
         }
         let parts = use_context::<http::request::Parts>();
         let header = |name: &str| {

@@ -79,11 +79,7 @@ pub fn RunPlot(
         });
         (points > buckets).then(|| format!("{points} points in {buckets} buckets"))
     };
-    let state = Signal::derive(move || match data.get() {
-        None => PlotState::Loading,
-        Some(Err(e)) => PlotState::Failed(e),
-        Some(Ok(_)) => PlotState::Ready,
-    });
+    let state = Signal::derive(move || data.with(PlotState::of));
     let title = key.clone();
     let label = format!("Line chart of {key}");
     view! {

@@ -16,7 +16,6 @@ use super::extract::{ApiJson, Caller, Reader};
 use super::ops;
 use super::types::{AppendConsole, FinishRun, LogMetrics, UpdateRun, UpsertRun};
 use crate::blobs::BlobStore;
-use crate::db::repo::files;
 use crate::error::ApiError;
 use crate::metrics::cache::MetaCache;
 use crate::metrics::writer::Writer;
@@ -385,13 +384,7 @@ async fn download_file(
     Reader(user): Reader,
     Path((e, p, r, name)): Path<(String, String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let (_, _, run) =
-        reads::readable_run(&s.db, user.as_ref(), &at(e, p), &RunId(r.clone())).await?;
-    let file = files::find(&s.db, run.id, &name)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("file {name:?} not found in run {r:?}")))?;
-    let bytes = s.blobs.get(&file.sha256).await.map_err(|e| {
-        ApiError::Internal(format!("stored file {} is unreadable: {e}", file.sha256))
-    })?;
+    let bytes =
+        reads::run_file(&s.db, &s.blobs, user.as_ref(), &at(e, p), &RunId(r), &name).await?;
     Ok(crate::headers::file_response(&name, bytes))
 }

@@ -229,6 +229,20 @@ pub async fn series_of_run(
     db.query_all(&q).await?.iter().map(series_from).collect()
 }
 
+/// The keys of every series of one run (only the keys: a run page lists them).
+pub async fn series_keys(db: &impl ConnectionTrait, run_pk: i32) -> Result<Vec<String>, DbErr> {
+    let q = Query::select()
+        .column(S::Key)
+        .from(S::Table)
+        .and_where(Expr::col(S::RunId).eq(run_pk))
+        .to_owned();
+    db.query_all(&q)
+        .await?
+        .iter()
+        .map(|row| row.try_get("", "key"))
+        .collect()
+}
+
 /// The series of one run for the given keys.
 async fn series_by_keys(
     db: &impl ConnectionTrait,

@@ -276,12 +276,8 @@ pub async fn run_detail(
         // Every series the run has, system metrics included (the automatic summary
         // leaves those out).
         metric_keys: {
-            let mut keys: Vec<String> = crate::metrics::store::series_of_run(db, r.id)
-                .await?
-                .into_iter()
-                .map(|s| s.key)
-                .filter(|k| !k.starts_with('_'))
-                .collect();
+            let mut keys = crate::metrics::store::series_keys(db, r.id).await?;
+            keys.retain(|k| !k.starts_with('_'));
             keys.sort();
             keys
         },
@@ -298,6 +294,29 @@ pub async fn run_detail(
             })
             .collect(),
     })
+}
+
+/// The bytes of one file of a run the viewer may read; "not found" names the file
+/// and run, never a hidden project. `/api/v1` and the run page's links both read
+/// files through this.
+pub async fn run_file(
+    db: &impl ConnectionTrait,
+    blobs: &crate::blobs::BlobStore,
+    viewer: Option<&user::Model>,
+    at: &ProjectRef,
+    run_id: &RunId,
+    name: &str,
+) -> Result<Vec<u8>, ApiError> {
+    let (_, _, run) = readable_run(db, viewer, at, run_id).await?;
+    let file = crate::db::repo::files::find(db, run.id, name)
+        .await?
+        .ok_or_else(|| {
+            ApiError::NotFound(format!("file {name:?} not found in run {:?}", run_id.0))
+        })?;
+    blobs
+        .get(&file.sha256)
+        .await
+        .map_err(|e| ApiError::Internal(format!("stored file {} is unreadable: {e}", file.sha256)))
 }
 
 /// One metric of one run, bucketed on the step axis.

@@ -55,10 +55,7 @@ impl WandbState {
     /// State over the API's, loading (or creating) the URL-signing key.
     pub async fn new(api: ApiState) -> Result<WandbState, ApiError> {
         let signer = Arc::new(Signer::load(&api.db).await?);
-        let public_url = std::env::var("CAIRN_PUBLIC_URL")
-            .ok()
-            .map(|u| u.trim_end_matches('/').to_owned())
-            .filter(|u| !u.is_empty());
+        let public_url = app::api::service::public_url().map(str::to_owned);
         Ok(WandbState {
             api,
             signer,

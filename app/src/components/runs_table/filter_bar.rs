@@ -201,8 +201,7 @@ pub fn FilterBar() -> impl IntoView {
                     navigated.set(false);
                     accept.run(highlight.get_untracked());
                 }
-                "Enter" => dismissed.set(true),
-                "Escape" => dismissed.set(true),
+                "Enter" | "Escape" => dismissed.set(true),
                 _ => {}
             }
         }

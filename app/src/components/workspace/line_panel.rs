@@ -339,11 +339,7 @@ pub fn LinePanel(id: u64) -> impl IntoView {
         });
         relayout.update(|n| *n += 1);
     });
-    let state = Signal::derive(move || match data.get() {
-        None => PlotState::Loading,
-        Some(Err(e)) => PlotState::Failed(e),
-        Some(Ok(_)) => PlotState::Ready,
-    });
+    let state = Signal::derive(move || data.with(PlotState::of));
     let title = Signal::derive(move || {
         ctx.doc.with(|d| {
             find_panel(d, id)
