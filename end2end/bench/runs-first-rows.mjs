@@ -1,5 +1,5 @@
 // Time to first rows of the Runs tab in headless Chromium, against a running Cairn
-// serving the database `cairn bench --runs-table --keep-dir DIR` left behind:
+// serving the database `cairn bench runs-table --keep-dir DIR` left behind:
 //
 //   target/release/cairn serve --data-dir DIR &
 //   node end2end/bench/runs-first-rows.mjs [http://127.0.0.1:3000]

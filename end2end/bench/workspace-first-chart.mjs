@@ -1,5 +1,5 @@
 // Time to the first chart of the Workspace in headless Chromium, against a running
-// Cairn serving the project `cairn bench --workspace --keep-dir DIR` seeded
+// Cairn serving the project `cairn bench workspace --keep-dir DIR` seeded
 // (500 runs × 50 metrics × 10,000 steps):
 //
 //   target/release/cairn serve --data-dir DIR &

@@ -11,12 +11,7 @@ use crate::error::ApiError;
 /// Username of the first-start admin.
 pub const ADMIN_USERNAME: &str = "admin";
 
-/// Secrets for the first admin; `None` fields are generated.
-#[derive(Debug, Clone, Default)]
-pub struct AdminSecrets {
-    pub password: Option<String>,
-    pub api_key: Option<String>,
-}
+pub use crate::config::AdminSecrets;
 
 /// What a first start created.
 pub struct FirstStart {

@@ -13,8 +13,8 @@ use app::model::{ConsoleStream, MetricValue, ProjectRef, Visibility};
 use crate::db::entities::{project, user};
 use crate::db::repo::projects;
 use crate::error::ApiError;
-use crate::ingest::ops;
-use crate::ingest::types::{
+use crate::service::ops;
+use crate::service::ops::types::{
     AppendConsole, ConsoleInput, FinishRun, LogMetrics, MetricRow, UpsertRun,
 };
 
@@ -74,7 +74,7 @@ pub async fn log_demo(
     db: &DatabaseConnection,
     admin: &user::Model,
 ) -> Result<DemoSummary, ApiError> {
-    let writer = crate::metrics::writer::Writer::new(db.clone());
+    let writer = crate::db::write::Writer::start(db.clone());
     let mut rng = StdRng::seed_from_u64(7);
     let now = crate::db::now_ms() as f64 / 1000.0;
     let runs = demo_runs();

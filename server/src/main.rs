@@ -8,9 +8,11 @@ use leptos::prelude::get_configuration;
 use sea_orm::DatabaseConnection;
 
 use server::blobs::BlobStore;
-use server::bootstrap::{self, AdminSecrets};
+use server::bootstrap;
+use server::config::Config;
 use server::db;
-use server::ingest::routes::ApiState;
+use server::jobs::Jobs;
+use server::state::AppState;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -52,32 +54,19 @@ enum Command {
         #[arg(long, default_value = bootstrap::ADMIN_USERNAME)]
         user: String,
     },
-    /// Benchmark the metrics engine over HTTP on a fresh SQLite data dir, and on a
-    /// fresh PostgreSQL database too when --database-url names a PostgreSQL server.
+    /// Benchmarks (in a build with `--features bench`): `cairn bench metrics | wandb |
+    /// runs-table | workspace`; see the README.
+    #[cfg(feature = "bench")]
     Bench {
-        /// A tenth of the sizes, to check the bench itself quickly.
-        #[arg(long)]
-        quick: bool,
-        /// Skip SQLite (benchmark only PostgreSQL).
-        #[arg(long)]
-        no_sqlite: bool,
-        /// Run the wandb workload instead (W5: 20 runs streaming through file_stream
-        /// every 100 ms; p50/p99 per post).
-        #[arg(long)]
-        wandb: bool,
-        /// Run the Runs-table workload instead: 10,000 runs × 200 columns, filter +
-        /// sort + first page, timed in process.
-        #[arg(long)]
-        runs_table: bool,
-        /// Seed the Workspace benchmark instead: 500 runs × 50 metrics × 10,000
-        /// steps into --keep-dir, for `end2end/bench/workspace-first-chart.mjs`.
-        #[arg(long)]
-        workspace: bool,
-        /// With --runs-table: keep the seeded SQLite database in this directory (for
-        /// `cairn serve --data-dir DIR` and the browser benchmark); with --workspace:
-        /// where to seed.
-        #[arg(long)]
-        keep_dir: Option<std::path::PathBuf>,
+        #[command(subcommand)]
+        what: server::bench::BenchCommand,
+    },
+    /// Benchmarks: not in this build (it was made without `--features bench`).
+    #[cfg(not(feature = "bench"))]
+    #[command(hide = true)]
+    Bench {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
 }
 
@@ -200,9 +189,7 @@ async fn run(cli: Cli) -> Fallible<()> {
             let password = password
                 .clone()
                 .unwrap_or_else(server::auth::credentials::new_password);
-            server::service::accounts::check_password(&password)?;
-            let hash = server::service::accounts::hash_blocking(&password).await?;
-            server::db::repo::users::set_password(&db, user.id, &hash, None).await?;
+            server::service::accounts::set_password(&db, &user, &password, None).await?;
             println!("set the password of {username}; their sessions ended");
             if generated {
                 println!("password: {password}");
@@ -218,26 +205,19 @@ async fn run(cli: Cli) -> Fallible<()> {
             println!("{key}");
             Ok(())
         }
-        Some(Command::Bench {
-            quick,
-            workspace: true,
-            keep_dir,
-            ..
-        }) => bench_workspace(*quick, keep_dir.clone()).await,
-        Some(Command::Bench {
-            quick,
-            no_sqlite,
-            wandb: _,
-            runs_table: true,
-            keep_dir,
-            ..
-        }) => bench_runs_table(&cli, *quick, *no_sqlite, keep_dir.clone()).await,
-        Some(Command::Bench {
-            quick,
-            no_sqlite,
-            wandb,
-            ..
-        }) => bench(&cli, *quick, *no_sqlite, *wandb).await,
+        #[cfg(feature = "bench")]
+        Some(Command::Bench { what }) => {
+            server::bench::run(what.clone(), cli.database_url.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(())
+        }
+        #[cfg(not(feature = "bench"))]
+        Some(Command::Bench { .. }) => Err(
+            "this cairn was built without the benchmarks; build them with \
+             `cargo build --release -p server --features bench`"
+                .into(),
+        ),
         Some(Command::Demo { user }) => {
             let db = open(&cli).await?;
             let user = find_user(&db, user).await?;
@@ -251,160 +231,12 @@ async fn run(cli: Cli) -> Fallible<()> {
     }
 }
 
-async fn bench_workspace(quick: bool, keep_dir: Option<std::path::PathBuf>) -> Fallible<()> {
-    use server::bench_workspace::{self, WorkspaceSizes, WORKSPACE_PROJECT};
-    let sizes = if quick {
-        WorkspaceSizes::quick()
-    } else {
-        WorkspaceSizes::full()
-    };
-    let dir = keep_dir.ok_or("--workspace needs --keep-dir DIR (where to seed)")?;
-    println!(
-        "cairn bench --workspace: seeding {} runs × {} metrics × {} steps into {}",
-        sizes.runs,
-        sizes.metrics,
-        sizes.steps,
-        dir.display()
-    );
-    let points = bench_workspace::seed(dir.clone(), &sizes)
-        .await
-        .map_err(|e| e.to_string())?;
-    println!(
-        "\n{points} points seeded. Serve them with `cairn serve --data-dir {}` and run \
-         `node end2end/bench/workspace-first-chart.mjs` (it opens /bench/{WORKSPACE_PROJECT}/workspace as \
-         user bench, password bench-password).",
-        dir.display()
-    );
-    Ok(())
-}
-
-async fn bench_runs_table(
-    cli: &Cli,
-    quick: bool,
-    no_sqlite: bool,
-    keep_dir: Option<std::path::PathBuf>,
-) -> Fallible<()> {
-    use server::bench_runs::{self, RunsTableSizes};
-    let sizes = if quick {
-        RunsTableSizes::quick()
-    } else {
-        RunsTableSizes::full()
-    };
-    println!(
-        "cairn bench --runs-table ({} runs × {} columns; {} cores)",
-        sizes.runs,
-        sizes.config_keys + sizes.summary_keys,
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    );
-    if !no_sqlite {
-        let (dir, kept) = bench_runs::sqlite_dir(keep_dir).map_err(|e| e.to_string())?;
-        let url = format!("sqlite://{}?mode=rwc", dir.join("cairn.db").display());
-        let rows = bench_runs::run(&url, &sizes)
-            .await
-            .map_err(|e| e.to_string())?;
-        server::bench::print_table("SQLite", &rows);
-        if kept {
-            println!(
-                "\nThe database is in {}: serve it with `cairn serve --data-dir {}` and open /bench/{}/runs (user bench, password bench-password).",
-                dir.display(),
-                dir.display(),
-                bench_runs::BENCH_PROJECT
-            );
-        } else {
-            std::fs::remove_dir_all(&dir).ok();
-        }
-    }
-    if let Some(url) = cli
-        .database_url
-        .as_deref()
-        .filter(|u| u.starts_with("postgres"))
-    {
-        let base = match url.find("://").map(|i| i + 3) {
-            Some(start) => match url[start..].find('/') {
-                Some(slash) => url[..start + slash].to_owned(),
-                None => url.to_owned(),
-            },
-            None => url.to_owned(),
-        };
-        let name = format!("cairn_runs_bench_{}", std::process::id());
-        let admin = server::db::connect(&format!("{base}/postgres")).await?;
-        use sea_orm::ConnectionTrait;
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await?;
-        let result = bench_runs::run(&format!("{base}/{name}"), &sizes).await;
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .await?;
-        server::bench::print_table("PostgreSQL", &result.map_err(|e| e.to_string())?);
-    }
-    Ok(())
-}
-
-async fn bench(cli: &Cli, quick: bool, no_sqlite: bool, wandb: bool) -> Fallible<()> {
-    use server::bench::{self, BenchSizes, Store, WandbSizes};
-    // The server under test does not need the web bundle, but it needs a site root.
-    let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
-    let site_root = std::path::Path::new(&site_root);
-    println!(
-        "cairn bench ({}{}; {} cores)",
-        if wandb { "wandb workload, " } else { "" },
-        if quick { "quick sizes" } else { "full sizes" },
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    );
-    // The metrics-engine workloads (W1–W4), or with --wandb the file_stream one (W5).
-    let one = |store: Store| async move {
-        let rows = if wandb {
-            let sizes = if quick {
-                WandbSizes::quick()
-            } else {
-                WandbSizes::full()
-            };
-            bench::run_wandb(store, &sizes, site_root).await
-        } else {
-            let sizes = if quick {
-                BenchSizes::quick()
-            } else {
-                BenchSizes::full()
-            };
-            bench::run(store, &sizes, site_root).await
-        };
-        rows.map_err(|e| e.to_string())
-    };
-    if !no_sqlite {
-        bench::print_table("SQLite", &one(Store::Sqlite).await?);
-    }
-    match cli.database_url.as_deref() {
-        Some(url) if url.starts_with("postgres") => {
-            // Keep scheme, credentials and host; the bench makes its own database.
-            let base = match url.find("://").map(|i| i + 3) {
-                Some(start) => match url[start..].find('/') {
-                    Some(slash) => &url[..start + slash],
-                    None => url,
-                },
-                None => url,
-            };
-            bench::print_table("PostgreSQL", &one(Store::Postgres(base.to_owned())).await?);
-        }
-        Some(other) if !other.starts_with("sqlite") => {
-            return Err(format!("--database-url must be a postgres:// URL, not {other:?}").into());
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
 async fn serve(cli: &Cli, args: &ServeArgs) -> Fallible<()> {
+    // Every setting that is not a flag, read here once (README: "Settings").
+    let config = Config::from_env()?;
+    app::api::service::set_public_url(config.public_url.clone());
     let db = open(cli).await?;
-    let secrets = AdminSecrets {
-        password: std::env::var("CAIRN_ADMIN_PASSWORD")
-            .ok()
-            .filter(|s| !s.is_empty()),
-        api_key: std::env::var("CAIRN_ADMIN_API_KEY")
-            .ok()
-            .filter(|s| !s.is_empty()),
-    };
-    if let Some(first) = bootstrap::first_start(&db, secrets).await? {
+    if let Some(first) = bootstrap::first_start(&db, config.admin.clone()).await? {
         println!(
             "First start: created the admin user {:?}.",
             first.admin.username
@@ -448,10 +280,9 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Fallible<()> {
         leptos_options.site_addr = addr;
     }
     let addr = leptos_options.site_addr;
-    server::wandb::spawn_crash_watch(db.clone());
-    server::service::accounts::spawn_purge(db.clone(), blobs.clone());
-    let state = server::wandb::WandbState::new(ApiState::new(db, blobs)).await?;
-    let app = server::web::router(state, leptos_options);
+    let state = AppState::start(db, blobs, config);
+    let jobs = Jobs::start(&state);
+    let app = server::web::router(server::wandb::WandbState::new(state).await?, leptos_options);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("Cairn is listening on http://{addr}");
     axum::serve(listener, app.into_make_service())
@@ -459,6 +290,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Fallible<()> {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    jobs.stop().await;
     Ok(())
 }
 

@@ -16,17 +16,17 @@ use crate::wandb::WandbState;
 
 /// The full router for one server process.
 pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
-    let db = state.api.db.clone();
-    let state_for_files = state.api.clone();
+    let db = state.app.db.clone();
+    let state_for_files = state.app.clone();
     let routes = generate_route_list(App);
     let (site_root, site_pkg_dir) = (
         leptos_options.site_root.clone(),
         leptos_options.site_pkg_dir.clone(),
     );
     let services: Services = Arc::new(UiService::new(
-        state.api.db.clone(),
-        state.api.chart_cache.clone(),
-        state.api.writer.clone(),
+        state.app.db.clone(),
+        state.app.chart_cache.clone(),
+        state.app.writer.clone(),
     ));
     let context = move || provide_context(services.clone());
     let pages = Router::new()
@@ -44,7 +44,7 @@ pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
     // `/{entity}/{project}` pattern would otherwise claim `/pkg/cairn.js`.
     let pkg_dir = std::path::Path::new(site_root.as_ref()).join(site_pkg_dir.as_ref());
     Router::new()
-        .nest("/api/v1", crate::ingest::api_router(state.api.clone()))
+        .nest("/api/v1", crate::ingest::api_router(state.app.clone()))
         .merge(crate::wandb::wandb_router(state))
         .nest_service(
             "/pkg",
@@ -82,7 +82,7 @@ pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
 /// the viewer may not read answers 404, as its pages do. Files are sent the one
 /// safe way (`headers::file_response`).
 async fn run_file_for_browser(
-    axum::extract::State(s): axum::extract::State<crate::ingest::routes::ApiState>,
+    axum::extract::State(s): axum::extract::State<crate::state::AppState>,
     axum::extract::Path((entity, project, run, name)): axum::extract::Path<(
         String,
         String,

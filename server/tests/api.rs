@@ -17,7 +17,8 @@ use tower::ServiceExt;
 use common::{on_both, TestDb};
 use server::blobs::BlobStore;
 use server::bootstrap;
-use server::ingest::{api_router, routes::ApiState};
+use server::ingest::api_router;
+use server::state::AppState;
 
 struct Api {
     router: Router,
@@ -33,7 +34,11 @@ async fn setup(t: &TestDb) -> Api {
         .unwrap();
     let blobs = BlobStore::open(t.dir.join("files")).unwrap();
     Api {
-        router: api_router(ApiState::new(t.db.clone(), blobs)),
+        router: api_router(AppState::start(
+            t.db.clone(),
+            blobs,
+            server::config::Config::default(),
+        )),
         key,
     }
 }
@@ -244,7 +249,7 @@ async fn bad_input_is_refused_clearly_and_changes_nothing() {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         let (s, _) = api.post("/runs/alice/p/r1/console", json!({"lines": [{"text": "a\nb"}]})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        let big = format!("{{\"rows\": [], \"pad\": \"{}\"}}", "x".repeat(server::ingest::routes::MAX_BODY_BYTES + 10));
+        let big = format!("{{\"rows\": [], \"pad\": \"{}\"}}", "x".repeat(server::config::MAX_BODY_BYTES + 10));
         let (s, v) = api.post_raw("/runs/alice/p/r1/metrics", &big).await;
         assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
         let (s, _) = api.send("POST", "/runs/alice/p/r1/metrics", Some(&api.key), Some(Body::from("{}")), "text/plain").await;

@@ -19,7 +19,7 @@ use common::{on_both, TestDb};
 use server::auth::credentials::token_hash;
 use server::blobs::BlobStore;
 use server::db::repo::users;
-use server::ingest::routes::ApiState;
+use server::state::AppState;
 use server::wandb::WandbState;
 
 /// The tests of this file take turns: page rendering keeps process-wide state, and
@@ -63,9 +63,13 @@ async fn site(t: &TestDb) -> Site {
         .await
         .unwrap();
     let blobs = BlobStore::open(t.dir.join("files")).unwrap();
-    let state = WandbState::new(ApiState::new(t.db.clone(), blobs))
-        .await
-        .unwrap();
+    let state = WandbState::new(AppState::start(
+        t.db.clone(),
+        blobs,
+        server::config::Config::default(),
+    ))
+    .await
+    .unwrap();
     Site {
         router: server::web::router(state, options()),
         key,

@@ -24,10 +24,10 @@ use server::auth::credentials::token_hash;
 use server::blobs::BlobStore;
 use server::db::entities::user;
 use server::db::repo::{projects, users};
-use server::ingest::ops;
-use server::ingest::routes::ApiState;
-use server::ingest::types::UpsertRun;
 use server::service::accounts;
+use server::service::ops;
+use server::service::ops::types::UpsertRun;
+use server::state::AppState;
 use server::wandb::storage::{Grant, Kind};
 use server::wandb::WandbState;
 
@@ -136,7 +136,7 @@ async fn world(t: &TestDb) -> World {
     }
     let owner = people[6].user.clone().unwrap();
     let blobs = BlobStore::open(t.dir.join("files")).unwrap();
-    let api = ApiState::new(t.db.clone(), blobs);
+    let api = AppState::start(t.db.clone(), blobs, server::config::Config::default());
     let state = WandbState::new(api).await.unwrap();
     let mut runs = Vec::new();
     for vis in VISIBILITIES {
@@ -318,7 +318,7 @@ impl World {
             return got;
         }
         let run = server::db::entities::run::Entity::find_by_id(pk)
-            .one(&self.state.api.db)
+            .one(&self.state.app.db)
             .await
             .unwrap()
             .unwrap();
@@ -937,7 +937,7 @@ async fn the_project_lifecycle_and_account_rules() {
         );
 
         // Deleted runs come back with "Undelete all runs", and only for writers.
-        let writer = server::metrics::writer::Writer::new(t.db.clone());
+        let writer = server::db::write::Writer::start(t.db.clone());
         let deleted = server::service::runs_table::bulk(
             &writer,
             owner.clone(),
@@ -1198,7 +1198,7 @@ async fn the_project_lifecycle_and_account_rules() {
         // Sign-in: a wrong password ten times locks the name for a while, even for the right one.
         let svc = server::service::UiService::new(
             t.db.clone(),
-            w.state.api.chart_cache.clone(),
+            w.state.app.chart_cache.clone(),
             writer.clone(),
         );
         for _ in 0..10 {
@@ -1395,8 +1395,8 @@ async fn every_route_and_server_function_checks_access() {
         // The server functions' service, as an outsider and as the owner.
         let svc = server::service::UiService::new(
             t.db.clone(),
-            w.state.api.chart_cache.clone(),
-            w.state.api.writer.clone(),
+            w.state.app.chart_cache.clone(),
+            w.state.app.writer.clone(),
         );
         let viewer_of = |name: &str| Viewer {
             username: name.into(),
@@ -1420,12 +1420,6 @@ async fn every_route_and_server_function_checks_access() {
                 (
                     "run_detail",
                     svc.run_detail(Some(&v), &at, &run).await.map(|_| ()),
-                ),
-                (
-                    "run_series",
-                    svc.run_series(Some(&v), &at, &run, "loss", 10)
-                        .await
-                        .map(|_| ()),
                 ),
                 (
                     "series_query",

@@ -21,8 +21,8 @@ use rand::{Rng, SeedableRng};
 use sea_orm::{ActiveValue::Set, DatabaseConnection};
 use serde_json::{json, Map, Value};
 use server::db::entities::{run, user};
-use server::ingest::types::{LogMetrics, MetricRow, UpdateRun, UpsertRun};
-use server::metrics::writer::Writer;
+use server::db::write::Writer;
+use server::service::ops::types::{LogMetrics, MetricRow, UpdateRun, UpsertRun};
 use server::service::runs_table as table;
 
 const RUNS: usize = 150;
@@ -41,7 +41,7 @@ async fn seed(
     user: &user::Model,
     rng: &mut StdRng,
 ) -> BTreeMap<String, (BTreeMap<String, FieldValue>, Vec<String>)> {
-    let writer = Writer::new(db.clone());
+    let writer = Writer::start(db.clone());
     let at = ProjectRef::new(user.username.clone(), "table");
     let mut truth = BTreeMap::new();
     for i in 0..RUNS {
@@ -81,7 +81,7 @@ async fn seed(
         } else {
             format!("resnet-{i}")
         };
-        server::ingest::ops::upsert_run(
+        server::service::ops::upsert_run(
             db,
             user,
             UpsertRun {
@@ -119,7 +119,7 @@ async fn seed(
             let mut values = BTreeMap::new();
             values.insert("loss".to_owned(), MetricValue(loss));
             values.insert("val/loss".to_owned(), MetricValue(val));
-            server::ingest::ops::log_metrics(
+            server::service::ops::log_metrics(
                 &writer,
                 user,
                 &at,
@@ -150,7 +150,7 @@ async fn seed(
             let mut summary = Map::new();
             summary.insert("acc".into(), json!(acc));
             summary.insert("val/loss".into(), json!("best"));
-            server::ingest::ops::update_run(
+            server::service::ops::update_run(
                 db,
                 user,
                 &at,
@@ -704,7 +704,7 @@ async fn groups_histograms_bulk_csv_and_settings() {
         }
 
         // Bulk: tag every adam run, then find them by the tag.
-        let writer = Writer::new(t.db.clone());
+        let writer = Writer::start(t.db.clone());
         let adam = "config.opt = \"adam\"";
         let n = table::bulk(
             &writer,

@@ -224,10 +224,10 @@ async fn points_of_the_first_schema_move_into_chunks() {
 #[tokio::test]
 async fn the_writer_survives_failing_and_panicking_requests() {
     use sea_orm::ConnectionTrait;
+    use server::db::write::Writer;
     use server::error::ApiError;
-    use server::metrics::writer::Writer;
     let t = common::TestDb::new(common::Backend::Sqlite).await;
-    let writer = Writer::new(t.db.clone());
+    let writer = Writer::start(t.db.clone());
     t.db.execute_unprepared("CREATE TABLE probe (a INTEGER)")
         .await
         .unwrap();

@@ -20,7 +20,8 @@ use tower::ServiceExt;
 use common::{on_both, TestDb};
 use server::blobs::BlobStore;
 use server::bootstrap;
-use server::ingest::{api_router, routes::ApiState};
+use server::ingest::api_router;
+use server::state::AppState;
 use server::wandb::{wandb_router, WandbState};
 
 struct Wb {
@@ -51,7 +52,7 @@ async fn setup(t: &TestDb) -> Wb {
         .await
         .unwrap();
     let blobs = BlobStore::open(t.dir.join("files")).unwrap();
-    let api = ApiState::new(t.db.clone(), blobs);
+    let api = AppState::start(t.db.clone(), blobs, server::config::Config::default());
     let state = WandbState::new(api.clone()).await.unwrap();
     Wb {
         router: Router::new()
@@ -307,6 +308,35 @@ async fn upsert_creates_then_patches_and_keeps_what_resume_needs() {
         assert_eq!(run["tags"], json!(["a", "b"]));
         // Cairn's own config is plain values, without the client's `_wandb` block.
         assert_eq!(run["config"], json!({"lr": 0.01, "arch": "resnet"}));
+
+        // A summary sent with the upsert is filterable in the Runs tab at once (the
+        // upsert writes through the run repository, which keeps `run_fields` in step).
+        wb.gql(
+            UPSERT,
+            upsert_vars(json!({"id": storage_id, "entity": null, "project": null,
+                               "summaryMetrics": json!({"best_acc": 0.93}).to_string()})),
+        )
+        .await;
+        let alice = server::db::repo::users::find_by_username(&t.db, "alice")
+            .await
+            .unwrap()
+            .unwrap();
+        let page = server::service::runs_table::runs_page(
+            &t.db,
+            Some(&alice),
+            &app::model::ProjectRef::new("alice", "demo"),
+            &app::model::RunsQuery {
+                filter: "summary.best_acc > 0.9".into(),
+                sort: None,
+                within: vec![],
+                columns: vec![],
+                offset: 0,
+                limit: 50,
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(page.rows.len(), 1, "the summary did not reach run_fields");
 
         // The resume answer: config in the wandb form, telemetry kept, counts at zero.
         let r = wb.resume("run1").await;
@@ -569,8 +599,27 @@ async fn signed_urls_open_one_file_for_one_method() {
         assert_eq!(files.len(), 2);
         let png = local(files[0]["uploadUrl"].as_str().unwrap());
         let yaml = local(files[1]["uploadUrl"].as_str().unwrap());
+        // An upload marks the project active, as one through /api/v1 does (one path).
+        let last_active = || async {
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            use server::db::entities::project;
+            project::Entity::find()
+                .filter(project::Column::Name.eq("demo"))
+                .one(&t.db)
+                .await
+                .unwrap()
+                .unwrap()
+                .last_active_at
+        };
+        sea_orm::ConnectionTrait::execute_unprepared(
+            &t.db,
+            "UPDATE projects SET last_active_at = 1 WHERE name = 'demo'",
+        )
+        .await
+        .unwrap();
         // No Authorization header: the URL is the credential.
         assert_eq!(wb.send("PUT", &png, None, b"PNG bytes".to_vec()).await.0, StatusCode::OK);
+        assert!(last_active().await.unwrap() > 1, "the upload did not mark the project active");
         // A tampered signature, another file's name under this signature, or a GET
         // with the upload signature: all refused.
         let tampered = format!("{}0", png.trim_end_matches(|c: char| c.is_ascii_hexdigit()));
@@ -891,14 +940,19 @@ async fn silent_runs_are_marked_crashed_and_revive_on_the_next_post() {
             .await;
         // Nothing is silent for an hour yet.
         assert_eq!(
-            server::wandb::runs::mark_crashed(&t.db, 3_600_000)
-                .await
-                .unwrap(),
+            server::jobs::mark_silent_runs_crashed(
+                &t.db,
+                std::time::Duration::from_millis(3_600_000)
+            )
+            .await
+            .unwrap(),
             0
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         assert_eq!(
-            server::wandb::runs::mark_crashed(&t.db, 10).await.unwrap(),
+            server::jobs::mark_silent_runs_crashed(&t.db, std::time::Duration::from_millis(10))
+                .await
+                .unwrap(),
             1
         );
         assert_eq!(wb.api("/runs/alice/demo/quiet").await["state"], "crashed");
@@ -908,7 +962,9 @@ async fn silent_runs_are_marked_crashed_and_revive_on_the_next_post() {
         // A run logged through /api/v1 revives the same way when it writes again.
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         assert_eq!(
-            server::wandb::runs::mark_crashed(&t.db, 10).await.unwrap(),
+            server::jobs::mark_silent_runs_crashed(&t.db, std::time::Duration::from_millis(10))
+                .await
+                .unwrap(),
             1
         );
         assert_eq!(wb.api("/runs/alice/demo/quiet").await["state"], "crashed");

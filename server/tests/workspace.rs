@@ -13,16 +13,16 @@ use app::model::{
     WorkspaceDoc,
 };
 use common::on_both;
-use server::ingest::ops;
-use server::ingest::types::{LogMetrics, MetricRow, UpsertRun};
-use server::metrics::writer::Writer;
+use server::db::write::Writer;
+use server::service::ops;
+use server::service::ops::types::{LogMetrics, MetricRow, UpsertRun};
 use server::service::{runs_table as table, workspace};
 
 async fn seed(t: &common::TestDb) -> (server::db::entities::user::Model, ProjectRef) {
     let user = server::bootstrap::create_user(&t.db, "ada", "password123", false)
         .await
         .unwrap();
-    let writer = Writer::new(t.db.clone());
+    let writer = Writer::start(t.db.clone());
     let at = ProjectRef::new("ada", "ws");
     for i in 0..3 {
         let id = format!("r{i}");
@@ -175,7 +175,7 @@ async fn the_document_round_trips_per_user_and_bad_ones_are_refused() {
 async fn sidebar_run_actions_rename_and_stop() {
     on_both(|t| async move {
         let (user, at) = seed(&t).await;
-        let writer = Writer::new(t.db.clone());
+        let writer = Writer::start(t.db.clone());
         let one = |id: &str| BulkTarget::Runs(vec![RunId(id.into())]);
         let n = table::bulk(
             &writer,

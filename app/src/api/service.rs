@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use super::AppError;
 use crate::model::{
-    AccountSettings, BulkAction, BulkTarget, ChartSeries, ColumnSettings, EntityProfile,
-    GroupsAnswer, GroupsQuery, NewApiKey, NewProject, ProjectCard, ProjectEdit, ProjectOverview,
-    ProjectRef, RunDetail, RunId, RunsPage, RunsQuery, RunsTableMeta, SectionSnapshot,
-    SeriesAnswer, SeriesQuery, SortSpec, TeamRole, Viewer, WorkspaceData, WorkspaceDoc,
+    AccountSettings, BulkAction, BulkTarget, ColumnSettings, EntityProfile, GroupsAnswer,
+    GroupsQuery, NewApiKey, NewProject, ProjectCard, ProjectEdit, ProjectOverview, ProjectRef,
+    RunDetail, RunId, RunsPage, RunsQuery, RunsTableMeta, SectionSnapshot, SeriesAnswer,
+    SeriesQuery, SortSpec, TeamRole, Viewer, WorkspaceData, WorkspaceDoc,
 };
 
 /// The services handed to every server function through Leptos context.
@@ -111,15 +111,6 @@ pub trait CairnService: Send + Sync + 'static {
         project: &ProjectRef,
         run: &RunId,
     ) -> Result<RunDetail, AppError>;
-    /// One metric of one run, bucketed to at most `buckets` buckets.
-    async fn run_series(
-        &self,
-        viewer: Option<&Viewer>,
-        project: &ProjectRef,
-        run: &RunId,
-        key: &str,
-        buckets: usize,
-    ) -> Result<ChartSeries, AppError>;
     /// One metric over several runs of a project, bucketed and optionally grouped.
     async fn series_query(
         &self,
@@ -242,17 +233,19 @@ pub async fn require_viewer(services: &Services, why: &str) -> Result<Viewer, Ap
         .ok_or_else(|| AppError::Unauthorized(why.to_owned()))
 }
 
-/// The address people reach this server at (`CAIRN_PUBLIC_URL`, without a trailing
-/// `/`), read once; `None` when unset or empty. Set it behind a proxy.
+static PUBLIC_URL: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+/// Tell the app the address people reach this server at (the server's
+/// `CAIRN_PUBLIC_URL`, without a trailing `/`). The server calls this once at start;
+/// later calls change nothing.
+pub fn set_public_url(url: Option<String>) {
+    let _ = PUBLIC_URL.set(url);
+}
+
+/// The address set by [`set_public_url`]; `None` when unset (then links follow the
+/// request's own host).
 pub fn public_url() -> Option<&'static str> {
-    static URL: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    URL.get_or_init(|| {
-        std::env::var("CAIRN_PUBLIC_URL")
-            .ok()
-            .map(|u| u.trim_end_matches('/').to_owned())
-            .filter(|u| !u.is_empty())
-    })
-    .as_deref()
+    PUBLIC_URL.get().and_then(|u| u.as_deref())
 }
 
 /// Whether cookies should carry `Secure`: behind HTTPS (a proxy saying so, or

@@ -16,4 +16,5 @@ pub mod site_header;
 pub mod star_button;
 pub mod state_badge;
 pub mod submit;
+pub mod visibility_select;
 pub mod workspace;

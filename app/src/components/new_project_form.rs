@@ -2,12 +2,16 @@ use leptos::prelude::*;
 
 use crate::api::projects::create_project;
 use crate::components::submit::{Submit, SubmitStatus};
+use crate::components::visibility_select::VisibilitySelect;
 use crate::model::{NewProject, Visibility};
 
 /// Create a project in one of `entities` (the first is preselected); goes to the new
 /// project's Overview when done.
 #[component]
-pub fn NewProjectForm(entities: Vec<String>) -> impl IntoView {
+pub fn NewProjectForm(
+    /// The entities (the viewer and their teams) the project may go to.
+    entities: Vec<String>,
+) -> impl IntoView {
     let submit = Submit::new();
     let entity = RwSignal::new(entities.first().cloned().unwrap_or_default());
     let name = RwSignal::new(String::new());
@@ -82,41 +86,5 @@ pub fn NewProjectForm(entities: Vec<String>) -> impl IntoView {
                 {move || if submit.busy.get() { "Creating…" } else { "Create project" }}
             </button>
         </form>
-    }
-}
-
-/// A labelled menu of the five visibilities, each with what it means; `visibility`
-/// holds the choice (and its value when the menu is made is preselected).
-#[component]
-pub fn VisibilitySelect(visibility: RwSignal<Visibility>) -> impl IntoView {
-    let initial = visibility.get_untracked();
-    view! {
-        <label>
-            "Visibility"
-            <select
-                name="visibility"
-                on:change=move |ev| {
-                    if let Ok(v) = event_target_value(&ev).parse() {
-                        visibility.set(v);
-                    }
-                }
-            >
-                {Visibility::ALL
-                    .into_iter()
-                    .map(|v| view! { <option value=v.as_str() selected=v == initial>{visibility_label(v)}</option> })
-                    .collect_view()}
-            </select>
-        </label>
-    }
-}
-
-/// A visibility with what it means, for menus.
-pub fn visibility_label(v: Visibility) -> &'static str {
-    match v {
-        Visibility::Private => "private: only the owner and admins",
-        Visibility::Team => "team: the team's members",
-        Visibility::Restricted => "restricted: invited members only",
-        Visibility::Public => "public: anyone can view, members edit",
-        Visibility::Open => "open: anyone signed in can view and log runs",
     }
 }

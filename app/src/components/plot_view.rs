@@ -181,7 +181,7 @@ pub fn PlotView(
                     let i = nearest(&l.xs, at)?;
                     let v = l.ys[i];
                     Some((
-                        crate::components::workspace::hex(l.color),
+                        crate::logic::workspace::hex(l.color),
                         l.label.clone(),
                         crate::logic::format::number(v),
                     ))
@@ -280,7 +280,7 @@ pub fn PlotView(
             <div class="ws-line-foot">
                 <ul class="ws-legend" aria-label="Legend">
                     {move || lines.get().into_iter().map(|l| view! {
-                        <li><span class="dot" style=format!("background:{}", crate::components::workspace::hex(l.color))></span>{l.label}</li>
+                        <li><span class="dot" style=format!("background:{}", crate::logic::workspace::hex(l.color))></span>{l.label}</li>
                     }).collect_view()}
                 </ul>
                 {move || zoom.get().is_some().then(|| view! {

@@ -4,7 +4,7 @@ use crate::components::plot_view::{PlotState, PlotView};
 use crate::components::workspace::line_panel::{
     bucket_budget, build_lines, fetch, FetchKey, Fetched,
 };
-use crate::components::workspace::DrawnRun;
+use crate::logic::line_panel::DrawnRun;
 use crate::model::{LinePlot, ProjectRef, RunId, XSpec};
 
 /// One metric of one run on the run page, drawn with the Workspace's interactive plot

@@ -6,7 +6,12 @@ use crate::model::ProjectRef;
 /// A star toggle for a project. Shows the new state at once and puts it back if the
 /// server refuses.
 #[component]
-pub fn StarButton(project: ProjectRef, starred: bool) -> impl IntoView {
+pub fn StarButton(
+    /// The project the star is for.
+    project: ProjectRef,
+    /// Whether the viewer has starred it (when the page was made).
+    starred: bool,
+) -> impl IntoView {
     let on = RwSignal::new(starred);
     let name = format!("{}/{}", project.entity, project.project);
     let toggle = move |_| {

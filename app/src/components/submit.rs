@@ -56,7 +56,10 @@ impl Submit {
 
 /// The outcome line of a [`Submit`]: the error as an alert, or the confirmation.
 #[component]
-pub fn SubmitStatus(submit: Submit) -> impl IntoView {
+pub fn SubmitStatus(
+    /// The submission whose progress and outcome to show.
+    submit: Submit,
+) -> impl IntoView {
     move || {
         if let Some(e) = submit.error.get() {
             view! { <p class="error-message" role="alert">{e}</p> }.into_any()

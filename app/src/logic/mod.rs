@@ -7,6 +7,7 @@ pub mod filter;
 pub mod format;
 pub mod grid_layout;
 pub mod html;
+pub mod line_panel;
 pub mod markdown;
 pub mod plot;
 pub mod quick_start;

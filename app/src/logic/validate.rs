@@ -122,6 +122,27 @@ pub fn entity_name(name: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// Longest username or team name, in characters.
+pub const MAX_ACCOUNT_NAME_CHARS: usize = 64;
+
+/// A username or team name (`what` says which): an entity name made only of
+/// `[A-Za-z0-9_.-]`, at most [`MAX_ACCOUNT_NAME_CHARS`], so it reads well in URLs and
+/// never needs escaping. Names are unique without regard to case (the caller checks
+/// that against storage).
+pub fn account_name(what: &str, name: &str) -> Result<(), Invalid> {
+    entity_name(name)?;
+    if name.len() > MAX_ACCOUNT_NAME_CHARS
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+    {
+        return Err(invalid(format!(
+            "a {what} name is 1 to {MAX_ACCOUNT_NAME_CHARS} letters, digits, '_', '.' or '-'"
+        )));
+    }
+    Ok(())
+}
+
 /// A client-chosen run id: 1–64 characters of `[A-Za-z0-9_-]`.
 pub fn run_id(id: &str) -> Result<(), Invalid> {
     if id.is_empty() || id.chars().count() > MAX_RUN_ID_CHARS {
@@ -179,6 +200,20 @@ pub fn parse_special_float(s: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn account_names_are_url_safe_ascii() {
+        for ok in ["ada", "A.b-c_d", "x", &"n".repeat(64)] {
+            assert!(account_name("user", ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a b", "ünï", "a/b", &"n".repeat(65), "settings", "API"] {
+            assert!(account_name("team", bad).is_err(), "{bad:?}");
+        }
+        assert!(account_name("team", "a b")
+            .unwrap_err()
+            .to_string()
+            .starts_with("a team name"));
+    }
 
     #[test]
     fn project_names_follow_the_wandb_clients_rule() {

@@ -18,8 +18,8 @@ use std::collections::BTreeSet;
 
 use crate::logic::grid_layout;
 use crate::model::{
-    GridRect, LinePlot, Panel, PanelKind, RunId, Section, SectionLayout, WorkspaceDoc,
-    MAX_DRAWN_RUNS, WORKSPACE_VERSION,
+    GridRect, GroupBy, LinePlot, Panel, PanelKind, RunId, RunRow, RunSelection, Section,
+    SectionLayout, WorkspaceDoc, MAX_DRAWN_RUNS, WORKSPACE_VERSION,
 };
 
 /// Name of the section for metrics without a `/`.
@@ -460,6 +460,50 @@ pub fn check_doc(doc: &mut WorkspaceDoc) -> Result<(), String> {
     Ok(())
 }
 
+/// Copy the shareable part of a run selection (what a link carries: filter, search,
+/// grouping, sort) from `from` into `to`, leaving eyes, colours and counts alone.
+pub fn keep_view(to: &mut RunSelection, from: &RunSelection) {
+    to.filter = from.filter.clone();
+    to.search = from.search.clone();
+    to.search_regex = from.search_regex;
+    to.group_by = from.group_by.clone();
+    to.sort = from.sort.clone();
+}
+
+/// The value a run has for a grouping column.
+pub fn group_value(row: &RunRow, by: &str) -> String {
+    let v = match by {
+        "group" => row.group.clone(),
+        "job_type" => row.job_type.clone(),
+        other => row.values.get(other).map(|v| v.display()),
+    };
+    v.unwrap_or_else(|| "(none)".to_owned())
+}
+
+/// The grouping a series query understands, from a sidebar grouping column.
+pub fn series_group(by: &Option<String>) -> Option<GroupBy> {
+    by.as_deref().and_then(|b| b.parse().ok())
+}
+
+/// A run's colour: chosen in this workspace, else logged with the run, else the one
+/// its id gives it (`charts::run_id_color`), so it stays the same whatever the order.
+pub fn run_color(doc: &WorkspaceDoc, row: &RunRow) -> (u8, u8, u8) {
+    doc.runs
+        .colors
+        .get(&row.id.0)
+        .and_then(|c| parse_hex_color(c))
+        .or_else(|| row.color.as_deref().and_then(parse_hex_color))
+        .unwrap_or_else(|| {
+            let c = crate::charts::run_id_color(&row.id.0);
+            (c.0, c.1, c.2)
+        })
+}
+
+/// `#rrggbb` of a colour.
+pub fn hex(c: (u8, u8, u8)) -> String {
+    format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -688,5 +732,181 @@ mod tests {
             l.x = XSpec::Metric("epoch".into());
         }
         assert!(check_doc(&mut bad).is_err_and(|e| e.contains("needs a metric")));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    //! Moving and removing panels and sections never loses, duplicates or invents
+    //! anything, and `check_doc` accepts what the editor makes and is idempotent.
+
+    use super::*;
+    use crate::logic::grid_layout::overlaps;
+    use proptest::prelude::*;
+
+    /// A document of up to 5 sections of up to 6 panels, ids unique (sections and
+    /// panels share one id space, as `fresh_id` hands them out).
+    fn docs() -> impl Strategy<Value = WorkspaceDoc> {
+        let section = (any::<bool>(), prop::collection::vec(0u32..12, 0..6));
+        prop::collection::vec(section, 0..5).prop_map(|sections| {
+            let mut doc = WorkspaceDoc::default();
+            let mut next = 1u64;
+            for (custom, xs) in sections {
+                let id = next;
+                next += 1;
+                let mut panels: Vec<Panel> = Vec::new();
+                for (i, x) in xs.into_iter().enumerate() {
+                    let rects: Vec<GridRect> = panels.iter().map(|p| p.rect).collect();
+                    let rect = if custom {
+                        grid_layout::free_spot(&rects, 4, 6)
+                    } else {
+                        GridRect {
+                            x,
+                            y: 0,
+                            w: 4,
+                            h: 6,
+                        }
+                    };
+                    panels.push(Panel {
+                        id: next,
+                        title: String::new(),
+                        kind: PanelKind::Line(LinePlot::of(format!("m{i}"))),
+                        rect,
+                    });
+                    next += 1;
+                }
+                doc.sections.push(Section {
+                    id,
+                    name: format!("s{id}"),
+                    collapsed: false,
+                    layout: if custom {
+                        SectionLayout::Custom
+                    } else {
+                        SectionLayout::default()
+                    },
+                    panels,
+                });
+            }
+            doc.next_id = next;
+            doc
+        })
+    }
+
+    fn panel_ids(doc: &WorkspaceDoc) -> Vec<u64> {
+        let mut ids: Vec<u64> = doc
+            .sections
+            .iter()
+            .flat_map(|s| s.panels.iter().map(|p| p.id))
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    fn no_overlap(s: &Section) -> bool {
+        s.panels.iter().enumerate().all(|(i, a)| {
+            s.panels[i + 1..]
+                .iter()
+                .all(|b| !overlaps(&a.rect, &b.rect))
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn moving_a_section_permutes_and_lands_where_asked(doc in docs(), from in 0usize..6, to in 0usize..8) {
+            let mut moved = doc.clone();
+            move_section(&mut moved, from, to);
+            let mut before: Vec<u64> = doc.sections.iter().map(|s| s.id).collect();
+            let mut after: Vec<u64> = moved.sections.iter().map(|s| s.id).collect();
+            if from < doc.sections.len() {
+                let landed = to.min(doc.sections.len() - 1);
+                prop_assert_eq!(after[landed], before[from]);
+            } else {
+                prop_assert_eq!(&moved, &doc);
+            }
+            before.sort_unstable();
+            after.sort_unstable();
+            prop_assert_eq!(before, after);
+        }
+
+        #[test]
+        fn moving_a_panel_keeps_every_panel_once(
+            doc in docs(),
+            pick in any::<prop::sample::Index>(),
+            target in any::<prop::sample::Index>(),
+            to_index in 0usize..8,
+            drop_at in prop::option::of((0u32..12, 0u32..30)),
+        ) {
+            let ids = panel_ids(&doc);
+            prop_assume!(!ids.is_empty());
+            let panel = ids[pick.index(ids.len())];
+            let section = doc.sections[target.index(doc.sections.len())].id;
+            let custom = doc.sections.iter().find(|s| s.id == section).map(|s| s.layout == SectionLayout::Custom).unwrap_or(false);
+            let at = drop_at.filter(|_| custom).map(|(x, y)| GridRect { x, y, w: 4, h: 6 });
+            let mut moved = doc.clone();
+            prop_assert!(move_panel(&mut moved, panel, section, to_index, at));
+            prop_assert_eq!(panel_ids(&moved), ids);
+            let (si, _) = find_panel(&moved, panel).expect("the panel is still there");
+            prop_assert_eq!(moved.sections[si].id, section);
+            for s in &moved.sections {
+                if s.layout == SectionLayout::Custom {
+                    prop_assert!(no_overlap(s), "panels overlap in section {}", s.id);
+                }
+            }
+            // Unknown ids change nothing.
+            let mut same = doc.clone();
+            prop_assert!(!move_panel(&mut same, MAX_ID + 5, section, 0, None));
+            prop_assert!(!move_panel(&mut same, panel, MAX_ID + 5, 0, None));
+            prop_assert_eq!(&same, &doc);
+        }
+
+        #[test]
+        fn removing_then_restoring_gives_the_same_document(doc in docs(), pick in any::<prop::sample::Index>()) {
+            let ids = panel_ids(&doc);
+            if !ids.is_empty() {
+                let mut d = doc.clone();
+                let (section, index, panel) = remove_panel(&mut d, ids[pick.index(ids.len())]).expect("found");
+                prop_assert_eq!(panel_ids(&d).len(), ids.len() - 1);
+                restore_panel(&mut d, section, index, panel);
+                prop_assert_eq!(&d, &doc);
+            }
+            if !doc.sections.is_empty() {
+                let mut d = doc.clone();
+                let id = doc.sections[pick.index(doc.sections.len())].id;
+                let (index, section) = remove_section(&mut d, id).expect("found");
+                restore_section(&mut d, index, section);
+                prop_assert_eq!(&d, &doc);
+            }
+        }
+
+        #[test]
+        fn check_doc_accepts_edited_documents_and_is_idempotent(
+            doc in docs(),
+            moves in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>(), 0usize..6), 0..6),
+        ) {
+            let mut d = doc;
+            for (p, s, i) in moves {
+                let ids = panel_ids(&d);
+                if ids.is_empty() || d.sections.is_empty() {
+                    break;
+                }
+                let section = d.sections[s.index(d.sections.len())].id;
+                move_panel(&mut d, ids[p.index(ids.len())], section, i, None);
+            }
+            prop_assert_eq!(check_doc(&mut d), Ok(()));
+            let once = d.clone();
+            prop_assert_eq!(check_doc(&mut d), Ok(()));
+            prop_assert_eq!(&d, &once);
+            let used = d.sections.iter().map(|s| s.id).chain(panel_ids(&d)).max().unwrap_or(0);
+            prop_assert!(d.next_id > used);
+        }
+
+        #[test]
+        fn check_doc_refuses_an_id_used_twice(doc in docs()) {
+            let mut d = doc;
+            prop_assume!(d.sections.len() >= 2);
+            let first = d.sections[0].id;
+            d.sections[1].id = first;
+            prop_assert!(check_doc(&mut d).unwrap_err().contains("used twice"));
+        }
     }
 }

@@ -33,11 +33,6 @@ impl Visibility {
             Visibility::Open => "open",
         }
     }
-
-    /// Whether someone who is not signed in may read the project.
-    pub fn is_anonymous_readable(self) -> bool {
-        matches!(self, Visibility::Public)
-    }
 }
 
 impl fmt::Display for Visibility {

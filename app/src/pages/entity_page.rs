@@ -37,7 +37,14 @@ pub fn EntityPage() -> impl IntoView {
 }
 
 #[component]
-fn ProfileView(profile: EntityProfile, members_tab: bool, reload: RwSignal<u32>) -> impl IntoView {
+fn ProfileView(
+    /// The user or team shown.
+    profile: EntityProfile,
+    /// Whether the Members tab is open (else Projects).
+    members_tab: bool,
+    /// Bumped after a change so the profile reloads.
+    reload: RwSignal<u32>,
+) -> impl IntoView {
     let p = profile;
     let base = format!("/{}", p.name);
     let kind = if p.is_team { "Team" } else { "User" };
@@ -69,7 +76,10 @@ fn ProfileView(profile: EntityProfile, members_tab: bool, reload: RwSignal<u32>)
 }
 
 #[component]
-fn Projects(profile: EntityProfile) -> impl IntoView {
+fn Projects(
+    /// The user or team whose projects are listed.
+    profile: EntityProfile,
+) -> impl IntoView {
     let now = super::now_ms();
     let signed_in = profile.signed_in;
     let form = profile.can_create_project.then(|| {
@@ -132,7 +142,12 @@ pub fn project_row(c: ProjectCard, now: i64, can_star: bool) -> impl IntoView {
 }
 
 #[component]
-fn Members(profile: EntityProfile, reload: RwSignal<u32>) -> impl IntoView {
+fn Members(
+    /// The team whose members are listed.
+    profile: EntityProfile,
+    /// Bumped after a change so the list reloads.
+    reload: RwSignal<u32>,
+) -> impl IntoView {
     let team = profile.name.clone();
     let manage = profile.can_manage;
     if profile.members.is_empty() {
@@ -209,7 +224,12 @@ fn member_row(team: String, m: TeamMember, manage: bool, reload: RwSignal<u32>) 
 }
 
 #[component]
-fn InviteForm(team: String, reload: RwSignal<u32>) -> impl IntoView {
+fn InviteForm(
+    /// The team members are added to.
+    team: String,
+    /// Bumped after an invite so the member list reloads.
+    reload: RwSignal<u32>,
+) -> impl IntoView {
     let submit = Submit::new();
     let username = RwSignal::new(String::new());
     let role = RwSignal::new(TeamRole::Member);

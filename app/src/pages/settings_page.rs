@@ -36,8 +36,11 @@ pub fn SettingsPage() -> impl IntoView {
 
 #[component]
 fn SettingsView(
+    /// The viewer's account settings.
     settings: AccountSettings,
+    /// Bumped after a change so the settings reload.
     reload: RwSignal<u32>,
+    /// A just-created API key (name, key), shown once.
     fresh: RwSignal<Option<(String, String)>>,
 ) -> impl IntoView {
     let s = settings;
@@ -109,8 +112,11 @@ fn PasswordForm() -> impl IntoView {
 
 #[component]
 fn ApiKeys(
+    /// The viewer's API keys (names and prefixes, never the keys).
     keys: Vec<ApiKeyInfo>,
+    /// Bumped after a change so the list reloads.
     reload: RwSignal<u32>,
+    /// Set to (name, key) of a key just created, to show it once.
     fresh: RwSignal<Option<(String, String)>>,
 ) -> impl IntoView {
     let submit = Submit::new();
@@ -207,7 +213,12 @@ fn ApiKeys(
 }
 
 #[component]
-fn Teams(teams: Vec<(String, crate::model::TeamRole)>, reload: RwSignal<u32>) -> impl IntoView {
+fn Teams(
+    /// The viewer's teams with their role in each.
+    teams: Vec<(String, crate::model::TeamRole)>,
+    /// Bumped after a change so the list reloads.
+    reload: RwSignal<u32>,
+) -> impl IntoView {
     let submit = Submit::new();
     let name = RwSignal::new(String::new());
     let navigate = leptos_router::hooks::use_navigate();
@@ -251,7 +262,12 @@ fn Teams(teams: Vec<(String, crate::model::TeamRole)>, reload: RwSignal<u32>) ->
 }
 
 #[component]
-fn AdminSection(admin: SiteAdmin, reload: RwSignal<u32>) -> impl IntoView {
+fn AdminSection(
+    /// The site settings an admin can change.
+    admin: SiteAdmin,
+    /// Bumped after a change so the settings reload.
+    reload: RwSignal<u32>,
+) -> impl IntoView {
     let toggle = Submit::new();
     let on = admin.signup_enabled;
     let now = super::now_ms();

@@ -2,5 +2,6 @@
 //! place that decides who may read or write a project.
 
 pub mod access;
+pub mod api_keys;
 pub mod credentials;
 pub mod limiter;

@@ -6,6 +6,8 @@ pub mod entities;
 pub mod migration;
 pub mod repo;
 pub mod sql;
+pub mod stored;
+pub mod write;
 
 use std::time::Duration;
 

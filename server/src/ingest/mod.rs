@@ -2,8 +2,6 @@
 //! The wandb protocol lives beside it, in `crate::wandb`.
 
 pub mod extract;
-pub mod ops;
 pub mod routes;
-pub mod types;
 
 pub use routes::api_router;

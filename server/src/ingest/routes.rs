@@ -6,48 +6,18 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 
 use app::logic::bucket::DEFAULT_BUCKETS;
 use app::model::{GroupBy, ProjectRef, RunId, SeriesQuery, XAxis};
 
 use super::extract::{ApiJson, Caller, Reader};
-use super::ops;
-use super::types::{AppendConsole, FinishRun, LogMetrics, UpdateRun, UpsertRun};
-use crate::blobs::BlobStore;
+use crate::config::MAX_BODY_BYTES;
 use crate::error::ApiError;
-use crate::metrics::cache::MetaCache;
-use crate::metrics::writer::Writer;
+use crate::service::ops;
+use crate::service::ops::types::{AppendConsole, FinishRun, LogMetrics, UpdateRun, UpsertRun};
 use crate::service::reads;
-use std::sync::Arc;
-
-/// Largest request body the API accepts (files included).
-pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
-
-/// What every API handler can reach.
-#[derive(Clone)]
-pub struct ApiState {
-    pub db: DatabaseConnection,
-    pub blobs: BlobStore,
-    /// Metric writes go through it (batched into shared transactions on SQLite).
-    pub writer: Writer,
-    /// Decoded chunk rows of recently charted series, shared with the UI's services.
-    pub chart_cache: Arc<MetaCache>,
-}
-
-impl ApiState {
-    /// State over `db` and `blobs`, starting the database's writer.
-    pub fn new(db: DatabaseConnection, blobs: BlobStore) -> ApiState {
-        let writer = Writer::new(db.clone());
-        ApiState {
-            db,
-            blobs,
-            writer,
-            chart_cache: Arc::new(MetaCache::from_env()),
-        }
-    }
-}
+use crate::state::AppState;
 
 type RunPath = Path<(String, String, String)>;
 
@@ -56,7 +26,7 @@ fn at(entity: String, project: String) -> ProjectRef {
 }
 
 /// The `/api/v1` router (to be nested under that prefix).
-pub fn api_router(state: ApiState) -> Router {
+pub fn api_router(state: AppState) -> Router {
     Router::new()
         .route("/viewer", get(viewer))
         .route("/projects", get(list_projects))
@@ -103,14 +73,14 @@ async fn viewer(Caller(user): Caller) -> Json<serde_json::Value> {
 }
 
 async fn list_projects(
-    State(s): State<ApiState>,
+    State(s): State<AppState>,
     Reader(user): Reader,
 ) -> Result<Response, ApiError> {
     Ok(Json(reads::list_projects(&s.db, user.as_ref()).await?).into_response())
 }
 
 async fn project_overview(
-    State(s): State<ApiState>,
+    State(s): State<AppState>,
     Reader(user): Reader,
     Path((entity, project)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
@@ -121,7 +91,7 @@ async fn project_overview(
 }
 
 async fn upsert_run(
-    State(s): State<ApiState>,
+    State(s): State<AppState>,
     Caller(user): Caller,
     ApiJson(req): ApiJson<UpsertRun>,
 ) -> Result<Response, ApiError> {
@@ -135,7 +105,7 @@ async fn upsert_run(
 }
 
 async fn list_runs(
-    State(s): State<ApiState>,
+    State(s): State<AppState>,
     Reader(user): Reader,
     Path((entity, project)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
@@ -143,7 +113,7 @@ async fn list_runs(
 }
 
 async fn run_detail(
-    State(s): State<ApiState>,
+    State(s): State<AppState>,
     Reader(user): Reader,
     Path((e, p, r)): RunPath,
 ) -> Result<Response, ApiError> {
@@ -151,7 +121,7 @@ async fn run_detail(
 }
 
 async fn update_run(
-    State(s): State<ApiState>,
+    State(s): State<AppState>,
     Caller(user): Caller,
     Path((e, p, r)): RunPath,
     ApiJson(req): ApiJson<UpdateRun>,
@@ -160,7 +130,7 @@ async fn update_run(
 }
 
 async fn log_metrics(
-    State(s): State<ApiState>,
+    State(s): State<AppState>,
     Caller(user): Caller,
     Path((e, p, r)): RunPath,
     ApiJson(req): ApiJson<LogMetrics>,
@@ -175,7 +145,7 @@ struct RunSeriesParams {
 }
 
 async fn read_metrics(
-    State(s): State<ApiState>,
+    State(s): State<AppState>,
     Reader(user): Reader,
     Path((e, p, r)): RunPath,
     query: Result<Query<RunSeriesParams>, axum::extract::rejection::QueryRejection>,
@@ -247,7 +217,7 @@ impl SeriesParams {
 }
 
 async fn series_get(
-    State(s): State<ApiState>,
+    State(s): State<AppState>,
     Reader(user): Reader,
     Path((e, p)): Path<(String, String)>,
     query: Result<Query<SeriesParams>, axum::extract::rejection::QueryRejection>,
@@ -262,7 +232,7 @@ async fn series_get(
 }
 
 async fn series_post(
-    State(s): State<ApiState>,
+    State(s): State<AppState>,
     Reader(user): Reader,
     Path((e, p)): Path<(String, String)>,
     ApiJson(q): ApiJson<SeriesQuery>,
@@ -273,7 +243,7 @@ async fn series_post(
 /// Answer a bucket query, saying in a `Server-Timing` header how long the engine
 /// and the JSON encoding took (the benchmark reads it).
 async fn series_answer(
-    s: &ApiState,
+    s: &AppState,
     user: Option<&crate::db::entities::user::Model>,
     at: &ProjectRef,
     q: &SeriesQuery,
@@ -308,7 +278,7 @@ struct HistoryParams {
 }
 
 async fn read_history(
-    State(s): State<ApiState>,
+    State(s): State<AppState>,
     Reader(user): Reader,
     Path((e, p, r)): RunPath,
     query: Result<Query<HistoryParams>, axum::extract::rejection::QueryRejection>,
@@ -328,7 +298,7 @@ async fn read_history(
 }
 
 async fn append_console(
-    State(s): State<ApiState>,
+    State(s): State<AppState>,
     Caller(user): Caller,
     Path((e, p, r)): RunPath,
     ApiJson(req): ApiJson<AppendConsole>,
@@ -337,7 +307,7 @@ async fn append_console(
 }
 
 async fn finish_run(
-    State(s): State<ApiState>,
+    State(s): State<AppState>,
     Caller(user): Caller,
     Path((e, p, r)): RunPath,
     ApiJson(req): ApiJson<FinishRun>,
@@ -349,7 +319,7 @@ async fn finish_run(
 /// script that logs it is told so (the wandb client ends it; `/api/v1` metric
 /// answers say `"stopped": true`). Stopping a run that is not running changes nothing.
 async fn stop_run(
-    State(s): State<ApiState>,
+    State(s): State<AppState>,
     Caller(user): Caller,
     Path((e, p, r)): RunPath,
 ) -> Result<Response, ApiError> {
@@ -367,7 +337,7 @@ async fn stop_run(
 }
 
 async fn upload_file(
-    State(s): State<ApiState>,
+    State(s): State<AppState>,
     Caller(user): Caller,
     Path((e, p, r, name)): Path<(String, String, String, String)>,
     body: Bytes,
@@ -380,7 +350,7 @@ async fn upload_file(
 }
 
 async fn download_file(
-    State(s): State<ApiState>,
+    State(s): State<AppState>,
     Reader(user): Reader,
     Path((e, p, r, name)): Path<(String, String, String, String)>,
 ) -> Result<Response, ApiError> {

@@ -54,15 +54,6 @@ impl MetaCache {
         }
     }
 
-    /// The budget from `CAIRN_CHART_CACHE_MB`, or the default.
-    pub fn from_env() -> MetaCache {
-        let budget = std::env::var("CAIRN_CHART_CACHE_MB")
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok())
-            .map_or(DEFAULT_BUDGET_BYTES, |mb| mb * 1024 * 1024);
-        MetaCache::new(budget)
-    }
-
     pub fn enabled(&self) -> bool {
         self.budget > 0
     }

@@ -1,13 +1,13 @@
 //! The metrics engine: chunked, pre-aggregated series storage (`codec`, `store`),
 //! the bucket query over many runs with group statistics (`query` and
-//! [`bucket_query`]), history rows ([`history`]), and the batching writer that
-//! turns many concurrent ingest requests into one SQLite transaction (`writer`).
+//! [`bucket_query`]) and history rows ([`history`]). Writes go through
+//! `crate::db::write` (the batching writer turns many concurrent ingest requests into
+//! one SQLite transaction).
 
 pub mod cache;
 pub mod codec;
 pub mod query;
 pub mod store;
-pub mod writer;
 
 use std::collections::{BTreeMap, HashMap};
 

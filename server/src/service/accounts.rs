@@ -14,8 +14,8 @@ use crate::auth::credentials::{hash_password_limited, new_api_key, token_hash};
 use crate::db::entities::{entity, project, user};
 use crate::db::now_ms;
 use crate::db::repo::{projects, runs, users};
+use crate::db::write::begin;
 use crate::error::ApiError;
-use crate::ingest::ops;
 
 /// How long a deleted project can be restored before the purge removes it.
 pub const RESTORE_WINDOW_MS: i64 = 30 * 24 * 3600 * 1000;
@@ -31,20 +31,9 @@ fn bad(msg: impl Into<String>) -> ApiError {
     ApiError::Unprocessable(msg.into())
 }
 
-/// A username or team name: an entity name made only of `[A-Za-z0-9_.-]`, at most
-/// 64 characters, so it reads well in URLs and never needs escaping.
+/// A username or team name, by the one rule of `app::logic::validate::account_name`.
 pub fn check_account_name(what: &str, name: &str) -> Result<(), ApiError> {
-    validate::entity_name(name).map_err(|e| bad(e.to_string()))?;
-    if name.len() > 64
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-    {
-        return Err(bad(format!(
-            "a {what} name is 1 to 64 letters, digits, '_', '.' or '-'"
-        )));
-    }
-    Ok(())
+    validate::account_name(what, name).map_err(|e| bad(e.to_string()))
 }
 
 pub fn check_password(password: &str) -> Result<(), ApiError> {
@@ -59,6 +48,25 @@ pub fn check_password(password: &str) -> Result<(), ApiError> {
             "a password may have at most {MAX_PASSWORD} characters"
         )));
     }
+    Ok(())
+}
+
+/// Give a user a new password (by the password rule) and end their sessions, all
+/// but `keep_session` (the token of the session that asked, when a signed-in user
+/// changes their own). The settings page and `cairn user password` both end here;
+/// API keys stay.
+pub async fn set_password(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    password: &str,
+    keep_session: Option<&str>,
+) -> Result<(), ApiError> {
+    check_password(password)?;
+    let hash = hash_blocking(password).await?;
+    let keep = keep_session.map(token_hash);
+    let (tx, _turn) = begin(db).await?;
+    users::set_password(&tx, user.id, &hash, keep.as_deref()).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -156,7 +164,7 @@ pub async fn sign_up(
     if name_taken(db, username).await? {
         return Err(taken(username));
     }
-    let (tx, _turn) = ops::begin(db).await?;
+    let (tx, _turn) = begin(db).await?;
     let user = new_account(&tx, username, display_name, password, false).await?;
     tx.commit().await?;
     Ok(user)
@@ -244,7 +252,7 @@ pub async fn create_api_key(
     user: &user::Model,
     name: &str,
 ) -> Result<NewApiKey, ApiError> {
-    let (tx, _turn) = ops::begin(db).await?;
+    let (tx, _turn) = begin(db).await?;
     let made = add_api_key(&tx, user, name, None).await?;
     tx.commit().await?;
     Ok(made)
@@ -255,7 +263,7 @@ pub async fn revoke_api_key(
     user: &user::Model,
     id: i32,
 ) -> Result<(), ApiError> {
-    let (tx, _turn) = ops::begin(db).await?;
+    let (tx, _turn) = begin(db).await?;
     if !users::revoke_api_key(&tx, user.id, id, now_ms()).await? {
         return Err(ApiError::NotFound("no such key".into()));
     }
@@ -277,7 +285,7 @@ pub async fn set_signup_enabled(
     on: bool,
 ) -> Result<(), ApiError> {
     admin_only(user)?;
-    let (tx, _turn) = ops::begin(db).await?;
+    let (tx, _turn) = begin(db).await?;
     users::set_site_setting(&tx, SIGNUP_SETTING, if on { "true" } else { "false" }).await?;
     tx.commit().await?;
     Ok(())
@@ -291,7 +299,7 @@ pub async fn restore_project(
     id: i32,
 ) -> Result<ProjectRef, ApiError> {
     admin_only(user)?;
-    let (tx, _turn) = ops::begin(db).await?;
+    let (tx, _turn) = begin(db).await?;
     let p = projects::project_by_id(&tx, id)
         .await?
         .filter(|p| {
@@ -391,7 +399,7 @@ pub async fn create_team(
     name: &str,
 ) -> Result<(), ApiError> {
     check_account_name("team", name)?;
-    let (tx, _turn) = ops::begin(db).await?;
+    let (tx, _turn) = begin(db).await?;
     if name_taken(&tx, name).await? {
         return Err(ApiError::Conflict(format!(
             "the name {name:?} is taken; choose another"
@@ -411,7 +419,7 @@ pub async fn set_team_member(
     username: &str,
     role: Option<TeamRole>,
 ) -> Result<(), ApiError> {
-    let (tx, _turn) = ops::begin(db).await?;
+    let (tx, _turn) = begin(db).await?;
     let e = projects::find_entity(&tx, team)
         .await?
         .filter(|e| e.kind == "team")
@@ -449,7 +457,7 @@ pub async fn create_project(
     let name = new.name.trim();
     validate::project_name(name).map_err(|e| bad(e.to_string()))?;
     check_description(&new.description)?;
-    let (tx, _turn) = ops::begin(db).await?;
+    let (tx, _turn) = begin(db).await?;
     let owner = projects::find_entity(&tx, &new.entity)
         .await?
         .ok_or_else(|| no_entity(&new.entity))?;
@@ -531,7 +539,7 @@ pub async fn edit_project(
     at: &ProjectRef,
     edit: ProjectEdit,
 ) -> Result<ProjectRef, ApiError> {
-    let (tx, _turn) = ops::begin(db).await?;
+    let (tx, _turn) = begin(db).await?;
     let (p, e, access, manages) = project_for(&tx, user, at).await?;
     must_write(access, at)?;
     if edit.visibility.is_some_and(|v| v.as_str() != p.visibility) {
@@ -572,7 +580,7 @@ pub async fn set_star(
     at: &ProjectRef,
     on: bool,
 ) -> Result<(), ApiError> {
-    let (tx, _turn) = ops::begin(db).await?;
+    let (tx, _turn) = begin(db).await?;
     let (p, _) = super::reads::readable_project(&tx, Some(user), at).await?;
     projects::set_star(&tx, user.id, p.id, on, now_ms()).await?;
     tx.commit().await?;
@@ -587,7 +595,7 @@ pub async fn set_project_member(
     username: &str,
     on: bool,
 ) -> Result<(), ApiError> {
-    let (tx, _turn) = ops::begin(db).await?;
+    let (tx, _turn) = begin(db).await?;
     let (p, _, _, manages) = project_for(&tx, user, at).await?;
     must_manage(manages, at)?;
     let member = users::find_by_username(&tx, username.trim())
@@ -613,7 +621,7 @@ pub async fn delete_project(
     at: &ProjectRef,
     confirm: &str,
 ) -> Result<(), ApiError> {
-    let (tx, _turn) = ops::begin(db).await?;
+    let (tx, _turn) = begin(db).await?;
     let (p, _, _, manages) = project_for(&tx, user, at).await?;
     must_manage(manages, at)?;
     if confirm.trim() != p.name {
@@ -633,7 +641,7 @@ pub async fn undelete_runs(
     user: &user::Model,
     at: &ProjectRef,
 ) -> Result<u64, ApiError> {
-    let (tx, _turn) = ops::begin(db).await?;
+    let (tx, _turn) = begin(db).await?;
     let (p, _, access, _) = project_for(&tx, user, at).await?;
     must_write(access, at)?;
     let n = runs::undelete_all(&tx, p.id).await?;
@@ -660,7 +668,7 @@ pub async fn purge_deleted(
         .collect();
     let mut purged = 0;
     for id in due {
-        let (tx, _turn) = ops::begin(db).await?;
+        let (tx, _turn) = begin(db).await?;
         // Checked again inside the transaction: it may have been restored meanwhile.
         let Some(p) = projects::project_by_id(&tx, id)
             .await?
@@ -680,18 +688,4 @@ pub async fn purge_deleted(
         tracing::info!(project = p.id, name = %p.name, "purged a deleted project");
     }
     Ok(purged)
-}
-
-/// Purge once an hour, in the background of `cairn serve`.
-pub fn spawn_purge(db: DatabaseConnection, blobs: crate::blobs::BlobStore) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
-            let grace = std::time::Duration::from_secs(3600);
-            if let Err(e) = purge_deleted(&db, &blobs, now_ms(), grace).await {
-                tracing::warn!(error = %e, "purging deleted projects failed");
-            }
-        }
-    });
 }

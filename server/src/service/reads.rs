@@ -141,7 +141,7 @@ fn state_of(r: &run::Model) -> RunState {
 }
 
 fn tags_of(r: &run::Model) -> Vec<String> {
-    serde_json::from_str(&r.tags).unwrap_or_default()
+    r.tag_list()
 }
 
 /// Usernames by id for the runs given, in one pass.
@@ -250,8 +250,8 @@ pub async fn run_detail(
     run_id: &RunId,
 ) -> Result<RunDetail, ApiError> {
     let (project, owner, r) = readable_run(db, viewer, at, run_id).await?;
-    let auto: AutoSummary = serde_json::from_str(&r.summary_auto).unwrap_or_default();
-    let explicit = serde_json::from_str(&r.summary_explicit).unwrap_or_default();
+    let auto: AutoSummary = r.auto_summary();
+    let explicit = r.explicit_summary();
     let user = crate::db::repo::users::find_by_id(db, r.user_id).await?;
     Ok(RunDetail {
         project: ProjectRef::new(owner.name, project.name),
@@ -266,7 +266,7 @@ pub async fn run_detail(
         tags: tags_of(&r),
         notes: r.notes.clone(),
         color: r.color.clone(),
-        config: serde_json::from_str(&r.config).unwrap_or(Value::Object(Default::default())),
+        config: Value::Object(r.config_map()),
         summary: Value::Object(summary::effective(&auto, &explicit)),
         created_at_ms: r.created_at,
         heartbeat_at_ms: r.heartbeat_at,
@@ -283,7 +283,7 @@ pub async fn run_detail(
         },
         console: console::tail(db, r.id, CONSOLE_TAIL).await?,
         console_total: console::count(db, r.id).await?,
-        files: crate::db::repo::files::list(db, r.id, app::model::MAX_RUN_FILES_LISTED)
+        files: crate::db::repo::files::list(db, r.id, Some(app::model::MAX_RUN_FILES_LISTED))
             .await?
             .into_iter()
             .map(|f| app::model::RunFileInfo {
@@ -364,7 +364,7 @@ fn group_label(r: &run::Model, by: &GroupBy) -> Option<String> {
         GroupBy::RunGroup => r.group_name.clone(),
         GroupBy::JobType => r.job_type.clone(),
         GroupBy::Config(key) => {
-            let config: Value = serde_json::from_str(&r.config).unwrap_or(Value::Null);
+            let config: Value = Value::Object(r.config_map());
             config_flat::flatten(&config)
                 .into_iter()
                 .find(|(k, _)| k == key)

@@ -5,10 +5,10 @@ use sea_orm::DatabaseConnection;
 use app::api::service::CairnService;
 use app::api::AppError;
 use app::model::{
-    AccountSettings, BulkAction, BulkTarget, ChartSeries, ColumnSettings, EntityProfile,
-    GroupsAnswer, GroupsQuery, NewApiKey, NewProject, ProjectCard, ProjectEdit, ProjectOverview,
-    ProjectRef, RunDetail, RunId, RunsPage, RunsQuery, RunsTableMeta, SectionSnapshot,
-    SeriesAnswer, SeriesQuery, SortSpec, TeamRole, Viewer, WorkspaceData, WorkspaceDoc,
+    AccountSettings, BulkAction, BulkTarget, ColumnSettings, EntityProfile, GroupsAnswer,
+    GroupsQuery, NewApiKey, NewProject, ProjectCard, ProjectEdit, ProjectOverview, ProjectRef,
+    RunDetail, RunId, RunsPage, RunsQuery, RunsTableMeta, SectionSnapshot, SeriesAnswer,
+    SeriesQuery, SortSpec, TeamRole, Viewer, WorkspaceData, WorkspaceDoc,
 };
 
 use super::{accounts, reads, runs_table, workspace};
@@ -17,9 +17,9 @@ use crate::auth::limiter::LoginLimiter;
 use crate::db::entities::user;
 use crate::db::now_ms;
 use crate::db::repo::users;
+use crate::db::write::Writer;
 use crate::error::ApiError;
 use crate::metrics::cache::MetaCache;
-use crate::metrics::writer::Writer;
 use std::sync::Arc;
 
 /// How long a session lasts.
@@ -168,11 +168,7 @@ impl CairnService for UiService {
         {
             return Err(AppError::BadRequest("the current password is wrong".into()));
         }
-        accounts::check_password(new)?;
-        let hash = accounts::hash_blocking(new).await?;
-        users::set_password(&self.db, user.id, &hash, Some(&token_hash(session_token)))
-            .await
-            .map_err(ApiError::from)?;
+        accounts::set_password(&self.db, &user, new, Some(session_token)).await?;
         Ok(())
     }
 
@@ -303,27 +299,6 @@ impl CairnService for UiService {
     ) -> Result<RunDetail, AppError> {
         let user = self.user_of(viewer).await?;
         Ok(reads::run_detail(&self.db, user.as_ref(), project, run).await?)
-    }
-
-    async fn run_series(
-        &self,
-        viewer: Option<&Viewer>,
-        project: &ProjectRef,
-        run: &RunId,
-        key: &str,
-        buckets: usize,
-    ) -> Result<ChartSeries, AppError> {
-        let user = self.user_of(viewer).await?;
-        Ok(reads::run_series(
-            &self.db,
-            &self.chart_cache,
-            user.as_ref(),
-            project,
-            run,
-            key,
-            buckets,
-        )
-        .await?)
     }
 
     async fn series_query(

@@ -7,24 +7,18 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use md5::{Digest, Md5};
-use sea_orm::sea_query::{Expr, Func, OnConflict, Query};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Set};
 use serde_json::Value;
 
 use app::logic::validate;
 
 use crate::blobs::BlobStore;
-use crate::db::entities::{
-    artifact, artifact_alias, artifact_collection, artifact_file, artifact_usage, entity, project,
-    user,
-};
+use crate::db::entities::{artifact, artifact_collection, artifact_file, entity, project, user};
 use crate::db::now_ms;
+use crate::db::repo::artifacts as repo;
 use crate::db::repo::{projects, runs};
 use crate::error::ApiError;
-use crate::ingest::ops;
+use crate::service::ops;
 
 use super::gql::Args;
 use super::ids;
@@ -44,8 +38,7 @@ pub struct ArtifactRow {
     pub at: CollectionRow,
 }
 
-pub const PENDING: &str = "PENDING";
-pub const COMMITTED: &str = "COMMITTED";
+pub use repo::{COMMITTED, PENDING};
 
 /// base64 of the raw MD5 of `bytes`: how wandb names file contents.
 pub fn md5_base64(bytes: &[u8]) -> String {
@@ -69,8 +62,7 @@ async fn collection_row(
     db: &impl ConnectionTrait,
     coll: artifact_collection::Model,
 ) -> Result<CollectionRow, ApiError> {
-    let project = project::Entity::find_by_id(coll.project_id)
-        .one(db)
+    let project = projects::project_by_id(db, coll.project_id)
         .await?
         .ok_or_else(|| ApiError::Internal("an artifact collection's project is missing".into()))?;
     let entity = projects::find_entity_by_id(db, project.entity_id)
@@ -85,7 +77,7 @@ async fn collection_row(
 
 /// An artifact version by database key, with its collection, project and entity.
 pub async fn load(db: &impl ConnectionTrait, pk: i32) -> Result<Option<ArtifactRow>, ApiError> {
-    match artifact::Entity::find_by_id(pk).one(db).await? {
+    match repo::version(db, pk).await? {
         Some(art) => Ok(Some(with_place(db, art).await?)),
         None => Ok(None),
     }
@@ -96,8 +88,7 @@ async fn with_place(
     db: &impl ConnectionTrait,
     art: artifact::Model,
 ) -> Result<ArtifactRow, ApiError> {
-    let coll = artifact_collection::Entity::find_by_id(art.collection_id)
-        .one(db)
+    let coll = repo::collection(db, art.collection_id)
         .await?
         .ok_or_else(|| ApiError::Internal("an artifact's collection is missing".into()))?;
     Ok(ArtifactRow {
@@ -123,10 +114,7 @@ pub async fn collection(
     entity: &entity::Model,
     name: &str,
 ) -> Result<Option<CollectionRow>, ApiError> {
-    Ok(artifact_collection::Entity::find()
-        .filter(artifact_collection::Column::ProjectId.eq(project.id))
-        .filter(artifact_collection::Column::Name.eq(name))
-        .one(db)
+    Ok(repo::collection_named(db, project.id, name)
         .await?
         .map(|coll| CollectionRow {
             coll,
@@ -141,21 +129,10 @@ pub async fn version(
     at: &CollectionRow,
     alias: &str,
 ) -> Result<Option<ArtifactRow>, ApiError> {
-    let by_alias = artifact_alias::Entity::find_by_id((at.coll.id, alias.to_owned()))
-        .one(db)
-        .await?;
-    let art = match by_alias {
-        Some(a) => artifact::Entity::find_by_id(a.artifact_id).one(db).await?,
+    let art = match repo::aliased_version(db, at.coll.id, alias).await? {
+        Some(art) => Some(art),
         None => match alias.strip_prefix('v').and_then(|n| n.parse::<i32>().ok()) {
-            Some(index) => {
-                // Only committed versions have names; a pending one is still being logged.
-                artifact::Entity::find()
-                    .filter(artifact::Column::CollectionId.eq(at.coll.id))
-                    .filter(artifact::Column::VersionIndex.eq(index))
-                    .filter(artifact::Column::State.eq(COMMITTED))
-                    .one(db)
-                    .await?
-            }
+            Some(index) => repo::committed_version(db, at.coll.id, index).await?,
             None => None,
         },
     };
@@ -181,15 +158,7 @@ pub async fn resolve(
 
 /// The aliases pointing at a version, `latest` and `vN` included, sorted.
 pub async fn aliases_of(db: &impl ConnectionTrait, pk: i32) -> Result<Vec<String>, ApiError> {
-    let mut names: Vec<String> = artifact_alias::Entity::find()
-        .filter(artifact_alias::Column::ArtifactId.eq(pk))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| a.alias)
-        .collect();
-    names.sort();
-    Ok(names)
+    Ok(repo::aliases_of(db, pk).await?)
 }
 
 /// A version's files, by path.
@@ -197,11 +166,7 @@ pub async fn files_of(
     db: &impl ConnectionTrait,
     pk: i32,
 ) -> Result<Vec<artifact_file::Model>, ApiError> {
-    Ok(artifact_file::Entity::find()
-        .filter(artifact_file::Column::ArtifactId.eq(pk))
-        .order_by_asc(artifact_file::Column::Path)
-        .all(db)
-        .await?)
+    Ok(repo::files_of(db, pk).await?)
 }
 
 /// The version writes go to, after checking the user may write its project.
@@ -214,9 +179,7 @@ async fn writable(
 ) -> Result<ArtifactRow, ApiError> {
     let not_found = || ApiError::NotFound(format!("artifact {id:?} not found"));
     let pk = ids::parse_keyed("Artifact", id).ok_or_else(not_found)?;
-    let art = artifact::Entity::find_by_id(pk)
-        .lock_exclusive()
-        .one(tx)
+    let art = repo::version_for_update(tx, pk)
         .await?
         .ok_or_else(not_found)?;
     let row = with_place(tx, art).await?;
@@ -241,34 +204,6 @@ async fn check_write(
         ))),
         Access::None => Err(ApiError::NotFound("artifact not found".into())),
     }
-}
-
-/// Point `alias` of the collection at version `pk` (moving it if it pointed elsewhere).
-async fn set_alias(
-    db: &impl ConnectionTrait,
-    collection_id: i32,
-    alias: &str,
-    pk: i32,
-) -> Result<(), ApiError> {
-    let insert = Query::insert()
-        .into_table(artifact_alias::Entity)
-        .columns([
-            artifact_alias::Column::CollectionId,
-            artifact_alias::Column::Alias,
-            artifact_alias::Column::ArtifactId,
-        ])
-        .values_panic([collection_id.into(), alias.into(), pk.into()])
-        .on_conflict(
-            OnConflict::columns([
-                artifact_alias::Column::CollectionId,
-                artifact_alias::Column::Alias,
-            ])
-            .update_column(artifact_alias::Column::ArtifactId)
-            .to_owned(),
-        )
-        .to_owned();
-    db.execute(&insert).await?;
-    Ok(())
 }
 
 /// Alias names from `CreateArtifact`'s `aliases` (objects with `alias`, or strings).
@@ -337,13 +272,13 @@ pub async fn create(
     }
     let project_name = input
         .str("projectName")
-        .unwrap_or(super::runs::DEFAULT_PROJECT);
+        .unwrap_or(super::wire::DEFAULT_PROJECT);
     let aliases = alias_names(input);
     for a in aliases.iter().filter(|a| *a != "latest") {
         check_alias(a)?;
     }
     let metadata = match input.str("metadata") {
-        Some(text) => match super::runs::parse_lenient(text) {
+        Some(text) => match super::wire::parse_lenient(text) {
             Ok(v @ Value::Object(_)) => Some(v.to_string()),
             _ => {
                 return Err(ApiError::Unprocessable(
@@ -354,7 +289,7 @@ pub async fn create(
         None => None,
     };
 
-    let (tx, _turn) = ops::begin(db).await?;
+    let (tx, _turn) = crate::db::write::begin(db).await?;
     let now = now_ms();
     let (project, owner) =
         ops::writable_project(&tx, user, input.str("entityName"), project_name, true).await?;
@@ -367,16 +302,7 @@ pub async fn create(
         }
         Some(at) => at,
         None => {
-            let coll = artifact_collection::ActiveModel {
-                project_id: Set(project.id),
-                name: Set(coll_name.to_owned()),
-                type_name: Set(type_name.to_owned()),
-                description: Set(None),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&tx)
-            .await?;
+            let coll = repo::insert_collection(&tx, project.id, coll_name, type_name, now).await?;
             CollectionRow {
                 coll,
                 project: project.clone(),
@@ -387,47 +313,26 @@ pub async fn create(
 
     // A retried CreateArtifact (same client id) gets the version it made the first time.
     if let Some(client_id) = input.str("clientID") {
-        if let Some(art) = artifact::Entity::find()
-            .filter(artifact::Column::CollectionId.eq(at.coll.id))
-            .filter(artifact::Column::ClientId.eq(client_id))
-            .one(&tx)
-            .await?
-        {
+        if let Some(art) = repo::version_by_client_id(&tx, at.coll.id, client_id).await? {
             tx.commit().await?;
             return Ok(ArtifactRow { art, at });
         }
     }
     if input.bool("enableDigestDeduplication") != Some(false) {
-        if let Some(art) = artifact::Entity::find()
-            .filter(artifact::Column::CollectionId.eq(at.coll.id))
-            .filter(artifact::Column::Digest.eq(digest))
-            .filter(artifact::Column::State.eq(COMMITTED))
-            .order_by_desc(artifact::Column::VersionIndex)
-            .one(&tx)
-            .await?
-        {
+        if let Some(art) = repo::committed_by_digest(&tx, at.coll.id, digest).await? {
             for a in &aliases {
-                set_alias(&tx, at.coll.id, a, art.id).await?;
+                repo::set_alias(&tx, at.coll.id, a, art.id).await?;
             }
             tx.commit().await?;
             return Ok(ArtifactRow { art, at });
         }
     }
-    let next_index: i32 = {
-        let q = Query::select()
-            .expr_as(Func::max(Expr::col(artifact::Column::VersionIndex)), "m")
-            .from(artifact::Entity)
-            .and_where(artifact::Column::CollectionId.eq(at.coll.id))
-            .to_owned();
-        let row = tx.query_one(&q).await?;
-        let max: Option<i32> = row.map(|r| r.try_get("", "m")).transpose()?.flatten();
-        max.map_or(0, |m| m + 1)
-    };
+    let next_index = repo::next_version_index(&tx, at.coll.id).await?;
     let run_pk = match input.str("runName") {
         Some(r) => runs::find_run(&tx, project.id, r).await?.map(|r| r.id),
         None => None,
     };
-    let art = artifact::ActiveModel {
+    let version = artifact::ActiveModel {
         collection_id: Set(at.coll.id),
         version_index: Set(next_index),
         digest: Set(digest.to_owned()),
@@ -446,9 +351,8 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    }
-    .insert(&tx)
-    .await?;
+    };
+    let art = repo::insert_version(&tx, version).await?;
     projects::touch_last_active(&tx, project.id, now).await?;
     tx.commit().await?;
     Ok(ArtifactRow { art, at })
@@ -462,7 +366,7 @@ pub async fn create_manifest(
     id: &str,
     digest: Option<&str>,
 ) -> Result<ArtifactRow, ApiError> {
-    let (tx, _turn) = ops::begin(db).await?;
+    let (tx, _turn) = crate::db::write::begin(db).await?;
     let mut row = writable(&tx, user, id).await?;
     if row.art.state == COMMITTED {
         return Err(ApiError::Conflict(format!(
@@ -474,7 +378,7 @@ pub async fn create_manifest(
         let mut active: artifact::ActiveModel = row.art.clone().into();
         active.manifest_digest = Set(Some(d.to_owned()));
         active.updated_at = Set(now_ms());
-        row.art = active.update(&tx).await?;
+        row.art = repo::update_version(&tx, active).await?;
     }
     tx.commit().await?;
     Ok(row)
@@ -503,7 +407,7 @@ pub async fn create_files(
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let (tx, _turn) = ops::begin(db).await?;
+    let (tx, _turn) = crate::db::write::begin(db).await?;
     let mut out = Vec::with_capacity(files.len());
     let mut checked: Vec<(String, ArtifactRow)> = Vec::new();
     for f in &files {
@@ -536,10 +440,8 @@ pub async fn create_files(
             )));
         }
         // The same bytes stored earlier in this project.
-        let earlier = earlier_copy(&tx, row.at.project.id, md5).await?;
-        let existing = artifact_file::Entity::find_by_id((row.art.id, path.to_owned()))
-            .one(&tx)
-            .await?;
+        let earlier = repo::earlier_copy(&tx, row.at.project.id, md5).await?;
+        let existing = repo::file(&tx, row.art.id, path).await?;
         let (sha, size, birth) = match (&existing, &earlier) {
             (Some(e), _) if e.md5 == md5 && e.sha256.is_some() => {
                 (e.sha256.clone(), e.size, e.birth_artifact_id)
@@ -555,10 +457,7 @@ pub async fn create_files(
             sha256: Set(sha.clone()),
             birth_artifact_id: Set(birth),
         };
-        match existing {
-            Some(_) => model.update(&tx).await?,
-            None => model.insert(&tx).await?,
-        };
+        repo::save_file(&tx, model, existing.is_some()).await?;
         out.push(FileSlot {
             artifact_pk: row.art.id,
             path: path.to_owned(),
@@ -570,34 +469,6 @@ pub async fn create_files(
     Ok(out)
 }
 
-/// A file of this project's artifacts with these bytes already stored (the oldest).
-async fn earlier_copy(
-    db: &impl ConnectionTrait,
-    project_id: i32,
-    md5: &str,
-) -> Result<Option<artifact_file::Model>, ApiError> {
-    use sea_orm::{JoinType, RelationDef};
-    // artifact_files → artifacts → artifact_collections, filtered to the project.
-    let to_artifact: RelationDef = artifact_file::Entity::belongs_to(artifact::Entity)
-        .from(artifact_file::Column::ArtifactId)
-        .to(artifact::Column::Id)
-        .into();
-    let to_collection: RelationDef = artifact::Entity::belongs_to(artifact_collection::Entity)
-        .from(artifact::Column::CollectionId)
-        .to(artifact_collection::Column::Id)
-        .into();
-    Ok(artifact_file::Entity::find()
-        .join(JoinType::InnerJoin, to_artifact)
-        .join(JoinType::InnerJoin, to_collection)
-        .filter(artifact_collection::Column::ProjectId.eq(project_id))
-        .filter(artifact_file::Column::Md5.eq(md5))
-        .filter(artifact_file::Column::Sha256.is_not_null())
-        .order_by_asc(artifact_file::Column::BirthArtifactId)
-        .limit(1)
-        .one(db)
-        .await?)
-}
-
 /// `CommitArtifact`: check the manifest and every file were uploaded, take size and
 /// file count from the manifest, and apply the aliases (`latest`, `vN`, requested).
 /// Committing twice is harmless.
@@ -607,7 +478,7 @@ pub async fn commit(
     user: &user::Model,
     id: &str,
 ) -> Result<ArtifactRow, ApiError> {
-    let (tx, _turn) = ops::begin(db).await?;
+    let (tx, _turn) = crate::db::write::begin(db).await?;
     let mut row = writable(&tx, user, id).await?;
     if row.art.state == COMMITTED {
         tx.commit().await?;
@@ -647,10 +518,10 @@ pub async fn commit(
     active.size = Set(size);
     active.file_count = Set(contents.len() as i64);
     active.updated_at = Set(now);
-    row.art = active.update(&tx).await?;
+    row.art = repo::update_version(&tx, active).await?;
     let version = format!("v{}", row.art.version_index);
     for alias in ["latest".to_owned(), version].into_iter().chain(requested) {
-        set_alias(&tx, row.at.coll.id, &alias, row.art.id).await?;
+        repo::set_alias(&tx, row.at.coll.id, &alias, row.art.id).await?;
     }
     projects::touch_last_active(&tx, row.at.project.id, now).await?;
     tx.commit().await?;
@@ -671,7 +542,7 @@ pub async fn use_artifact(
     let run_name = input
         .str("runName")
         .ok_or_else(|| ApiError::Unprocessable("runName is required".into()))?;
-    let (tx, _turn) = ops::begin(db).await?;
+    let (tx, _turn) = crate::db::write::begin(db).await?;
     let row = load_by_id(&tx, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("artifact {id:?} not found")))?;
@@ -682,30 +553,13 @@ pub async fn use_artifact(
     }
     let project_name = input
         .str("projectName")
-        .unwrap_or(super::runs::DEFAULT_PROJECT);
+        .unwrap_or(super::wire::DEFAULT_PROJECT);
     let (project, _owner) =
         ops::writable_project(&tx, user, input.str("entityName"), project_name, false).await?;
     let run = runs::find_run(&tx, project.id, run_name)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("run {run_name:?} not found")))?;
-    let insert = Query::insert()
-        .into_table(artifact_usage::Entity)
-        .columns([
-            artifact_usage::Column::ArtifactId,
-            artifact_usage::Column::RunId,
-            artifact_usage::Column::UsedAt,
-        ])
-        .values_panic([row.art.id.into(), run.id.into(), now_ms().into()])
-        .on_conflict(
-            OnConflict::columns([
-                artifact_usage::Column::ArtifactId,
-                artifact_usage::Column::RunId,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
-        .to_owned();
-    tx.execute(&insert).await?;
+    repo::record_usage(&tx, row.art.id, run.id, now_ms()).await?;
     tx.commit().await?;
     Ok(row)
 }

@@ -18,12 +18,13 @@ use app::model::{ConsoleStream, MetricValue, ProjectRef, RunState};
 use crate::db::entities::{run, user};
 use crate::db::now_ms;
 use crate::db::repo::{console, projects};
+use crate::db::write::Writer;
 use crate::error::ApiError;
-use crate::ingest::ops;
-use crate::ingest::types::{LogMetrics, MetricRow};
-use crate::metrics::writer::Writer;
+use crate::service::ops;
+use crate::service::ops::types::{LogMetrics, MetricRow};
 
-use super::runs::{self, parse_lenient};
+use super::wire::{self, parse_lenient};
+use crate::db::repo::{run_lines, run_wandb};
 
 const HISTORY: &str = "wandb-history.jsonl";
 const SUMMARY: &str = "wandb-summary.json";
@@ -303,10 +304,10 @@ pub async fn apply(
             Box::pin(async move {
                 let (project, _owner, run) = ops::writable_run(tx, &user, &at, &run_id).await?;
                 if let Some((first, lines)) = &history {
-                    runs::write_history_lines(tx, run.id, *first, lines).await?;
+                    run_lines::write_history_lines(tx, run.id, *first, lines).await?;
                 }
                 if let Some((first, lines)) = &events {
-                    runs::write_event_lines(tx, run.id, *first, lines).await?;
+                    run_lines::write_event_lines(tx, run.id, *first, lines).await?;
                 }
                 if let Some((first, lines)) = &console_lines {
                     console::write_lines(tx, run.id, *first, lines).await?;
@@ -317,11 +318,11 @@ pub async fn apply(
                     Some(ops::store_points(tx, &run, &by_key).await?)
                 };
                 if let Some(s) = &summary {
-                    let mut row = runs::wandb_row(tx, run.id)
+                    let mut row = run_wandb::find(tx, run.id)
                         .await?
-                        .unwrap_or_else(|| runs::empty_wandb_row(run.id));
+                        .unwrap_or_else(|| run_wandb::empty(run.id));
                     row.summary = Some(Value::Object(s.clone()).to_string());
-                    runs::save_wandb_row(tx, row).await?;
+                    run_wandb::save(tx, row).await?;
                 }
                 let stopped = run.state == RunState::Killed.as_str();
                 let mut runtime = if latest_ms > i64::MIN {
@@ -344,7 +345,7 @@ pub async fn apply(
                     active.summary_auto = Set(a);
                 }
                 if let Some(s) = &summary {
-                    active.summary_explicit = Set(ops::to_json(&runs::visible_summary(s))?);
+                    active.summary_explicit = Set(ops::to_json(&wire::visible_summary(s))?);
                 }
                 active.heartbeat_at = Set(now);
                 active.runtime_seconds = Set(runtime);

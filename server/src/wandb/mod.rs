@@ -13,13 +13,14 @@ pub mod artifacts;
 pub mod filestream;
 pub mod filters;
 pub mod gql;
+pub mod history;
 pub mod ids;
-pub mod runs;
 pub mod schema;
 pub mod storage;
+pub mod upsert;
+pub mod wire;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -31,40 +32,32 @@ use serde_json::{json, Map, Value};
 
 use app::model::ProjectRef;
 
+use crate::config::MAX_BODY_BYTES;
 use crate::db::entities::user;
 use crate::error::ApiError;
-use crate::ingest::routes::{ApiState, MAX_BODY_BYTES};
+use crate::state::AppState;
 
 use schema::{Ctx, Obj};
 use storage::Signer;
 
-/// Runs not heard from for this long are marked crashed.
-pub const CRASH_AFTER: Duration = Duration::from_secs(5 * 60);
-
 /// What the wandb routes share.
 #[derive(Clone)]
 pub struct WandbState {
-    pub api: ApiState,
+    pub app: AppState,
     pub signer: Arc<Signer>,
-    /// The URL clients reach this server at, for storage links; taken from each
-    /// request's `Host` header when not set (`CAIRN_PUBLIC_URL`).
-    pub public_url: Option<String>,
 }
 
 impl WandbState {
-    /// State over the API's, loading (or creating) the URL-signing key.
-    pub async fn new(api: ApiState) -> Result<WandbState, ApiError> {
-        let signer = Arc::new(Signer::load(&api.db).await?);
-        let public_url = app::api::service::public_url().map(str::to_owned);
-        Ok(WandbState {
-            api,
-            signer,
-            public_url,
-        })
+    /// The app's state plus the URL-signing key (loaded, or made on first start).
+    pub async fn new(app: AppState) -> Result<WandbState, ApiError> {
+        let signer = Arc::new(Signer::load(&app.db).await?);
+        Ok(WandbState { app, signer })
     }
 
+    /// The URL clients reach this server at, for storage links: `CAIRN_PUBLIC_URL`, or
+    /// else what the request's `Host` header says.
     fn base_url(&self, headers: &HeaderMap) -> String {
-        if let Some(u) = &self.public_url {
+        if let Some(u) = &self.app.config.public_url {
             return u.clone();
         }
         let host = headers
@@ -116,9 +109,9 @@ fn gql_errors(status: StatusCode, message: &str) -> Response {
 
 /// The caller of a wandb request, from HTTP Basic `api:<key>` (or a bearer key).
 async fn caller(state: &WandbState, headers: &HeaderMap) -> Result<user::Model, ApiError> {
-    let key = crate::ingest::extract::api_key_of(headers)?
+    let key = crate::auth::api_keys::key_from_headers(headers)?
         .ok_or_else(|| ApiError::Unauthorized("unauthorized".into()))?;
-    crate::ingest::extract::user_for_key(&state.api.db, &key).await
+    crate::auth::api_keys::user_for_key(&state.app.db, &key).await
 }
 
 async fn graphql(State(state): State<WandbState>, headers: HeaderMap, body: Bytes) -> Response {
@@ -202,28 +195,13 @@ async fn file_stream(
     let body: Value = if body.iter().all(u8::is_ascii_whitespace) {
         json!({})
     } else {
-        runs::parse_lenient(
+        wire::parse_lenient(
             std::str::from_utf8(&body)
                 .map_err(|_| ApiError::BadRequest("the file_stream body is not UTF-8".into()))?,
         )
         .map_err(|e| ApiError::BadRequest(format!("the file_stream body is not JSON: {e}")))?
     };
     let at = ProjectRef::new(entity, project);
-    let answer = filestream::apply(&state.api.writer, &user, &at, &run, body).await?;
+    let answer = filestream::apply(&state.app.writer, &user, &at, &run, body).await?;
     Ok(Json(answer).into_response())
-}
-
-/// Every minute, mark runs that went silent for [`CRASH_AFTER`] as crashed.
-pub fn spawn_crash_watch(db: sea_orm::DatabaseConnection) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            match runs::mark_crashed(&db, CRASH_AFTER.as_millis() as i64).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!("marked {n} silent run(s) as crashed"),
-                Err(e) => tracing::warn!("could not check for crashed runs: {e}"),
-            }
-        }
-    });
 }

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{json, Value};
 
 use app::logic::format::iso_utc_seconds;
@@ -16,10 +15,13 @@ use crate::error::ApiError;
 use super::artifacts::{self, ArtifactRow, CollectionRow};
 use super::filters;
 use super::gql::{Args, BoxFuture, Failure, Resolver, Val};
+use super::history;
 use super::ids;
-use super::runs::{self, RunRow};
 use super::storage::{Grant, Kind, MANIFEST_NAME};
+use super::upsert::{self, RunRow};
+use super::wire;
 use super::WandbState;
+use crate::db::repo::{run_lines, run_wandb};
 
 /// What one GraphQL request runs with: the server's parts, the caller and the base
 /// URL storage links are built on.
@@ -123,7 +125,7 @@ fn offset_of(args: &Args) -> usize {
 
 impl Ctx {
     fn db(&self) -> &sea_orm::DatabaseConnection {
-        &self.state.api.db
+        &self.state.app.db
     }
 
     fn url(&self, method: &str, kind: Kind, id: i32, name: &str) -> String {
@@ -149,7 +151,7 @@ impl Ctx {
             None => projects::personal_entity(db, self.user.id).await?,
         };
         let Some(owner) = owner else { return Ok(None) };
-        let name = name.unwrap_or(runs::DEFAULT_PROJECT);
+        let name = name.unwrap_or(wire::DEFAULT_PROJECT);
         let Some(project) = projects::find_project(db, owner.id, name).await? else {
             return Ok(None);
         };
@@ -230,7 +232,7 @@ impl Ctx {
         let db = self.db();
         Ok(match name {
             "upsertBucket" => {
-                let (row, inserted) = runs::upsert_bucket(db, &self.user, &input).await?;
+                let (row, inserted) = upsert::upsert_bucket(db, &self.user, &input).await?;
                 Val::Map(
                     "UpsertBucketPayload",
                     vec![
@@ -293,7 +295,7 @@ impl Ctx {
                 let id = input
                     .str("artifactID")
                     .ok_or_else(|| ApiError::Unprocessable("artifactID is required".into()))?;
-                let row = artifacts::commit(db, &self.state.api.blobs, &self.user, id).await?;
+                let row = artifacts::commit(db, &self.state.app.blobs, &self.user, id).await?;
                 Val::Map(
                     "CommitArtifactPayload",
                     vec![("artifact", Val::Obj(Obj::Artifact(Arc::new(row))))],
@@ -317,17 +319,17 @@ impl Ctx {
     /// `CreateRunFiles`: a signed upload URL per requested name.
     async fn create_run_files(&self, input: &Args) -> Out {
         let entity = input.str("entityName");
-        let project = input.str("projectName").unwrap_or(runs::DEFAULT_PROJECT);
+        let project = input.str("projectName").unwrap_or(wire::DEFAULT_PROJECT);
         let run_name = input
             .str("runName")
             .ok_or_else(|| ApiError::Unprocessable("runName is required".into()))?;
         let names = input.strings("files").unwrap_or_default();
         for n in &names {
-            crate::ingest::ops::check_file_name(n)?;
+            crate::service::ops::check_file_name(n)?;
         }
-        let (tx, _turn) = crate::ingest::ops::begin(self.db()).await?;
+        let (tx, _turn) = crate::db::write::begin(self.db()).await?;
         let (project, _owner) =
-            crate::ingest::ops::writable_project(&tx, &self.user, entity, project, false).await?;
+            crate::service::ops::writable_project(&tx, &self.user, entity, project, false).await?;
         let run = run_repo::find_run(&tx, project.id, run_name)
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("run {run_name:?} not found")))?;
@@ -367,16 +369,17 @@ impl Ctx {
                 "name": owner.name,
             })),
             "runCount" => match run_filter(&args)? {
-                None => Val::json(runs::run_count(db, project.id).await?),
+                None => Val::json(crate::db::repo::runs::count_live(db, project.id).await?),
                 Some(f) => Val::json(filtered_runs(db, project.id, &f, None).await?.len()),
             },
             "runs" => {
                 let first = args.i64("first").unwrap_or(50).clamp(1, 1000) as u64;
                 let (page, total, offset) = match run_filter(&args)? {
                     None => {
-                        let total = runs::run_count(db, project.id).await? as usize;
+                        let total =
+                            crate::db::repo::runs::count_live(db, project.id).await? as usize;
                         let offset = offset_of(&args).min(total);
-                        let page = runs::runs_page(
+                        let page = crate::db::repo::runs::page(
                             db,
                             project.id,
                             args.str("order"),
@@ -455,7 +458,7 @@ impl Ctx {
                 r.entity.clone(),
             )))),
             "state" => Val::json(run.state.clone()),
-            "tags" => Val::Json(serde_json::from_str(&run.tags).unwrap_or(json!([]))),
+            "tags" => Val::Json(json!(run.tag_list())),
             "notes" => Val::json(Some(run.notes.clone()).filter(|n| !n.is_empty())),
             "description" => Val::json(Some(run.notes.clone()).filter(|n| !n.is_empty())),
             "group" => Val::json(run.group_name.clone()),
@@ -477,11 +480,11 @@ impl Ctx {
                 }))
             }
             "config" => {
-                let meta = runs::wandb_row(db, run.id).await?.map(|w| w.wandb_config);
-                Val::json(runs::wandb_config_text(&run.config, meta.as_deref()))
+                let meta = run_wandb::find(db, run.id).await?.map(|w| w.wandb_config);
+                Val::json(wire::wandb_config_text(&run.config, meta.as_deref()))
             }
             "wandbConfig" => {
-                let meta: Value = runs::wandb_row(db, run.id)
+                let meta: Value = run_wandb::find(db, run.id)
                     .await?
                     .and_then(|w| serde_json::from_str(&w.wandb_config).ok())
                     .unwrap_or(json!({}));
@@ -498,35 +501,35 @@ impl Ctx {
                 json_text(&Value::Object(picked))
             }
             "summaryMetrics" => {
-                let stored = runs::wandb_row(db, run.id).await?.and_then(|w| w.summary);
+                let stored = run_wandb::find(db, run.id).await?.and_then(|w| w.summary);
                 let summary = match stored {
                     Some(s) => s,
                     None => {
                         // A run logged through /api/v1: its effective summary.
-                        let auto = serde_json::from_str(&run.summary_auto).unwrap_or_default();
-                        let explicit = crate::ingest::ops::json_object(&run.summary_explicit);
+                        let auto = run.auto_summary();
+                        let explicit = run.explicit_summary();
                         Value::Object(app::logic::summary::effective(&auto, &explicit)).to_string()
                     }
                 };
                 Val::json(summary)
             }
             "systemMetrics" => {
-                let tail = runs::events_tail(db, run.id).await?;
+                let tail = history::events_tail(db, run.id).await?;
                 Val::json(tail.last().cloned().unwrap_or_else(|| "{}".into()))
             }
-            "historyLineCount" => Val::json(runs::history_count(db, run.id).await?),
-            "eventsLineCount" => Val::json(runs::events_count(db, run.id).await?),
+            "historyLineCount" => Val::json(run_lines::history_count(db, run.id).await?),
+            "eventsLineCount" => Val::json(run_lines::events_count(db, run.id).await?),
             "logLineCount" => Val::json(console::next_line(db, run.id).await?),
-            "historyTail" => json_text(&json!(runs::history_tail(db, run.id).await?)),
-            "eventsTail" => json_text(&json!(runs::events_tail(db, run.id).await?)),
-            "historyKeys" => Val::Json(runs::history_keys(db, run.id).await?),
+            "historyTail" => json_text(&json!(history::history_tail(db, run.id).await?)),
+            "eventsTail" => json_text(&json!(history::events_tail(db, run.id).await?)),
+            "historyKeys" => Val::Json(history::history_keys(db, run.id).await?),
             "history" => {
                 let samples = args.i64("samples").unwrap_or(500).clamp(1, 100_000) as usize;
                 let (min, max) = (args.i64("minStep"), args.i64("maxStep"));
                 let lines = if min.is_some() || max.is_some() {
-                    runs::history_lines(db, run.id, min, max, Some(samples as u64)).await?
+                    run_lines::history_lines(db, run.id, min, max, Some(samples as u64)).await?
                 } else {
-                    runs::spread_history(db, run.id, samples).await?
+                    history::spread_history(db, run.id, samples).await?
                 };
                 Val::json(lines)
             }
@@ -539,11 +542,11 @@ impl Ctx {
                 let mut out = Vec::with_capacity(specs.len());
                 for spec in specs {
                     let spec = match spec {
-                        Value::String(s) => runs::parse_lenient(&s).unwrap_or(Value::Null),
+                        Value::String(s) => wire::parse_lenient(&s).unwrap_or(Value::Null),
                         other => other,
                     };
                     out.push(Value::Array(
-                        runs::sampled_history(db, run.id, &spec).await?,
+                        history::sampled_history(db, run.id, &spec).await?,
                     ));
                 }
                 Val::json(out)
@@ -574,11 +577,8 @@ impl Ctx {
     }
 
     async fn run_files(&self, run: &run::Model) -> Result<Vec<run_file::Model>, ApiError> {
-        Ok(run_file::Entity::find()
-            .filter(run_file::Column::RunId.eq(run.id))
-            .order_by_asc(run_file::Column::Name)
-            .all(self.db())
-            .await?)
+        // Every file: the client pages through them itself.
+        Ok(crate::db::repo::files::list(self.db(), run.id, None).await?)
     }
 
     fn file_json(&self, run: &run::Model, f: &run_file::Model) -> Value {
@@ -734,7 +734,7 @@ impl Ctx {
 fn run_filter(args: &Args) -> Result<Option<Value>, Failure> {
     let filter = match args.get("filters") {
         None => return Ok(None),
-        Some(Value::String(text)) => runs::parse_lenient(text)
+        Some(Value::String(text)) => wire::parse_lenient(text)
             .map_err(|e| Failure::Client(format!("filters is not JSON: {e}")))?,
         Some(other) => other.clone(),
     };
@@ -769,8 +769,8 @@ async fn filtered_runs(
 
 /// A run as the public API's filters see it.
 fn run_document(run: &run::Model) -> Value {
-    let auto = serde_json::from_str(&run.summary_auto).unwrap_or_default();
-    let explicit = crate::ingest::ops::json_object(&run.summary_explicit);
+    let auto = run.auto_summary();
+    let explicit = run.explicit_summary();
     let summary = app::logic::summary::effective(&auto, &explicit);
     let created = iso_utc_seconds(run.created_at);
     json!({
@@ -778,7 +778,7 @@ fn run_document(run: &run::Model) -> Value {
         "display_name": run.display_name,
         "displayName": run.display_name,
         "state": run.state,
-        "tags": serde_json::from_str::<Value>(&run.tags).unwrap_or(json!([])),
+        "tags": json!(run.tag_list()),
         "group": run.group_name,
         "jobType": run.job_type,
         "job_type": run.job_type,
@@ -786,7 +786,7 @@ fn run_document(run: &run::Model) -> Value {
         "notes": run.notes,
         "createdAt": created,
         "created_at": created,
-        "config": serde_json::from_str::<Value>(&run.config).unwrap_or(json!({})),
+        "config": Value::Object(run.config_map()),
         "summary_metrics": summary,
     })
 }

@@ -9,17 +9,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
 use http_body_util::BodyExt;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Set};
 use serde::Deserialize;
 use sha2::Sha256;
 
 use super::WandbState;
 use crate::blobs::StoredBlob;
-use crate::db::entities::{artifact, artifact_file, run, server_secret};
+use crate::db::entities::{artifact, run};
 use crate::db::now_ms;
-use crate::db::repo::files;
+use crate::db::repo::{artifacts, files, runs, server_secrets};
 use crate::error::ApiError;
 
 /// How long a handed-out URL stays valid.
@@ -62,33 +60,15 @@ impl Signer {
     /// The server's signing key, made on first use and kept in the database so URLs
     /// stay valid across restarts and across servers sharing one database.
     pub async fn load(db: &DatabaseConnection) -> Result<Signer, ApiError> {
-        if let Some(row) = server_secret::Entity::find_by_id(KEY_NAME).one(db).await? {
-            return Ok(Signer::new(row.value.into_bytes()));
-        }
-        let fresh: String = {
+        let key = server_secrets::get_or_create(db, KEY_NAME, || {
             use rand::Rng;
             let mut rng = rand::rngs::OsRng;
             (0..64)
                 .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
                 .collect()
-        };
-        let insert = sea_orm::sea_query::Query::insert()
-            .into_table(server_secret::Entity)
-            .columns([server_secret::Column::Name, server_secret::Column::Value])
-            .values_panic([KEY_NAME.into(), fresh.into()])
-            .on_conflict(
-                sea_orm::sea_query::OnConflict::column(server_secret::Column::Name)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .to_owned();
-        db.execute(&insert).await?;
-        // Another server may have won the race; everyone uses the stored key.
-        let row = server_secret::Entity::find_by_id(KEY_NAME)
-            .one(db)
-            .await?
-            .ok_or_else(|| ApiError::Internal("the signing key was not stored".into()))?;
-        Ok(Signer::new(row.value.into_bytes()))
+        })
+        .await?;
+        Ok(Signer::new(key.into_bytes()))
     }
 
     /// The MAC state over what a URL grants: method, kind, key, file, expiry, and the
@@ -197,7 +177,7 @@ impl Signed {
         };
         state.signer.check(&grant, self.exp, &self.sig)?;
         let gone = || ApiError::NotFound("the project of this file does not exist".into());
-        let db = &state.api.db;
+        let db = &state.app.db;
         let project = crate::db::repo::projects::project_by_id(db, project_id.await?)
             .await?
             .filter(|p| p.deleted_at.is_none())
@@ -229,26 +209,14 @@ async fn project_of_run(db: &impl ConnectionTrait, run_pk: i32) -> Result<i32, A
 
 /// The project an artifact version belongs to.
 async fn project_of_artifact(db: &impl ConnectionTrait, artifact_pk: i32) -> Result<i32, ApiError> {
-    use crate::db::entities::artifact_collection;
     let missing = || ApiError::NotFound("the artifact does not exist".into());
-    let art = artifact::Entity::find_by_id(artifact_pk)
-        .one(db)
+    let art = artifacts::version(db, artifact_pk)
         .await?
         .ok_or_else(missing)?;
-    Ok(artifact_collection::Entity::find_by_id(art.collection_id)
-        .one(db)
+    Ok(artifacts::collection(db, art.collection_id)
         .await?
         .ok_or_else(missing)?
         .project_id)
-}
-
-/// Largest single upload (`CAIRN_MAX_UPLOAD_BYTES`, default 64 GiB). Uploads stream to
-/// disk, so this bounds disk use, not memory.
-fn max_upload_bytes() -> u64 {
-    std::env::var("CAIRN_MAX_UPLOAD_BYTES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(64 << 30)
 }
 
 /// Largest manifest; manifests are read whole to check them.
@@ -256,7 +224,7 @@ const MAX_MANIFEST_BYTES: usize = 256 << 20;
 
 async fn blob(state: &WandbState, sha256: &str) -> Result<Vec<u8>, ApiError> {
     state
-        .api
+        .app
         .blobs
         .get(sha256)
         .await
@@ -274,8 +242,8 @@ fn io_error(e: std::io::Error) -> ApiError {
 
 /// Stream a request body into the blob store.
 async fn store_body(state: &WandbState, body: Body) -> Result<StoredBlob, ApiError> {
-    let limit = max_upload_bytes();
-    let mut writer = state.api.blobs.writer().await.map_err(io_error)?;
+    let limit = state.app.config.max_upload_bytes;
+    let mut writer = state.app.blobs.writer().await.map_err(io_error)?;
     let mut body = body;
     while let Some(frame) = body.frame().await {
         let frame = match frame {
@@ -302,10 +270,8 @@ async fn store_body(state: &WandbState, body: Body) -> Result<StoredBlob, ApiErr
 }
 
 async fn live_run(db: &impl ConnectionTrait, run_pk: i32) -> Result<run::Model, ApiError> {
-    run::Entity::find_by_id(run_pk)
-        .one(db)
+    runs::find_live_by_pk(db, run_pk)
         .await?
-        .filter(|r| r.deleted_at.is_none())
         .ok_or_else(|| ApiError::NotFound("the run of this file does not exist".into()))
 }
 
@@ -321,25 +287,14 @@ pub async fn put_run_file(
         Kind::RunFile,
         run_pk,
         &name,
-        project_of_run(&state.api.db, run_pk),
+        project_of_run(&state.app.db, run_pk),
     )
     .await?;
-    crate::ingest::ops::check_file_name(&name)?;
-    live_run(&state.api.db, run_pk).await?;
+    crate::service::ops::check_file_name(&name)?;
+    live_run(&state.app.db, run_pk).await?;
     let stored = store_body(&state, body).await?;
-    let (tx, _turn) = crate::ingest::ops::begin(&state.api.db).await?;
-    let run = live_run(&tx, run_pk).await?;
-    files::upsert(
-        &tx,
-        run.id,
-        &name,
-        stored.size as i64,
-        &stored.md5,
-        &stored.sha256,
-        now_ms(),
-    )
-    .await?;
-    tx.commit().await?;
+    let run = crate::service::ops::RunOfFile::Signed { run_pk };
+    crate::service::ops::record_run_file(&state.app.db, run, &name, &stored).await?;
     Ok(StatusCode::OK.into_response())
 }
 
@@ -354,11 +309,11 @@ pub async fn get_run_file(
         Kind::RunFile,
         run_pk,
         &name,
-        project_of_run(&state.api.db, run_pk),
+        project_of_run(&state.app.db, run_pk),
     )
     .await?;
-    let run = live_run(&state.api.db, run_pk).await?;
-    let file = files::find(&state.api.db, run.id, &name)
+    let run = live_run(&state.app.db, run_pk).await?;
+    let file = files::find(&state.app.db, run.id, &name)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("run file {name:?} was never uploaded")))?;
     Ok(crate::headers::file_response(
@@ -372,11 +327,10 @@ async fn pending_artifact(
     db: &impl ConnectionTrait,
     artifact_pk: i32,
 ) -> Result<artifact::Model, ApiError> {
-    let art = artifact::Entity::find_by_id(artifact_pk)
-        .one(db)
+    let art = artifacts::version(db, artifact_pk)
         .await?
         .ok_or_else(|| ApiError::NotFound("the artifact does not exist".into()))?;
-    if art.state != super::artifacts::PENDING {
+    if art.state != artifacts::PENDING {
         return Err(ApiError::Conflict(
             "the artifact version is committed; its files cannot change".into(),
         ));
@@ -396,28 +350,27 @@ pub async fn put_artifact_file(
         Kind::ArtifactFile,
         artifact_pk,
         &path,
-        project_of_artifact(&state.api.db, artifact_pk),
+        project_of_artifact(&state.app.db, artifact_pk),
     )
     .await?;
-    pending_artifact(&state.api.db, artifact_pk).await?;
+    pending_artifact(&state.app.db, artifact_pk).await?;
     let stored = store_body(&state, body).await?;
     let md5_b64 = super::artifacts::md5_base64_of_hex(&stored.md5);
-    let (tx, _turn) = crate::ingest::ops::begin(&state.api.db).await?;
+    let (tx, _turn) = crate::db::write::begin(&state.app.db).await?;
     pending_artifact(&tx, artifact_pk).await?;
     // Only the row still announcing these bytes' MD5 takes them: a file re-registered
     // with other content meanwhile is not pointed at the wrong bytes.
-    let update = sea_orm::sea_query::Query::update()
-        .table(artifact_file::Entity)
-        .value(artifact_file::Column::Sha256, stored.sha256.clone())
-        .value(artifact_file::Column::Size, stored.size as i64)
-        .and_where(artifact_file::Column::ArtifactId.eq(artifact_pk))
-        .and_where(artifact_file::Column::Path.eq(path.clone()))
-        .and_where(artifact_file::Column::Md5.eq(md5_b64.clone()))
-        .to_owned();
-    if tx.execute(&update).await?.rows_affected() == 0 {
-        let announced = artifact_file::Entity::find_by_id((artifact_pk, path.clone()))
-            .one(&tx)
-            .await?;
+    let attached = artifacts::attach_upload(
+        &tx,
+        artifact_pk,
+        &path,
+        &md5_b64,
+        &stored.sha256,
+        stored.size as i64,
+    )
+    .await?;
+    if !attached {
+        let announced = artifacts::file(&tx, artifact_pk, &path).await?;
         return Err(match announced {
             None => ApiError::NotFound(format!("artifact file {path:?} does not exist")),
             Some(f) => ApiError::BadRequest(format!(
@@ -441,11 +394,10 @@ pub async fn get_artifact_file(
         Kind::ArtifactFile,
         artifact_pk,
         &path,
-        project_of_artifact(&state.api.db, artifact_pk),
+        project_of_artifact(&state.app.db, artifact_pk),
     )
     .await?;
-    let row = artifact_file::Entity::find_by_id((artifact_pk, path.clone()))
-        .one(&state.api.db)
+    let row = artifacts::file(&state.app.db, artifact_pk, &path)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("artifact file {path:?} does not exist")))?;
     let sha = row
@@ -472,10 +424,10 @@ pub async fn put_manifest(
         Kind::Manifest,
         artifact_pk,
         &name,
-        project_of_artifact(&state.api.db, artifact_pk),
+        project_of_artifact(&state.app.db, artifact_pk),
     )
     .await?;
-    pending_artifact(&state.api.db, artifact_pk).await?;
+    pending_artifact(&state.app.db, artifact_pk).await?;
     let bytes = axum::body::to_bytes(body, MAX_MANIFEST_BYTES)
         .await
         .map_err(|e| ApiError::PayloadTooLarge(format!("the manifest could not be read: {e}")))?;
@@ -486,13 +438,13 @@ pub async fn put_manifest(
             "the manifest has no \"contents\" object".into(),
         ));
     }
-    let stored = state.api.blobs.put(&bytes).await.map_err(io_error)?;
-    let (tx, _turn) = crate::ingest::ops::begin(&state.api.db).await?;
+    let stored = state.app.blobs.put(&bytes).await.map_err(io_error)?;
+    let (tx, _turn) = crate::db::write::begin(&state.app.db).await?;
     let art = pending_artifact(&tx, artifact_pk).await?;
     let mut active: artifact::ActiveModel = art.into();
     active.manifest_sha256 = Set(Some(stored.sha256));
     active.updated_at = Set(now_ms());
-    active.update(&tx).await?;
+    artifacts::update_version(&tx, active).await?;
     tx.commit().await?;
     Ok(StatusCode::OK.into_response())
 }
@@ -508,11 +460,10 @@ pub async fn get_manifest(
         Kind::Manifest,
         artifact_pk,
         &name,
-        project_of_artifact(&state.api.db, artifact_pk),
+        project_of_artifact(&state.app.db, artifact_pk),
     )
     .await?;
-    let art = artifact::Entity::find_by_id(artifact_pk)
-        .one(&state.api.db)
+    let art = artifacts::version(&state.app.db, artifact_pk)
         .await?
         .ok_or_else(|| ApiError::NotFound("the artifact does not exist".into()))?;
     let sha = art

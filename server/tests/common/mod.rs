@@ -134,10 +134,10 @@ pub async fn add_run(
     project: &str,
     run_id: &str,
 ) -> server::db::entities::run::Model {
-    let out = server::ingest::ops::upsert_run(
+    let out = server::service::ops::upsert_run(
         db,
         user,
-        server::ingest::types::UpsertRun {
+        server::service::ops::types::UpsertRun {
             project: project.into(),
             id: Some(run_id.into()),
             start_time: Some(1_700_000_000.0),

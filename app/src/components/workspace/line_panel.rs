@@ -5,53 +5,13 @@
 
 use leptos::prelude::*;
 
-use super::{series_group, use_ws, DrawnRun};
+use super::use_ws;
 use crate::api::runs::query_series;
-use crate::charts::series_color;
 use crate::components::plot_view::{PlotState, PlotView};
-use crate::logic::plot::{group_line, halve_buckets, pair_by_step, run_line, smooth_line, Line};
-use crate::logic::workspace::{expand_keys, find_panel};
-use crate::model::{
-    BucketColumns, GroupBy, LinePlot, PanelKind, RunId, SeriesAnswer, SeriesQuery, XAxis, XSpec,
-};
-
-/// Most metrics one line plot draws (a glob can match many).
-const MAX_KEYS: usize = 20;
-
-/// What a fetch brought back.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Fetched {
-    /// One answer per y metric.
-    pub series: Vec<SeriesAnswer>,
-    /// The x metric's answer when x is another metric.
-    pub x_series: Option<SeriesAnswer>,
-    pub buckets: usize,
-}
-
-/// Everything that decides what to fetch.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct FetchKey {
-    pub keys: Vec<String>,
-    pub x: XSpec,
-    pub runs: Vec<RunId>,
-    pub group: Option<GroupBy>,
-    pub zoom: Option<(f64, f64)>,
-    pub buckets: usize,
-}
-
-fn x_axis_of(x: &XSpec) -> XAxis {
-    match x {
-        XSpec::Step | XSpec::Metric(_) => XAxis::Step,
-        XSpec::RelativeTime => XAxis::RelativeTime,
-        XSpec::WallTime => XAxis::WallTime,
-    }
-}
-
-/// About one bucket per pixel of a plot `width` CSS pixels wide, in steps of 100 so
-/// small resizes reuse answers.
-pub(crate) fn bucket_budget(width: u32) -> usize {
-    (width.div_ceil(100) * 100).clamp(100, 2_000) as usize
-}
+pub(crate) use crate::logic::line_panel::{bucket_budget, build_lines, FetchKey, Fetched};
+use crate::logic::line_panel::{live_cursor, merge_fresh, x_axis_of, MAX_KEYS};
+use crate::logic::workspace::{expand_keys, find_panel, series_group};
+use crate::model::{PanelKind, RunId, SeriesQuery, XAxis, XSpec};
 
 pub(crate) async fn fetch(
     project: crate::model::ProjectRef,
@@ -97,66 +57,6 @@ pub(crate) async fn fetch(
     })
 }
 
-/// The lines to draw, in legend order (the sidebar's order; groups in order of
-/// first appearance).
-pub(crate) fn build_lines(
-    data: &Fetched,
-    plot: &LinePlot,
-    drawn: &[DrawnRun],
-    grouped: bool,
-) -> Vec<Line> {
-    let many = data.series.len() > 1;
-    let mut lines = Vec::new();
-    for (ki, answer) in data.series.iter().enumerate() {
-        if grouped && data.x_series.is_none() && !answer.groups.is_empty() {
-            for (gi, g) in answer.groups.iter().enumerate() {
-                let label = if many {
-                    format!("{} · {}", g.group, answer.key)
-                } else {
-                    g.group.clone()
-                };
-                let c = series_color(gi + ki * 3);
-                lines.push(group_line(
-                    label,
-                    (c.0, c.1, c.2),
-                    &g.buckets,
-                    plot.group_line,
-                    plot.group_band,
-                ));
-            }
-            continue;
-        }
-        for run in drawn {
-            let Some(rs) = answer.runs.iter().find(|r| r.run == run.id) else {
-                continue;
-            };
-            let mut rows = rs.buckets.rows();
-            if let Some(xs) = &data.x_series {
-                let Some(xr) = xs.runs.iter().find(|r| r.run == run.id) else {
-                    continue;
-                };
-                rows = pair_by_step(&xr.buckets.rows(), &rows);
-            }
-            let label = if many {
-                format!("{} · {}", run.name, answer.key)
-            } else {
-                run.name.clone()
-            };
-            let color = if many && ki > 0 {
-                let c = series_color(ki * 7 + lines.len());
-                (c.0, c.1, c.2)
-            } else {
-                run.color
-            };
-            lines.push(run_line(label, color, &rows));
-        }
-    }
-    for l in &mut lines {
-        smooth_line(l, plot.smoothing, plot.smoothing_amount);
-    }
-    lines
-}
-
 /// New points for running runs, after what `data` holds, merged into it; `None` when
 /// nothing changed.
 async fn poll_new_points(
@@ -167,17 +67,9 @@ async fn poll_new_points(
 ) -> Option<Fetched> {
     let mut changed = false;
     for answer in data.series.iter_mut() {
-        // The cursor: the earliest last x among the running runs, so no run misses
-        // points (each run keeps only what lies after its own last x).
-        let cursor = answer
-            .runs
-            .iter()
-            .filter(|r| running.contains(&r.run))
-            .filter_map(|r| r.buckets.last_x())
-            .fold(f64::INFINITY, f64::min);
-        if !cursor.is_finite() {
+        let Some(cursor) = live_cursor(answer, &running) else {
             continue;
-        }
+        };
         let q = SeriesQuery {
             runs: running.clone(),
             key: answer.key.clone(),
@@ -190,36 +82,16 @@ async fn poll_new_points(
         let Ok(fresh) = query_series(project.clone(), q).await else {
             continue;
         };
-        for new in fresh.runs {
-            let Some(old) = answer.runs.iter_mut().find(|r| r.run == new.run) else {
-                continue;
-            };
-            let mut rows = old.buckets.rows();
-            let last = rows.last().map_or(f64::NEG_INFINITY, |b| b.x_last);
-            let added: Vec<_> = new
-                .buckets
-                .rows()
-                .into_iter()
-                .filter(|b| b.x_first > last)
-                .collect();
-            if added.is_empty() {
-                continue;
-            }
-            rows.extend(added);
-            while rows.len() > data.buckets * 2 {
-                rows = halve_buckets(&rows);
-            }
-            old.buckets = BucketColumns::from_buckets(&rows);
-            old.total_points = new.total_points;
-            old.raw = false;
-            changed = true;
-        }
+        changed |= merge_fresh(answer, fresh, data.buckets);
     }
     changed.then_some(data)
 }
 
 #[component]
-pub fn LinePanel(id: u64) -> impl IntoView {
+pub fn LinePanel(
+    /// The id of the panel in the workspace document.
+    id: u64,
+) -> impl IntoView {
     let ctx = use_ws();
     let plot = Memo::new(move |_| {
         ctx.doc.with(|d| {

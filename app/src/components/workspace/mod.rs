@@ -10,38 +10,34 @@
 //! view, and while any drawn run is running, visible line plots ask only for
 //! points after the last step they have (see `line_panel`).
 
+mod bar_panel;
 pub(crate) mod line_panel;
-mod other_panels;
+mod markdown_panel;
 mod panel;
 mod panel_editor;
 mod rename_input;
+mod scatter_panel;
 mod section;
 mod sidebar;
+mod static_plot;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::runs_table::query_runs;
 use crate::api::workspace::{get_workspace, save_workspace};
-use crate::logic::workspace::{add_new_keys, drawn_runs, name_matcher};
+use crate::logic::workspace::{
+    add_new_keys, drawn_runs, group_value, keep_view, name_matcher, run_color,
+};
 use crate::model::{
-    ColumnInfo, GroupBy, ProjectRef, RunId, RunRow, RunSelection, RunState, RunsQuery, Section,
-    SortSpec, WorkspaceDoc, MAX_PAGE_ROWS,
+    ColumnInfo, ProjectRef, RunRow, RunSelection, RunState, RunsQuery, Section, SortSpec,
+    WorkspaceDoc, MAX_PAGE_ROWS,
 };
 
 /// Most runs the sidebar loads (pages of [`MAX_PAGE_ROWS`]).
 pub const SIDEBAR_MAX_RUNS: u64 = 5_000;
 
-/// A run as the charts draw it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DrawnRun {
-    pub id: RunId,
-    pub name: String,
-    pub color: (u8, u8, u8),
-    /// The run's value of the grouping column, when grouping.
-    pub group: Option<String>,
-    pub running: bool,
-}
+pub use crate::logic::line_panel::DrawnRun;
 
 /// Whether the save of the document is done.
 #[derive(Clone, Debug, PartialEq)]
@@ -211,16 +207,6 @@ impl WsCtx {
     }
 }
 
-/// Copy the shareable part of a run selection (what a link carries: filter, search,
-/// grouping, sort) from `from` into `to`, leaving eyes, colours and counts alone.
-pub fn keep_view(to: &mut RunSelection, from: &RunSelection) {
-    to.filter = from.filter.clone();
-    to.search = from.search.clone();
-    to.search_regex = from.search_regex;
-    to.group_by = from.group_by.clone();
-    to.sort = from.sort.clone();
-}
-
 impl WsCtx {
     /// Make the shared view the visitor's own (saved from now on).
     pub fn keep_shared_view(&self) {
@@ -236,41 +222,6 @@ impl WsCtx {
             self.sync_url();
         }
     }
-}
-
-/// The value a run has for a grouping column.
-pub fn group_value(row: &RunRow, by: &str) -> String {
-    let v = match by {
-        "group" => row.group.clone(),
-        "job_type" => row.job_type.clone(),
-        other => row.values.get(other).map(|v| v.display()),
-    };
-    v.unwrap_or_else(|| "(none)".to_owned())
-}
-
-/// The grouping a series query understands, from a sidebar grouping column.
-pub fn series_group(by: &Option<String>) -> Option<GroupBy> {
-    by.as_deref().and_then(|b| b.parse().ok())
-}
-
-/// A run's colour: chosen in this workspace, else logged with the run, else the one
-/// its id gives it (`charts::run_id_color`), so it stays the same whatever the order.
-fn run_color(doc: &WorkspaceDoc, row: &RunRow) -> (u8, u8, u8) {
-    use crate::logic::workspace::parse_hex_color;
-    doc.runs
-        .colors
-        .get(&row.id.0)
-        .and_then(|c| parse_hex_color(c))
-        .or_else(|| row.color.as_deref().and_then(parse_hex_color))
-        .unwrap_or_else(|| {
-            let c = crate::charts::run_id_color(&row.id.0);
-            (c.0, c.1, c.2)
-        })
-}
-
-/// `#rrggbb` of a colour.
-pub fn hex(c: (u8, u8, u8)) -> String {
-    format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
 }
 
 /// The Workspace tab of a project.

@@ -4,15 +4,18 @@
 
 use leptos::prelude::*;
 
+use super::bar_panel::BarPanel;
 use super::line_panel::LinePanel;
-use super::other_panels::{BarPanel, MarkdownPanel, ScatterPanel};
+use super::markdown_panel::MarkdownPanel;
 use super::panel_editor::PanelEditor;
+use super::scatter_panel::ScatterPanel;
 use super::{use_ws, Dragging};
 use crate::logic::workspace::{find_panel, move_panel};
 use crate::model::{PanelKind, SectionLayout, GRID_COLUMNS, ROW_PX};
 
 #[component]
 pub fn PanelView(
+    /// The id of the panel in the workspace document.
     id: u64,
     /// The section the panel is drawn in.
     section: u64,

@@ -28,7 +28,12 @@ const GROUP_BANDS: [(GroupBand, &str); 4] = [
 ];
 
 #[component]
-pub fn PanelEditor(id: u64, on_close: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+pub fn PanelEditor(
+    /// The id of the panel being edited.
+    id: u64,
+    /// Called when the editor closes (saved or cancelled).
+    on_close: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
     let ctx = use_ws();
     let panel = Memo::new(move |_| {
         ctx.doc

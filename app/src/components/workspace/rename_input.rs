@@ -8,10 +8,13 @@ use leptos::prelude::*;
 /// more. The owner hides the box when `on_done` is called.
 #[component]
 pub fn RenameInput(
+    /// The current name, selected for typing over.
     initial: String,
     /// Accessible name of the box.
     label: &'static str,
+    /// CSS class of the input.
     class: &'static str,
+    /// Called with the new name (Enter or leaving the field), or `None` on Escape.
     on_done: Callback<Option<String>>,
 ) -> impl IntoView {
     let value = RwSignal::new(initial);

@@ -119,7 +119,10 @@ fn matching_panels(section: &Section, search: &str) -> Vec<u64> {
 }
 
 #[component]
-fn SectionView(id: u64) -> impl IntoView {
+fn SectionView(
+    /// The id of the section in the workspace document.
+    id: u64,
+) -> impl IntoView {
     let ctx = use_ws();
     let section = Memo::new(move |_| {
         ctx.doc

@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 
 use super::rename_input::RenameInput;
-use super::{hex, use_ws, SaveState};
+use super::{use_ws, SaveState};
 use crate::api::runs_table::bulk_update_runs;
 use crate::logic::filter::parse_filter;
+use crate::logic::workspace::hex;
 use crate::logic::workspace::{name_matcher, parse_hex_color};
 use crate::model::{
     BulkAction, BulkTarget, ColumnKind, RunRow, RunState, SortSpec, MAX_DRAWN_RUNS,
@@ -71,7 +72,7 @@ pub fn RunsSidebar() -> impl IntoView {
         let mut out = Vec::new();
         for row in ctx.listed.get() {
             if let Some(by) = &by {
-                let g = super::group_value(&row, by);
+                let g = crate::logic::workspace::group_value(&row, by);
                 if last.as_ref() != Some(&g) {
                     out.push(Entry::Head(format!("{by}: {g}")));
                     last = Some(g);
@@ -294,7 +295,10 @@ fn SaveNote() -> impl IntoView {
 
 /// One run: eye toggle, colour, name (links to the run), dot menu.
 #[component]
-fn RunItem(row: RunRow) -> impl IntoView {
+fn RunItem(
+    /// The run this sidebar line shows.
+    row: RunRow,
+) -> impl IntoView {
     let ctx = use_ws();
     let id = row.id.clone();
     let hidden = {
@@ -312,7 +316,10 @@ fn RunItem(row: RunRow) -> impl IntoView {
             let drawn = ctx
                 .drawn
                 .with(|d| d.iter().find(|r| r.id == row.id).map(|r| r.color));
-            drawn.unwrap_or_else(|| ctx.doc.with(|d| super::run_color(d, &row)))
+            drawn.unwrap_or_else(|| {
+                ctx.doc
+                    .with(|d| crate::logic::workspace::run_color(d, &row))
+            })
         })
     };
     let toggle = {

@@ -44,3 +44,30 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Typed reads of the JSON columns (see `db::stored` for what happens to damage).
+impl Model {
+    fn stored<T: serde::de::DeserializeOwned + Default>(&self, column: &str, text: &str) -> T {
+        crate::db::stored::decode("runs", column, i64::from(self.id), text)
+    }
+
+    /// The run's tags.
+    pub fn tag_list(&self) -> Vec<String> {
+        self.stored("tags", &self.tags)
+    }
+
+    /// The run's config as an object.
+    pub fn config_map(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.stored("config", &self.config)
+    }
+
+    /// The summary values set explicitly.
+    pub fn explicit_summary(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.stored("summary_explicit", &self.summary_explicit)
+    }
+
+    /// The summary kept from logged metrics.
+    pub fn auto_summary(&self) -> app::logic::summary::AutoSummary {
+        self.stored("summary_auto", &self.summary_auto)
+    }
+}

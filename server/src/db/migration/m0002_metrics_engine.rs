@@ -333,7 +333,8 @@ async fn insert_series(
 /// description): points as a version byte, a count, step deltas, zig-zag wall-time
 /// deltas and raw little-endian values; the sketch as per-cell aggregates on an
 /// aligned power-of-two step grid of at most 64 cells. Frozen: never edited.
-mod v1 {
+/// `metrics::codec`'s tests check that the live codec reads what it writes.
+pub(crate) mod v1 {
     pub const CHUNK_POINTS: usize = 1_024;
     const MAX_CELLS: i128 = 64;
     const DATA_V1: u8 = 1;
@@ -477,63 +478,5 @@ mod v1 {
             out.extend_from_slice(&last.value.to_le_bytes());
         }
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::v1;
-    use crate::metrics::codec;
-    use proptest::prelude::*;
-
-    fn points(raw: &[(u16, f64, i32)]) -> Vec<v1::Point> {
-        let mut step = 0i64;
-        raw.iter()
-            .map(|&(gap, value, wall)| {
-                step += i64::from(gap) + 1;
-                v1::Point {
-                    step,
-                    value,
-                    wall_ms: 1_700_000_000_000 + i64::from(wall),
-                }
-            })
-            .collect()
-    }
-
-    proptest! {
-        /// What this migration writes, the live codec reads back as written (the live
-        /// codec must always read layout v1).
-        #[test]
-        fn the_live_codec_reads_what_this_migration_writes(
-            raw in prop::collection::vec(
-                (0u16..5_000, prop_oneof![any::<f64>(), Just(f64::NAN), Just(f64::INFINITY)], -1_000_000i32..1_000_000),
-                1..300,
-            )
-        ) {
-            let pts = points(&raw);
-            let live: Vec<codec::Point> = pts
-                .iter()
-                .map(|p| codec::Point { step: p.step, value: p.value, wall_ms: p.wall_ms })
-                .collect();
-            let back = codec::decode_points(&v1::encode_points(&pts)).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            prop_assert!(back.iter().zip(&live).all(|(a, b)| a.same(b)) && back.len() == live.len());
-            let sketch = codec::Sketch::decode(&v1::sketch(&pts)).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            let want = codec::Sketch::of(&live);
-            prop_assert_eq!(sketch.shift, want.shift);
-            prop_assert_eq!(sketch.cells.len(), want.cells.len());
-            for (a, b) in sketch.cells.iter().zip(&want.cells) {
-                prop_assert_eq!((a.index, a.first_step, a.last_step, a.count, a.finite), (b.index, b.first_step, b.last_step, b.count, b.finite));
-                prop_assert_eq!((a.wall_min_ms, a.wall_max_ms), (b.wall_min_ms, b.wall_max_ms));
-                if a.finite > 0 {
-                    prop_assert_eq!((a.min, a.max), (b.min, b.max));
-                    prop_assert!((a.sum - b.sum).abs() <= 1e-9 * a.sum.abs().max(1.0));
-                }
-                prop_assert_eq!(a.last.to_bits(), b.last.to_bits());
-            }
-            let s = v1::ChunkSummary::of(&pts);
-            let l = codec::ChunkSummary::of(&live);
-            prop_assert_eq!((s.points, s.finite, s.nan, s.pos_inf, s.neg_inf), (l.points, l.finite, l.nan, l.pos_inf, l.neg_inf));
-            prop_assert_eq!((s.min, s.max, s.step_min, s.step_max), (l.min, l.max, l.step_min, l.step_max));
-        }
     }
 }

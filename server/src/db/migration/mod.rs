@@ -10,6 +10,10 @@ mod m0004_runs_table;
 mod m0005_accounts;
 mod m0006_member_rights;
 
+/// The chunk layout m0002 wrote, for the live codec's compatibility test.
+#[cfg(test)]
+pub(crate) use m0002_metrics_engine::v1 as m0002_v1;
+
 pub struct Migrator;
 
 #[async_trait::async_trait]

@@ -50,11 +50,11 @@ pub async fn find(
         .await
 }
 
-/// A run's files by name, at most `limit` of them.
+/// A run's files by name, at most `limit` of them (all with `None`).
 pub async fn list(
     db: &impl ConnectionTrait,
     run_pk: i32,
-    limit: u64,
+    limit: Option<u64>,
 ) -> Result<Vec<run_file::Model>, DbErr> {
     run_file::Entity::find()
         .filter(run_file::Column::RunId.eq(run_pk))

@@ -1,9 +1,13 @@
 //! Repositories: one module per resource.
 
+pub mod artifacts;
 pub mod console;
 pub mod files;
 pub mod projects;
 pub mod run_fields;
+pub mod run_lines;
+pub mod run_wandb;
 pub mod runs;
+pub mod server_secrets;
 pub mod users;
 pub mod view_settings;

@@ -36,20 +36,19 @@ pub fn wanted(run: &run::Model) -> BTreeMap<String, Vec<FieldValue>> {
             }
         }
     };
-    let config: Value = serde_json::from_str(&run.config).unwrap_or(Value::Null);
+    let config: Value = Value::Object(run.config_map());
     if config.is_object() {
         for (k, v) in flatten(&config) {
             put(format!("config.{k}"), &v);
         }
     }
-    let auto: AutoSummary = serde_json::from_str(&run.summary_auto).unwrap_or_default();
-    let explicit: Map<String, Value> =
-        serde_json::from_str(&run.summary_explicit).unwrap_or_default();
+    let auto: AutoSummary = run.auto_summary();
+    let explicit: Map<String, Value> = run.explicit_summary();
     let summary = Value::Object(effective(&auto, &explicit));
     for (k, v) in flatten(&summary) {
         put(format!("summary.{k}"), &v);
     }
-    let tags: Vec<String> = serde_json::from_str(&run.tags).unwrap_or_default();
+    let tags: Vec<String> = run.tag_list();
     for t in tags.into_iter().collect::<BTreeSet<_>>() {
         put("tags".to_owned(), &Value::String(t));
     }

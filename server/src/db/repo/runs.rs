@@ -2,9 +2,11 @@
 
 use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
+
+use app::model::RunState;
 
 use crate::db::entities::run;
 
@@ -149,4 +151,60 @@ pub async fn undelete_all(db: &impl ConnectionTrait, project_id: i32) -> Result<
         .exec(db)
         .await?;
     Ok(res.rows_affected)
+}
+
+/// Mark running runs not heard from since `cutoff_ms` (Unix ms) as crashed; how many
+/// were marked. A crashed run that writes again is running again (`service::ops`).
+pub async fn mark_crashed(db: &impl ConnectionTrait, cutoff_ms: i64) -> Result<u64, DbErr> {
+    let update = Query::update()
+        .table(run::Entity)
+        .value(run::Column::State, RunState::Crashed.as_str())
+        .and_where(run::Column::State.eq(RunState::Running.as_str()))
+        .and_where(run::Column::HeartbeatAt.lt(cutoff_ms))
+        .and_where(run::Column::DeletedAt.is_null())
+        .to_owned();
+    Ok(db.execute(&update).await?.rows_affected())
+}
+
+/// The number of runs in a project (live ones).
+pub async fn count_live(db: &impl ConnectionTrait, project_id: i32) -> Result<u64, DbErr> {
+    run::Entity::find()
+        .filter(run::Column::ProjectId.eq(project_id))
+        .filter(run::Column::DeletedAt.is_null())
+        .count(db)
+        .await
+}
+
+/// A page of a project's live runs, oldest first for `+created_at` (the public
+/// API's default), newest first otherwise.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    order: Option<&str>,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<run::Model>, DbErr> {
+    let q = run::Entity::find()
+        .filter(run::Column::ProjectId.eq(project_id))
+        .filter(run::Column::DeletedAt.is_null());
+    let q = match order {
+        Some(o) if o.starts_with('-') => q
+            .order_by_desc(run::Column::CreatedAt)
+            .order_by_desc(run::Column::Ordinal),
+        _ => q
+            .order_by_asc(run::Column::CreatedAt)
+            .order_by_asc(run::Column::Ordinal),
+    };
+    q.offset(offset).limit(limit).all(db).await
+}
+
+/// A live run by its primary key (the wandb client's storage id names runs by it).
+pub async fn find_live_by_pk(
+    db: &impl ConnectionTrait,
+    run_pk: i32,
+) -> Result<Option<run::Model>, DbErr> {
+    run::Entity::find_by_id(run_pk)
+        .filter(run::Column::DeletedAt.is_null())
+        .one(db)
+        .await
 }

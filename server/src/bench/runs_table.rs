@@ -1,4 +1,4 @@
-//! `cairn bench --runs-table`: the Runs tab's server work on a project of 10,000 runs
+//! `cairn bench runs-table`: the Runs tab's server work on a project of 10,000 runs
 //! with 100 config and 100 summary columns (2 million filterable values). Runs are
 //! written through the same repository the APIs use (so `run_fields` is filled the
 //! way ingest fills it), then each query shape is timed in process: parse, compile to
@@ -91,10 +91,10 @@ fn summary(rng: &mut StdRng, keys: usize) -> Map<String, Value> {
 /// Seed the project: runs written 500 per transaction through `runs::insert`.
 async fn seed(db: &DatabaseConnection, sizes: &RunsTableSizes) -> Fallible<ProjectRef> {
     let user = crate::bootstrap::create_user(db, "bench", "bench-password", false).await?;
-    let first = crate::ingest::ops::upsert_run(
+    let first = crate::service::ops::upsert_run(
         db,
         &user,
-        crate::ingest::types::UpsertRun {
+        crate::service::ops::types::UpsertRun {
             project: BENCH_PROJECT.into(),
             id: Some("seed".into()),
             ..Default::default()

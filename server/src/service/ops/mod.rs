@@ -1,27 +1,28 @@
-//! The write operations behind `/api/v1` (and the demo, which logs through them).
+//! The run operations every door writes through: `/api/v1`, the wandb protocol, the
+//! demo and the benchmarks.
 //! Each validates everything first, then runs in one transaction: a request is
 //! applied whole or not at all.
 
-use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, Set, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
-};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, Set};
 use serde_json::{Map, Value};
 
 use app::logic::summary::{self, AutoSummary};
 use app::logic::{run_id as run_ids, run_name, validate};
 use app::model::{ConsoleStream, ProjectRef, RunState, Visibility};
 
-use super::types::{AppendConsole, FinishRun, LogMetrics, RunOut, UpdateRun, UpsertRun};
+pub mod types;
+
 use crate::auth::access::{project_access, Access};
 use crate::blobs::{BlobStore, StoredBlob};
 use crate::db::entities::{entity, project, run, user};
 use crate::db::now_ms;
 use crate::db::repo::{console, files, projects, runs};
+use crate::db::write::Writer;
+use crate::db::write::{begin, is_unique_violation};
 use crate::error::ApiError;
 use crate::metrics::codec::Point;
 use crate::metrics::store;
-use crate::metrics::writer::Writer;
+use types::{AppendConsole, FinishRun, LogMetrics, RunOut, UpdateRun, UpsertRun};
 
 /// Longest run file name, in bytes.
 pub const MAX_FILE_NAME_BYTES: usize = 1024;
@@ -235,45 +236,12 @@ pub(crate) fn to_json(value: &impl serde::Serialize) -> Result<String, ApiError>
         .map_err(|e| ApiError::Internal(format!("could not encode JSON: {e}")))
 }
 
-/// SQLite has one writer at a time, and a deferred transaction that has read before it
-/// writes fails at once with "database is locked" when another writer got in first (the
-/// busy timeout does not cover that case). So SQLite writes start IMMEDIATE, and within
-/// this process they take turns on this lock instead of polling the database file.
-pub(crate) static SQLITE_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// Holds the SQLite writer's turn until dropped; `None` on PostgreSQL, where run rows
-/// are locked instead (`runs::find_run_for_update`).
-pub(crate) type WriterTurn = Option<tokio::sync::MutexGuard<'static, ()>>;
-
-/// A run marked crashed after a silence (see `wandb::CRASH_AFTER`) is live again once
+/// A run marked crashed after a silence (see `jobs::CRASH_AFTER`) is live again once
 /// it writes.
 fn revive(active: &mut run::ActiveModel, crashed: bool) {
     if crashed {
         active.state = Set(RunState::Running.as_str().to_owned());
     }
-}
-
-/// Start a write transaction (waiting for the writer's turn on SQLite).
-pub(crate) async fn begin(
-    db: &DatabaseConnection,
-) -> Result<(DatabaseTransaction, WriterTurn), ApiError> {
-    if !crate::db::is_sqlite(db) {
-        return Ok((db.begin().await?, None));
-    }
-    let turn = SQLITE_WRITER.lock().await;
-    // IMMEDIATE takes the write lock at BEGIN (waiting out the busy timeout), so a writer
-    // outside this lock (another process, an API-key touch) cannot make us fail later.
-    let options = TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    };
-    Ok((db.begin_with_options(options).await?, Some(turn)))
-}
-
-/// Whether a database error is a unique-constraint violation: a concurrent request
-/// created the same row first, so trying again will find it.
-pub(crate) fn is_unique_violation(e: &ApiError) -> bool {
-    matches!(e, ApiError::Db(db) if matches!(db.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))))
 }
 
 /// Create a run, or update the run with that id. When a concurrent request created
@@ -333,7 +301,7 @@ async fn upsert_run_once(
             )))
         }
         Some(r) => {
-            let mut config = json_object(&r.config);
+            let mut config = r.config_map();
             config.extend(req.config.unwrap_or_default());
             let crashed = r.state == RunState::Crashed.as_str();
             let mut active: run::ActiveModel = r.into();
@@ -504,7 +472,7 @@ pub(crate) async fn store_points(
         .map(|(k, v)| (k.as_str(), v.as_slice()))
         .collect();
     let series = store::write_run_points(tx, run.id, &keyed).await?;
-    let mut auto: AutoSummary = serde_json::from_str(&run.summary_auto).unwrap_or_default();
+    let mut auto: AutoSummary = run.auto_summary();
     // System metrics (`system/*`: CPU, memory, disk) are charted but, as in W&B, are
     // not part of a run's summary.
     for s in series.iter().filter(|s| !s.key.starts_with("system/")) {
@@ -589,8 +557,8 @@ pub async fn update_run(
     let (tx, _turn) = begin(db).await?;
     let (project, owner, run) = writable_run(&tx, user, at, run_id).await?;
     let now = now_ms();
-    let mut config = json_object(&run.config);
-    let mut explicit = json_object(&run.summary_explicit);
+    let mut config = run.config_map();
+    let mut explicit = run.explicit_summary();
     let crashed = run.state == RunState::Crashed.as_str();
     let mut active: run::ActiveModel = run.into();
     revive(&mut active, crashed);
@@ -747,12 +715,50 @@ pub async fn upload_file(
         .put(bytes)
         .await
         .map_err(|e| ApiError::Internal(format!("could not store file: {e}")))?;
+    let run = RunOfFile::Named { user, at, run_id };
+    record_run_file(db, run, name, &stored).await?;
+    Ok(stored)
+}
+
+/// The run an uploaded file belongs to.
+pub enum RunOfFile<'a> {
+    /// Named by a user, who must be able to write its project (`/api/v1`).
+    Named {
+        user: &'a user::Model,
+        at: &'a ProjectRef,
+        run_id: &'a str,
+    },
+    /// By its key, from a signed storage URL: the signature was the access check
+    /// (the wandb protocol).
+    Signed { run_pk: i32 },
+}
+
+/// Record bytes already in the blob store as the run's file `name` (replacing a file
+/// of that name) and mark the project active. Both upload doors end here.
+pub async fn record_run_file(
+    db: &DatabaseConnection,
+    run: RunOfFile<'_>,
+    name: &str,
+    stored: &StoredBlob,
+) -> Result<(), ApiError> {
+    check_file_name(name)?;
     let (tx, _turn) = begin(db).await?;
-    let (project, _owner, run) = writable_run(&tx, user, at, run_id).await?;
+    let (run_pk, project_id) = match run {
+        RunOfFile::Named { user, at, run_id } => {
+            let (project, _owner, run) = writable_run(&tx, user, at, run_id).await?;
+            (run.id, project.id)
+        }
+        RunOfFile::Signed { run_pk } => {
+            let run = runs::find_live_by_pk(&tx, run_pk)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("the run of this file does not exist".into()))?;
+            (run.id, run.project_id)
+        }
+    };
     let now = now_ms();
     files::upsert(
         &tx,
-        run.id,
+        run_pk,
         name,
         stored.size as i64,
         &stored.md5,
@@ -760,7 +766,7 @@ pub async fn upload_file(
         now,
     )
     .await?;
-    projects::touch_last_active(&tx, project.id, now).await?;
+    projects::touch_last_active(&tx, project_id, now).await?;
     tx.commit().await?;
-    Ok(stored)
+    Ok(())
 }

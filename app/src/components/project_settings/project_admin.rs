@@ -1,79 +1,23 @@
-//! The Overview tab's controls: star, description, rename, visibility, the member
-//! list of restricted projects, "Undelete all runs", and deleting the project.
-//! Each shows only to those the server would let do it.
-
 use leptos::prelude::*;
 
-use crate::api::projects::{delete_project, edit_project, set_project_member, undelete_runs};
-use crate::components::new_project_form::VisibilitySelect;
-use crate::components::submit::{Submit, SubmitStatus};
-use crate::model::{ProjectEdit, ProjectOverview, Visibility};
-
-/// Editing the description (markdown, shown rendered and sanitised).
-#[component]
-pub fn DescriptionEditor(overview: ProjectOverview, reload: RwSignal<u32>) -> impl IntoView {
-    let editing = RwSignal::new(false);
-    let text = RwSignal::new(overview.description.clone());
-    let submit = Submit::new();
-    let project = overview.project.clone();
-    let html = crate::logic::markdown::to_safe_html(&overview.description);
-    let empty = overview.description.trim().is_empty();
-    let save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let edit = ProjectEdit {
-            description: Some(text.get_untracked()),
-            ..Default::default()
-        };
-        submit.run(edit_project(project.clone(), edit), move |_| {
-            editing.set(false);
-            reload.update(|n| *n += 1);
-            None
-        });
-    };
-    view! {
-        <div class="description-block">
-            <Show
-                when=move || editing.get()
-                fallback=move || {
-                    let html = html.clone();
-                    view! {
-                        {if empty {
-                            view! { <p class="muted">"No description."</p> }.into_any()
-                        } else {
-                            view! { <div class="description markdown" inner_html=html></div> }.into_any()
-                        }}
-                        {overview.can_write.then(|| view! {
-                            <button type="button" class="small" on:click=move |_| editing.set(true)>
-                                "Edit description"
-                            </button>
-                        })}
-                    }
-                }
-            >
-                <form class="stack" on:submit=save.clone() aria-label="Edit description">
-                    <label>
-                        "Description (markdown)"
-                        <textarea
-                            rows="6"
-                            name="description"
-                            prop:value=text
-                            on:input=move |ev| text.set(event_target_value(&ev))
-                        ></textarea>
-                    </label>
-                    <SubmitStatus submit />
-                    <div class="row">
-                        <button type="submit" class="primary" disabled=move || submit.busy.get()>"Save"</button>
-                        <button type="button" class="small" on:click=move |_| editing.set(false)>"Cancel"</button>
-                    </div>
-                </form>
-            </Show>
-        </div>
-    }
-}
+use crate::api::projects::delete_project;
+use crate::api::projects::edit_project;
+use crate::api::projects::set_project_member;
+use crate::components::submit::Submit;
+use crate::components::submit::SubmitStatus;
+use crate::components::visibility_select::VisibilitySelect;
+use crate::model::ProjectEdit;
+use crate::model::ProjectOverview;
+use crate::model::Visibility;
 
 /// Settings only project administrators see: rename, visibility, members, delete.
 #[component]
-pub fn ProjectAdmin(overview: ProjectOverview, reload: RwSignal<u32>) -> impl IntoView {
+pub fn ProjectAdmin(
+    /// The project as the Overview tab loaded it.
+    overview: ProjectOverview,
+    /// Bumped after a change so the Overview reloads.
+    reload: RwSignal<u32>,
+) -> impl IntoView {
     let navigate = leptos_router::hooks::use_navigate();
     let project = overview.project.clone();
 
@@ -252,33 +196,4 @@ pub fn ProjectAdmin(overview: ProjectOverview, reload: RwSignal<u32>) -> impl In
             </details>
         </section>
     }
-}
-
-/// "Undelete all runs", for writers when some runs were deleted.
-#[component]
-pub fn UndeleteRuns(overview: ProjectOverview, reload: RwSignal<u32>) -> impl IntoView {
-    let submit = Submit::new();
-    let n = overview.deleted_runs;
-    let project = overview.project.clone();
-    (overview.can_write && n > 0).then(|| {
-        view! {
-            <div class="undelete">
-                <span class="muted">{format!("{n} deleted run{}", if n == 1 { "" } else { "s" })}</span>
-                <button
-                    type="button"
-                    class="small"
-                    disabled=move || submit.busy.get()
-                    on:click=move |_| {
-                        submit.run(undelete_runs(project.clone()), move |_| {
-                            reload.update(|n| *n += 1);
-                            None
-                        });
-                    }
-                >
-                    "Undelete all runs"
-                </button>
-                <SubmitStatus submit />
-            </div>
-        }
-    })
 }

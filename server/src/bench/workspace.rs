@@ -1,4 +1,4 @@
-//! `cairn bench --workspace --keep-dir DIR`: seeds the Workspace benchmark's project,
+//! `cairn bench workspace --keep-dir DIR`: seeds the Workspace benchmark's project,
 //! 500 runs × 50 metrics × 10,000 steps (250 million points), into a SQLite data
 //! directory, for `end2end/bench/workspace-first-chart.mjs` to time in Chromium (from
 //! navigation to the first chart drawn, and to every chart in view drawn).
@@ -18,9 +18,9 @@ use serde_json::json;
 
 use app::model::{MetricValue, ProjectRef};
 
-use crate::ingest::ops;
-use crate::ingest::types::{FinishRun, LogMetrics, MetricRow, UpsertRun};
-use crate::metrics::writer::Writer;
+use crate::db::write::Writer;
+use crate::service::ops;
+use crate::service::ops::types::{FinishRun, LogMetrics, MetricRow, UpsertRun};
 
 type Fallible<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -65,7 +65,7 @@ pub async fn seed(dir: PathBuf, sizes: &WorkspaceSizes) -> Fallible<u64> {
     let db = crate::db::connect(&url).await?;
     crate::db::migrate(&db).await?;
     let user = crate::bootstrap::create_user(&db, "bench", "bench-password", false).await?;
-    let writer = Writer::new(db.clone());
+    let writer = Writer::start(db.clone());
     let keys: Vec<String> = (0..sizes.metrics)
         .map(|i| {
             format!(

@@ -47,7 +47,7 @@ pub struct Writer {
 
 impl Writer {
     /// The writer for `db`; on SQLite this starts the queue task (needs a Tokio runtime).
-    pub fn new(db: DatabaseConnection) -> Writer {
+    pub fn start(db: DatabaseConnection) -> Writer {
         if !crate::db::is_sqlite(&db) {
             return Writer { db, queue: None };
         }
@@ -140,7 +140,7 @@ async fn run_queue(db: DatabaseConnection, mut queue: mpsc::Receiver<Job>) {
 async fn run_batch(db: DatabaseConnection, jobs: Vec<Job>) {
     let mut attempt = 0;
     let started = loop {
-        match crate::ingest::ops::begin(&db).await {
+        match super::begin(&db).await {
             Ok(t) => break Some(t),
             Err(e) if attempt < 5 => {
                 tracing::warn!("could not start a write transaction: {e}; retrying");

@@ -1,0 +1,251 @@
+//! `cairn bench`: the benchmarks, in a build with `--features bench` only (the server a
+//! user runs does not carry them). Each prints a Markdown table and checks its own
+//! answers (counts of what was stored and returned), failing rather than printing a
+//! number for work that was not done.
+//!
+//! - `metrics` (W1–W4): ingest and chart queries over HTTP ([`metrics`]);
+//! - `wandb` (W5): 20 wandb-like runs streaming through `file_stream` ([`wandb`]);
+//! - `runs-table`: the Runs tab's queries over 10,000 runs × 200 columns ([`runs_table`]);
+//! - `workspace`: seeds the Workspace browser benchmark ([`workspace`]).
+
+mod harness;
+pub mod metrics;
+pub mod runs_table;
+pub mod wandb;
+pub mod workspace;
+
+use std::path::PathBuf;
+
+type Fallible<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// `cairn bench …`.
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum BenchCommand {
+    /// The metrics engine over HTTP (W1 ingest, W2 one series, W3 charts over 100
+    /// runs, W4 grouped) on a fresh SQLite data dir, and on a fresh PostgreSQL
+    /// database too when --database-url names a PostgreSQL server.
+    Metrics {
+        /// A tenth of the sizes, to check the bench itself quickly.
+        #[arg(long)]
+        quick: bool,
+        /// Skip SQLite (benchmark only PostgreSQL).
+        #[arg(long)]
+        no_sqlite: bool,
+    },
+    /// The wandb workload (W5): 20 runs streaming through file_stream every 100 ms;
+    /// p50/p99 per post.
+    Wandb {
+        #[arg(long)]
+        quick: bool,
+        #[arg(long)]
+        no_sqlite: bool,
+    },
+    /// The Runs tab: 10,000 runs × 200 columns, filter + sort + first page, timed in
+    /// process.
+    RunsTable {
+        #[arg(long)]
+        quick: bool,
+        #[arg(long)]
+        no_sqlite: bool,
+        /// Keep the seeded SQLite database in this directory (for `cairn serve
+        /// --data-dir DIR` and `end2end/bench/runs-first-rows.mjs`).
+        #[arg(long)]
+        keep_dir: Option<PathBuf>,
+    },
+    /// Seed the Workspace benchmark (500 runs × 50 metrics × 10,000 steps) into
+    /// --keep-dir, for `end2end/bench/workspace-first-chart.mjs`.
+    Workspace {
+        #[arg(long)]
+        quick: bool,
+        #[arg(long)]
+        keep_dir: Option<PathBuf>,
+    },
+}
+
+/// Run one benchmark; `database_url` (the global `--database-url`) adds PostgreSQL.
+pub async fn run(what: BenchCommand, database_url: Option<&str>) -> Fallible<()> {
+    match what {
+        BenchCommand::Metrics { quick, no_sqlite } => {
+            http_bench(database_url, quick, no_sqlite, false).await
+        }
+        BenchCommand::Wandb { quick, no_sqlite } => {
+            http_bench(database_url, quick, no_sqlite, true).await
+        }
+        BenchCommand::RunsTable {
+            quick,
+            no_sqlite,
+            keep_dir,
+        } => runs_table_bench(database_url, quick, no_sqlite, keep_dir).await,
+        BenchCommand::Workspace { quick, keep_dir } => seed_workspace(quick, keep_dir).await,
+    }
+}
+
+/// One line of the result table.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub workload: String,
+    pub result: String,
+}
+
+/// Where the server under test keeps its data.
+pub enum Store {
+    Sqlite,
+    /// A PostgreSQL server URL without a database (`postgres://user@host:port`);
+    /// a fresh database is created and dropped.
+    Postgres(String),
+}
+
+/// Print rows as a Markdown table.
+pub fn print_table(title: &str, rows: &[Row]) {
+    println!("\n### {title}\n");
+    println!("| workload | result |");
+    println!("|---|---|");
+    for r in rows {
+        println!("| {} | {} |", r.workload, r.result);
+    }
+}
+
+async fn seed_workspace(quick: bool, keep_dir: Option<std::path::PathBuf>) -> Fallible<()> {
+    use workspace::{WorkspaceSizes, WORKSPACE_PROJECT};
+    let sizes = if quick {
+        WorkspaceSizes::quick()
+    } else {
+        WorkspaceSizes::full()
+    };
+    let dir = keep_dir.ok_or("`bench workspace` needs --keep-dir DIR (where to seed)")?;
+    println!(
+        "cairn bench workspace: seeding {} runs × {} metrics × {} steps into {}",
+        sizes.runs,
+        sizes.metrics,
+        sizes.steps,
+        dir.display()
+    );
+    let points = workspace::seed(dir.clone(), &sizes)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "\n{points} points seeded. Serve them with `cairn serve --data-dir {}` and run \
+         `node end2end/bench/workspace-first-chart.mjs` (it opens /bench/{WORKSPACE_PROJECT}/workspace as \
+         user bench, password bench-password).",
+        dir.display()
+    );
+    Ok(())
+}
+
+async fn runs_table_bench(
+    database_url: Option<&str>,
+    quick: bool,
+    no_sqlite: bool,
+    keep_dir: Option<std::path::PathBuf>,
+) -> Fallible<()> {
+    use runs_table::RunsTableSizes;
+    let sizes = if quick {
+        RunsTableSizes::quick()
+    } else {
+        RunsTableSizes::full()
+    };
+    println!(
+        "cairn bench runs-table ({} runs × {} columns; {} cores)",
+        sizes.runs,
+        sizes.config_keys + sizes.summary_keys,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    if !no_sqlite {
+        let (dir, kept) = runs_table::sqlite_dir(keep_dir).map_err(|e| e.to_string())?;
+        let url = format!("sqlite://{}?mode=rwc", dir.join("cairn.db").display());
+        let rows = runs_table::run(&url, &sizes)
+            .await
+            .map_err(|e| e.to_string())?;
+        print_table("SQLite", &rows);
+        if kept {
+            println!(
+                "\nThe database is in {}: serve it with `cairn serve --data-dir {}` and open /bench/{}/runs (user bench, password bench-password).",
+                dir.display(),
+                dir.display(),
+                runs_table::BENCH_PROJECT
+            );
+        } else {
+            std::fs::remove_dir_all(&dir).ok();
+        }
+    }
+    if let Some(url) = database_url.filter(|u| u.starts_with("postgres")) {
+        let base = match url.find("://").map(|i| i + 3) {
+            Some(start) => match url[start..].find('/') {
+                Some(slash) => url[..start + slash].to_owned(),
+                None => url.to_owned(),
+            },
+            None => url.to_owned(),
+        };
+        let name = format!("cairn_runs_bench_{}", std::process::id());
+        let admin = crate::db::connect(&format!("{base}/postgres")).await?;
+        use sea_orm::ConnectionTrait;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await?;
+        let result = runs_table::run(&format!("{base}/{name}"), &sizes).await;
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await?;
+        print_table("PostgreSQL", &result.map_err(|e| e.to_string())?);
+    }
+    Ok(())
+}
+
+async fn http_bench(
+    database_url: Option<&str>,
+    quick: bool,
+    no_sqlite: bool,
+    wandb: bool,
+) -> Fallible<()> {
+    use metrics::BenchSizes;
+    use wandb::WandbSizes;
+    // The server under test does not need the web bundle, but it needs a site root.
+    let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+    let site_root = std::path::Path::new(&site_root);
+    println!(
+        "cairn bench {} ({}; {} cores)",
+        if wandb { "wandb" } else { "metrics" },
+        if quick { "quick sizes" } else { "full sizes" },
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    // The metrics-engine workloads (W1–W4), or with --wandb the file_stream one (W5).
+    let one = |store: Store| async move {
+        let rows = if wandb {
+            let sizes = if quick {
+                WandbSizes::quick()
+            } else {
+                WandbSizes::full()
+            };
+            wandb::run(store, &sizes, site_root).await
+        } else {
+            let sizes = if quick {
+                BenchSizes::quick()
+            } else {
+                BenchSizes::full()
+            };
+            metrics::run(store, &sizes, site_root).await
+        };
+        rows.map_err(|e| e.to_string())
+    };
+    if !no_sqlite {
+        print_table("SQLite", &one(Store::Sqlite).await?);
+    }
+    match database_url {
+        Some(url) if url.starts_with("postgres") => {
+            // Keep scheme, credentials and host; the bench makes its own database.
+            let base = match url.find("://").map(|i| i + 3) {
+                Some(start) => match url[start..].find('/') {
+                    Some(slash) => &url[..start + slash],
+                    None => url,
+                },
+                None => url,
+            };
+            print_table("PostgreSQL", &one(Store::Postgres(base.to_owned())).await?);
+        }
+        Some(other) if !other.starts_with("sqlite") => {
+            return Err(format!("--database-url must be a postgres:// URL, not {other:?}").into());
+        }
+        _ => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,317 @@
+//! Artifacts: collections, versions, aliases, files and usage (lineage). The wandb
+//! protocol writes them today and the Artifacts tab reads them; both go through here.
+
+use sea_orm::sea_query::{Expr, Func, OnConflict, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, RelationDef, Set,
+};
+
+use crate::db::entities::{
+    artifact, artifact_alias, artifact_collection, artifact_file, artifact_usage,
+};
+
+/// A version's state while files are still being registered and uploaded.
+pub const PENDING: &str = "PENDING";
+/// A version's state once committed: its files no longer change.
+pub const COMMITTED: &str = "COMMITTED";
+
+/// A version by its key.
+pub async fn version(db: &impl ConnectionTrait, pk: i32) -> Result<Option<artifact::Model>, DbErr> {
+    artifact::Entity::find_by_id(pk).one(db).await
+}
+
+/// A version by its key, its row locked until the transaction ends (on PostgreSQL),
+/// so a commit and a file registration for one version take turns.
+pub async fn version_for_update(
+    db: &impl ConnectionTrait,
+    pk: i32,
+) -> Result<Option<artifact::Model>, DbErr> {
+    artifact::Entity::find_by_id(pk)
+        .lock_exclusive()
+        .one(db)
+        .await
+}
+
+/// A collection by its key.
+pub async fn collection(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<artifact_collection::Model>, DbErr> {
+    artifact_collection::Entity::find_by_id(id).one(db).await
+}
+
+/// A project's collection by name.
+pub async fn collection_named(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    name: &str,
+) -> Result<Option<artifact_collection::Model>, DbErr> {
+    artifact_collection::Entity::find()
+        .filter(artifact_collection::Column::ProjectId.eq(project_id))
+        .filter(artifact_collection::Column::Name.eq(name))
+        .one(db)
+        .await
+}
+
+/// Create a collection.
+pub async fn insert_collection(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    name: &str,
+    type_name: &str,
+    now: i64,
+) -> Result<artifact_collection::Model, DbErr> {
+    artifact_collection::ActiveModel {
+        project_id: Set(project_id),
+        name: Set(name.to_owned()),
+        type_name: Set(type_name.to_owned()),
+        description: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+/// Store a new version.
+pub async fn insert_version(
+    db: &impl ConnectionTrait,
+    version: artifact::ActiveModel,
+) -> Result<artifact::Model, DbErr> {
+    version.insert(db).await
+}
+
+/// Save changes to a version.
+pub async fn update_version(
+    db: &impl ConnectionTrait,
+    version: artifact::ActiveModel,
+) -> Result<artifact::Model, DbErr> {
+    version.update(db).await
+}
+
+/// Store a file row of a version, replacing the row of that path when `exists`.
+pub async fn save_file(
+    db: &impl ConnectionTrait,
+    file: artifact_file::ActiveModel,
+    exists: bool,
+) -> Result<artifact_file::Model, DbErr> {
+    if exists {
+        file.update(db).await
+    } else {
+        file.insert(db).await
+    }
+}
+
+/// The version an alias points at in a collection.
+pub async fn aliased_version(
+    db: &impl ConnectionTrait,
+    collection_id: i32,
+    alias: &str,
+) -> Result<Option<artifact::Model>, DbErr> {
+    match artifact_alias::Entity::find_by_id((collection_id, alias.to_owned()))
+        .one(db)
+        .await?
+    {
+        Some(a) => version(db, a.artifact_id).await,
+        None => Ok(None),
+    }
+}
+
+/// The committed version `v{index}` of a collection (a pending one has no name yet).
+pub async fn committed_version(
+    db: &impl ConnectionTrait,
+    collection_id: i32,
+    index: i32,
+) -> Result<Option<artifact::Model>, DbErr> {
+    artifact::Entity::find()
+        .filter(artifact::Column::CollectionId.eq(collection_id))
+        .filter(artifact::Column::VersionIndex.eq(index))
+        .filter(artifact::Column::State.eq(COMMITTED))
+        .one(db)
+        .await
+}
+
+/// The version a client made with this client id (a retried create finds it).
+pub async fn version_by_client_id(
+    db: &impl ConnectionTrait,
+    collection_id: i32,
+    client_id: &str,
+) -> Result<Option<artifact::Model>, DbErr> {
+    artifact::Entity::find()
+        .filter(artifact::Column::CollectionId.eq(collection_id))
+        .filter(artifact::Column::ClientId.eq(client_id))
+        .one(db)
+        .await
+}
+
+/// The newest committed version with this digest (the same content).
+pub async fn committed_by_digest(
+    db: &impl ConnectionTrait,
+    collection_id: i32,
+    digest: &str,
+) -> Result<Option<artifact::Model>, DbErr> {
+    artifact::Entity::find()
+        .filter(artifact::Column::CollectionId.eq(collection_id))
+        .filter(artifact::Column::Digest.eq(digest))
+        .filter(artifact::Column::State.eq(COMMITTED))
+        .order_by_desc(artifact::Column::VersionIndex)
+        .one(db)
+        .await
+}
+
+/// The index the next version of a collection gets (0 for the first).
+pub async fn next_version_index(
+    db: &impl ConnectionTrait,
+    collection_id: i32,
+) -> Result<i32, DbErr> {
+    let q = Query::select()
+        .expr_as(Func::max(Expr::col(artifact::Column::VersionIndex)), "m")
+        .from(artifact::Entity)
+        .and_where(artifact::Column::CollectionId.eq(collection_id))
+        .to_owned();
+    let row = db.query_one(&q).await?;
+    let max: Option<i32> = row.map(|r| r.try_get("", "m")).transpose()?.flatten();
+    Ok(max.map_or(0, |m| m + 1))
+}
+
+/// The aliases pointing at a version, `latest` and `vN` included, sorted.
+pub async fn aliases_of(db: &impl ConnectionTrait, pk: i32) -> Result<Vec<String>, DbErr> {
+    let mut names: Vec<String> = artifact_alias::Entity::find()
+        .filter(artifact_alias::Column::ArtifactId.eq(pk))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.alias)
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Point `alias` of the collection at version `pk` (moving it if it pointed elsewhere).
+pub async fn set_alias(
+    db: &impl ConnectionTrait,
+    collection_id: i32,
+    alias: &str,
+    pk: i32,
+) -> Result<(), DbErr> {
+    let insert = Query::insert()
+        .into_table(artifact_alias::Entity)
+        .columns([
+            artifact_alias::Column::CollectionId,
+            artifact_alias::Column::Alias,
+            artifact_alias::Column::ArtifactId,
+        ])
+        .values_panic([collection_id.into(), alias.into(), pk.into()])
+        .on_conflict(
+            OnConflict::columns([
+                artifact_alias::Column::CollectionId,
+                artifact_alias::Column::Alias,
+            ])
+            .update_column(artifact_alias::Column::ArtifactId)
+            .to_owned(),
+        )
+        .to_owned();
+    db.execute(&insert).await?;
+    Ok(())
+}
+
+/// A version's files, by path.
+pub async fn files_of(
+    db: &impl ConnectionTrait,
+    pk: i32,
+) -> Result<Vec<artifact_file::Model>, DbErr> {
+    artifact_file::Entity::find()
+        .filter(artifact_file::Column::ArtifactId.eq(pk))
+        .order_by_asc(artifact_file::Column::Path)
+        .all(db)
+        .await
+}
+
+/// One file of a version.
+pub async fn file(
+    db: &impl ConnectionTrait,
+    pk: i32,
+    path: &str,
+) -> Result<Option<artifact_file::Model>, DbErr> {
+    artifact_file::Entity::find_by_id((pk, path.to_owned()))
+        .one(db)
+        .await
+}
+
+/// A file of this project's artifacts whose bytes (by MD5) are already stored, the
+/// oldest such copy.
+pub async fn earlier_copy(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    md5: &str,
+) -> Result<Option<artifact_file::Model>, DbErr> {
+    // artifact_files → artifacts → artifact_collections, filtered to the project.
+    let to_artifact: RelationDef = artifact_file::Entity::belongs_to(artifact::Entity)
+        .from(artifact_file::Column::ArtifactId)
+        .to(artifact::Column::Id)
+        .into();
+    let to_collection: RelationDef = artifact::Entity::belongs_to(artifact_collection::Entity)
+        .from(artifact::Column::CollectionId)
+        .to(artifact_collection::Column::Id)
+        .into();
+    artifact_file::Entity::find()
+        .join(JoinType::InnerJoin, to_artifact)
+        .join(JoinType::InnerJoin, to_collection)
+        .filter(artifact_collection::Column::ProjectId.eq(project_id))
+        .filter(artifact_file::Column::Md5.eq(md5))
+        .filter(artifact_file::Column::Sha256.is_not_null())
+        .order_by_asc(artifact_file::Column::BirthArtifactId)
+        .limit(1)
+        .one(db)
+        .await
+}
+
+/// Attach uploaded bytes to the file row that announced their MD5; false when no row
+/// of that path announces that MD5 (so other content is never pointed at).
+pub async fn attach_upload(
+    db: &impl ConnectionTrait,
+    pk: i32,
+    path: &str,
+    md5_base64: &str,
+    sha256: &str,
+    size: i64,
+) -> Result<bool, DbErr> {
+    let update = Query::update()
+        .table(artifact_file::Entity)
+        .value(artifact_file::Column::Sha256, sha256)
+        .value(artifact_file::Column::Size, size)
+        .and_where(artifact_file::Column::ArtifactId.eq(pk))
+        .and_where(artifact_file::Column::Path.eq(path))
+        .and_where(artifact_file::Column::Md5.eq(md5_base64))
+        .to_owned();
+    Ok(db.execute(&update).await?.rows_affected() > 0)
+}
+
+/// Record that a run used a version (once per pair).
+pub async fn record_usage(
+    db: &impl ConnectionTrait,
+    pk: i32,
+    run_pk: i32,
+    now: i64,
+) -> Result<(), DbErr> {
+    let insert = Query::insert()
+        .into_table(artifact_usage::Entity)
+        .columns([
+            artifact_usage::Column::ArtifactId,
+            artifact_usage::Column::RunId,
+            artifact_usage::Column::UsedAt,
+        ])
+        .values_panic([pk.into(), run_pk.into(), now.into()])
+        .on_conflict(
+            OnConflict::columns([
+                artifact_usage::Column::ArtifactId,
+                artifact_usage::Column::RunId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .to_owned();
+    db.execute(&insert).await?;
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! The background jobs of `cairn serve`, all in one place: [`Jobs::start`] starts them
+//! over the app's state and [`Jobs::stop`] ends them (dropping [`Jobs`] does too).
+//!
+//! - crash watch, every minute: a running run not heard from for [`CRASH_AFTER`] is
+//!   marked crashed (it comes back to running if it writes again);
+//! - purge, every hour: projects deleted longer ago than the restore window are
+//!   removed with their files (`service::accounts::purge_deleted`).
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+
+use crate::db::now_ms;
+use crate::db::repo::runs;
+use crate::error::ApiError;
+use crate::service::accounts;
+use crate::state::AppState;
+
+/// Runs not heard from for this long are marked crashed.
+pub const CRASH_AFTER: Duration = Duration::from_secs(5 * 60);
+/// How often the crash watch looks.
+pub const CRASH_WATCH_EVERY: Duration = Duration::from_secs(60);
+/// How often deleted projects past their restore window are purged.
+pub const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+/// The running jobs.
+pub struct Jobs {
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Jobs {
+    /// Start every job; each runs once at start, then once per period.
+    pub fn start(state: &AppState) -> Jobs {
+        let crash_db = state.db.clone();
+        let (purge_db, purge_blobs) = (state.db.clone(), state.blobs.clone());
+        Jobs {
+            tasks: vec![
+                every("crash watch", CRASH_WATCH_EVERY, move || {
+                    let db = crash_db.clone();
+                    async move {
+                        let n = mark_silent_runs_crashed(&db, CRASH_AFTER).await?;
+                        if n > 0 {
+                            tracing::info!("marked {n} silent run(s) as crashed");
+                        }
+                        Ok(())
+                    }
+                }),
+                every("purge", PURGE_EVERY, move || {
+                    let (db, blobs) = (purge_db.clone(), purge_blobs.clone());
+                    async move {
+                        // The grace period spares projects restored a moment ago.
+                        let grace = Duration::from_secs(3600);
+                        accounts::purge_deleted(&db, &blobs, now_ms(), grace).await?;
+                        Ok(())
+                    }
+                }),
+            ],
+        }
+    }
+
+    /// Stop every job and wait until each has ended (a job is stopped between two
+    /// database statements, never inside a transaction's commit).
+    pub async fn stop(mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Jobs {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Mark running runs silent for `silence` as crashed; how many were marked.
+pub async fn mark_silent_runs_crashed(
+    db: &sea_orm::DatabaseConnection,
+    silence: Duration,
+) -> Result<u64, ApiError> {
+    let cutoff = now_ms() - silence.as_millis() as i64;
+    Ok(runs::mark_crashed(db, cutoff).await?)
+}
+
+/// Run `job` now and then every `period`, logging failures.
+fn every<F, Fut>(name: &'static str, period: Duration, job: F) -> JoinHandle<()>
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<(), ApiError>> + Send,
+{
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = job().await {
+                tracing::warn!(job = name, error = %e, "a background job failed");
+            }
+        }
+    })
+}
