@@ -20,6 +20,9 @@ pub fn SettingsPage() -> impl IntoView {
     // The secret of the key just made: shown once, never fetched again. It lives here,
     // above the reloaded part of the page, so the reload after making it keeps it.
     let fresh = RwSignal::new(None::<(String, String)>);
+    // The project just restored, kept here for the same reason: its row goes away
+    // with the reload, and the confirmation must not go with it.
+    let restored = RwSignal::new(None::<String>);
     view! {
         <Title text="Settings" />
         <h1>"Settings"</h1>
@@ -27,7 +30,7 @@ pub fn SettingsPage() -> impl IntoView {
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
                 {move || Suspend::new(async move {
                     let s = settings.await?;
-                    Ok::<_, crate::api::AppError>(view! { <SettingsView settings=s reload fresh /> })
+                    Ok::<_, crate::api::AppError>(view! { <SettingsView settings=s reload fresh restored /> })
                 })}
             </ErrorBoundary>
         </Transition>
@@ -42,6 +45,8 @@ fn SettingsView(
     reload: RwSignal<u32>,
     /// A just-created API key (name, key), shown once.
     fresh: RwSignal<Option<(String, String)>>,
+    /// The address of the project an admin just restored.
+    restored: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let s = settings;
     let profile = format!("/{}", s.viewer.username);
@@ -56,7 +61,7 @@ fn SettingsView(
         </section>
         <ApiKeys keys=s.api_keys reload fresh />
         <Teams teams=s.teams reload />
-        {s.admin.map(|a| view! { <AdminSection admin=a reload /> })}
+        {s.admin.map(|a| view! { <AdminSection admin=a reload restored /> })}
     }
 }
 
@@ -267,6 +272,8 @@ fn AdminSection(
     admin: SiteAdmin,
     /// Bumped after a change so the settings reload.
     reload: RwSignal<u32>,
+    /// Set to the address of a project once it is restored (shown above the list).
+    restored: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let toggle = Submit::new();
     let on = admin.signup_enabled;
@@ -286,8 +293,9 @@ fn AdminSection(
                         <button type="button" class="small" aria-label=format!("Restore {name}")
                             disabled=move || restore.busy.get()
                             on:click=move |_| restore.run(restore_project(d.id), move |at| {
+                                restored.set(Some(at.href()));
                                 reload.update(|n| *n += 1);
-                                Some(format!("Restored: {}", at.href()))
+                                None
                             })>
                             "Restore"
                         </button>
@@ -313,6 +321,9 @@ fn AdminSection(
             </p>
             <SubmitStatus submit=toggle />
             <h3>"Deleted projects"</h3>
+            {move || restored.get().map(|href| view! {
+                <p class="ok-message" role="status">"Restored: "<a href=href.clone()>{href.clone()}</a></p>
+            })}
             {if empty {
                 view! { <p class="empty">"No deleted projects."</p> }.into_any()
             } else {
