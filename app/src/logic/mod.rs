@@ -1,6 +1,7 @@
 //! Pure functions with no IO and no Leptos: everything computable from data.
 //! Each module states its contract in its header and carries its own tests.
 
+pub mod artifacts;
 pub mod bucket;
 pub mod config_flat;
 pub mod filter;

@@ -228,15 +228,7 @@ fn alias_names(input: &Args) -> Vec<String> {
 }
 
 fn check_alias(alias: &str) -> Result<(), ApiError> {
-    let version_like = alias
-        .strip_prefix('v')
-        .is_some_and(|n| n.parse::<u64>().is_ok());
-    if version_like || alias.contains(['/', ':']) {
-        return Err(ApiError::Unprocessable(format!(
-            "alias {alias:?} is not allowed (version names and '/' or ':' are reserved)"
-        )));
-    }
-    Ok(())
+    Ok(app::logic::artifacts::check_alias(alias)?)
 }
 
 /// `CreateArtifact`: a new pending version (or, for content already committed in the
