@@ -17,8 +17,8 @@ use leptos_router::{path, SsrMode};
 
 use components::site_header::SiteHeader;
 use pages::{
-    EntityPage, HomePage, NotFoundPage, ProjectPage, ProjectTab, RunPage, SettingsPage, SignInPage,
-    SignUpPage,
+    ArtifactPage, EntityPage, HomePage, NotFoundPage, ProjectPage, ProjectTab, RunPage,
+    SettingsPage, SignInPage, SignUpPage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -114,6 +114,21 @@ fn Frame() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/:entity/:project/runs/:run_id") view=RunPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/:entity/:project/artifacts")
+                        view=|| view! { <ProjectPage tab=ProjectTab::Artifacts /> }
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/:entity/:project/artifacts/:type/:collection")
+                        view=|| view! { <ProjectPage tab=ProjectTab::Artifacts /> }
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/:entity/:project/artifacts/:type/:collection/:version")
+                        view=ArtifactPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
     }

@@ -118,6 +118,28 @@ pub fn file_response(name: &str, bytes: Vec<u8>) -> Response {
     r
 }
 
+/// A zip streamed as it is written, as an attachment named `name`.
+pub fn zip_response<S>(name: &str, stream: S) -> Response
+where
+    S: futures_lite::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static,
+{
+    let disposition = format!(
+        "attachment; filename*=UTF-8''{}",
+        app::logic::url::encode_segment(name)
+    );
+    let mut r = axum::body::Body::from_stream(stream).into_response();
+    let h = r.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(LOCKED_POLICY),
+    );
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

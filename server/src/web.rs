@@ -25,6 +25,7 @@ pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
     );
     let services: Services = Arc::new(UiService::new(
         state.app.db.clone(),
+        state.app.blobs.clone(),
         state.app.chart_cache.clone(),
         state.app.writer.clone(),
     ));
@@ -64,7 +65,16 @@ pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
         // them); the same access check as the page.
         .route(
             "/{entity}/{project}/runs/{run}/files/{*name}",
-            axum::routing::get(run_file_for_browser).with_state(state_for_files),
+            axum::routing::get(run_file_for_browser).with_state(state_for_files.clone()),
+        )
+        // An artifact version's files and zips, the same way.
+        .route(
+            "/{entity}/{project}/artifacts/{type}/{collection}/{version}/files/{*path}",
+            axum::routing::get(artifact_file_for_browser).with_state(state_for_files.clone()),
+        )
+        .route(
+            "/{entity}/{project}/artifacts/{type}/{collection}/{version}/zip",
+            axum::routing::get(artifact_zip_for_browser).with_state(state_for_files),
         )
         // Files of `public/` at the root, before the pages: `/{entity}` would claim them.
         .route_service(
@@ -91,18 +101,7 @@ async fn run_file_for_browser(
     )>,
     headers: axum::http::HeaderMap,
 ) -> Result<axum::response::Response, crate::error::ApiError> {
-    use crate::db::repo::users;
-    let viewer = match crate::csrf::session_cookie(&headers) {
-        Some(token) => {
-            users::user_for_session(
-                &s.db,
-                &crate::auth::credentials::token_hash(&token),
-                crate::db::now_ms(),
-            )
-            .await?
-        }
-        None => None,
-    };
+    let viewer = browser_viewer(&s, &headers).await?;
     let at = app::model::ProjectRef::new(entity, project);
     let bytes = crate::service::reads::run_file(
         &s.db,
@@ -114,6 +113,84 @@ async fn run_file_for_browser(
     )
     .await?;
     Ok(crate::headers::file_response(&name, bytes))
+}
+
+/// The signed-in user behind a browser request's session cookie, if any.
+async fn browser_viewer(
+    s: &crate::state::AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<crate::db::entities::user::Model>, crate::error::ApiError> {
+    Ok(match crate::csrf::session_cookie(headers) {
+        Some(token) => {
+            crate::db::repo::users::user_for_session(
+                &s.db,
+                &crate::auth::credentials::token_hash(&token),
+                crate::db::now_ms(),
+            )
+            .await?
+        }
+        None => None,
+    })
+}
+
+/// Path of an artifact version's browser routes.
+type VersionPath = (String, String, String, String, String);
+
+fn version_ref(
+    (entity, project, type_name, collection, version): VersionPath,
+) -> app::model::VersionRef {
+    app::model::VersionRef {
+        project: app::model::ProjectRef::new(entity, project),
+        type_name,
+        collection,
+        version,
+    }
+}
+
+/// `GET /{entity}/{project}/artifacts/{type}/{collection}/{version}/files/{*path}`:
+/// one file of a version, with the page's access check.
+async fn artifact_file_for_browser(
+    axum::extract::State(s): axum::extract::State<crate::state::AppState>,
+    axum::extract::Path((entity, project, type_name, collection, version, path)): axum::extract::Path<(
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+    )>,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, crate::error::ApiError> {
+    let viewer = browser_viewer(&s, &headers).await?;
+    let r = version_ref((entity, project, type_name, collection, version));
+    let bytes =
+        crate::service::artifacts::file_bytes(&s.db, &s.blobs, viewer.as_ref(), &r, &path).await?;
+    Ok(crate::headers::file_response(&path, bytes))
+}
+
+/// Which folder a zip download holds (`""`: the whole version).
+#[derive(serde::Deserialize)]
+pub(crate) struct ZipQuery {
+    #[serde(default)]
+    folder: String,
+}
+
+/// `GET .../{version}/zip[?folder=images/]`: a folder or the whole version as a zip,
+/// streamed while it is written.
+async fn artifact_zip_for_browser(
+    axum::extract::State(s): axum::extract::State<crate::state::AppState>,
+    axum::extract::Path(path): axum::extract::Path<VersionPath>,
+    axum::extract::Query(q): axum::extract::Query<ZipQuery>,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, crate::error::ApiError> {
+    let viewer = browser_viewer(&s, &headers).await?;
+    let r = version_ref(path);
+    let (name, entries) =
+        crate::service::artifacts::zip_entries(&s.db, viewer.as_ref(), &r, &q.folder).await?;
+    Ok(crate::headers::zip_response(
+        &name,
+        crate::service::artifacts::zip::stream(s.blobs.clone(), entries),
+    ))
 }
 
 /// Old URLs of a renamed project (`/{entity}/{old}/...`) answer with a temporary

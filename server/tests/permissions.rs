@@ -1198,6 +1198,7 @@ async fn the_project_lifecycle_and_account_rules() {
         // Sign-in: a wrong password ten times locks the name for a while, even for the right one.
         let svc = server::service::UiService::new(
             t.db.clone(),
+            w.state.app.blobs.clone(),
             w.state.app.chart_cache.clone(),
             writer.clone(),
         );
@@ -1395,6 +1396,7 @@ async fn every_route_and_server_function_checks_access() {
         // The server functions' service, as an outsider and as the owner.
         let svc = server::service::UiService::new(
             t.db.clone(),
+            w.state.app.blobs.clone(),
             w.state.app.chart_cache.clone(),
             w.state.app.writer.clone(),
         );

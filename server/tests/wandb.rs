@@ -874,6 +874,142 @@ async fn artifacts_version_alias_dedup_and_download() {
     .await;
 }
 
+/// GET (or POST JSON to) `/api/v1` as a key's owner (`None`: anonymous).
+async fn api(
+    wb: &Wb,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Value,
+) -> (StatusCode, Vec<u8>) {
+    let body = if body.is_null() {
+        Vec::new()
+    } else {
+        body.to_string().into_bytes()
+    };
+    wb.send(method, &format!("/api/v1{path}"), key.map(basic), body)
+        .await
+}
+
+async fn api_json(wb: &Wb, path: &str) -> Value {
+    let (s, b) = api(wb, "GET", path, Some(&wb.key), Value::Null).await;
+    assert_eq!(s, StatusCode::OK, "{path}: {}", String::from_utf8_lossy(&b));
+    serde_json::from_slice(&b).unwrap()
+}
+
+#[tokio::test]
+async fn artifact_tab_reads_edits_history_and_access() {
+    on_both(|t| async move {
+        let wb = setup(&t).await;
+        wb.gql(UPSERT, upsert_vars(json!({"name": "producer", "summaryMetrics": "{\"acc\": 0.9}"}))).await;
+        let data: &[u8] = b"a,b\n1,2\n";
+        log_artifact(&wb, &[("train/data.csv", data), ("README.md", b"v0\n")], "d0", json!([{"alias": "best"}])).await;
+        let (v1, _) = log_artifact(
+            &wb,
+            &[("train/data.csv", data), ("train/more.csv", b"x\n"), ("README.md", b"v1\n")],
+            "d1",
+            json!([]),
+        )
+        .await;
+        wb.gql(UPSERT, upsert_vars(json!({"name": "consumer"}))).await;
+        let use_q = "mutation UseArtifact($entityName: String!, $projectName: String!, $runName: String!, $artifactID: ID!) {\n\
+                     useArtifact(input: {entityName: $entityName, projectName: $projectName, runName: $runName, artifactID: $artifactID}) { artifact { id } } }";
+        wb.gql(use_q, json!({"entityName": "alice", "projectName": "demo", "runName": "consumer", "artifactID": v1})).await;
+
+        // The tab's column: one type, one collection with two versions.
+        let idx = api_json(&wb, "/artifacts/alice/demo").await;
+        assert_eq!(idx["types"][0]["type_name"], "dataset");
+        assert_eq!(idx["types"][0]["collections"][0]["name"], "ds");
+        assert_eq!(idx["types"][0]["collections"][0]["versions"], 2);
+        // Versions, newest first, with aliases, producer, consumers and its summary.
+        let page = api_json(&wb, "/artifacts/alice/demo/dataset/ds").await;
+        assert_eq!(page["total"], 2);
+        assert_eq!(page["rows"][0]["index"], 1);
+        assert_eq!(page["rows"][0]["aliases"], json!(["latest", "v1"]));
+        assert_eq!(page["rows"][0]["consumers"], 1);
+        assert_eq!(page["rows"][1]["aliases"], json!(["best", "v0"]));
+        assert_eq!(page["rows"][1]["created_by"]["run_id"], "producer");
+        assert_eq!(page["summary_keys"], json!(["acc"]));
+        let by_size = api_json(&wb, "/artifacts/alice/demo/dataset/ds?sort=files&desc=false").await;
+        assert_eq!(by_size["rows"][0]["index"], 0);
+        // One version by alias, its files by folder, a file and a zip.
+        let v = api_json(&wb, "/artifacts/alice/demo/dataset/ds/versions/latest").await;
+        assert_eq!(v["row"]["file_count"], 3);
+        assert_eq!(v["consumers"][0]["run_id"], "consumer");
+        let top = api_json(&wb, "/artifacts/alice/demo/dataset/ds/versions/v1/files").await;
+        assert_eq!(top["folders"][0]["name"], "train");
+        assert_eq!(top["folders"][0]["files"], 2);
+        assert_eq!(top["files"][0]["path"], "README.md");
+        let sub = api_json(&wb, "/artifacts/alice/demo/dataset/ds/versions/v1/files?folder=train/").await;
+        assert_eq!(sub["files"].as_array().unwrap().len(), 2);
+        let (s, body) = api(&wb, "GET", "/artifacts/alice/demo/dataset/ds/versions/v1/files/train/data.csv", Some(&wb.key), Value::Null).await;
+        assert_eq!((s, body.as_slice()), (StatusCode::OK, data));
+        let (s, zip) = api(&wb, "GET", "/artifacts/alice/demo/dataset/ds/versions/v1/zip?folder=train/", Some(&wb.key), Value::Null).await;
+        assert_eq!(s, StatusCode::OK);
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+        let mut names: Vec<String> = (0..archive.len()).map(|i| archive.by_index(i).unwrap().name().to_owned()).collect();
+        names.sort();
+        assert_eq!(names, ["data.csv", "more.csv"]);
+        let mut got = Vec::new();
+        std::io::Read::read_to_end(&mut archive.by_name("data.csv").unwrap(), &mut got).unwrap();
+        assert_eq!(got, data);
+        // Lineage: producer → v1 → consumer.
+        let g = api_json(&wb, "/artifacts/alice/demo/dataset/ds/versions/v1/lineage?depth=1").await;
+        let hrefs: Vec<&str> = g["nodes"].as_array().unwrap().iter().map(|n| n["href"].as_str().unwrap()).collect();
+        assert_eq!(
+            hrefs,
+            ["/alice/demo/artifacts/dataset/ds/v1", "/alice/demo/runs/producer", "/alice/demo/runs/consumer"],
+            "{g}"
+        );
+        assert_eq!(g["edges"].as_array().unwrap().len(), 2);
+
+        // Edits through the API: move `best`, tag, guarded delete.
+        let edit = |body: Value| api(&wb, "POST", "/artifacts/alice/demo/dataset/ds/versions/v1/edit", Some(&wb.key), body);
+        assert_eq!(edit(json!({"AddAlias": "best"})).await.0, StatusCode::OK);
+        assert_eq!(edit(json!({"AddTag": "golden"})).await.0, StatusCode::OK);
+        assert_eq!(edit(json!({"AddAlias": "v0"})).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(edit(json!({"RemoveAlias": "latest"})).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        let (s, b) = edit(json!({"Delete": {"remove_aliases": false}})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{}", String::from_utf8_lossy(&b));
+        assert_eq!(edit(json!({"Delete": {"remove_aliases": true}})).await.0, StatusCode::OK);
+        // v1 is gone; `latest` fell back to v0, `best` went with v1.
+        let page = api_json(&wb, "/artifacts/alice/demo/dataset/ds").await;
+        assert_eq!(page["total"], 1);
+        assert_eq!(page["rows"][0]["aliases"], json!(["latest", "v0"]));
+        let (s, _) = api(&wb, "GET", "/artifacts/alice/demo/dataset/ds/versions/v1", Some(&wb.key), Value::Null).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        // The history holds every door's events, newest first.
+        let h = api_json(&wb, "/artifacts/alice/demo/dataset/ds/history").await;
+        let actions: Vec<(&str, &str)> = h.as_array().unwrap().iter().map(|e| (e["action"].as_str().unwrap(), e["via"].as_str().unwrap())).collect();
+        assert_eq!(
+            actions,
+            [("deleted", "api"), ("tag_added", "api"), ("alias_moved", "api"), ("created", "wandb"), ("alias_added", "wandb"), ("created", "wandb")]
+        );
+        assert_eq!(h[0]["user"], "alice");
+
+        // Bob and anonymous readers get 404 at every artifact door of a private project.
+        for path in [
+            "/artifacts/alice/demo",
+            "/artifacts/alice/demo/dataset/ds",
+            "/artifacts/alice/demo/dataset/ds/history",
+            "/artifacts/alice/demo/dataset/ds/versions/v0",
+            "/artifacts/alice/demo/dataset/ds/versions/v0/files",
+            "/artifacts/alice/demo/dataset/ds/versions/v0/files/README.md",
+            "/artifacts/alice/demo/dataset/ds/versions/v0/zip",
+            "/artifacts/alice/demo/dataset/ds/versions/v0/lineage",
+        ] {
+            for key in [Some(wb.bob_key.as_str()), None] {
+                let (s, _) = api(&wb, "GET", path, key, Value::Null).await;
+                assert_eq!(s, StatusCode::NOT_FOUND, "{path} as {key:?}");
+            }
+        }
+        let (s, _) = api(&wb, "POST", "/artifacts/alice/demo/dataset/ds/versions/v0/edit", Some(&wb.bob_key), json!({"AddTag": "x"})).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        t
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn other_peoples_projects_stay_closed() {
     on_both(|t| async move {

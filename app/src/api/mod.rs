@@ -1,6 +1,7 @@
 //! Server functions: the UI's private door to the server (not a public API).
 //! One function per file, grouped by resource; bodies stay thin.
 
+pub mod artifacts;
 pub mod csrf;
 pub mod entities;
 mod error;

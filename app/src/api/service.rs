@@ -11,6 +11,10 @@ use crate::model::{
     RunDetail, RunId, RunsPage, RunsQuery, RunsTableMeta, SectionSnapshot, SeriesAnswer,
     SeriesQuery, SortSpec, TeamRole, Viewer, WorkspaceData, WorkspaceDoc,
 };
+use crate::model::{
+    ArtifactEdit, ArtifactEvent, ArtifactVersion, ArtifactsIndex, FilePreview, FilesPage,
+    LineageGraph, VersionDiff, VersionRef, VersionsPage, VersionsQuery,
+};
 
 /// The services handed to every server function through Leptos context.
 #[async_trait::async_trait]
@@ -190,6 +194,68 @@ pub trait CairnService: Send + Sync + 'static {
         project: &ProjectRef,
         snapshot: SectionSnapshot,
     ) -> Result<String, AppError>;
+
+    // The Artifacts tab.
+    async fn artifacts_index(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+    ) -> Result<ArtifactsIndex, AppError>;
+    async fn artifact_versions(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+        type_name: &str,
+        query: &VersionsQuery,
+    ) -> Result<VersionsPage, AppError>;
+    async fn artifact_version(
+        &self,
+        viewer: Option<&Viewer>,
+        version: &VersionRef,
+    ) -> Result<ArtifactVersion, AppError>;
+    async fn artifact_files(
+        &self,
+        viewer: Option<&Viewer>,
+        version: &VersionRef,
+        prefix: &str,
+        offset: u64,
+    ) -> Result<FilesPage, AppError>;
+    async fn artifact_preview(
+        &self,
+        viewer: Option<&Viewer>,
+        version: &VersionRef,
+        path: &str,
+    ) -> Result<FilePreview, AppError>;
+    async fn artifact_lineage(
+        &self,
+        viewer: Option<&Viewer>,
+        version: &VersionRef,
+        depth: usize,
+    ) -> Result<LineageGraph, AppError>;
+    async fn artifact_events(
+        &self,
+        viewer: Option<&Viewer>,
+        version: &VersionRef,
+    ) -> Result<Vec<ArtifactEvent>, AppError>;
+    async fn artifact_diff(
+        &self,
+        viewer: Option<&Viewer>,
+        version: &VersionRef,
+        other: &str,
+    ) -> Result<VersionDiff, AppError>;
+    async fn edit_artifact(
+        &self,
+        viewer: &Viewer,
+        version: &VersionRef,
+        edit: ArtifactEdit,
+    ) -> Result<(), AppError>;
+    /// What a run logged and used (its lineage one step each way).
+    async fn run_artifacts(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+        run: &RunId,
+    ) -> Result<LineageGraph, AppError>;
 }
 
 /// The handle stored in Leptos context.

@@ -1,5 +1,6 @@
 //! Reusable pieces, one component per file.
 
+pub mod artifacts;
 pub mod console_view;
 pub mod download;
 pub mod error_view;

@@ -15,6 +15,7 @@ pub fn ProjectTabs(
         ProjectTab::Overview,
         ProjectTab::Workspace,
         ProjectTab::Runs,
+        ProjectTab::Artifacts,
     ];
     view! {
         <nav class="tabs" aria-label="Project tabs">

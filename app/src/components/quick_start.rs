@@ -5,7 +5,7 @@ use crate::model::ProjectRef;
 
 /// The address people reach this server at: `CAIRN_PUBLIC_URL` or the request's
 /// own host on the server, the page's origin in the browser.
-fn server_origin() -> String {
+pub(crate) fn server_origin() -> String {
     #[cfg(feature = "ssr")]
     {
         if let Some(u) = crate::api::service::public_url() {

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use crate::logic::validate::Invalid;
 
 /// One file of a version, as its manifest lists it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct FileEntry {
     /// The path inside the version, `/`-separated.
     pub path: String,
@@ -18,7 +18,7 @@ pub struct FileEntry {
 }
 
 /// A folder directly under the folder being listed, with what it holds in all.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FolderEntry {
     pub name: String,
     pub files: u64,
@@ -130,7 +130,9 @@ pub fn expires_at(created_ms: i64, ttl_seconds: Option<i64>) -> Option<i64> {
 }
 
 /// What a lineage node stands for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum NodeKind {
     /// A run (drawn as a box).
     Run,
@@ -246,6 +248,209 @@ pub fn layout(
         columns,
         arrows,
     }
+}
+
+/// A node as drawn: kind, label and where clicking it goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DrawnNode {
+    pub kind: NodeKind,
+    pub label: String,
+    pub href: String,
+}
+
+/// The graph the drawing shows: nodes, downstream edges and the focus.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DrawnGraph {
+    pub nodes: Vec<DrawnNode>,
+    pub edges: Vec<(usize, usize)>,
+    pub focus: usize,
+}
+
+impl DrawnGraph {
+    /// The nodes as the layout wants them.
+    pub fn layout_nodes(&self) -> Vec<LineageNode> {
+        self.nodes
+            .iter()
+            .map(|n| LineageNode {
+                kind: n.kind,
+                label: n.label.clone(),
+            })
+            .collect()
+    }
+}
+
+/// Every version its own node ("Explode").
+pub fn exploded(graph: &crate::model::LineageGraph) -> DrawnGraph {
+    DrawnGraph {
+        nodes: graph
+            .nodes
+            .iter()
+            .map(|n| DrawnNode {
+                kind: n.kind,
+                label: n.label.clone(),
+                href: n.href.clone(),
+            })
+            .collect(),
+        edges: graph.edges.clone(),
+        focus: graph.focus,
+    }
+}
+
+/// The graph with versions folded into their collections (W&B's default view):
+/// nodes of one `group` become one node, labelled with the collection's name and
+/// linking to its first member; edges between them merge, and the focus maps along.
+pub fn fold_groups(graph: &crate::model::LineageGraph) -> DrawnGraph {
+    let mut nodes: Vec<DrawnNode> = Vec::new();
+    let mut by_group: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut map = Vec::with_capacity(graph.nodes.len());
+    for n in &graph.nodes {
+        let drawn = |label: String| DrawnNode {
+            kind: n.kind,
+            label,
+            href: n.href.clone(),
+        };
+        let slot = match &n.group {
+            Some(g) => *by_group.entry(g.as_str()).or_insert_with(|| {
+                nodes.push(drawn(g.rsplit('/').next().unwrap_or(g).to_owned()));
+                nodes.len() - 1
+            }),
+            None => {
+                nodes.push(drawn(n.label.clone()));
+                nodes.len() - 1
+            }
+        };
+        map.push(slot);
+    }
+    let mut edges: Vec<(usize, usize)> = graph
+        .edges
+        .iter()
+        .filter_map(|&(a, b)| Some((*map.get(a)?, *map.get(b)?)))
+        .filter(|(a, b)| a != b)
+        .collect();
+    edges.sort_unstable();
+    edges.dedup();
+    DrawnGraph {
+        nodes,
+        edges,
+        focus: map.get(graph.focus).copied().unwrap_or(0),
+    }
+}
+
+/// Where the lineage drawing puts things: the width of a column and the height of
+/// a row, in SVG units.
+pub const LINEAGE_COL: f64 = 230.0;
+pub const LINEAGE_ROW: f64 = 64.0;
+const LINEAGE_PAD: f64 = 40.0;
+
+/// The centre of place `(column, row)` of a layout.
+pub fn place_centre(column: usize, row: usize) -> (f64, f64) {
+    (
+        LINEAGE_PAD + LINEAGE_COL * column as f64 + LINEAGE_COL / 2.0 - 40.0,
+        LINEAGE_PAD + LINEAGE_ROW * row as f64,
+    )
+}
+
+/// The drawing's size for a layout.
+pub fn drawing_size(layout: &Layout) -> (f64, f64) {
+    let rows = layout
+        .columns
+        .iter()
+        .map(Vec::len)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    (
+        2.0 * LINEAGE_PAD + LINEAGE_COL * layout.columns.len().max(1) as f64 - 80.0,
+        2.0 * LINEAGE_PAD + LINEAGE_ROW * (rows - 1) as f64,
+    )
+}
+
+/// The laid-out lineage as SVG markup: runs as boxes, versions as rounded shapes
+/// with a dot, clusters as "N more", each node a link; the focus is marked. Every
+/// label and link is escaped, so names cannot add markup. (A string rather than a
+/// view: SVG links must be made in the SVG namespace, which a string parsed by the
+/// browser gets right on the server's page and after a client-side update alike.)
+pub fn lineage_svg(nodes: &[DrawnNode], laid: &Layout) -> String {
+    use crate::logic::html::escape_text as esc;
+    use std::fmt::Write as _;
+    let (w, h) = drawing_size(laid);
+    let mut out = format!(
+        "<svg class=\"lineage\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w:.0}\" height=\"{h:.0}\" \
+         viewBox=\"0 0 {w:.0} {h:.0}\" role=\"img\" aria-label=\"Lineage graph\">\
+         <defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" \
+         markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" \
+         class=\"lineage-arrowhead\"/></marker></defs>"
+    );
+    for &((c1, r1), (c2, r2)) in &laid.arrows {
+        let (x1, y1) = place_centre(c1, r1);
+        let (x2, y2) = place_centre(c2, r2);
+        let (x1, x2) = (x1 + 70.0, x2 - 70.0);
+        let mid = (x1 + x2) / 2.0;
+        let _ = write!(
+            out,
+            "<path class=\"lineage-edge\" marker-end=\"url(#arrow)\" \
+             d=\"M{x1:.0},{y1:.0} C{mid:.0},{y1:.0} {mid:.0},{y2:.0} {x2:.0},{y2:.0}\"/>"
+        );
+    }
+    for (c, column) in laid.columns.iter().enumerate() {
+        for (r, shown) in column.iter().enumerate() {
+            let (x, y) = place_centre(c, r);
+            match shown {
+                Shown::Node(n) => {
+                    let Some(DrawnNode { kind, label, href }) = nodes.get(*n) else {
+                        continue;
+                    };
+                    let short: String = if label.chars().count() > 22 {
+                        label.chars().take(21).chain(['…']).collect()
+                    } else {
+                        label.clone()
+                    };
+                    let focus = if laid.focus == (c, r) { " focus" } else { "" };
+                    let (kind_name, rx, text_x) = match kind {
+                        NodeKind::Run => ("run", 4, x),
+                        NodeKind::Artifact => ("artifact", 18, x + 6.0),
+                    };
+                    let _ = write!(
+                        out,
+                        "<a href=\"{}\" class=\"lineage-node{focus}\" data-kind=\"{kind_name}\">\
+                         <title>{}</title><rect class=\"lineage-{kind_name}\" x=\"{:.0}\" y=\"{:.0}\" \
+                         width=\"140\" height=\"36\" rx=\"{rx}\"/>",
+                        esc(href),
+                        esc(label),
+                        x - 70.0,
+                        y - 18.0
+                    );
+                    if *kind == NodeKind::Artifact {
+                        let _ = write!(
+                            out,
+                            "<circle class=\"lineage-artifact-dot\" cx=\"{:.0}\" cy=\"{y:.0}\" r=\"6\"/>",
+                            x - 52.0
+                        );
+                    }
+                    let _ = write!(
+                        out,
+                        "<text x=\"{text_x:.0}\" y=\"{:.0}\" text-anchor=\"middle\">{}</text></a>",
+                        y + 4.0,
+                        esc(&short)
+                    );
+                }
+                Shown::Cluster(members) => {
+                    let _ = write!(
+                        out,
+                        "<g class=\"lineage-cluster\" data-kind=\"cluster\"><rect class=\"lineage-cluster-box\" \
+                         x=\"{:.0}\" y=\"{:.0}\" width=\"140\" height=\"36\" rx=\"8\"/>\
+                         <text x=\"{x:.0}\" y=\"{:.0}\" text-anchor=\"middle\">{} more</text></g>",
+                        x - 70.0,
+                        y - 18.0,
+                        y + 4.0,
+                        members.len()
+                    );
+                }
+            }
+        }
+    }
+    out.push_str("</svg>");
+    out
 }
 
 #[cfg(test)]
@@ -400,5 +605,70 @@ mod tests {
                 prop_assert_eq!(seen.len(), 1);
             }
         }
+    }
+
+    fn info(kind: NodeKind, label: &str, group: Option<&str>) -> crate::model::LineageNodeInfo {
+        crate::model::LineageNodeInfo {
+            kind,
+            label: label.into(),
+            group: group.map(str::to_owned),
+            href: format!("/{label}"),
+        }
+    }
+
+    #[test]
+    fn folding_merges_a_collections_versions() {
+        use NodeKind::{Artifact, Run};
+        // r1 → ds:v0 → r2 → model:v0; r3 → ds:v1 → r2
+        let graph = crate::model::LineageGraph {
+            nodes: vec![
+                info(Run, "r1", None),
+                info(Artifact, "ds:v0", Some("dataset/ds")),
+                info(Run, "r2", None),
+                info(Artifact, "model:v0", Some("model/model")),
+                info(Run, "r3", None),
+                info(Artifact, "ds:v1", Some("dataset/ds")),
+            ],
+            edges: vec![(0, 1), (1, 2), (2, 3), (4, 5), (5, 2)],
+            focus: 5,
+            truncated: false,
+        };
+        let folded = fold_groups(&graph);
+        let labels: Vec<&str> = folded.nodes.iter().map(|x| x.label.as_str()).collect();
+        assert_eq!(labels, ["r1", "ds", "r2", "model", "r3"]);
+        assert_eq!(folded.edges, vec![(0, 1), (1, 2), (2, 3), (4, 1)]);
+        assert_eq!(folded.focus, 1);
+        assert_eq!(exploded(&graph).nodes.len(), 6);
+    }
+
+    #[test]
+    fn lineage_svg_escapes_names_and_links() {
+        let nodes = vec![
+            (
+                NodeKind::Run,
+                "<script>alert(1)</script>".to_owned(),
+                "/a/b/runs/x\"onclick=\"y".to_owned(),
+            ),
+            (
+                NodeKind::Artifact,
+                "ds:v0".to_owned(),
+                "/a/b/artifacts/dataset/ds/v0".to_owned(),
+            ),
+        ];
+        let plain: Vec<LineageNode> = nodes
+            .iter()
+            .map(|(k, l, _)| LineageNode {
+                kind: *k,
+                label: l.clone(),
+            })
+            .collect();
+        let laid = layout(&plain, &[(0, 1)], 1, 2, &BTreeSet::new());
+        let svg = lineage_svg(&nodes, &laid);
+        assert!(!svg.contains("<script>"), "{svg}");
+        assert!(svg.contains("&lt;script&gt;"));
+        assert!(!svg.contains("x\"onclick"), "{svg}");
+        assert_eq!(svg.matches("<a href=").count(), 2);
+        assert!(svg.contains("lineage-node focus\" data-kind=\"artifact\""));
+        assert_eq!(svg.matches("class=\"lineage-edge\"").count(), 1);
     }
 }

@@ -43,6 +43,57 @@ pub fn curl_snippet(origin: &str, at: &ProjectRef) -> String {
     )
 }
 
+/// A Python script that logs a first artifact (a dataset folder) from a run.
+pub fn artifact_log_snippet(at: &ProjectRef) -> String {
+    format!(
+        "import wandb\n\
+         run = wandb.init(entity={entity:?}, project={project:?}, job_type=\"upload\")\n\
+         artifact = wandb.Artifact(\"my-dataset\", type=\"dataset\")\n\
+         artifact.add_dir(\"data/\")          # or artifact.add_file(\"train.csv\")\n\
+         run.log_artifact(artifact, aliases=[\"baseline\"])\n\
+         run.finish()",
+        entity = at.entity,
+        project = at.project,
+    )
+}
+
+/// How a script fetches a version with the `wandb` client (and records the use).
+pub fn artifact_use_snippet(origin: &str, at: &ProjectRef, name: &str) -> String {
+    format!(
+        "export WANDB_BASE_URL={origin}\n\
+         \n\
+         import wandb\n\
+         run = wandb.init(entity={entity:?}, project={project:?})\n\
+         artifact = run.use_artifact({full:?})\n\
+         path = artifact.download()",
+        entity = at.entity,
+        project = at.project,
+        full = format!("{}/{}/{name}", at.entity, at.project),
+    )
+}
+
+/// How to fetch a version as a zip, or one file of it, with `curl`.
+pub fn artifact_curl_snippet(origin: &str, version: &crate::model::VersionRef) -> String {
+    use crate::logic::url::encode_segment as enc;
+    let base = format!(
+        "{origin}/api/v1/artifacts/{}/{}/{}/{}/versions/{}",
+        enc(&version.project.entity),
+        enc(&version.project.project),
+        enc(&version.type_name),
+        enc(&version.collection),
+        enc(&version.version)
+    );
+    format!(
+        "KEY=your-api-key   # make one at {origin}/settings\n\
+         curl -H \"Authorization: Bearer $KEY\" -o {zip}.zip {base}/zip\n\
+         curl -H \"Authorization: Bearer $KEY\" {base}/files   # the file list",
+        zip = version.collection.replace(
+            |c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_',
+            "_"
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! structs: no database derives, no behaviour beyond small conveniences.
 
 mod account;
+mod artifact;
 mod ids;
 mod metrics;
 mod project;
@@ -11,6 +12,7 @@ mod user;
 mod workspace;
 
 pub use account::*;
+pub use artifact::*;
 pub use ids::{ProjectRef, RunId};
 pub use metrics::{
     BucketColumns, ChartSeries, GroupBucket, GroupBy, GroupSeries, HistoryPage, HistoryRow,

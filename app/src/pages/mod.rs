@@ -1,5 +1,6 @@
 //! Route components, one per file; names end in `Page`.
 
+mod artifact_page;
 mod entity_page;
 mod home_page;
 mod not_found_page;
@@ -9,6 +10,7 @@ mod settings_page;
 mod sign_in_page;
 mod sign_up_page;
 
+pub use artifact_page::ArtifactPage;
 pub use entity_page::EntityPage;
 pub use home_page::HomePage;
 pub use not_found_page::NotFoundPage;
@@ -22,7 +24,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 /// A route parameter, or the empty string when absent.
-fn route_param(name: &'static str) -> Memo<String> {
+pub(crate) fn route_param(name: &'static str) -> Memo<String> {
     let params = use_params_map();
     Memo::new(move |_| params.with(|p| p.get(name).unwrap_or_default()))
 }

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::projects::get_project_overview;
+use crate::components::artifacts::ArtifactsTab;
 use crate::components::error_view::ErrorView;
 use crate::components::project_settings::{DescriptionEditor, ProjectAdmin, UndeleteRuns};
 use crate::components::project_tabs::ProjectTabs;
@@ -12,12 +13,13 @@ use crate::components::workspace::WorkspaceTab;
 use crate::logic::format;
 use crate::model::{ProjectOverview, ProjectRef};
 
-/// The tabs of a project page. Later issues add Automations, Sweeps, Reports and Artifacts.
+/// The tabs of a project page. Later issues add Automations, Sweeps and Reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProjectTab {
     Overview,
     Workspace,
     Runs,
+    Artifacts,
 }
 
 impl ProjectTab {
@@ -27,6 +29,7 @@ impl ProjectTab {
             ProjectTab::Overview => "overview",
             ProjectTab::Workspace => "workspace",
             ProjectTab::Runs => "runs",
+            ProjectTab::Artifacts => "artifacts",
         }
     }
 
@@ -35,6 +38,7 @@ impl ProjectTab {
             ProjectTab::Overview => "Overview",
             ProjectTab::Workspace => "Workspace",
             ProjectTab::Runs => "Runs",
+            ProjectTab::Artifacts => "Artifacts",
         }
     }
 }
@@ -69,6 +73,7 @@ pub fn ProjectPage(
                         ProjectTab::Overview => view! { <OverviewTab overview=o reload /> }.into_any(),
                         ProjectTab::Workspace => view! { <WorkspaceTab project=o.project /> }.into_any(),
                         ProjectTab::Runs => view! { <RunsTab project=o.project /> }.into_any(),
+                        ProjectTab::Artifacts => view! { <ArtifactsTab project=o.project /> }.into_any(),
                     })
                 })}
             </ErrorBoundary>

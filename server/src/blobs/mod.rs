@@ -104,6 +104,17 @@ impl BlobStore {
         tokio::fs::read(self.path_of(sha256)).await
     }
 
+    /// A stored blob opened for reading in slices (zip downloads stream from it).
+    pub async fn reader(&self, sha256: &str) -> std::io::Result<tokio::fs::File> {
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a blob address",
+            ));
+        }
+        tokio::fs::File::open(self.path_of(sha256)).await
+    }
+
     /// Delete a stored blob unless it was stored (or stored again) within `idle`; a
     /// missing one is fine. The purge of deleted projects calls this.
     pub async fn remove_if_idle(

@@ -1,6 +1,7 @@
 //! The native JSON API under `/api/v1` (SPEC.md §5), documented in the README.
 //! The wandb protocol lives beside it, in `crate::wandb`.
 
+mod artifacts;
 pub mod extract;
 pub mod routes;
 

@@ -56,6 +56,7 @@ pub fn api_router(state: AppState) -> Router {
             "/runs/{entity}/{project}/{run}/files/{*name}",
             put(upload_file).get(download_file),
         )
+        .merge(super::artifacts::routes())
         .fallback(|| async {
             ApiError::NotFound("no such API route; see the README for /api/v1".into())
         })

@@ -2,6 +2,7 @@
 //! `app::api::service::CairnService` interface the server functions call.
 
 pub mod accounts;
+pub mod artifacts;
 pub mod ops;
 pub mod reads;
 pub mod runs_table;

@@ -10,10 +10,15 @@ use app::model::{
     RunDetail, RunId, RunsPage, RunsQuery, RunsTableMeta, SectionSnapshot, SeriesAnswer,
     SeriesQuery, SortSpec, TeamRole, Viewer, WorkspaceData, WorkspaceDoc,
 };
+use app::model::{
+    ArtifactEdit, ArtifactEvent, ArtifactVersion, ArtifactsIndex, FilePreview, FilesPage,
+    LineageGraph, VersionDiff, VersionRef, VersionsPage, VersionsQuery, FILES_PER_PAGE,
+};
 
-use super::{accounts, reads, runs_table, workspace};
+use super::{accounts, artifacts, reads, runs_table, workspace};
 use crate::auth::credentials::{new_session_token, token_hash, verify_password_limited};
 use crate::auth::limiter::LoginLimiter;
+use crate::blobs::BlobStore;
 use crate::db::entities::user;
 use crate::db::now_ms;
 use crate::db::repo::users;
@@ -27,15 +32,22 @@ const SESSION_MS: i64 = 30 * 24 * 3600 * 1000;
 
 pub struct UiService {
     db: DatabaseConnection,
+    blobs: BlobStore,
     chart_cache: Arc<MetaCache>,
     writer: Writer,
     logins: LoginLimiter,
 }
 
 impl UiService {
-    pub fn new(db: DatabaseConnection, chart_cache: Arc<MetaCache>, writer: Writer) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        blobs: BlobStore,
+        chart_cache: Arc<MetaCache>,
+        writer: Writer,
+    ) -> Self {
         Self {
             db,
+            blobs,
             chart_cache,
             writer,
             logins: LoginLimiter::default(),
@@ -411,5 +423,124 @@ impl CairnService for UiService {
     ) -> Result<String, AppError> {
         let user = self.signed_in(viewer).await?;
         Ok(workspace::save_report_draft(&self.db, &user, project, snapshot).await?)
+    }
+
+    async fn artifacts_index(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+    ) -> Result<ArtifactsIndex, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(artifacts::index(&self.db, user.as_ref(), project).await?)
+    }
+
+    async fn artifact_versions(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+        type_name: &str,
+        query: &VersionsQuery,
+    ) -> Result<VersionsPage, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(
+            artifacts::versions_page(&self.db, user.as_ref(), project, Some(type_name), query)
+                .await?,
+        )
+    }
+
+    async fn artifact_version(
+        &self,
+        viewer: Option<&Viewer>,
+        version: &VersionRef,
+    ) -> Result<ArtifactVersion, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(artifacts::version_detail(&self.db, user.as_ref(), version).await?)
+    }
+
+    async fn artifact_files(
+        &self,
+        viewer: Option<&Viewer>,
+        version: &VersionRef,
+        prefix: &str,
+        offset: u64,
+    ) -> Result<FilesPage, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(artifacts::files_page(
+            &self.db,
+            user.as_ref(),
+            version,
+            prefix,
+            offset,
+            FILES_PER_PAGE,
+        )
+        .await?)
+    }
+
+    async fn artifact_preview(
+        &self,
+        viewer: Option<&Viewer>,
+        version: &VersionRef,
+        path: &str,
+    ) -> Result<FilePreview, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(artifacts::preview(&self.db, &self.blobs, user.as_ref(), version, path).await?)
+    }
+
+    async fn artifact_lineage(
+        &self,
+        viewer: Option<&Viewer>,
+        version: &VersionRef,
+        depth: usize,
+    ) -> Result<LineageGraph, AppError> {
+        let user = self.user_of(viewer).await?;
+        let focus = artifacts::Focus::Version(version.clone());
+        Ok(artifacts::lineage(&self.db, user.as_ref(), &focus, depth).await?)
+    }
+
+    async fn artifact_events(
+        &self,
+        viewer: Option<&Viewer>,
+        version: &VersionRef,
+    ) -> Result<Vec<ArtifactEvent>, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(artifacts::events(
+            &self.db,
+            user.as_ref(),
+            &version.project,
+            Some(&version.type_name),
+            &version.collection,
+        )
+        .await?)
+    }
+
+    async fn artifact_diff(
+        &self,
+        viewer: Option<&Viewer>,
+        version: &VersionRef,
+        other: &str,
+    ) -> Result<VersionDiff, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(artifacts::diff(&self.db, &self.blobs, user.as_ref(), version, other).await?)
+    }
+
+    async fn edit_artifact(
+        &self,
+        viewer: &Viewer,
+        version: &VersionRef,
+        edit: ArtifactEdit,
+    ) -> Result<(), AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(artifacts::edit(&self.db, &user, version, edit, artifacts::Door::Ui).await?)
+    }
+
+    async fn run_artifacts(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+        run: &RunId,
+    ) -> Result<LineageGraph, AppError> {
+        let user = self.user_of(viewer).await?;
+        let focus = artifacts::Focus::Run(project.clone(), run.clone());
+        Ok(artifacts::lineage(&self.db, user.as_ref(), &focus, 1).await?)
     }
 }

@@ -18,6 +18,7 @@ use crate::db::now_ms;
 use crate::db::repo::artifacts as repo;
 use crate::db::repo::{projects, runs};
 use crate::error::ApiError;
+use crate::service::artifacts::{record_event, Door};
 use crate::service::ops;
 
 use super::gql::Args;
@@ -512,8 +513,46 @@ pub async fn commit(
     active.updated_at = Set(now);
     row.art = repo::update_version(&tx, active).await?;
     let version = format!("v{}", row.art.version_index);
-    for alias in ["latest".to_owned(), version].into_iter().chain(requested) {
+    record_event(
+        &tx,
+        row.at.coll.id,
+        Some(&row.art),
+        "created",
+        format!(
+            "{version} created ({} files, {} bytes)",
+            row.art.file_count, row.art.size
+        ),
+        Some(user),
+        Door::Wandb,
+    )
+    .await?;
+    for alias in ["latest".to_owned(), version.clone()]
+        .into_iter()
+        .chain(requested)
+    {
+        let before = repo::aliased_version(&tx, row.at.coll.id, &alias).await?;
         repo::set_alias(&tx, row.at.coll.id, &alias, row.art.id).await?;
+        if alias == "latest" || alias == version {
+            continue;
+        }
+        let (action, detail) = match before {
+            Some(b) if b.id == row.art.id => continue,
+            Some(b) => (
+                "alias_moved",
+                format!("{alias}: v{} → {version}", b.version_index),
+            ),
+            None => ("alias_added", format!("{alias} → {version}")),
+        };
+        record_event(
+            &tx,
+            row.at.coll.id,
+            Some(&row.art),
+            action,
+            detail,
+            Some(user),
+            Door::Wandb,
+        )
+        .await?;
     }
     projects::touch_last_active(&tx, row.at.project.id, now).await?;
     tx.commit().await?;

@@ -34,6 +34,13 @@ pub struct Model {
     pub manifest_digest: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// JSON list of tags (m0007).
+    #[sea_orm(column_type = "Text")]
+    pub tags: String,
+    /// Time to live from `created_at`; `None` keeps the version.
+    pub ttl_seconds: Option<i64>,
+    /// When the version was deleted (its aliases are gone; its rows wait for the purge).
+    pub deleted_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

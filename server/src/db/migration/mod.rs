@@ -9,6 +9,7 @@ mod m0003_wandb;
 mod m0004_runs_table;
 mod m0005_accounts;
 mod m0006_member_rights;
+mod m0007_artifact_tab;
 
 /// The chunk layout m0002 wrote, for the live codec's compatibility test.
 #[cfg(test)]
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_runs_table::Migration),
             Box::new(m0005_accounts::Migration),
             Box::new(m0006_member_rights::Migration),
+            Box::new(m0007_artifact_tab::Migration),
         ]
     }
 }

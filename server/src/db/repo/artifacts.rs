@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use crate::db::entities::{
-    artifact, artifact_alias, artifact_collection, artifact_file, artifact_usage,
+    artifact, artifact_alias, artifact_collection, artifact_event, artifact_file, artifact_usage,
 };
 
 /// A version's state while files are still being registered and uploaded.
@@ -50,6 +50,7 @@ pub async fn collection_named(
     artifact_collection::Entity::find()
         .filter(artifact_collection::Column::ProjectId.eq(project_id))
         .filter(artifact_collection::Column::Name.eq(name))
+        .filter(artifact_collection::Column::DeletedAt.is_null())
         .one(db)
         .await
 }
@@ -128,6 +129,7 @@ pub async fn committed_version(
         .filter(artifact::Column::CollectionId.eq(collection_id))
         .filter(artifact::Column::VersionIndex.eq(index))
         .filter(artifact::Column::State.eq(COMMITTED))
+        .filter(artifact::Column::DeletedAt.is_null())
         .one(db)
         .await
 }
@@ -155,6 +157,7 @@ pub async fn committed_by_digest(
         .filter(artifact::Column::CollectionId.eq(collection_id))
         .filter(artifact::Column::Digest.eq(digest))
         .filter(artifact::Column::State.eq(COMMITTED))
+        .filter(artifact::Column::DeletedAt.is_null())
         .order_by_desc(artifact::Column::VersionIndex)
         .one(db)
         .await
@@ -314,4 +317,317 @@ pub async fn record_usage(
         .to_owned();
     db.execute(&insert).await?;
     Ok(())
+}
+
+/// A project's live collections with their live committed version counts and the
+/// time of their newest version, by type and name.
+pub async fn collections_of(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+) -> Result<Vec<(artifact_collection::Model, u64, Option<i64>)>, DbErr> {
+    let collections = artifact_collection::Entity::find()
+        .filter(artifact_collection::Column::ProjectId.eq(project_id))
+        .filter(artifact_collection::Column::DeletedAt.is_null())
+        .order_by_asc(artifact_collection::Column::TypeName)
+        .order_by_asc(artifact_collection::Column::Name)
+        .all(db)
+        .await?;
+    let q = Query::select()
+        .column(artifact::Column::CollectionId)
+        .expr_as(Func::count(Expr::col(artifact::Column::Id)), "n")
+        .expr_as(Func::max(Expr::col(artifact::Column::CreatedAt)), "newest")
+        .from(artifact::Entity)
+        .and_where(
+            artifact::Column::CollectionId.in_subquery(
+                Query::select()
+                    .column(artifact_collection::Column::Id)
+                    .from(artifact_collection::Entity)
+                    .and_where(artifact_collection::Column::ProjectId.eq(project_id))
+                    .to_owned(),
+            ),
+        )
+        .and_where(artifact::Column::State.eq(COMMITTED))
+        .and_where(artifact::Column::DeletedAt.is_null())
+        .group_by_col(artifact::Column::CollectionId)
+        .to_owned();
+    let mut counts = std::collections::HashMap::new();
+    for row in db.query_all(&q).await? {
+        let id: i32 = row.try_get("", "collection_id")?;
+        let n: i64 = row.try_get("", "n")?;
+        let newest: Option<i64> = row.try_get("", "newest")?;
+        counts.insert(id, (n as u64, newest));
+    }
+    Ok(collections
+        .into_iter()
+        .map(|c| {
+            let (n, newest) = counts.get(&c.id).copied().unwrap_or((0, None));
+            (c, n, newest)
+        })
+        .collect())
+}
+
+/// How many live committed versions a collection has.
+pub async fn live_version_count(
+    db: &impl ConnectionTrait,
+    collection_id: i32,
+) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    artifact::Entity::find()
+        .filter(artifact::Column::CollectionId.eq(collection_id))
+        .filter(artifact::Column::State.eq(COMMITTED))
+        .filter(artifact::Column::DeletedAt.is_null())
+        .count(db)
+        .await
+}
+
+/// What the versions table sorts by.
+#[derive(Clone, Copy, Debug)]
+pub enum VersionOrder {
+    Index,
+    Created,
+    Size,
+    Files,
+}
+
+/// A page of a collection's live committed versions.
+pub async fn versions_page(
+    db: &impl ConnectionTrait,
+    collection_id: i32,
+    order: VersionOrder,
+    descending: bool,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<artifact::Model>, DbErr> {
+    use sea_orm::Order;
+    let dir = if descending { Order::Desc } else { Order::Asc };
+    let col = match order {
+        VersionOrder::Index => artifact::Column::VersionIndex,
+        VersionOrder::Created => artifact::Column::CreatedAt,
+        VersionOrder::Size => artifact::Column::Size,
+        VersionOrder::Files => artifact::Column::FileCount,
+    };
+    artifact::Entity::find()
+        .filter(artifact::Column::CollectionId.eq(collection_id))
+        .filter(artifact::Column::State.eq(COMMITTED))
+        .filter(artifact::Column::DeletedAt.is_null())
+        .order_by(col, dir.clone())
+        .order_by(artifact::Column::VersionIndex, dir)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// The indexes of a collection's live committed versions, newest first.
+pub async fn version_indexes(
+    db: &impl ConnectionTrait,
+    collection_id: i32,
+) -> Result<Vec<i32>, DbErr> {
+    let q = Query::select()
+        .column(artifact::Column::VersionIndex)
+        .from(artifact::Entity)
+        .and_where(artifact::Column::CollectionId.eq(collection_id))
+        .and_where(artifact::Column::State.eq(COMMITTED))
+        .and_where(artifact::Column::DeletedAt.is_null())
+        .order_by(artifact::Column::VersionIndex, sea_orm::Order::Desc)
+        .to_owned();
+    db.query_all(&q)
+        .await?
+        .into_iter()
+        .map(|r| r.try_get("", "version_index"))
+        .collect()
+}
+
+/// The aliases of each of `pks`, sorted.
+pub async fn aliases_of_many(
+    db: &impl ConnectionTrait,
+    pks: &[i32],
+) -> Result<std::collections::HashMap<i32, Vec<String>>, DbErr> {
+    let mut out: std::collections::HashMap<i32, Vec<String>> = Default::default();
+    for part in pks.chunks(500) {
+        for a in artifact_alias::Entity::find()
+            .filter(artifact_alias::Column::ArtifactId.is_in(part.iter().copied()))
+            .all(db)
+            .await?
+        {
+            out.entry(a.artifact_id).or_default().push(a.alias);
+        }
+    }
+    for names in out.values_mut() {
+        names.sort();
+    }
+    Ok(out)
+}
+
+/// Every `(version, run)` use among versions `pks`.
+pub async fn usages_of_versions(
+    db: &impl ConnectionTrait,
+    pks: &[i32],
+) -> Result<Vec<(i32, i32)>, DbErr> {
+    let mut out = Vec::new();
+    for part in pks.chunks(500) {
+        out.extend(
+            artifact_usage::Entity::find()
+                .filter(artifact_usage::Column::ArtifactId.is_in(part.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|u| (u.artifact_id, u.run_id)),
+        );
+    }
+    Ok(out)
+}
+
+/// Every `(version, run)` use by runs `run_pks`.
+pub async fn usages_by_runs(
+    db: &impl ConnectionTrait,
+    run_pks: &[i32],
+) -> Result<Vec<(i32, i32)>, DbErr> {
+    let mut out = Vec::new();
+    for part in run_pks.chunks(500) {
+        out.extend(
+            artifact_usage::Entity::find()
+                .filter(artifact_usage::Column::RunId.is_in(part.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|u| (u.artifact_id, u.run_id)),
+        );
+    }
+    Ok(out)
+}
+
+/// The live committed versions among `pks`.
+pub async fn live_versions(
+    db: &impl ConnectionTrait,
+    pks: &[i32],
+) -> Result<Vec<artifact::Model>, DbErr> {
+    let mut out = Vec::new();
+    for part in pks.chunks(500) {
+        out.extend(
+            artifact::Entity::find()
+                .filter(artifact::Column::Id.is_in(part.iter().copied()))
+                .filter(artifact::Column::State.eq(COMMITTED))
+                .filter(artifact::Column::DeletedAt.is_null())
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// The live committed versions runs `run_pks` logged.
+pub async fn produced_by_runs(
+    db: &impl ConnectionTrait,
+    run_pks: &[i32],
+) -> Result<Vec<artifact::Model>, DbErr> {
+    let mut out = Vec::new();
+    for part in run_pks.chunks(500) {
+        out.extend(
+            artifact::Entity::find()
+                .filter(artifact::Column::RunId.is_in(part.iter().copied()))
+                .filter(artifact::Column::State.eq(COMMITTED))
+                .filter(artifact::Column::DeletedAt.is_null())
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// Collections by key (deleted ones included: the caller decides).
+pub async fn collections_by_id(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<Vec<artifact_collection::Model>, DbErr> {
+    let mut out = Vec::new();
+    for part in ids.chunks(500) {
+        out.extend(
+            artifact_collection::Entity::find()
+                .filter(artifact_collection::Column::Id.is_in(part.iter().copied()))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// The files of a version under folder `prefix` (`""` or ending in `/`), by path.
+/// Paths under a prefix form one range of the primary key, so this is a range scan.
+pub async fn files_under(
+    db: &impl ConnectionTrait,
+    pk: i32,
+    prefix: &str,
+) -> Result<Vec<artifact_file::Model>, DbErr> {
+    let mut q = artifact_file::Entity::find().filter(artifact_file::Column::ArtifactId.eq(pk));
+    if let Some(stem) = prefix.strip_suffix('/') {
+        // Everything from "a/" up to, not including, "a0" ('0' follows '/').
+        q = q
+            .filter(artifact_file::Column::Path.gte(prefix))
+            .filter(artifact_file::Column::Path.lt(format!("{stem}0")));
+    }
+    q.order_by_asc(artifact_file::Column::Path).all(db).await
+}
+
+/// Remove an alias from a collection; returns the version it pointed at.
+pub async fn remove_alias(
+    db: &impl ConnectionTrait,
+    collection_id: i32,
+    alias: &str,
+) -> Result<Option<i32>, DbErr> {
+    let Some(row) = artifact_alias::Entity::find_by_id((collection_id, alias.to_owned()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    artifact_alias::Entity::delete_by_id((collection_id, alias.to_owned()))
+        .exec(db)
+        .await?;
+    Ok(Some(row.artifact_id))
+}
+
+/// The newest live committed version of a collection (where `latest` belongs).
+pub async fn newest_live(
+    db: &impl ConnectionTrait,
+    collection_id: i32,
+) -> Result<Option<artifact::Model>, DbErr> {
+    artifact::Entity::find()
+        .filter(artifact::Column::CollectionId.eq(collection_id))
+        .filter(artifact::Column::State.eq(COMMITTED))
+        .filter(artifact::Column::DeletedAt.is_null())
+        .order_by_desc(artifact::Column::VersionIndex)
+        .one(db)
+        .await
+}
+
+/// Save changes to a collection.
+pub async fn update_collection(
+    db: &impl ConnectionTrait,
+    coll: artifact_collection::ActiveModel,
+) -> Result<artifact_collection::Model, DbErr> {
+    coll.update(db).await
+}
+
+/// Append an event to a collection's action history.
+pub async fn insert_event(
+    db: &impl ConnectionTrait,
+    event: artifact_event::ActiveModel,
+) -> Result<(), DbErr> {
+    event.insert(db).await?;
+    Ok(())
+}
+
+/// A collection's newest `limit` events, newest first.
+pub async fn events_of(
+    db: &impl ConnectionTrait,
+    collection_id: i32,
+    limit: u64,
+) -> Result<Vec<artifact_event::Model>, DbErr> {
+    artifact_event::Entity::find()
+        .filter(artifact_event::Column::CollectionId.eq(collection_id))
+        .order_by_desc(artifact_event::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
 }

@@ -208,3 +208,18 @@ pub async fn find_live_by_pk(
         .one(db)
         .await
 }
+
+/// The live runs among primary keys `pks` (in no particular order).
+pub async fn live_by_pks(db: &impl ConnectionTrait, pks: &[i32]) -> Result<Vec<run::Model>, DbErr> {
+    let mut out = Vec::with_capacity(pks.len());
+    for part in pks.chunks(500) {
+        out.extend(
+            run::Entity::find()
+                .filter(run::Column::Id.is_in(part.iter().copied()))
+                .filter(run::Column::DeletedAt.is_null())
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}

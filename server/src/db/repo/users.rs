@@ -227,3 +227,21 @@ pub async fn set_site_setting(
     .await?;
     Ok(())
 }
+
+/// The usernames of users `ids`.
+pub async fn usernames(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<std::collections::HashMap<i32, String>, DbErr> {
+    let mut out = std::collections::HashMap::new();
+    for part in ids.chunks(500) {
+        for u in user::Entity::find()
+            .filter(user::Column::Id.is_in(part.iter().copied()))
+            .all(db)
+            .await?
+        {
+            out.insert(u.id, u.username);
+        }
+    }
+    Ok(out)
+}
