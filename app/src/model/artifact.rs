@@ -300,6 +300,8 @@ pub enum ArtifactEdit {
     AddTag(String),
     RemoveTag(String),
     Description(Option<String>),
+    /// Replace the metadata with this JSON object (as text).
+    Metadata(String),
     CollectionDescription(Option<String>),
     /// Seconds from creation, or `None` to keep it.
     Ttl(Option<i64>),

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::runs::get_run_detail;
+use crate::components::artifacts::RunArtifacts;
 use crate::components::console_view::ConsoleView;
 use crate::components::error_view::ErrorView;
 use crate::components::key_value_table::KeyValueTable;
@@ -175,6 +176,7 @@ fn RunView(
                 }.into_any()
             }}
         </section>
+        <RunArtifacts project=d.project.clone() run=d.id.clone() />
         <section class="card" aria-labelledby="console-heading">
             <h2 id="console-heading">"Console"</h2>
             <ConsoleView lines=d.console.clone() total=d.console_total />

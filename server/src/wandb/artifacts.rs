@@ -77,10 +77,14 @@ async fn collection_row(
 }
 
 /// An artifact version by database key, with its collection, project and entity.
+/// Deleted versions, and versions of deleted collections, are not found.
 pub async fn load(db: &impl ConnectionTrait, pk: i32) -> Result<Option<ArtifactRow>, ApiError> {
     match repo::version(db, pk).await? {
-        Some(art) => Ok(Some(with_place(db, art).await?)),
-        None => Ok(None),
+        Some(art) if art.deleted_at.is_none() => {
+            let row = with_place(db, art).await?;
+            Ok(row.at.coll.deleted_at.is_none().then_some(row))
+        }
+        _ => Ok(None),
     }
 }
 

@@ -139,7 +139,7 @@ fn Listing(version: VersionRef, listing: FilesPage) -> impl IntoView {
             let path = format!("{}{}/", l.prefix, f.name);
             view! {
                 <tr class="folder">
-                    <td><a href=files_href(&version, &path, 0, None)>"📁 "{f.name.clone()}"/"</a></td>
+                    <td><a href=files_href(&version, &path, 0, None) class="folder-link">{f.name.clone()}"/"</a></td>
                     <td class="num">{format::bytes(f.size.max(0) as u64)}</td>
                     <td class="muted">{format::count(f.files, "file")}</td>
                     <td><a href=version.zip_href(&path) download="">"zip"</a></td>

@@ -99,14 +99,49 @@ pub async fn edit(
 ) -> Result<(), ApiError> {
     let (tx, _turn) = crate::db::write::begin(db).await?;
     let (place, v) = readable_version(&tx, Some(user), r).await?;
+    apply_all(&tx, user, &place, v, vec![change], door).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Apply changes to the version with key `pk` (the wandb client names versions by
+/// id), all or none.
+pub async fn edit_by_key(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    pk: i32,
+    changes: Vec<ArtifactEdit>,
+    door: Door,
+) -> Result<(), ApiError> {
+    let (tx, _turn) = crate::db::write::begin(db).await?;
+    let (place, v) = super::readable_version_by_key(&tx, Some(user), pk).await?;
+    apply_all(&tx, user, &place, v, changes, door).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Check the user may write, then apply each change to the version as it is after
+/// the previous one.
+async fn apply_all(
+    tx: &impl ConnectionTrait,
+    user: &user::Model,
+    place: &Place,
+    mut v: artifact::Model,
+    changes: Vec<ArtifactEdit>,
+    door: Door,
+) -> Result<(), ApiError> {
     if place.rights.access != Access::Write {
         return Err(ApiError::Forbidden(format!(
             "you may read {}/{} but not change its artifacts",
             place.owner.name, place.project.name
         )));
     }
-    apply(&tx, user, &place, v, change, door).await?;
-    tx.commit().await?;
+    for change in changes {
+        apply(tx, user, place, v.clone(), change, door).await?;
+        v = repo::version(tx, v.id)
+            .await?
+            .ok_or_else(|| ApiError::Internal("an edited version went missing".into()))?;
+    }
     Ok(())
 }
 
@@ -191,6 +226,26 @@ async fn apply(
             a.updated_at = Set(now_ms());
             repo::update_version(tx, a).await?;
             event("description", format!("description of {name} changed"))
+        }
+        ArtifactEdit::Metadata(text) => {
+            let parsed: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| ApiError::Unprocessable(format!("metadata is not JSON: {e}")))?;
+            if !parsed.is_object() {
+                return Err(ApiError::Unprocessable(
+                    "metadata must be a JSON object".into(),
+                ));
+            }
+            let text = parsed.to_string();
+            let before = v.metadata.as_deref().unwrap_or("{}");
+            let unchanged = serde_json::from_str::<serde_json::Value>(before).ok() == Some(parsed);
+            if unchanged {
+                return Ok(());
+            }
+            let mut a: artifact::ActiveModel = v.clone().into();
+            a.metadata = Set(Some(text));
+            a.updated_at = Set(now_ms());
+            repo::update_version(tx, a).await?;
+            event("metadata", format!("metadata of {name} changed"))
         }
         ArtifactEdit::CollectionDescription(text) => {
             let text = text.filter(|t| !t.trim().is_empty());

@@ -10,7 +10,7 @@ mod preview;
 mod reads;
 pub mod zip;
 
-pub use edits::{edit, record_event, Door};
+pub use edits::{edit, edit_by_key, record_event, Door};
 pub use lineage::{lineage, Focus, MAX_DEPTH};
 pub use preview::preview;
 pub use reads::{
@@ -97,6 +97,43 @@ pub async fn version_named(
         })
 }
 
+/// The live version with key `pk`, with its place, if the viewer may read it.
+pub async fn readable_version_by_key(
+    db: &impl ConnectionTrait,
+    viewer: Option<&user::Model>,
+    pk: i32,
+) -> Result<(Place, artifact::Model), ApiError> {
+    let missing = || ApiError::NotFound(format!("artifact version {pk} not found"));
+    let v = repo::version(db, pk)
+        .await?
+        .filter(|v| v.deleted_at.is_none())
+        .ok_or_else(missing)?;
+    let coll = repo::collection(db, v.collection_id)
+        .await?
+        .filter(|c| c.deleted_at.is_none())
+        .ok_or_else(missing)?;
+    let project = projects::project_by_id(db, coll.project_id)
+        .await?
+        .filter(|p| p.deleted_at.is_none())
+        .ok_or_else(missing)?;
+    let owner = projects::find_entity_by_id(db, project.entity_id)
+        .await?
+        .ok_or_else(missing)?;
+    let rights = crate::auth::access::project_rights(db, viewer, &project, &owner).await?;
+    if rights.access == Access::None {
+        return Err(missing());
+    }
+    Ok((
+        Place {
+            project,
+            owner,
+            rights,
+            coll,
+        },
+        v,
+    ))
+}
+
 /// The version a [`VersionRef`] names, with its place.
 pub async fn readable_version(
     db: &impl ConnectionTrait,
@@ -109,25 +146,27 @@ pub async fn readable_version(
     Ok((place, version))
 }
 
-/// Which projects the viewer may read, looked up once each.
-pub(super) struct Readable<'v> {
+/// Which projects the viewer may read, looked up once each (lineage, consumers and
+/// the wandb public API list runs of many projects).
+pub struct Readable<'v> {
     viewer: Option<&'v user::Model>,
-    known: HashMap<i32, Option<ProjectRef>>,
+    known: HashMap<i32, Option<(project::Model, entity::Model)>>,
 }
 
 impl<'v> Readable<'v> {
-    pub(super) fn new(viewer: Option<&'v user::Model>) -> Self {
+    pub fn new(viewer: Option<&'v user::Model>) -> Self {
         Self {
             viewer,
             known: HashMap::new(),
         }
     }
 
-    pub(super) async fn get(
+    /// The live project `project_id` and its owner, if the viewer may read it.
+    pub async fn models(
         &mut self,
         db: &impl ConnectionTrait,
         project_id: i32,
-    ) -> Result<Option<ProjectRef>, ApiError> {
+    ) -> Result<Option<(project::Model, entity::Model)>, ApiError> {
         if let Some(p) = self.known.get(&project_id) {
             return Ok(p.clone());
         }
@@ -135,7 +174,7 @@ impl<'v> Readable<'v> {
             Some(p) if p.deleted_at.is_none() => {
                 match projects::find_entity_by_id(db, p.entity_id).await? {
                     Some(e) if project_access(db, self.viewer, &p, &e).await? != Access::None => {
-                        Some(ProjectRef::new(e.name, p.name))
+                        Some((p, e))
                     }
                     _ => None,
                 }
@@ -144,5 +183,17 @@ impl<'v> Readable<'v> {
         };
         self.known.insert(project_id, found.clone());
         Ok(found)
+    }
+
+    /// Where the live project `project_id` is, if the viewer may read it.
+    pub async fn get(
+        &mut self,
+        db: &impl ConnectionTrait,
+        project_id: i32,
+    ) -> Result<Option<ProjectRef>, ApiError> {
+        Ok(self
+            .models(db, project_id)
+            .await?
+            .map(|(p, e)| ProjectRef::new(e.name, p.name)))
     }
 }

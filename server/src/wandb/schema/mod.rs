@@ -12,6 +12,8 @@ use crate::db::entities::{entity, project, run, run_file, user};
 use crate::db::repo::{console, projects, runs as run_repo, users};
 use crate::error::ApiError;
 
+mod artifact_api;
+
 use super::artifacts::{self, ArtifactRow, CollectionRow};
 use super::filters;
 use super::gql::{Args, BoxFuture, Failure, Resolver, Val};
@@ -41,6 +43,8 @@ pub enum Obj {
     Collection(Arc<CollectionRow>),
     Artifact(Arc<ArtifactRow>),
     Membership(Arc<ArtifactRow>),
+    /// An artifact type of a project: (project, owner, type name).
+    ArtifactType(Arc<(project::Model, entity::Model, String)>),
 }
 
 type Out = Result<Val<Obj>, Failure>;
@@ -308,6 +312,9 @@ impl Ctx {
                     vec![("artifact", Val::Obj(Obj::Artifact(Arc::new(row))))],
                 )
             }
+            "updateArtifact" | "addAliases" | "deleteAliases" | "deleteArtifact" => {
+                return self.artifact_mutation(name, &input).await
+            }
             other => {
                 return Err(Failure::Client(format!(
                     "Cairn does not implement the mutation {other:?}"
@@ -433,6 +440,9 @@ impl Ctx {
                     Obj::Membership
                 };
                 Val::opt(found.map(|r| wrap(Arc::new(r))))
+            }
+            "artifactTypes" | "artifactType" | "artifactCollections" => {
+                return self.project_artifacts(p, name, &args).await
             }
             "artifactCollection" | "artifactSequence" => {
                 let found = match args.str("name") {
@@ -601,7 +611,8 @@ impl Ctx {
             "id" => Val::json(ids::keyed("ArtifactCollection", c.coll.id)),
             "name" => Val::json(c.coll.name.clone()),
             "description" => Val::json(c.coll.description.clone()),
-            "createdAt" => Val::json(iso_utc_seconds(c.coll.created_at)),
+            "createdAt" | "updatedAt" => Val::json(iso_utc_seconds(c.coll.created_at)),
+            "tags" => Val::json(json!({"edges": []})),
             "project" => Val::Obj(Obj::Project(Arc::new((
                 c.project.clone(),
                 c.entity.clone(),
@@ -633,9 +644,9 @@ impl Ctx {
             }
             "description" => Val::json(art.description.clone()),
             "metadata" => Val::json(art.metadata.clone().unwrap_or_else(|| "{}".into())),
-            "ttlDurationSeconds" => Val::json(-2),
-            "ttlIsInherited" => Val::json(true),
-            "tags" => Val::json(json!([])),
+            "ttlDurationSeconds" => Val::json(art.ttl_seconds.unwrap_or(-2)),
+            "ttlIsInherited" => Val::json(art.ttl_seconds.is_none()),
+            "tags" | "usedBy" | "createdBy" => return self.artifact_links(a, name).await,
             "historyStep" => Val::json(art.history_step),
             "state" => Val::json(art.state.clone()),
             "size" => Val::json(art.size),
@@ -838,6 +849,7 @@ impl Resolver for Ctx {
             Obj::Collection(_) => "ArtifactSequence",
             Obj::Artifact(_) => "Artifact",
             Obj::Membership(_) => "ArtifactCollectionMembership",
+            Obj::ArtifactType(_) => "ArtifactType",
         }
     }
 
@@ -861,6 +873,7 @@ impl Resolver for Ctx {
                 },
                 Obj::Artifact(a) => self.artifact(a, name, args).await,
                 Obj::Membership(a) => self.membership(a, name, args).await,
+                Obj::ArtifactType(t) => self.artifact_type(t, name, args).await,
             }
         })
     }
