@@ -4,7 +4,9 @@
 //! - crash watch, every minute: a running run not heard from for [`CRASH_AFTER`] is
 //!   marked crashed (it comes back to running if it writes again);
 //! - purge, every hour: projects deleted longer ago than the restore window are
-//!   removed with their files (`service::accounts::purge_deleted`).
+//!   removed with their files (`service::accounts::purge_deleted`), and the
+//!   artifacts' clean-up runs (`service::artifacts::clean_up`: TTL expiry, deleted
+//!   versions and collections, unreferenced blobs).
 
 use std::future::Future;
 use std::time::Duration;
@@ -52,6 +54,7 @@ impl Jobs {
                         // The grace period spares projects restored a moment ago.
                         let grace = Duration::from_secs(3600);
                         accounts::purge_deleted(&db, &blobs, now_ms(), grace).await?;
+                        crate::service::artifacts::clean_up(&db, &blobs, now_ms(), grace).await?;
                         Ok(())
                     }
                 }),

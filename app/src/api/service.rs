@@ -249,6 +249,13 @@ pub trait CairnService: Send + Sync + 'static {
         version: &VersionRef,
         edit: ArtifactEdit,
     ) -> Result<(), AppError>;
+    /// A project admin brings back a deleted collection.
+    async fn restore_artifact_collection(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        id: i32,
+    ) -> Result<(), AppError>;
     /// What a run logged and used (its lineage one step each way).
     async fn run_artifacts(
         &self,

@@ -45,6 +45,19 @@ pub struct ArtifactsIndex {
     pub types: Vec<ArtifactTypeGroup>,
     /// Whether the viewer may change the project's artifacts.
     pub can_write: bool,
+    /// Deleted collections a project admin may still restore (empty for others).
+    pub deleted: Vec<DeletedCollection>,
+}
+
+/// A deleted collection within its restore window.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct DeletedCollection {
+    pub id: i32,
+    pub name: String,
+    pub type_name: String,
+    pub deleted_at: i64,
+    /// When it is removed for good.
+    pub purge_at: i64,
 }
 
 /// What the versions table is sorted by.

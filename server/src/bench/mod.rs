@@ -6,8 +6,10 @@
 //! - `metrics` (W1–W4): ingest and chart queries over HTTP ([`metrics`]);
 //! - `wandb` (W5): 20 wandb-like runs streaming through `file_stream` ([`wandb`]);
 //! - `runs-table`: the Runs tab's queries over 10,000 runs × 200 columns ([`runs_table`]);
-//! - `workspace`: seeds the Workspace browser benchmark ([`workspace`]).
+//! - `workspace`: seeds the Workspace browser benchmark ([`workspace`]);
+//! - `artifacts`: the Artifacts tab's reads and zips at issue 16's sizes ([`artifacts`]).
 
+pub mod artifacts;
 mod harness;
 pub mod metrics;
 pub mod runs_table;
@@ -52,6 +54,14 @@ pub enum BenchCommand {
         #[arg(long)]
         keep_dir: Option<PathBuf>,
     },
+    /// The Artifacts tab: a 2,000-version collection, a 100,000-file version, a run
+    /// with 500 used and logged versions, and a 1 GB zip, timed in process.
+    Artifacts {
+        #[arg(long)]
+        quick: bool,
+        #[arg(long)]
+        no_sqlite: bool,
+    },
     /// Seed the Workspace benchmark (500 runs × 50 metrics × 10,000 steps) into
     /// --keep-dir, for `end2end/bench/workspace-first-chart.mjs`.
     Workspace {
@@ -77,6 +87,9 @@ pub async fn run(what: BenchCommand, database_url: Option<&str>) -> Fallible<()>
             keep_dir,
         } => runs_table_bench(database_url, quick, no_sqlite, keep_dir).await,
         BenchCommand::Workspace { quick, keep_dir } => seed_workspace(quick, keep_dir).await,
+        BenchCommand::Artifacts { quick, no_sqlite } => {
+            artifacts_bench(database_url, quick, no_sqlite).await
+        }
     }
 }
 
@@ -93,6 +106,18 @@ pub enum Store {
     /// A PostgreSQL server URL without a database (`postgres://user@host:port`);
     /// a fresh database is created and dropped.
     Postgres(String),
+}
+
+/// A PostgreSQL URL without its database: scheme, credentials and host (each bench
+/// makes and drops a database of its own there).
+fn server_url(url: &str) -> String {
+    match url.find("://").map(|i| i + 3) {
+        Some(start) => match url[start..].find('/') {
+            Some(slash) => url[..start + slash].to_owned(),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
 }
 
 /// Print rows as a Markdown table.
@@ -129,6 +154,46 @@ async fn seed_workspace(quick: bool, keep_dir: Option<std::path::PathBuf>) -> Fa
          user bench, password bench-password).",
         dir.display()
     );
+    Ok(())
+}
+
+async fn artifacts_bench(database_url: Option<&str>, quick: bool, no_sqlite: bool) -> Fallible<()> {
+    let sizes = if quick {
+        artifacts::ArtifactSizes::quick()
+    } else {
+        artifacts::ArtifactSizes::full()
+    };
+    println!(
+        "cairn bench artifacts ({} versions, {} files, {} lineage versions, {} MiB zip; {} cores)",
+        sizes.versions,
+        sizes.files,
+        2 * sizes.lineage_each_way,
+        (sizes.zip_files * sizes.zip_file_bytes) >> 20,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let dir = std::env::temp_dir().join(format!("cairn-artifacts-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    if !no_sqlite {
+        let url = format!("sqlite://{}?mode=rwc", dir.join("cairn.db").display());
+        let rows = artifacts::run(&url, &dir, &sizes).await;
+        print_table("SQLite", &rows.map_err(|e| e.to_string())?);
+    }
+    if let Some(url) = database_url.filter(|u| u.starts_with("postgres")) {
+        let base = server_url(url);
+        let name = format!("cairn_artifacts_bench_{}", std::process::id());
+        let admin = crate::db::connect(&format!("{base}/postgres")).await?;
+        use sea_orm::ConnectionTrait;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await?;
+        let pg_dir = dir.join("pg");
+        let result = artifacts::run(&format!("{base}/{name}"), &pg_dir, &sizes).await;
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await?;
+        print_table("PostgreSQL", &result.map_err(|e| e.to_string())?);
+    }
+    std::fs::remove_dir_all(&dir).ok();
     Ok(())
 }
 
@@ -169,13 +234,7 @@ async fn runs_table_bench(
         }
     }
     if let Some(url) = database_url.filter(|u| u.starts_with("postgres")) {
-        let base = match url.find("://").map(|i| i + 3) {
-            Some(start) => match url[start..].find('/') {
-                Some(slash) => url[..start + slash].to_owned(),
-                None => url.to_owned(),
-            },
-            None => url.to_owned(),
-        };
+        let base = server_url(url);
         let name = format!("cairn_runs_bench_{}", std::process::id());
         let admin = crate::db::connect(&format!("{base}/postgres")).await?;
         use sea_orm::ConnectionTrait;
@@ -232,15 +291,7 @@ async fn http_bench(
     }
     match database_url {
         Some(url) if url.starts_with("postgres") => {
-            // Keep scheme, credentials and host; the bench makes its own database.
-            let base = match url.find("://").map(|i| i + 3) {
-                Some(start) => match url[start..].find('/') {
-                    Some(slash) => &url[..start + slash],
-                    None => url,
-                },
-                None => url,
-            };
-            print_table("PostgreSQL", &one(Store::Postgres(base.to_owned())).await?);
+            print_table("PostgreSQL", &one(Store::Postgres(server_url(url))).await?);
         }
         Some(other) if !other.starts_with("sqlite") => {
             return Err(format!("--database-url must be a postgres:// URL, not {other:?}").into());

@@ -54,11 +54,15 @@ impl BlobStore {
         let target = self.path_of(&sha256);
         if tokio::fs::try_exists(&target).await? {
             Self::touch(&target).await;
-            return Ok(StoredBlob {
-                sha256,
-                md5,
-                size: bytes.len() as u64,
-            });
+            // The clean-up may have taken it away between the check and the touch
+            // ([`BlobStore::collect`]); then it is written again below.
+            if tokio::fs::try_exists(&target).await? {
+                return Ok(StoredBlob {
+                    sha256,
+                    md5,
+                    size: bytes.len() as u64,
+                });
+            }
         }
         tokio::fs::create_dir_all(target.parent().unwrap_or(Path::new("."))).await?;
         let tmp = self
@@ -163,6 +167,82 @@ impl BlobStore {
         }
     }
 
+    /// The addresses of blobs not stored (or stored again) within `idle`: what the
+    /// clean-up looks at.
+    pub async fn idle_blobs(&self, idle: std::time::Duration) -> std::io::Result<Vec<String>> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut out = Vec::new();
+            for dir in std::fs::read_dir(&root)?.flatten() {
+                let name = dir.file_name().to_string_lossy().into_owned();
+                if name.len() != 2 || !dir.path().is_dir() {
+                    continue;
+                }
+                for blob in std::fs::read_dir(dir.path())?.flatten() {
+                    let sha = blob.file_name().to_string_lossy().into_owned();
+                    let old = blob
+                        .metadata()
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|age| age >= idle);
+                    if old && sha.len() == 64 && sha.starts_with(&name) {
+                        out.push(sha);
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await
+        .map_err(std::io::Error::other)?
+    }
+
+    /// Remove blob `sha256` for the clean-up, unless it was stored (or stored again)
+    /// within `idle` or `needed` says something uses it now. The blob is first moved
+    /// aside and only then checked, so an upload that stores the same bytes at the
+    /// same moment either touched it before the move (it is seen as recent and put
+    /// back) or finds it gone and writes it again ([`BlobStore::put`]). Whether it
+    /// was removed.
+    pub async fn collect<F, Fut>(
+        &self,
+        sha256: &str,
+        idle: std::time::Duration,
+        needed: F,
+    ) -> std::io::Result<bool>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a blob address",
+            ));
+        }
+        let path = self.path_of(sha256);
+        let aside = self
+            .root
+            .join("tmp")
+            .join(format!("collect.{sha256}.{}", rand::random::<u64>()));
+        match tokio::fs::rename(&path, &aside).await {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            other => other?,
+        }
+        let recent = tokio::fs::metadata(&aside)
+            .await
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_none_or(|age| age < idle);
+        if recent || needed().await {
+            // Back in place (an upload may have written the same bytes there meanwhile).
+            tokio::fs::rename(&aside, &path).await?;
+            return Ok(false);
+        }
+        tokio::fs::remove_file(&aside).await?;
+        Ok(true)
+    }
+
     /// Whether a blob is stored.
     pub async fn contains(&self, sha256: &str) -> bool {
         sha256.len() == 64
@@ -219,15 +299,17 @@ impl BlobWriter {
             size: self.size,
         };
         let target = self.store.path_of(&stored.sha256);
-        if !tokio::fs::try_exists(&target).await? {
-            tokio::fs::create_dir_all(target.parent().unwrap_or(Path::new("."))).await?;
-            tokio::fs::rename(&self.tmp, &target).await?;
-            self.done = true;
-        }
-        // Otherwise the same bytes are already stored: dropping removes the copy.
-        else {
+        if tokio::fs::try_exists(&target).await? {
+            // The same bytes are already stored: dropping removes this copy, unless the
+            // clean-up took the stored one away meanwhile.
             BlobStore::touch(&target).await;
+            if tokio::fs::try_exists(&target).await? {
+                return Ok(stored);
+            }
         }
+        tokio::fs::create_dir_all(target.parent().unwrap_or(Path::new("."))).await?;
+        tokio::fs::rename(&self.tmp, &target).await?;
+        self.done = true;
         Ok(stored)
     }
 

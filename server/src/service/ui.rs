@@ -533,6 +533,16 @@ impl CairnService for UiService {
         Ok(artifacts::edit(&self.db, &user, version, edit, artifacts::Door::Ui).await?)
     }
 
+    async fn restore_artifact_collection(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        id: i32,
+    ) -> Result<(), AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(artifacts::restore_collection(&self.db, &user, project, id).await?)
+    }
+
     async fn run_artifacts(
         &self,
         viewer: Option<&Viewer>,

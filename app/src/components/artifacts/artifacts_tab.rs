@@ -1,10 +1,11 @@
 use leptos::prelude::*;
 
 use super::VersionsTable;
-use crate::api::artifacts::get_artifacts_index;
+use crate::api::artifacts::{get_artifacts_index, restore_artifact_collection};
 use crate::components::error_view::ErrorView;
+use crate::components::submit::{Submit, SubmitStatus};
 use crate::logic::format;
-use crate::model::{collection_href, ArtifactsIndex, ProjectRef};
+use crate::model::{collection_href, ArtifactsIndex, DeletedCollection, ProjectRef};
 
 /// The Artifacts tab: artifact types with their collections on the left (with a
 /// search box), the selected collection's versions on the right. The selection is
@@ -16,12 +17,14 @@ pub fn ArtifactsTab(
 ) -> impl IntoView {
     let type_name = crate::pages::route_param("type");
     let collection = crate::pages::route_param("collection");
+    // Bumped after a restore to read the column again.
+    let reload = RwSignal::new(0u32);
     let index = Resource::new(
         {
             let project = project.clone();
-            move || project.clone()
+            move || (project.clone(), reload.get())
         },
-        get_artifacts_index,
+        |(p, _)| get_artifacts_index(p),
     );
     let search = RwSignal::new(String::new());
     view! {
@@ -33,8 +36,11 @@ pub fn ArtifactsTab(
                         let project = project.clone();
                         Suspend::new(async move {
                             let idx = index.await?;
+                            let deleted = (!idx.deleted.is_empty()).then(|| {
+                                view! { <DeletedCollections project=project.clone() deleted=idx.deleted.clone() reload /> }
+                            });
                             Ok::<_, crate::api::AppError>(if idx.types.is_empty() {
-                                view! { <EmptyArtifacts project /> }.into_any()
+                                view! { <EmptyArtifacts project /> {deleted} }.into_any()
                             } else {
                                 view! {
                                     <div class="artifacts">
@@ -52,6 +58,7 @@ pub fn ArtifactsTab(
                                             }
                                         }}
                                     </div>
+                                    {deleted}
                                 }
                                 .into_any()
                             })
@@ -123,6 +130,44 @@ fn CollectionsColumn(
                 })
                 .collect_view()}
         </nav>
+    }
+}
+
+/// Deleted collections a project admin may bring back, with when each goes for good.
+#[component]
+fn DeletedCollections(
+    project: ProjectRef,
+    deleted: Vec<DeletedCollection>,
+    reload: RwSignal<u32>,
+) -> impl IntoView {
+    let submit = Submit::new();
+    let now = crate::pages::now_ms();
+    view! {
+        <section class="card" aria-labelledby="deleted-artifacts-heading">
+            <h2 id="deleted-artifacts-heading">"Deleted artifacts"</h2>
+            <ul class="deleted-list" aria-label="Deleted artifacts">
+                {deleted
+                    .into_iter()
+                    .map(|c| {
+                        let project = project.clone();
+                        let restore = move |_| {
+                            submit.run(restore_artifact_collection(project.clone(), c.id), move |_| {
+                                reload.update(|n| *n += 1);
+                                Some("Restored.".into())
+                            });
+                        };
+                        view! {
+                            <li>
+                                <span class="muted">{c.type_name.clone()}" / "</span>{c.name.clone()}
+                                <span class="muted">{format!(" deleted {}; removed for good {}", format::ago(c.deleted_at, now), format::timestamp(c.purge_at))}</span>
+                                " "<button type="button" class="small" on:click=restore>{format!("Restore {}", c.name)}</button>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            <SubmitStatus submit />
+        </section>
     }
 }
 

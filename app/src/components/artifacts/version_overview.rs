@@ -226,6 +226,8 @@ impl DeleteControls {
         } = self;
         let submit = Submit::new();
         let confirming = RwSignal::new(false);
+        let confirming_collection = RwSignal::new(false);
+        let collection_name = version.collection.name.clone();
         let with_aliases = RwSignal::new(false);
         let r = version.version_ref();
         let back = collection_href(
@@ -299,8 +301,18 @@ impl DeleteControls {
                         </div>
                     </div>
                 </Show>
-                <p class="muted">"Deleting the whole collection removes every version; a project admin can restore it for 30 days."</p>
-                <button type="button" class="small danger" on:click=delete_collection>"Delete the collection"</button>
+                <p class="muted">"Deleting the whole collection removes every version; a project admin can restore it for 30 days from the Artifacts tab."</p>
+                <Show
+                    when=move || confirming_collection.get()
+                    fallback=move || view! {
+                        <button type="button" class="small danger" on:click=move |_| confirming_collection.set(true)>"Delete the collection…"</button>
+                    }
+                >
+                    <div class="row" role="group" aria-label="Confirm deleting the collection">
+                        <button type="button" class="small danger" data-role="confirm-delete-collection" on:click=delete_collection.clone()>{format!("Delete {} and all its versions", collection_name)}</button>
+                        <button type="button" class="small" on:click=move |_| confirming_collection.set(false)>"Cancel"</button>
+                    </div>
+                </Show>
                 <SubmitStatus submit />
             </section>
         }

@@ -552,21 +552,22 @@ pub async fn collections_by_id(
     Ok(out)
 }
 
-/// The files of a version under folder `prefix` (`""` or ending in `/`), by path.
-/// Paths under a prefix form one range of the primary key, so this is a range scan.
-pub async fn files_under(
+/// `(path, size, md5)` of every file of a version, by path: only the columns a
+/// file tree shows, so a version of 100,000 files reads quickly.
+pub async fn file_entries(
     db: &impl ConnectionTrait,
     pk: i32,
-    prefix: &str,
-) -> Result<Vec<artifact_file::Model>, DbErr> {
-    let mut q = artifact_file::Entity::find().filter(artifact_file::Column::ArtifactId.eq(pk));
-    if let Some(stem) = prefix.strip_suffix('/') {
-        // Everything from "a/" up to, not including, "a0" ('0' follows '/').
-        q = q
-            .filter(artifact_file::Column::Path.gte(prefix))
-            .filter(artifact_file::Column::Path.lt(format!("{stem}0")));
-    }
-    q.order_by_asc(artifact_file::Column::Path).all(db).await
+) -> Result<Vec<(String, Option<i64>, String)>, DbErr> {
+    artifact_file::Entity::find()
+        .select_only()
+        .column(artifact_file::Column::Path)
+        .column(artifact_file::Column::Size)
+        .column(artifact_file::Column::Md5)
+        .filter(artifact_file::Column::ArtifactId.eq(pk))
+        .order_by_asc(artifact_file::Column::Path)
+        .into_tuple()
+        .all(db)
+        .await
 }
 
 /// Remove an alias from a collection; returns the version it pointed at.
@@ -630,4 +631,78 @@ pub async fn events_of(
         .limit(limit)
         .all(db)
         .await
+}
+
+/// Live committed versions whose time to live ran out by `now`.
+pub async fn expired_versions(
+    db: &impl ConnectionTrait,
+    now: i64,
+) -> Result<Vec<artifact::Model>, DbErr> {
+    Ok(artifact::Entity::find()
+        .filter(artifact::Column::TtlSeconds.is_not_null())
+        .filter(artifact::Column::DeletedAt.is_null())
+        .filter(artifact::Column::State.eq(COMMITTED))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|v| {
+            v.ttl_seconds
+                .is_some_and(|s| v.created_at.saturating_add(s.saturating_mul(1000)) <= now)
+        })
+        .collect())
+}
+
+/// Keys of versions deleted before `cutoff`.
+pub async fn versions_deleted_before(
+    db: &impl ConnectionTrait,
+    cutoff: i64,
+) -> Result<Vec<i32>, DbErr> {
+    Ok(artifact::Entity::find()
+        .filter(artifact::Column::DeletedAt.lt(cutoff))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| v.id)
+        .collect())
+}
+
+/// Keys of collections deleted before `cutoff`.
+pub async fn collections_deleted_before(
+    db: &impl ConnectionTrait,
+    cutoff: i64,
+) -> Result<Vec<i32>, DbErr> {
+    Ok(artifact_collection::Entity::find()
+        .filter(artifact_collection::Column::DeletedAt.lt(cutoff))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect())
+}
+
+/// A project's deleted collections, newest deletion first.
+pub async fn deleted_collections(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+) -> Result<Vec<artifact_collection::Model>, DbErr> {
+    artifact_collection::Entity::find()
+        .filter(artifact_collection::Column::ProjectId.eq(project_id))
+        .filter(artifact_collection::Column::DeletedAt.is_not_null())
+        .order_by_desc(artifact_collection::Column::DeletedAt)
+        .all(db)
+        .await
+}
+
+/// Remove a version's row for good (its files, aliases and uses go with it).
+pub async fn delete_version_row(db: &impl ConnectionTrait, pk: i32) -> Result<(), DbErr> {
+    artifact::Entity::delete_by_id(pk).exec(db).await?;
+    Ok(())
+}
+
+/// Remove a collection's row for good (its versions and history go with it).
+pub async fn delete_collection_row(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
+    artifact_collection::Entity::delete_by_id(id)
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -4,12 +4,14 @@
 //! collection's action history. Pages, `/api/v1` and the wandb adapter all call
 //! these, so every door checks access and writes history the same way.
 
+mod cleanup;
 mod edits;
 mod lineage;
 mod preview;
 mod reads;
 pub mod zip;
 
+pub use cleanup::{clean_up, deleted_collections, restore_collection, Cleanup};
 pub use edits::{edit, edit_by_key, record_event, Door};
 pub use lineage::{lineage, Focus, MAX_DEPTH};
 pub use preview::preview;

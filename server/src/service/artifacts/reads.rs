@@ -53,6 +53,7 @@ pub async fn index(
     Ok(ArtifactsIndex {
         types,
         can_write: rights.access == Access::Write,
+        deleted: super::deleted_collections(db, viewer, at).await?,
     })
 }
 
@@ -264,12 +265,19 @@ pub async fn files_page(
 ) -> Result<FilesPage, ApiError> {
     check_prefix(prefix)?;
     let (_, v) = readable_version(db, viewer, r).await?;
-    let files: Vec<FileEntry> = repo::files_under(db, v.id, prefix)
-        .await?
-        .iter()
-        .map(entry_of)
-        .collect();
-    let (folders, files) = logic::folder_listing(&files, prefix);
+    let all = listing_of(db, &v).await?;
+    // The files under `prefix` are one run of the sorted list: from "a/" up to "a0".
+    let (start, end) = match prefix.strip_suffix('/') {
+        Some(stem) => {
+            let upper = format!("{stem}0");
+            (
+                all.partition_point(|f| f.path.as_str() < prefix),
+                all.partition_point(|f| f.path < upper),
+            )
+        }
+        None => (0, all.len()),
+    };
+    let (folders, files) = logic::folder_listing(&all[start..end], prefix);
     let total = (folders.len() + files.len()) as u64;
     let limit = limit.clamp(1, 5 * FILES_PER_PAGE) as usize;
     let skip = offset as usize;
@@ -287,6 +295,61 @@ pub async fn files_page(
         total,
         offset,
     })
+}
+
+/// Versions whose file lists are kept in memory, at most.
+const LISTINGS_KEPT: usize = 8;
+
+/// The file lists of recently browsed versions, most recent last. A committed
+/// version's files never change, so a list stays right as long as the version lives
+/// (and a deleted one is refused before its list is looked at); the key includes the
+/// digest and creation time, so a reused row key can never match an old list.
+type ListingKey = (i32, String, i64);
+static LISTINGS: std::sync::Mutex<Vec<(ListingKey, std::sync::Arc<Vec<FileEntry>>)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Every file of committed version `v`, by path (from memory after the first call).
+async fn listing_of(
+    db: &impl ConnectionTrait,
+    v: &artifact::Model,
+) -> Result<std::sync::Arc<Vec<FileEntry>>, ApiError> {
+    let key: ListingKey = (v.id, v.digest.clone(), v.created_at);
+    let cached = LISTINGS.lock().ok().and_then(|mut kept| {
+        let at = kept.iter().position(|(k, _)| *k == key)?;
+        let hit = kept.remove(at);
+        let list = hit.1.clone();
+        kept.push(hit);
+        Some(list)
+    });
+    if let Some(list) = cached {
+        return Ok(list);
+    }
+    let list = std::sync::Arc::new(
+        repo::file_entries(db, v.id)
+            .await?
+            .into_iter()
+            .map(|(path, size, digest)| FileEntry {
+                path,
+                size: size.unwrap_or(0),
+                digest,
+            })
+            .collect::<Vec<_>>(),
+    );
+    // Byte order, whatever the database's collation sorted by.
+    let mut list = list;
+    if let Some(l) = std::sync::Arc::get_mut(&mut list) {
+        l.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    }
+    if v.state == repo::COMMITTED {
+        if let Ok(mut kept) = LISTINGS.lock() {
+            kept.retain(|(k, _)| *k != key);
+            if kept.len() >= LISTINGS_KEPT {
+                kept.remove(0);
+            }
+            kept.push((key, list.clone()));
+        }
+    }
+    Ok(list)
 }
 
 /// The bytes of one file of a version.
@@ -323,7 +386,11 @@ pub async fn zip_entries(
 ) -> Result<(String, Vec<(String, String)>), ApiError> {
     check_prefix(prefix)?;
     let (place, v) = readable_version(db, viewer, r).await?;
-    let files = repo::files_under(db, v.id, prefix).await?;
+    let files: Vec<_> = repo::files_of(db, v.id)
+        .await?
+        .into_iter()
+        .filter(|f| f.path.starts_with(prefix))
+        .collect();
     if files.is_empty() && !prefix.is_empty() {
         return Err(ApiError::NotFound(format!(
             "folder {prefix:?} not found in {}:v{}",
