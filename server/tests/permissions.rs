@@ -1,7 +1,8 @@
 //! The permission matrix, through the real router on SQLite and PostgreSQL: every
 //! visibility × every role × every door (page HTML, server functions, `/api/v1` read
 //! and write, wandb GraphQL read and write, file_stream, signed file URLs for GET and
-//! PUT), each answer compared with a table written out by hand below — not derived
+//! PUT; and the same doors of an artifact version, plus its file and zip downloads),
+//! each answer compared with a table written out by hand below — not derived
 //! from `auth::access`, so a wrong policy fails here. Then the attacks: guessed run
 //! ids, tampered, expired and borrowed signatures, CSRF, revoked keys, markup in
 //! descriptions, hostile names, brute-forced passwords, renames and deletions.
@@ -78,6 +79,8 @@ struct World {
     people: Vec<Who>,
     /// Run primary keys by visibility, and the file each run holds.
     runs: Vec<(String, i32)>,
+    /// The artifact version `ds:v0` (holding `data.txt`) of each project, by visibility.
+    versions: Vec<(String, i32)>,
 }
 
 fn options() -> leptos::config::LeptosOptions {
@@ -193,6 +196,10 @@ async fn world(t: &TestDb) -> World {
     projects::set_team_role(&t.db, team.id, id(8), None)
         .await
         .unwrap();
+    let mut versions = Vec::new();
+    for vis in VISIBILITIES {
+        versions.push((vis.to_owned(), log_artifact(&state, &owner, vis).await));
+    }
     let router = server::web::router(state.clone(), options());
     let w = World {
         _turn: turn,
@@ -200,6 +207,7 @@ async fn world(t: &TestDb) -> World {
         state,
         people,
         runs,
+        versions,
     };
     // The owner uploads one file to every run, through a URL issued to them.
     for (_, pk) in &w.runs {
@@ -208,6 +216,58 @@ async fn world(t: &TestDb) -> World {
         assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
     }
     w
+}
+
+/// Log `ds:v0` with one file into project `p-{vis}`, through the operations the
+/// wandb client's calls end in; returns the version's key.
+async fn log_artifact(state: &WandbState, owner: &user::Model, vis: &str) -> i32 {
+    use server::wandb::artifacts as wb;
+    let args = |v: Value| server::wandb::gql::Args(v.as_object().cloned().unwrap());
+    let db = &state.app.db;
+    let bytes = b"artifact bytes";
+    let made = wb::create(
+        db,
+        owner,
+        &args(
+            json!({"artifactTypeName": "dataset", "artifactCollectionName": "ds", "digest": "d",
+                      "entityName": "acme", "projectName": format!("p-{vis}"), "runName": "r1"}),
+        ),
+    )
+    .await
+    .unwrap();
+    let id = server::wandb::ids::keyed("Artifact", made.art.id);
+    wb::create_files(
+        db,
+        owner,
+        &args(json!({"artifactFiles": [{"artifactID": id, "name": "data.txt", "md5": wb::md5_base64(bytes)}]})),
+    )
+    .await
+    .unwrap();
+    let stored = state.app.blobs.put(bytes).await.unwrap();
+    let md5 = wb::md5_base64_of_hex(&stored.md5);
+    server::db::repo::artifacts::attach_upload(
+        db,
+        made.art.id,
+        "data.txt",
+        &md5,
+        &stored.sha256,
+        14,
+    )
+    .await
+    .unwrap();
+    let manifest = json!({"contents": {"data.txt": {"digest": md5, "size": 14}}}).to_string();
+    let m = state.app.blobs.put(manifest.as_bytes()).await.unwrap();
+    let v = server::db::repo::artifacts::version(db, made.art.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut a: server::db::entities::artifact::ActiveModel = v.into();
+    a.manifest_sha256 = sea_orm::Set(Some(m.sha256));
+    server::db::repo::artifacts::update_version(db, a)
+        .await
+        .unwrap();
+    wb::commit(db, &state.app.blobs, owner, &id).await.unwrap();
+    made.art.id
 }
 
 fn basic(key: &str) -> String {
@@ -330,8 +390,30 @@ impl World {
         }
     }
 
+    /// `got`, unless it says the write was done and version `pk` lacks tag `tag`.
+    async fn tagged(&self, got: Got, pk: i32, tag: &str) -> Got {
+        if got != Got::Ok {
+            return got;
+        }
+        let v = server::db::repo::artifacts::version(&self.state.app.db, pk)
+            .await
+            .unwrap()
+            .unwrap();
+        let tags: Vec<String> = serde_json::from_str(&v.tags).unwrap();
+        if tags.iter().any(|t| t == tag) {
+            Got::Ok
+        } else {
+            Got::NotWritten
+        }
+    }
+
     async fn check(&self, surface: &str, who: &Who, vis: &str, pk: i32) -> Got {
         let project = format!("p-{vis}");
+        let version_pk = self.versions.iter().find(|(v, _)| v == vis).unwrap().1;
+        let version = json!({"project": {"entity": "acme", "project": project},
+                             "type_name": "dataset", "collection": "ds", "version": "v0"});
+        let page = format!("/acme/{project}/artifacts/dataset/ds/v0");
+        let api_version = format!("/api/v1/artifacts/acme/{project}/dataset/ds/versions/v0");
         let at = json!({"entity": "acme", "project": project});
         let sf_error = |s: StatusCode, v: &Value| -> Got {
             if s.is_success() {
@@ -499,12 +581,97 @@ impl World {
                 let (s, _) = self.send(method, &url, vec![], body).await;
                 http(s)
             }
+            "artifact page HTML" | "artifact file" | "artifact zip" => {
+                let uri = match surface {
+                    "artifact page HTML" => format!("{page}?tab=files"),
+                    "artifact file" => format!("{page}/files/data.txt"),
+                    _ => format!("{page}/zip"),
+                };
+                let (s, _) = self.send("GET", &uri, Self::cookie(who), vec![]).await;
+                http(s)
+            }
+            "artifact server fn read" => {
+                let (s, v) = self
+                    .server_fn(
+                        who,
+                        app::api::artifacts::GetArtifactVersion::PATH,
+                        json!({"version": version}),
+                    )
+                    .await;
+                sf_error(s, &v)
+            }
+            "artifact server fn write" => {
+                let tag = fresh_tag();
+                let (s, v) = self
+                    .server_fn(
+                        who,
+                        app::api::artifacts::EditArtifact::PATH,
+                        json!({"version": version, "edit": {"AddTag": tag}}),
+                    )
+                    .await;
+                self.tagged(sf_error(s, &v), version_pk, &tag).await
+            }
+            "artifact /api/v1 read" => {
+                let (s, _) = self
+                    .send("GET", &format!("{api_version}/files"), bearer, vec![])
+                    .await;
+                http(s)
+            }
+            "artifact /api/v1 write" => {
+                let tag = fresh_tag();
+                let mut h = bearer;
+                h.push(("content-type", "application/json".into()));
+                let body = json!({"AddTag": tag}).to_string().into_bytes();
+                let (s, _) = self
+                    .send("POST", &format!("{api_version}/edit"), h, body)
+                    .await;
+                self.tagged(http(s), version_pk, &tag).await
+            }
+            "artifact GraphQL read" => {
+                let q = "query A($p: String, $e: String) { project(name: $p, entityName: $e) { artifact(name: \"ds:v0\") { id } } }";
+                let body = json!({"query": q, "variables": {"p": project, "e": "acme"}});
+                let mut h = wandb;
+                h.push(("content-type", "application/json".into()));
+                let (s, b) = self
+                    .send("POST", "/graphql", h, body.to_string().into_bytes())
+                    .await;
+                if s != StatusCode::OK {
+                    return http(s);
+                }
+                let v: Value = serde_json::from_slice(&b).unwrap();
+                if v["data"]["project"]["artifact"].is_null() {
+                    Got::Hidden
+                } else {
+                    Got::Ok
+                }
+            }
+            "artifact GraphQL write" => {
+                let q = "mutation U($input: UpdateArtifactInput!) { updateArtifact(input: $input) { artifact { id } } }";
+                let tag = fresh_tag();
+                let id = server::wandb::ids::keyed("Artifact", version_pk);
+                let body = json!({"query": q, "variables": {"input": {"artifactID": id, "tagsToAdd": [{"tagName": tag}]}}});
+                let mut h = wandb;
+                h.push(("content-type", "application/json".into()));
+                let (s, b) = self
+                    .send("POST", "/graphql", h, body.to_string().into_bytes())
+                    .await;
+                if s == StatusCode::UNAUTHORIZED {
+                    return Got::SignIn;
+                }
+                let v: Value = serde_json::from_slice(&b).unwrap_or(Value::Null);
+                match v["errors"][0]["message"].as_str() {
+                    None if s.is_success() => self.tagged(Got::Ok, version_pk, &tag).await,
+                    Some(m) if m.contains("not change") => Got::ReadOnly,
+                    Some(m) if m.contains("not found") => Got::Hidden,
+                    _ => http(s),
+                }
+            }
             other => panic!("unknown surface {other}"),
         }
     }
 }
 
-const SURFACES: [&str; 10] = [
+const SURFACES: [&str; 19] = [
     "page HTML",
     "server fn read",
     "server fn write",
@@ -515,6 +682,15 @@ const SURFACES: [&str; 10] = [
     "file_stream",
     "signed URL GET",
     "signed URL PUT",
+    "artifact page HTML",
+    "artifact file",
+    "artifact zip",
+    "artifact server fn read",
+    "artifact server fn write",
+    "artifact /api/v1 read",
+    "artifact /api/v1 write",
+    "artifact GraphQL read",
+    "artifact GraphQL write",
 ];
 
 /// What a surface answers for an access level (and whether the caller is anonymous).
@@ -522,15 +698,22 @@ fn expected(surface: &str, access: char, anonymous: bool) -> Got {
     let reads = matches!(access, 'R' | 'W');
     match surface {
         // Reads: shown or hidden; signed-out visitors read public projects here.
-        "page HTML" | "server fn read" | "/api/v1 read" => {
+        "page HTML"
+        | "server fn read"
+        | "/api/v1 read"
+        | "artifact page HTML"
+        | "artifact file"
+        | "artifact zip"
+        | "artifact server fn read"
+        | "artifact /api/v1 read" => {
             if reads {
                 Got::Ok
             } else {
                 Got::Hidden
             }
         }
-        "wandb GraphQL read" if anonymous => Got::SignIn,
-        "wandb GraphQL read" => {
+        "wandb GraphQL read" | "artifact GraphQL read" if anonymous => Got::SignIn,
+        "wandb GraphQL read" | "artifact GraphQL read" => {
             if reads {
                 Got::Ok
             } else {
@@ -590,7 +773,7 @@ async fn the_permission_matrix_holds_on_every_surface() {
             failures.len(),
             failures.join("\n")
         );
-        assert_eq!(checked, 5 * 9 * 10);
+        assert_eq!(checked, 5 * 9 * SURFACES.len());
         println!(
             "{:?}: permission matrix, {checked} cells, all as expected",
             t.backend
