@@ -222,6 +222,64 @@ async fn points_of_the_first_schema_move_into_chunks() {
 }
 
 #[tokio::test]
+async fn versions_committed_before_m0008_get_their_folders() {
+    use sea_orm::ConnectionTrait;
+    use sea_orm_migration::MigratorTrait;
+    for backend in [common::Backend::Sqlite, common::Backend::Postgres] {
+        let t = common::TestDb::unmigrated(backend).await;
+        server::db::migration::Migrator::up(&t.db, Some(7))
+            .await
+            .unwrap();
+        let user = server::bootstrap::create_user(&t.db, "old", "password123", false)
+            .await
+            .unwrap();
+        for sql in [
+            format!(
+                "INSERT INTO projects (id, entity_id, name, description, visibility, created_by, \
+                 created_at, last_active_at, deleted_at) SELECT 1, e.id, 'p', '', 'private', {}, 0, \
+                 NULL, NULL FROM entities e WHERE e.name = 'old'",
+                user.id
+            ),
+            "INSERT INTO artifact_collections (id, project_id, name, type_name, description, created_at) \
+             VALUES (1, 1, 'ds', 'dataset', NULL, 0)"
+                .to_owned(),
+            "INSERT INTO artifacts (id, collection_id, version_index, digest, state, size, file_count, \
+             requested_aliases, created_at, updated_at) VALUES (1, 1, 0, 'd', 'COMMITTED', 6, 3, '[]', 0, 0)"
+                .to_owned(),
+            "INSERT INTO artifact_files (artifact_id, path, md5, size, sha256, birth_artifact_id) VALUES \
+             (1, 'top.txt', 'a', 1, 'x', 1), (1, 'img/a.png', 'b', 2, 'x', 1), (1, 'img/sub/b.png', 'c', 3, 'x', 1)"
+                .to_owned(),
+        ] {
+            t.db.execute_unprepared(&sql).await.unwrap();
+        }
+        server::db::migrate(&t.db).await.unwrap();
+        let top = server::db::repo::artifacts::folder(&t.db, 1, "")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (top.files, top.size, top.direct_files),
+            (3, 6, 1),
+            "{backend:?}"
+        );
+        let img = server::db::repo::artifacts::subfolders(&t.db, 1, "")
+            .await
+            .unwrap();
+        assert_eq!(img.len(), 1);
+        assert_eq!(
+            (img[0].name.as_str(), img[0].files, img[0].direct_files),
+            ("img", 2, 1)
+        );
+        let sub = server::db::repo::artifacts::files_in_dir(&t.db, 1, "img/sub/", 0, 10)
+            .await
+            .unwrap();
+        assert_eq!(sub.len(), 1);
+        assert_eq!(sub[0].path, "img/sub/b.png");
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn the_writer_survives_failing_and_panicking_requests() {
     use sea_orm::ConnectionTrait;
     use server::db::write::Writer;

@@ -54,6 +54,76 @@ pub fn folder_listing(files: &[FileEntry], prefix: &str) -> (Vec<FolderEntry>, V
     (folders, direct)
 }
 
+/// The folder a file sits in: `"a/b/"` for `"a/b/c.txt"`, `""` for `"c.txt"`.
+pub fn parent_dir(path: &str) -> &str {
+    path.rfind('/').map_or("", |i| &path[..=i])
+}
+
+/// One folder of a version, as the server stores it at commit so a folder page is a
+/// lookup however many files the version holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FolderRow {
+    /// `""` for the top, else ending in `/`.
+    pub path: String,
+    /// The folder holding it (`None` for the top).
+    pub parent: Option<String>,
+    pub name: String,
+    /// Files under it, at any depth, and their bytes.
+    pub files: u64,
+    pub size: i64,
+    /// Files directly in it.
+    pub direct_files: u64,
+}
+
+/// Every folder of a version (the top included), by path, with its totals.
+pub fn folder_rows(files: &[FileEntry]) -> Vec<FolderRow> {
+    let mut rows: BTreeMap<String, FolderRow> = BTreeMap::new();
+    let ensure = |path: &str, rows: &mut BTreeMap<String, FolderRow>| {
+        if !rows.contains_key(path) {
+            let (parent, name) = match path.strip_suffix('/') {
+                None => (None, String::new()),
+                Some(stem) => {
+                    let parent = parent_dir(stem);
+                    (Some(parent.to_owned()), stem[parent.len()..].to_owned())
+                }
+            };
+            rows.insert(
+                path.to_owned(),
+                FolderRow {
+                    path: path.to_owned(),
+                    parent,
+                    name,
+                    files: 0,
+                    size: 0,
+                    direct_files: 0,
+                },
+            );
+        }
+    };
+    ensure("", &mut rows);
+    for f in files {
+        let dir = parent_dir(&f.path);
+        // The file counts in its folder and in every folder above it.
+        let mut at = 0;
+        loop {
+            let folder = &dir[..at];
+            ensure(folder, &mut rows);
+            if let Some(row) = rows.get_mut(folder) {
+                row.files += 1;
+                row.size += f.size;
+                if folder == dir {
+                    row.direct_files += 1;
+                }
+            }
+            match dir[at..].find('/') {
+                Some(i) => at += i + 1,
+                None => break,
+            }
+        }
+    }
+    rows.into_values().collect()
+}
+
 /// How two versions' files differ, by path and digest.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Diff {
@@ -643,23 +713,24 @@ mod tests {
 
     #[test]
     fn lineage_svg_escapes_names_and_links() {
+        let node = |kind, label: &str, href: &str| DrawnNode {
+            kind,
+            label: label.to_owned(),
+            href: href.to_owned(),
+        };
         let nodes = vec![
-            (
+            node(
                 NodeKind::Run,
-                "<script>alert(1)</script>".to_owned(),
-                "/a/b/runs/x\"onclick=\"y".to_owned(),
+                "<script>alert(1)</script>",
+                "/a/b/runs/x\"onclick=\"y",
             ),
-            (
-                NodeKind::Artifact,
-                "ds:v0".to_owned(),
-                "/a/b/artifacts/dataset/ds/v0".to_owned(),
-            ),
+            node(NodeKind::Artifact, "ds:v0", "/a/b/artifacts/dataset/ds/v0"),
         ];
         let plain: Vec<LineageNode> = nodes
             .iter()
-            .map(|(k, l, _)| LineageNode {
-                kind: *k,
-                label: l.clone(),
+            .map(|n| LineageNode {
+                kind: n.kind,
+                label: n.label.clone(),
             })
             .collect();
         let laid = layout(&plain, &[(0, 1)], 1, 2, &BTreeSet::new());
@@ -670,5 +741,30 @@ mod tests {
         assert_eq!(svg.matches("<a href=").count(), 2);
         assert!(svg.contains("lineage-node focus\" data-kind=\"artifact\""));
         assert_eq!(svg.matches("class=\"lineage-edge\"").count(), 1);
+    }
+
+    proptest! {
+        /// The stored folder rows say what listing the files would: each folder's
+        /// subfolders with their totals, and how many files sit directly in it.
+        #[test]
+        fn folder_rows_agree_with_listing(paths in proptest::collection::btree_set("[ab]{1,2}(/[ab]{1,2}){0,3}", 0..40)) {
+            let files: Vec<FileEntry> = paths
+                .iter()
+                .enumerate()
+                .map(|(i, p)| FileEntry { path: p.clone(), size: i as i64 + 1, digest: String::new() })
+                .collect();
+            let rows = folder_rows(&files);
+            prop_assert_eq!(rows.iter().filter(|r| r.parent.is_none()).count(), 1);
+            for row in &rows {
+                let (folders, direct) = folder_listing(&files, &row.path);
+                prop_assert_eq!(row.direct_files, direct.len() as u64);
+                let children: Vec<FolderEntry> = rows
+                    .iter()
+                    .filter(|r| r.parent.as_deref() == Some(row.path.as_str()))
+                    .map(|r| FolderEntry { name: r.name.clone(), files: r.files, size: r.size })
+                    .collect();
+                prop_assert_eq!(children, folders);
+            }
+        }
     }
 }

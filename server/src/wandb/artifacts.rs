@@ -453,6 +453,7 @@ pub async fn create_files(
             size: Set(size),
             sha256: Set(sha.clone()),
             birth_artifact_id: Set(birth),
+            dir: Set(Some(app::logic::artifacts::parent_dir(path).to_owned())),
         };
         repo::save_file(&tx, model, existing.is_some()).await?;
         out.push(FileSlot {
@@ -510,6 +511,21 @@ pub async fn commit(
     let now = now_ms();
     let requested: Vec<String> =
         serde_json::from_str(&row.art.requested_aliases).unwrap_or_default();
+    // The version's folders with their totals, for the files tree.
+    let entries: Vec<app::logic::artifacts::FileEntry> = files
+        .iter()
+        .map(|f| app::logic::artifacts::FileEntry {
+            path: f.path.clone(),
+            size: f.size.unwrap_or(0),
+            digest: f.md5.clone(),
+        })
+        .collect();
+    repo::save_folders(
+        &tx,
+        row.art.id,
+        &app::logic::artifacts::folder_rows(&entries),
+    )
+    .await?;
     let mut active: artifact::ActiveModel = row.art.clone().into();
     active.state = Set(COMMITTED.to_owned());
     active.size = Set(size);

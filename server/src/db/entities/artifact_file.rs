@@ -15,6 +15,9 @@ pub struct Model {
     pub sha256: Option<String>,
     /// The version that first stored these bytes.
     pub birth_artifact_id: i32,
+    /// The folder it sits in (`""` or ending in `/`; m0008).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub dir: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

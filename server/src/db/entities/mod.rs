@@ -5,6 +5,7 @@ pub mod api_key;
 pub mod artifact;
 pub mod artifact_alias;
 pub mod artifact_collection;
+pub mod artifact_dir;
 pub mod artifact_event;
 pub mod artifact_file;
 pub mod artifact_usage;

@@ -10,6 +10,7 @@ mod m0004_runs_table;
 mod m0005_accounts;
 mod m0006_member_rights;
 mod m0007_artifact_tab;
+mod m0008_artifact_folders;
 
 /// The chunk layout m0002 wrote, for the live codec's compatibility test.
 #[cfg(test)]
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_accounts::Migration),
             Box::new(m0006_member_rights::Migration),
             Box::new(m0007_artifact_tab::Migration),
+            Box::new(m0008_artifact_folders::Migration),
         ]
     }
 }

@@ -8,7 +8,8 @@ use sea_orm::{
 };
 
 use crate::db::entities::{
-    artifact, artifact_alias, artifact_collection, artifact_event, artifact_file, artifact_usage,
+    artifact, artifact_alias, artifact_collection, artifact_dir, artifact_event, artifact_file,
+    artifact_usage,
 };
 
 /// A version's state while files are still being registered and uploaded.
@@ -552,20 +553,84 @@ pub async fn collections_by_id(
     Ok(out)
 }
 
-/// `(path, size, md5)` of every file of a version, by path: only the columns a
-/// file tree shows, so a version of 100,000 files reads quickly.
-pub async fn file_entries(
+/// Store a version's folders (replacing any stored before).
+pub async fn save_folders(
     db: &impl ConnectionTrait,
     pk: i32,
-) -> Result<Vec<(String, Option<i64>, String)>, DbErr> {
+    rows: &[app::logic::artifacts::FolderRow],
+) -> Result<(), DbErr> {
+    artifact_dir::Entity::delete_many()
+        .filter(artifact_dir::Column::ArtifactId.eq(pk))
+        .exec(db)
+        .await?;
+    for part in rows.chunks(500) {
+        let mut insert = Query::insert()
+            .into_table(artifact_dir::Entity)
+            .columns([
+                artifact_dir::Column::ArtifactId,
+                artifact_dir::Column::Path,
+                artifact_dir::Column::Parent,
+                artifact_dir::Column::Name,
+                artifact_dir::Column::Files,
+                artifact_dir::Column::Size,
+                artifact_dir::Column::DirectFiles,
+            ])
+            .to_owned();
+        for r in part {
+            insert.values_panic([
+                pk.into(),
+                r.path.clone().into(),
+                r.parent.clone().into(),
+                r.name.clone().into(),
+                (r.files as i64).into(),
+                r.size.into(),
+                (r.direct_files as i64).into(),
+            ]);
+        }
+        db.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// One stored folder of a version.
+pub async fn folder(
+    db: &impl ConnectionTrait,
+    pk: i32,
+    path: &str,
+) -> Result<Option<artifact_dir::Model>, DbErr> {
+    artifact_dir::Entity::find_by_id((pk, path.to_owned()))
+        .one(db)
+        .await
+}
+
+/// The stored folders directly in folder `parent` of a version, by name.
+pub async fn subfolders(
+    db: &impl ConnectionTrait,
+    pk: i32,
+    parent: &str,
+) -> Result<Vec<artifact_dir::Model>, DbErr> {
+    artifact_dir::Entity::find()
+        .filter(artifact_dir::Column::ArtifactId.eq(pk))
+        .filter(artifact_dir::Column::Parent.eq(parent))
+        .order_by_asc(artifact_dir::Column::Name)
+        .all(db)
+        .await
+}
+
+/// A page of the files directly in folder `dir` of a version, by path.
+pub async fn files_in_dir(
+    db: &impl ConnectionTrait,
+    pk: i32,
+    dir: &str,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<artifact_file::Model>, DbErr> {
     artifact_file::Entity::find()
-        .select_only()
-        .column(artifact_file::Column::Path)
-        .column(artifact_file::Column::Size)
-        .column(artifact_file::Column::Md5)
         .filter(artifact_file::Column::ArtifactId.eq(pk))
+        .filter(artifact_file::Column::Dir.eq(dir))
         .order_by_asc(artifact_file::Column::Path)
-        .into_tuple()
+        .offset(offset)
+        .limit(limit)
         .all(db)
         .await
 }

@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use sea_orm::ConnectionTrait;
 
-use app::logic::artifacts::{self as logic, FileEntry};
+use app::logic::artifacts::{self as logic, FileEntry, FolderEntry};
 use app::model::{
     ArtifactEvent, ArtifactTypeGroup, ArtifactVersion, ArtifactsIndex, CollectionCard,
     CollectionInfo, DiffLine, FilesPage, ProjectRef, RunId, RunLink, VersionDiff, VersionRef,
@@ -254,7 +254,8 @@ fn check_prefix(prefix: &str) -> Result<(), ApiError> {
 }
 
 /// One page of one folder of a version's files: its folders (with totals), then its
-/// files.
+/// files. Both come from what the commit stored (the folder rows and each file's
+/// folder), so the page costs the same for 10 files or 100,000.
 pub async fn files_page(
     db: &impl ConnectionTrait,
     viewer: Option<&user::Model>,
@@ -264,29 +265,79 @@ pub async fn files_page(
     limit: u64,
 ) -> Result<FilesPage, ApiError> {
     check_prefix(prefix)?;
-    let (_, v) = readable_version(db, viewer, r).await?;
-    let all = listing_of(db, &v).await?;
-    // The files under `prefix` are one run of the sorted list: from "a/" up to "a0".
-    let (start, end) = match prefix.strip_suffix('/') {
-        Some(stem) => {
-            let upper = format!("{stem}0");
-            (
-                all.partition_point(|f| f.path.as_str() < prefix),
-                all.partition_point(|f| f.path < upper),
-            )
+    let (place, v) = readable_version(db, viewer, r).await?;
+    let limit = limit.clamp(1, 5 * FILES_PER_PAGE);
+    let Some(here) = repo::folder(db, v.id, prefix).await? else {
+        if prefix.is_empty() {
+            // Nothing stored (a version committed by a build without folder rows and
+            // missed by the migration): list it from its files.
+            return listed_in_memory(db, &v, prefix, offset, limit).await;
         }
-        None => (0, all.len()),
+        return Err(ApiError::NotFound(format!(
+            "folder {prefix:?} not found in {}:v{}",
+            place.coll.name, v.version_index
+        )));
     };
-    let (folders, files) = logic::folder_listing(&all[start..end], prefix);
+    let subfolders = repo::subfolders(db, v.id, prefix).await?;
+    let direct = here.direct_files.max(0) as u64;
+    let folder_count = subfolders.len() as u64;
+    let folders: Vec<FolderEntry> = subfolders
+        .into_iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .map(|d| FolderEntry {
+            name: d.name,
+            files: d.files.max(0) as u64,
+            size: d.size,
+        })
+        .collect();
+    let room = limit - folders.len() as u64;
+    let files = if room > 0 && direct > 0 {
+        let file_offset = offset.saturating_sub(folder_count);
+        repo::files_in_dir(db, v.id, prefix, file_offset, room)
+            .await?
+            .iter()
+            .map(entry_of)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(FilesPage {
+        prefix: prefix.to_owned(),
+        folders,
+        files,
+        total: folder_count + direct,
+        offset,
+    })
+}
+
+/// A folder page computed from all of a version's files.
+async fn listed_in_memory(
+    db: &impl ConnectionTrait,
+    v: &artifact::Model,
+    prefix: &str,
+    offset: u64,
+    limit: u64,
+) -> Result<FilesPage, ApiError> {
+    let mut all: Vec<FileEntry> = repo::files_of(db, v.id)
+        .await?
+        .iter()
+        .map(entry_of)
+        .collect();
+    all.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    let (folders, files) = logic::folder_listing(&all, prefix);
     let total = (folders.len() + files.len()) as u64;
-    let limit = limit.clamp(1, 5 * FILES_PER_PAGE) as usize;
     let skip = offset as usize;
-    let folders_here: Vec<_> = folders.into_iter().skip(skip).take(limit).collect();
+    let folders_here: Vec<_> = folders
+        .into_iter()
+        .skip(skip)
+        .take(limit as usize)
+        .collect();
     let file_skip = skip.saturating_sub(total as usize - files.len());
     let files_here: Vec<_> = files
         .into_iter()
         .skip(file_skip)
-        .take(limit - folders_here.len())
+        .take(limit as usize - folders_here.len())
         .collect();
     Ok(FilesPage {
         prefix: prefix.to_owned(),
@@ -295,61 +346,6 @@ pub async fn files_page(
         total,
         offset,
     })
-}
-
-/// Versions whose file lists are kept in memory, at most.
-const LISTINGS_KEPT: usize = 8;
-
-/// The file lists of recently browsed versions, most recent last. A committed
-/// version's files never change, so a list stays right as long as the version lives
-/// (and a deleted one is refused before its list is looked at); the key includes the
-/// digest and creation time, so a reused row key can never match an old list.
-type ListingKey = (i32, String, i64);
-static LISTINGS: std::sync::Mutex<Vec<(ListingKey, std::sync::Arc<Vec<FileEntry>>)>> =
-    std::sync::Mutex::new(Vec::new());
-
-/// Every file of committed version `v`, by path (from memory after the first call).
-async fn listing_of(
-    db: &impl ConnectionTrait,
-    v: &artifact::Model,
-) -> Result<std::sync::Arc<Vec<FileEntry>>, ApiError> {
-    let key: ListingKey = (v.id, v.digest.clone(), v.created_at);
-    let cached = LISTINGS.lock().ok().and_then(|mut kept| {
-        let at = kept.iter().position(|(k, _)| *k == key)?;
-        let hit = kept.remove(at);
-        let list = hit.1.clone();
-        kept.push(hit);
-        Some(list)
-    });
-    if let Some(list) = cached {
-        return Ok(list);
-    }
-    let list = std::sync::Arc::new(
-        repo::file_entries(db, v.id)
-            .await?
-            .into_iter()
-            .map(|(path, size, digest)| FileEntry {
-                path,
-                size: size.unwrap_or(0),
-                digest,
-            })
-            .collect::<Vec<_>>(),
-    );
-    // Byte order, whatever the database's collation sorted by.
-    let mut list = list;
-    if let Some(l) = std::sync::Arc::get_mut(&mut list) {
-        l.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-    }
-    if v.state == repo::COMMITTED {
-        if let Ok(mut kept) = LISTINGS.lock() {
-            kept.retain(|(k, _)| *k != key);
-            if kept.len() >= LISTINGS_KEPT {
-                kept.remove(0);
-            }
-            kept.push((key, list.clone()));
-        }
-    }
-    Ok(list)
 }
 
 /// The bytes of one file of a version.
