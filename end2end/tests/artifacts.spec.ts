@@ -181,6 +181,24 @@ test("aliases move, diff two versions, guarded delete", async ({ page, baseURL }
   noErrors();
 });
 
+test("public-API edits show on the page; run pages list what a run logged and used", async ({ page, baseURL }, info) => {
+  test.setTimeout(300_000);
+  await ready(page, baseURL);
+  await page.goto(`${TAB}/model/cnn/v0`);
+  await expect(page.locator(".tag-chip")).toContainText(["reviewed"]);
+  await expect(page.getByRole("region", { name: "Descriptions" })).toContainText("edited through wandb.Api()");
+  await page.goto(`${TAB}/model/cnn/v0?tab=history`);
+  const history = page.getByRole("table", { name: "Action history" });
+  await expect(history.locator('tr[data-action="tag_added"]')).toContainText("reviewed");
+  await expect(history.locator('tr[data-action="tag_added"]')).toContainText("wandb");
+  await page.goto("/admin/artifacts-e2e/runs/train");
+  await expect(page.getByRole("list", { name: "Logged artifacts" })).toContainText("cnn:v0");
+  await expect(page.getByRole("list", { name: "Used artifacts" })).toContainText("mnist-small:v1");
+  await page.getByRole("list", { name: "Used artifacts" }).getByRole("link", { name: "mnist-small:v1" }).click();
+  await expect(page).toHaveURL(new RegExp(`${DS}/v1$`));
+  await page.screenshot({ path: info.outputPath("artifact-from-run.png"), fullPage: true });
+});
+
 test("lineage: collections, explode, clusters and pulling a node out", async ({ page, baseURL }, info) => {
   test.setTimeout(300_000);
   await ready(page, baseURL);

@@ -6,7 +6,8 @@ Project `artifacts-e2e` of entity WB_ENTITY (default admin) gets:
     a wandb table file, a notes file, nested metadata;
   - dataset `mnist-small` v1 (run `prep-1`): notes changed, one file added;
   - run `train`, which uses `mnist-small:latest` and logs model `cnn` v0;
-  - runs `eval-0` .. `eval-5`, which each use `cnn:latest` (six consumers: a cluster).
+  - runs `eval-0` .. `eval-5`, which each use `cnn:latest` (six consumers: a cluster);
+  - through `wandb.Api()`: cnn:v0 gets a new description and the tag `reviewed`.
 The last line on stdout is `DONE`.
 """
 
@@ -70,5 +71,11 @@ for i in range(6):
     run = wandb.init(entity=ENTITY, project=PROJECT, name=f"eval-{i}", id=f"eval-{i}", job_type="eval")
     run.use_artifact("cnn:latest")
     run.finish()
+
+# Edits through the public API, which the browser test then looks for on the page.
+model = wandb.Api().artifact(f"{ENTITY}/{PROJECT}/cnn:v0")
+model.description = "edited through wandb.Api()"
+model.tags = ["reviewed"]
+model.save()
 
 print("DONE", flush=True)

@@ -599,3 +599,55 @@ async fn thousands_of_unicode_keys_in_one_run() {
     })
     .await;
 }
+
+/// `GET /api/v1/openapi.json` documents every route the router has (their patterns are
+/// read from the source), and every path and method it documents reaches a handler.
+#[tokio::test]
+async fn the_openapi_document_names_every_route_and_only_real_ones() {
+    let t = TestDb::new(common::Backend::Sqlite).await;
+    let api = setup(&t).await;
+    let (s, doc) = api.get("/openapi.json").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut routes = 0;
+    for file in ["src/ingest/routes.rs", "src/ingest/artifacts.rs"] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        for after in text.split(".route(").skip(1) {
+            let literal = after.trim_start().trim_start_matches('"');
+            let pattern = &literal[..literal.find('"').unwrap()];
+            let documented = pattern.replace("{*", "{");
+            assert!(
+                paths.contains_key(&documented),
+                "{pattern} (in {file}) is not in openapi.json"
+            );
+            routes += 1;
+        }
+    }
+    assert!(routes >= 20, "only {routes} routes found in the source");
+    for (path, item) in paths {
+        let uri = path
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { "zz" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/");
+        for method in item.as_object().unwrap().keys() {
+            let (s, v) = api
+                .send(
+                    &method.to_uppercase(),
+                    &uri,
+                    Some(&api.key),
+                    Some(Body::from("{}")),
+                    "application/json",
+                )
+                .await;
+            assert_ne!(s, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+            assert!(
+                !message(&v).contains("no such API route"),
+                "{method} {path}: {v}"
+            );
+        }
+    }
+    t.cleanup().await;
+}

@@ -2,6 +2,7 @@
 //! files, zips, lineage, history) and changing them, over the same service as the
 //! Artifacts tab.
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -27,6 +28,15 @@ fn version_ref(
         collection,
         version,
     }
+}
+
+/// A query string that does not parse (or names an unknown parameter): a 400 that
+/// says which.
+fn bad_query(e: QueryRejection) -> ApiError {
+    ApiError::BadRequest(format!(
+        "{}; see the README for the parameters",
+        e.body_text()
+    ))
 }
 
 /// The artifact routes, merged into the `/api/v1` router.
@@ -77,6 +87,7 @@ async fn index(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct VersionsParams {
     sort: Option<String>,
     #[serde(default)]
@@ -90,8 +101,9 @@ async fn versions(
     State(s): State<AppState>,
     Reader(user): Reader,
     Path((e, p, t, c)): CollectionPath,
-    Query(q): Query<VersionsParams>,
+    query: Result<Query<VersionsParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(bad_query)?;
     let sort = match q.sort.as_deref() {
         None => VersionSort::Version,
         Some(s) => VersionSort::from_slug(s).ok_or_else(|| {
@@ -142,6 +154,7 @@ async fn edit(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct FolderParams {
     #[serde(default)]
     folder: String,
@@ -154,8 +167,9 @@ async fn files(
     State(s): State<AppState>,
     Reader(user): Reader,
     Path(path): VersionPath,
-    Query(q): Query<FolderParams>,
+    query: Result<Query<FolderParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(bad_query)?;
     let r = version_ref(path);
     let limit = q.limit.unwrap_or(app::model::FILES_PER_PAGE);
     let page = artifacts::files_page(&s.db, user.as_ref(), &r, &q.folder, q.offset, limit).await?;
@@ -176,8 +190,9 @@ async fn zip(
     State(s): State<AppState>,
     Reader(user): Reader,
     Path(path): VersionPath,
-    Query(q): Query<FolderParams>,
+    query: Result<Query<FolderParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(bad_query)?;
     let r = version_ref(path);
     let (name, entries) = artifacts::zip_entries(&s.db, user.as_ref(), &r, &q.folder).await?;
     Ok(crate::headers::zip_response(
@@ -187,6 +202,7 @@ async fn zip(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct DepthParams {
     depth: Option<usize>,
 }
@@ -195,8 +211,9 @@ async fn lineage(
     State(s): State<AppState>,
     Reader(user): Reader,
     Path(path): VersionPath,
-    Query(q): Query<DepthParams>,
+    query: Result<Query<DepthParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(bad_query)?;
     let focus = Focus::Version(version_ref(path));
     let depth = q.depth.unwrap_or(2);
     Ok(Json(artifacts::lineage(&s.db, user.as_ref(), &focus, depth).await?).into_response())

@@ -57,12 +57,21 @@ pub fn api_router(state: AppState) -> Router {
             put(upload_file).get(download_file),
         )
         .merge(super::artifacts::routes())
+        .route("/openapi.json", get(openapi))
         .fallback(|| async {
             ApiError::NotFound("no such API route; see the README for /api/v1".into())
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(crate::error::json_errors))
         .with_state(state)
+}
+
+/// The OpenAPI document of `/api/v1` (`server/src/ingest/openapi.json`; a test checks
+/// it names every route and that every path it names exists).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
 async fn viewer(Caller(user): Caller) -> Json<serde_json::Value> {
