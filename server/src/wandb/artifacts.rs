@@ -318,7 +318,25 @@ pub async fn create(
     if input.bool("enableDigestDeduplication") != Some(false) {
         if let Some(art) = repo::committed_by_digest(&tx, at.coll.id, digest).await? {
             for a in &aliases {
+                let before = repo::aliased_version(&tx, at.coll.id, a).await?;
                 repo::set_alias(&tx, at.coll.id, a, art.id).await?;
+                let name = format!("v{}", art.version_index);
+                let (action, detail) = match before {
+                    _ if a == "latest" => continue,
+                    Some(b) if b.id == art.id => continue,
+                    Some(b) => ("alias_moved", format!("{a}: v{} → {name}", b.version_index)),
+                    None => ("alias_added", format!("{a} → {name}")),
+                };
+                record_event(
+                    &tx,
+                    at.coll.id,
+                    Some(&art),
+                    action,
+                    detail,
+                    Some(user),
+                    Door::Wandb,
+                )
+                .await?;
             }
             tx.commit().await?;
             return Ok(ArtifactRow { art, at });
