@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { API_KEY, signIn, waitForHydration, watchConsole } from "./helpers";
+import { signIn, waitForHydration, wandbEnv, watchConsole } from "./helpers";
 
 const TOOLS = process.env.CAIRN_TOOLS ?? path.join(os.homedir(), ".cache", "cairn-tools");
 const PYTHON = path.join(TOOLS, "wandb-venv", "bin", "python");
@@ -14,19 +14,7 @@ const DS = `${TAB}/dataset/mnist-small`;
 /** Log the artifacts of log_artifacts_for_e2e.py with the real wandb client. */
 function logArtifacts(baseURL: string) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "cairn-artifacts-e2e-"));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    HOME: dir,
-    WANDB_BASE_URL: baseURL,
-    WANDB_API_KEY: API_KEY,
-    WB_ENTITY: "admin",
-    WANDB_MODE: "online",
-    WANDB_SILENT: "true",
-    WANDB_DIR: dir,
-    WANDB_CACHE_DIR: path.join(dir, "cache"),
-    WANDB_CONFIG_DIR: path.join(dir, "config"),
-    WANDB_DATA_DIR: path.join(dir, "data"),
-  };
+  const env = wandbEnv(dir, baseURL);
   try {
     const out = execFileSync(PYTHON, [SCRIPT], { env, cwd: dir, timeout: 240_000, encoding: "utf8", stdio: "pipe" });
     expect(out).toContain("DONE");

@@ -79,3 +79,21 @@ export function runColor(id: string): [number, number, number] {
 export function hex([r, g, b]: [number, number, number]): string {
   return "#" + [r, g, b].map((v) => v.toString(16).padStart(2, "0")).join("");
 }
+
+/** The environment for the official wandb client logging to the e2e server as admin, with every
+ * file it reads or writes in `dir`, so no user setting or netrc counts. */
+export function wandbEnv(dir: string, baseURL: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    HOME: dir,
+    WANDB_BASE_URL: baseURL,
+    WANDB_API_KEY: API_KEY,
+    WB_ENTITY: "admin",
+    WANDB_MODE: "online",
+    WANDB_SILENT: "true",
+    WANDB_DIR: dir,
+    WANDB_CACHE_DIR: `${dir}/cache`,
+    WANDB_CONFIG_DIR: `${dir}/config`,
+    WANDB_DATA_DIR: `${dir}/data`,
+  };
+}

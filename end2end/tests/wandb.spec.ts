@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { API_KEY, coloredPixels, signIn, watchConsole } from "./helpers";
+import { API_KEY, coloredPixels, signIn, wandbEnv, watchConsole } from "./helpers";
 
 // The official wandb client lives in the venv that `.ci/wandb --venv-only` makes.
 const TOOLS = process.env.CAIRN_TOOLS ?? path.join(os.homedir(), ".cache", "cairn-tools");
@@ -14,20 +14,7 @@ const SCRIPT = path.join(__dirname, "..", "wandb", "log_for_e2e.py");
 /** Log a run with the real wandb client against the e2e server; returns the run id. */
 function logWithWandb(baseURL: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "cairn-wandb-e2e-"));
-  // Everything the client reads or writes stays in `dir`, so no user setting or netrc counts.
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    HOME: dir,
-    WANDB_BASE_URL: baseURL,
-    WANDB_API_KEY: API_KEY,
-    WB_ENTITY: "admin",
-    WANDB_MODE: "online",
-    WANDB_SILENT: "true",
-    WANDB_DIR: dir,
-    WANDB_CACHE_DIR: path.join(dir, "cache"),
-    WANDB_CONFIG_DIR: path.join(dir, "config"),
-    WANDB_DATA_DIR: path.join(dir, "data"),
-  };
+  const env = wandbEnv(dir, baseURL);
   let stdout: string;
   try {
     stdout = execFileSync(PYTHON, [SCRIPT], { env, cwd: dir, timeout: 120_000, encoding: "utf8", stdio: "pipe" });

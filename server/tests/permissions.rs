@@ -510,8 +510,12 @@ impl World {
                     .await;
                 self.written(http(s), pk, &tag).await
             }
-            "wandb GraphQL read" => {
-                let q = "query P($p: String, $e: String) { project(name: $p, entityName: $e) { id name } }";
+            "wandb GraphQL read" | "artifact GraphQL read" => {
+                let (q, found) = if surface == "wandb GraphQL read" {
+                    ("query P($p: String, $e: String) { project(name: $p, entityName: $e) { id name } }", "/data/project")
+                } else {
+                    ("query A($p: String, $e: String) { project(name: $p, entityName: $e) { artifact(name: \"ds:v0\") { id } } }", "/data/project/artifact")
+                };
                 let body = json!({"query": q, "variables": {"p": project, "e": "acme"}});
                 let mut h = wandb;
                 h.push(("content-type", "application/json".into()));
@@ -522,18 +526,24 @@ impl World {
                     return http(s);
                 }
                 let v: Value = serde_json::from_slice(&b).unwrap();
-                if v["data"]["project"].is_null() {
+                if v.pointer(found).is_none_or(Value::is_null) {
                     Got::Hidden
                 } else {
                     Got::Ok
                 }
             }
-            "wandb GraphQL write" => {
-                let q = "mutation U($name: String, $project: String, $entity: String, $tags: [String!]) {\
-                    upsertBucket(input: {name: $name, modelName: $project, entityName: $entity, tags: $tags}) {\
-                    bucket { id } inserted } }";
+            "wandb GraphQL write" | "artifact GraphQL write" => {
                 let tag = fresh_tag();
-                let body = json!({"query": q, "variables": {"name": "r1", "project": project, "entity": "acme", "tags": [tag]}});
+                let body = if surface == "wandb GraphQL write" {
+                    let q = "mutation U($name: String, $project: String, $entity: String, $tags: [String!]) {\
+                        upsertBucket(input: {name: $name, modelName: $project, entityName: $entity, tags: $tags}) {\
+                        bucket { id } inserted } }";
+                    json!({"query": q, "variables": {"name": "r1", "project": project, "entity": "acme", "tags": [tag]}})
+                } else {
+                    let q = "mutation U($input: UpdateArtifactInput!) { updateArtifact(input: $input) { artifact { id } } }";
+                    let id = server::wandb::ids::keyed("Artifact", version_pk);
+                    json!({"query": q, "variables": {"input": {"artifactID": id, "tagsToAdd": [{"tagName": tag}]}}})
+                };
                 let mut h = wandb;
                 h.push(("content-type", "application/json".into()));
                 let (s, b) = self
@@ -545,8 +555,17 @@ impl World {
                 let v: Value = serde_json::from_slice(&b).unwrap_or(Value::Null);
                 match v["errors"][0]["message"].as_str() {
                     // GraphQL errors come with a 200 too: a write counts once it reads back.
-                    None if s.is_success() => self.written(Got::Ok, pk, &tag).await,
-                    Some(m) if m.contains("not write") || m.contains("may not") => Got::ReadOnly,
+                    None if s.is_success() && surface == "wandb GraphQL write" => {
+                        self.written(Got::Ok, pk, &tag).await
+                    }
+                    None if s.is_success() => self.tagged(Got::Ok, version_pk, &tag).await,
+                    Some(m)
+                        if m.contains("not write")
+                            || m.contains("may not")
+                            || m.contains("not change") =>
+                    {
+                        Got::ReadOnly
+                    }
                     Some(m) if m.contains("not found") => Got::Hidden,
                     _ => http(s),
                 }
@@ -626,45 +645,6 @@ impl World {
                     .send("POST", &format!("{api_version}/edit"), h, body)
                     .await;
                 self.tagged(http(s), version_pk, &tag).await
-            }
-            "artifact GraphQL read" => {
-                let q = "query A($p: String, $e: String) { project(name: $p, entityName: $e) { artifact(name: \"ds:v0\") { id } } }";
-                let body = json!({"query": q, "variables": {"p": project, "e": "acme"}});
-                let mut h = wandb;
-                h.push(("content-type", "application/json".into()));
-                let (s, b) = self
-                    .send("POST", "/graphql", h, body.to_string().into_bytes())
-                    .await;
-                if s != StatusCode::OK {
-                    return http(s);
-                }
-                let v: Value = serde_json::from_slice(&b).unwrap();
-                if v["data"]["project"]["artifact"].is_null() {
-                    Got::Hidden
-                } else {
-                    Got::Ok
-                }
-            }
-            "artifact GraphQL write" => {
-                let q = "mutation U($input: UpdateArtifactInput!) { updateArtifact(input: $input) { artifact { id } } }";
-                let tag = fresh_tag();
-                let id = server::wandb::ids::keyed("Artifact", version_pk);
-                let body = json!({"query": q, "variables": {"input": {"artifactID": id, "tagsToAdd": [{"tagName": tag}]}}});
-                let mut h = wandb;
-                h.push(("content-type", "application/json".into()));
-                let (s, b) = self
-                    .send("POST", "/graphql", h, body.to_string().into_bytes())
-                    .await;
-                if s == StatusCode::UNAUTHORIZED {
-                    return Got::SignIn;
-                }
-                let v: Value = serde_json::from_slice(&b).unwrap_or(Value::Null);
-                match v["errors"][0]["message"].as_str() {
-                    None if s.is_success() => self.tagged(Got::Ok, version_pk, &tag).await,
-                    Some(m) if m.contains("not change") => Got::ReadOnly,
-                    Some(m) if m.contains("not found") => Got::Hidden,
-                    _ => http(s),
-                }
             }
             other => panic!("unknown surface {other}"),
         }
