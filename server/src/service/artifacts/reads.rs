@@ -239,11 +239,10 @@ fn entry_of(f: &artifact_file::Model) -> FileEntry {
 /// A folder must be `""` or end in `/`, without empty or dot segments.
 fn check_prefix(prefix: &str) -> Result<(), ApiError> {
     let ok = prefix.is_empty()
-        || (prefix.ends_with('/')
-            && prefix
-                .trim_end_matches('/')
-                .split('/')
-                .all(|s| !s.is_empty() && s != "." && s != ".."));
+        || prefix.strip_suffix('/').is_some_and(|stem| {
+            stem.split('/')
+                .all(|s| !s.is_empty() && s != "." && s != "..")
+        });
     if ok {
         Ok(())
     } else {
