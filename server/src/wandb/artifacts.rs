@@ -7,6 +7,8 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use md5::{Digest, Md5};
+use std::collections::{BTreeMap, HashMap};
+
 use sea_orm::{ConnectionTrait, DatabaseConnection, Set};
 use serde_json::Value;
 
@@ -411,7 +413,8 @@ pub struct FileSlot {
 /// `CreateArtifactFiles`: register files of versions. A file whose MD5 matches bytes
 /// already stored for this project needs no upload; its birth version is the one
 /// that first stored them. Dedup stays within a project: knowing a file's MD5 must
-/// not be enough to read another project's file.
+/// not be enough to read another project's file. The client sends up to 1,000 files
+/// at a time; they are checked first, then looked up and written 500 to a query.
 pub async fn create_files(
     db: &DatabaseConnection,
     user: &user::Model,
@@ -422,9 +425,8 @@ pub async fn create_files(
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let (tx, _turn) = crate::db::write::begin(db).await?;
-    let mut out = Vec::with_capacity(files.len());
-    let mut checked: Vec<(String, ArtifactRow)> = Vec::new();
+    // (artifact id, path, md5) of each file, all checked before anything is written.
+    let mut wanted: Vec<(String, String, String)> = Vec::with_capacity(files.len());
     for f in &files {
         let f = Args(f.as_object().cloned().unwrap_or_default());
         let id = f.str("artifactID").ok_or_else(|| {
@@ -440,47 +442,78 @@ pub async fn create_files(
         md5_hex_of_base64(md5).ok_or_else(|| {
             ApiError::Unprocessable(format!("md5 {md5:?} of {path:?} is not a base64 MD5"))
         })?;
-        let row = match checked.iter().find(|(i, _)| i == id) {
-            Some((_, r)) => r.clone(),
-            None => {
-                let r = writable(&tx, user, id).await?;
-                checked.push((id.to_owned(), r.clone()));
-                r
-            }
-        };
+        wanted.push((id.to_owned(), path.to_owned(), md5.to_owned()));
+    }
+    let (tx, _turn) = crate::db::write::begin(db).await?;
+    let mut versions: HashMap<String, ArtifactRow> = HashMap::new();
+    for (id, _, _) in &wanted {
+        if versions.contains_key(id) {
+            continue;
+        }
+        let row = writable(&tx, user, id).await?;
         if row.art.state == COMMITTED {
             return Err(ApiError::Conflict(format!(
                 "artifact {}:v{} is committed; its files cannot change",
                 row.at.coll.name, row.art.version_index
             )));
         }
-        // The same bytes stored earlier in this project.
-        let earlier = repo::earlier_copy(&tx, row.at.project.id, md5).await?;
-        let existing = repo::file(&tx, row.art.id, path).await?;
-        let (sha, size, birth) = match (&existing, &earlier) {
+        versions.insert(id.clone(), row);
+    }
+    // The rows these paths already have, and the oldest stored copy of each content
+    // in the project.
+    let mut existing: HashMap<(i32, String), artifact_file::Model> = HashMap::new();
+    let mut earlier: HashMap<(i32, String), artifact_file::Model> = HashMap::new();
+    for row in versions.values() {
+        let mine = || {
+            wanted
+                .iter()
+                .filter(|(i, _, _)| versions[i].art.id == row.art.id)
+        };
+        let paths: Vec<String> = mine().map(|(_, p, _)| p.clone()).collect();
+        for f in repo::files_at(&tx, row.art.id, &paths).await? {
+            existing.insert((f.artifact_id, f.path.clone()), f);
+        }
+        let md5s: Vec<String> = mine().map(|(_, _, m)| m.clone()).collect();
+        for (md5, copy) in repo::earlier_copies(&tx, row.at.project.id, &md5s).await? {
+            earlier.insert((row.at.project.id, md5), copy);
+        }
+    }
+    let mut out = Vec::with_capacity(wanted.len());
+    let mut rows: BTreeMap<(i32, String), artifact_file::Model> = BTreeMap::new();
+    for (id, path, md5) in wanted {
+        let row = &versions[&id];
+        let key = (row.art.id, path.clone());
+        let (sha, size, birth) = match (
+            existing.get(&key),
+            earlier.get(&(row.at.project.id, md5.clone())),
+        ) {
             (Some(e), _) if e.md5 == md5 && e.sha256.is_some() => {
                 (e.sha256.clone(), e.size, e.birth_artifact_id)
             }
             (_, Some(copy)) => (copy.sha256.clone(), copy.size, copy.birth_artifact_id),
             _ => (None, None, row.art.id),
         };
-        let model = artifact_file::ActiveModel {
-            artifact_id: Set(row.art.id),
-            path: Set(path.to_owned()),
-            md5: Set(md5.to_owned()),
-            size: Set(size),
-            sha256: Set(sha.clone()),
-            birth_artifact_id: Set(birth),
-            dir: Set(Some(app::logic::artifacts::parent_dir(path).to_owned())),
+        let file = artifact_file::Model {
+            artifact_id: row.art.id,
+            dir: Some(app::logic::artifacts::parent_dir(&path).to_owned()),
+            path: path.clone(),
+            md5,
+            size,
+            sha256: sha.clone(),
+            birth_artifact_id: birth,
         };
-        repo::save_file(&tx, model, existing.is_some()).await?;
+        // A path named twice in one request: the later entry wins, as it would have
+        // one request at a time.
+        existing.insert(key.clone(), file.clone());
+        rows.insert(key, file);
         out.push(FileSlot {
             artifact_pk: row.art.id,
-            path: path.to_owned(),
+            path,
             needs_upload: sha.is_none(),
             birth_pk: birth,
         });
     }
+    repo::upsert_files(&tx, &rows.into_values().collect::<Vec<_>>()).await?;
     tx.commit().await?;
     Ok(out)
 }

@@ -92,19 +92,6 @@ pub async fn update_version(
     version.update(db).await
 }
 
-/// Store a file row of a version, replacing the row of that path when `exists`.
-pub async fn save_file(
-    db: &impl ConnectionTrait,
-    file: artifact_file::ActiveModel,
-    exists: bool,
-) -> Result<artifact_file::Model, DbErr> {
-    if exists {
-        file.update(db).await
-    } else {
-        file.insert(db).await
-    }
-}
-
 /// The version an alias points at in a collection.
 pub async fn aliased_version(
     db: &impl ConnectionTrait,
@@ -243,13 +230,32 @@ pub async fn file(
         .await
 }
 
-/// A file of this project's artifacts whose bytes (by MD5) are already stored, the
-/// oldest such copy.
-pub async fn earlier_copy(
+/// The files of a version among `paths`.
+pub async fn files_at(
+    db: &impl ConnectionTrait,
+    pk: i32,
+    paths: &[String],
+) -> Result<Vec<artifact_file::Model>, DbErr> {
+    let mut out = Vec::new();
+    for part in paths.chunks(500) {
+        out.extend(
+            artifact_file::Entity::find()
+                .filter(artifact_file::Column::ArtifactId.eq(pk))
+                .filter(artifact_file::Column::Path.is_in(part.iter().cloned()))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// For each of `md5s` whose bytes are already stored for a file of this project's
+/// artifacts, the oldest such copy.
+pub async fn earlier_copies(
     db: &impl ConnectionTrait,
     project_id: i32,
-    md5: &str,
-) -> Result<Option<artifact_file::Model>, DbErr> {
+    md5s: &[String],
+) -> Result<std::collections::HashMap<String, artifact_file::Model>, DbErr> {
     // artifact_files → artifacts → artifact_collections, filtered to the project.
     let to_artifact: RelationDef = artifact_file::Entity::belongs_to(artifact::Entity)
         .from(artifact_file::Column::ArtifactId)
@@ -259,16 +265,74 @@ pub async fn earlier_copy(
         .from(artifact::Column::CollectionId)
         .to(artifact_collection::Column::Id)
         .into();
-    artifact_file::Entity::find()
-        .join(JoinType::InnerJoin, to_artifact)
-        .join(JoinType::InnerJoin, to_collection)
-        .filter(artifact_collection::Column::ProjectId.eq(project_id))
-        .filter(artifact_file::Column::Md5.eq(md5))
-        .filter(artifact_file::Column::Sha256.is_not_null())
-        .order_by_asc(artifact_file::Column::BirthArtifactId)
-        .limit(1)
-        .one(db)
-        .await
+    let mut wanted: Vec<&String> = md5s.iter().collect();
+    wanted.sort();
+    wanted.dedup();
+    let mut out = std::collections::HashMap::new();
+    for part in wanted.chunks(500) {
+        let copies = artifact_file::Entity::find()
+            .join(JoinType::InnerJoin, to_artifact.clone())
+            .join(JoinType::InnerJoin, to_collection.clone())
+            .filter(artifact_collection::Column::ProjectId.eq(project_id))
+            .filter(artifact_file::Column::Md5.is_in(part.iter().map(|m| (*m).clone())))
+            .filter(artifact_file::Column::Sha256.is_not_null())
+            .order_by_asc(artifact_file::Column::BirthArtifactId)
+            .all(db)
+            .await?;
+        for c in copies {
+            out.entry(c.md5.clone()).or_insert(c);
+        }
+    }
+    Ok(out)
+}
+
+/// Write file rows, each replacing the row of its version and path if there is one,
+/// 500 to a statement.
+pub async fn upsert_files(
+    db: &impl ConnectionTrait,
+    rows: &[artifact_file::Model],
+) -> Result<(), DbErr> {
+    for part in rows.chunks(500) {
+        let mut insert = Query::insert()
+            .into_table(artifact_file::Entity)
+            .columns([
+                artifact_file::Column::ArtifactId,
+                artifact_file::Column::Path,
+                artifact_file::Column::Md5,
+                artifact_file::Column::Size,
+                artifact_file::Column::Sha256,
+                artifact_file::Column::BirthArtifactId,
+                artifact_file::Column::Dir,
+            ])
+            .on_conflict(
+                OnConflict::columns([
+                    artifact_file::Column::ArtifactId,
+                    artifact_file::Column::Path,
+                ])
+                .update_columns([
+                    artifact_file::Column::Md5,
+                    artifact_file::Column::Size,
+                    artifact_file::Column::Sha256,
+                    artifact_file::Column::BirthArtifactId,
+                    artifact_file::Column::Dir,
+                ])
+                .to_owned(),
+            )
+            .to_owned();
+        for f in part {
+            insert.values_panic([
+                f.artifact_id.into(),
+                f.path.clone().into(),
+                f.md5.clone().into(),
+                f.size.into(),
+                f.sha256.clone().into(),
+                f.birth_artifact_id.into(),
+                f.dir.clone().into(),
+            ]);
+        }
+        db.execute(&insert).await?;
+    }
+    Ok(())
 }
 
 /// Attach uploaded bytes to the file row that announced their MD5; false when no row
