@@ -12,6 +12,7 @@ pub mod line_panel;
 pub mod markdown;
 pub mod plot;
 pub mod quick_start;
+pub mod reports;
 pub mod run_id;
 pub mod run_name;
 pub mod runs_table;

@@ -6,6 +6,7 @@ mod artifact;
 mod ids;
 mod metrics;
 mod project;
+mod report;
 mod run;
 mod runs_table;
 mod user;
@@ -19,6 +20,7 @@ pub use metrics::{
     MetricBucket, MetricPoint, MetricValue, RunSeries, SeriesAnswer, SeriesQuery, XAxis,
 };
 pub use project::{ProjectCard, ProjectOverview, Visibility};
+pub use report::{Block, BlockKind, CalloutTone, ReportDoc, RunSet};
 pub use run::{
     ConsoleLine, ConsoleStream, RunDetail, RunFileInfo, RunState, RunSummaryRow,
     MAX_RUN_FILES_LISTED,
