@@ -170,13 +170,23 @@ pub fn diff(old: &[FileEntry], new: &[FileEntry]) -> Diff {
     out
 }
 
+/// Whether `alias` is a version name (`v3`).
+fn is_version_name(alias: &str) -> bool {
+    alias
+        .strip_prefix('v')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Aliases the server keeps itself: `latest` and the version names.
+pub fn kept_by_server(alias: &str) -> bool {
+    alias == "latest" || is_version_name(alias)
+}
+
 /// An alias a user may set: not empty, at most 128 characters, not a version name
 /// (`v3`: the server keeps those) and without `/` or `:` (they separate the parts of
 /// an artifact's name).
 pub fn check_alias(alias: &str) -> Result<(), Invalid> {
-    let version_like = alias
-        .strip_prefix('v')
-        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    let version_like = is_version_name(alias);
     if alias.trim().is_empty() || alias.chars().count() > 128 {
         return Err(Invalid("an alias has 1 to 128 characters".into()));
     }

@@ -20,7 +20,7 @@ use crate::db::now_ms;
 use crate::db::repo::artifacts as repo;
 use crate::db::repo::{projects, runs};
 use crate::error::ApiError;
-use crate::service::artifacts::{record_event, Door};
+use crate::service::artifacts::{point_alias, record_event, Door};
 use crate::service::ops;
 
 use super::gql::Args;
@@ -213,10 +213,11 @@ async fn check_write(
     }
 }
 
-/// Alias names from `CreateArtifact`'s `aliases` (objects with `alias`, or strings).
-fn alias_names(input: &Args) -> Vec<String> {
-    let mut out: Vec<String> = input
-        .get("aliases")
+/// The alias names in list `key` of a mutation's input: objects with `alias` (what
+/// the client sends), or plain strings.
+pub fn alias_values(input: &Args, key: &str) -> Vec<String> {
+    input
+        .get(key)
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
@@ -225,10 +226,17 @@ fn alias_names(input: &Args) -> Vec<String> {
                     Value::Object(o) => o.get("alias").and_then(Value::as_str).map(str::to_owned),
                     _ => None,
                 })
-                .filter(|a| !a.is_empty() && a.len() <= 128)
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// Alias names from `CreateArtifact`'s `aliases`, sorted, once each.
+fn alias_names(input: &Args) -> Vec<String> {
+    let mut out: Vec<String> = alias_values(input, "aliases")
+        .into_iter()
+        .filter(|a| !a.is_empty() && a.len() <= 128)
+        .collect();
     out.sort();
     out.dedup();
     out
@@ -320,25 +328,7 @@ pub async fn create(
     if input.bool("enableDigestDeduplication") != Some(false) {
         if let Some(art) = repo::committed_by_digest(&tx, at.coll.id, digest).await? {
             for a in &aliases {
-                let before = repo::aliased_version(&tx, at.coll.id, a).await?;
-                repo::set_alias(&tx, at.coll.id, a, art.id).await?;
-                let name = format!("v{}", art.version_index);
-                let (action, detail) = match before {
-                    _ if a == "latest" => continue,
-                    Some(b) if b.id == art.id => continue,
-                    Some(b) => ("alias_moved", format!("{a}: v{} → {name}", b.version_index)),
-                    None => ("alias_added", format!("{a} → {name}")),
-                };
-                record_event(
-                    &tx,
-                    at.coll.id,
-                    Some(&art),
-                    action,
-                    detail,
-                    Some(user),
-                    Door::Wandb,
-                )
-                .await?;
+                point_alias(&tx, at.coll.id, a, &art, Some(user), Door::Wandb).await?;
             }
             tx.commit().await?;
             return Ok(ArtifactRow { art, at });
@@ -597,29 +587,12 @@ pub async fn commit(
         Door::Wandb,
     )
     .await?;
-    for alias in ["latest".to_owned(), version.clone()]
-        .into_iter()
-        .chain(requested)
-    {
-        let before = repo::aliased_version(&tx, row.at.coll.id, &alias).await?;
-        repo::set_alias(&tx, row.at.coll.id, &alias, row.art.id).await?;
-        if alias == "latest" || alias == version {
-            continue;
-        }
-        let (action, detail) = match before {
-            Some(b) if b.id == row.art.id => continue,
-            Some(b) => (
-                "alias_moved",
-                format!("{alias}: v{} → {version}", b.version_index),
-            ),
-            None => ("alias_added", format!("{alias} → {version}")),
-        };
-        record_event(
+    for alias in ["latest".to_owned(), version].into_iter().chain(requested) {
+        point_alias(
             &tx,
             row.at.coll.id,
-            Some(&row.art),
-            action,
-            detail,
+            &alias,
+            &row.art,
             Some(user),
             Door::Wandb,
         )

@@ -62,12 +62,33 @@ pub async fn record_event(
     Ok(())
 }
 
-/// Aliases the server keeps itself: `latest` and the version names.
-fn server_alias(alias: &str) -> bool {
-    alias == "latest"
-        || alias
-            .strip_prefix('v')
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+/// Point `alias` of the collection at version `v` and record it in the history
+/// (`alias_added`, or `alias_moved` from the version it left); nothing is recorded
+/// when it already pointed there or for the aliases the server keeps. Every door
+/// that sets an alias ends here.
+pub async fn point_alias(
+    tx: &impl ConnectionTrait,
+    collection_id: i32,
+    alias: &str,
+    v: &artifact::Model,
+    user: Option<&user::Model>,
+    door: Door,
+) -> Result<(), ApiError> {
+    let before = repo::aliased_version(tx, collection_id, alias).await?;
+    repo::set_alias(tx, collection_id, alias, v.id).await?;
+    if logic::kept_by_server(alias) {
+        return Ok(());
+    }
+    let name = format!("v{}", v.version_index);
+    let (action, detail) = match before {
+        Some(b) if b.id == v.id => return Ok(()),
+        Some(b) => (
+            "alias_moved",
+            format!("{alias}: v{} → {name}", b.version_index),
+        ),
+        None => ("alias_added", format!("{alias} → {name}")),
+    };
+    record_event(tx, collection_id, Some(v), action, detail, user, door).await
 }
 
 /// A tag: 1 to 128 characters, no commas (lists of tags are written with them).
@@ -168,19 +189,10 @@ async fn apply(
                     "`latest` always points at the newest version; the server moves it".into(),
                 ));
             }
-            let before = repo::aliased_version(tx, coll, &alias).await?;
-            repo::set_alias(tx, coll, &alias, v.id).await?;
-            match before {
-                Some(b) if b.id == v.id => return Ok(()),
-                Some(b) => event(
-                    "alias_moved",
-                    format!("{alias}: v{} → {name}", b.version_index),
-                ),
-                None => event("alias_added", format!("{alias} → {name}")),
-            }
+            return point_alias(tx, coll, &alias, &v, Some(user), door).await;
         }
         ArtifactEdit::RemoveAlias(alias) => {
-            if server_alias(&alias) {
+            if logic::kept_by_server(&alias) {
                 return Err(ApiError::Unprocessable(format!(
                     "{alias:?} is kept by the server and cannot be removed"
                 )));
@@ -326,7 +338,10 @@ pub(super) async fn delete_version(
     remove_aliases: bool,
 ) -> Result<(), ApiError> {
     let aliases = repo::aliases_of(tx, v.id).await?;
-    let own: Vec<&String> = aliases.iter().filter(|a| !server_alias(a)).collect();
+    let own: Vec<&String> = aliases
+        .iter()
+        .filter(|a| !logic::kept_by_server(a))
+        .collect();
     if !own.is_empty() && !remove_aliases {
         return Err(ApiError::Conflict(format!(
             "v{} has the aliases {}; remove them first, or delete it together with them",
@@ -357,8 +372,12 @@ mod tests {
 
     #[test]
     fn server_aliases_and_tags() {
-        assert!(server_alias("latest") && server_alias("v12"));
-        assert!(!server_alias("best") && !server_alias("v") && !server_alias("v1a"));
+        assert!(logic::kept_by_server("latest") && logic::kept_by_server("v12"));
+        assert!(
+            !logic::kept_by_server("best")
+                && !logic::kept_by_server("v")
+                && !logic::kept_by_server("v1a")
+        );
         assert!(check_tag("baseline").is_ok());
         assert!(check_tag(" ").is_err() && check_tag("a,b").is_err());
         assert!(check_tag(&"x".repeat(129)).is_err());

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::service::reads::readable_run;
 
 /// The deepest lineage anyone may ask for.
-pub const MAX_DEPTH: usize = 8;
+const MAX_DEPTH: usize = 8;
 /// Nodes at most in one graph; beyond it the graph is cut and says so.
 const MAX_NODES: usize = 5_000;
 

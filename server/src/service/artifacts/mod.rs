@@ -12,8 +12,8 @@ mod reads;
 pub mod zip;
 
 pub use cleanup::{clean_up, deleted_collections, restore_collection, Cleanup};
-pub use edits::{edit, edit_by_key, record_event, Door};
-pub use lineage::{lineage, Focus, MAX_DEPTH};
+pub use edits::{edit, edit_by_key, point_alias, record_event, Door};
+pub use lineage::{lineage, Focus};
 pub use preview::preview;
 pub use reads::{
     diff, events, file_bytes, files_page, index, version_detail, versions_page, zip_entries,

@@ -88,11 +88,19 @@ fn numeric_summary(r: &run::Model) -> Vec<(String, f64)> {
 }
 
 /// The table rows of `versions`, in their order.
+/// The table rows of `versions`, in their order, with what they were built from:
+/// every use of them and the runs (producers and consumers) the viewer may see.
+struct Rows {
+    rows: Vec<VersionRow>,
+    usages: Vec<(i32, i32)>,
+    links: HashMap<i32, (RunLink, run::Model)>,
+}
+
 async fn rows_of(
     db: &impl ConnectionTrait,
     viewer: Option<&user::Model>,
     versions: &[artifact::Model],
-) -> Result<Vec<VersionRow>, ApiError> {
+) -> Result<Rows, ApiError> {
     let pks: Vec<i32> = versions.iter().map(|v| v.id).collect();
     let mut aliases = repo::aliases_of_many(db, &pks).await?;
     let usages = repo::usages_of_versions(db, &pks).await?;
@@ -106,7 +114,7 @@ async fn rows_of(
             *consumers.entry(*v).or_default() += 1;
         }
     }
-    Ok(versions
+    let rows = versions
         .iter()
         .map(|v| {
             let producer = v.run_id.and_then(|r| links.get(&r));
@@ -125,7 +133,12 @@ async fn rows_of(
                     .unwrap_or_default(),
             }
         })
-        .collect())
+        .collect();
+    Ok(Rows {
+        rows,
+        usages,
+        links,
+    })
 }
 
 /// A version's tags (stored as a JSON list).
@@ -164,7 +177,7 @@ pub async fn versions_page(
     let limit = q.limit.clamp(1, 500);
     let versions =
         repo::versions_page(db, place.coll.id, order, q.descending, q.offset, limit).await?;
-    let rows = rows_of(db, viewer, &versions).await?;
+    let rows = rows_of(db, viewer, &versions).await?.rows;
     let summary_keys: BTreeSet<String> = rows
         .iter()
         .flat_map(|r| r.summary.iter().map(|(k, _)| k.clone()))
@@ -187,25 +200,23 @@ pub async fn version_detail(
     r: &VersionRef,
 ) -> Result<ArtifactVersion, ApiError> {
     let (place, v) = readable_version(db, viewer, r).await?;
-    let row = rows_of(db, viewer, std::slice::from_ref(&v))
-        .await?
+    let Rows {
+        mut rows,
+        usages,
+        links,
+    } = rows_of(db, viewer, std::slice::from_ref(&v)).await?;
+    let row = rows
         .pop()
         .ok_or_else(|| ApiError::Internal("a version's row went missing".into()))?;
-    let usages = repo::usages_of_versions(db, &[v.id]).await?;
-    let consumer_pks: Vec<i32> = usages.iter().map(|(_, r)| *r).collect();
-    let links = run_links(db, viewer, &consumer_pks).await?;
-    let mut consumers: Vec<RunLink> = consumer_pks
+    let mut consumers: Vec<RunLink> = usages
         .iter()
-        .filter_map(|pk| links.get(pk).map(|(l, _)| l.clone()))
+        .filter_map(|(_, pk)| links.get(pk).map(|(l, _)| l.clone()))
         .collect();
     consumers.sort_by(|a, b| (&a.project.project, &a.name).cmp(&(&b.project.project, &b.name)));
-    let run_config = match v.run_id {
-        Some(pk) => run_links(db, viewer, &[pk])
-            .await?
-            .remove(&pk)
-            .map(|(_, r)| serde_json::Value::Object(r.config_map()).to_string()),
-        None => None,
-    };
+    let run_config = v
+        .run_id
+        .and_then(|pk| links.get(&pk))
+        .map(|(_, r)| serde_json::Value::Object(r.config_map()).to_string());
     let other_versions = repo::version_indexes(db, place.coll.id)
         .await?
         .into_iter()

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
+use app::logic::artifacts::kept_by_server;
 use app::logic::format::iso_utc_seconds;
 use app::model::ArtifactEdit;
 
@@ -17,39 +18,12 @@ use crate::db::repo::artifacts as repo;
 use crate::db::repo::runs as run_repo;
 use crate::error::ApiError;
 use crate::service::artifacts::{edit_by_key, Door, Readable};
-use crate::wandb::artifacts::{ArtifactRow, CollectionRow};
+use crate::wandb::artifacts::{alias_values, ArtifactRow, CollectionRow};
 use crate::wandb::gql::{Args, Failure, Val};
 use crate::wandb::ids;
 use crate::wandb::upsert::RunRow;
 
 type TypeKey = Arc<(project::Model, entity::Model, String)>;
-
-/// Aliases the server keeps (`latest`, `v3`): the client may send them back, and
-/// they are left alone.
-fn kept_by_server(alias: &str) -> bool {
-    alias == "latest"
-        || alias
-            .strip_prefix('v')
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// `[{alias: ...}]` (objects with `alias`) or `["..."]`: the alias names.
-fn alias_list(input: &Args, key: &str) -> Vec<String> {
-    input
-        .get(key)
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|x| match x {
-                    Value::String(s) => Some(s.clone()),
-                    Value::Object(o) => o.get("alias").and_then(Value::as_str).map(str::to_owned),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 /// `[{tagName: ...}]`: the tag names.
 fn tag_list(input: &Args, key: &str) -> Vec<String> {
@@ -99,7 +73,7 @@ fn update_changes(input: &Args) -> Result<Vec<ArtifactEdit>, ApiError> {
     );
     // Older clients send the whole alias list here.
     out.extend(
-        alias_list(input, "aliases")
+        alias_values(input, "aliases")
             .into_iter()
             .filter(|a| !kept_by_server(a))
             .map(ArtifactEdit::AddAlias),
@@ -117,12 +91,12 @@ impl Ctx {
             .ok_or_else(|| ApiError::NotFound(format!("artifact {id:?} not found")))?;
         let changes = match name {
             "updateArtifact" => update_changes(input)?,
-            "addAliases" => alias_list(input, "aliases")
+            "addAliases" => alias_values(input, "aliases")
                 .into_iter()
                 .filter(|a| !kept_by_server(a))
                 .map(ArtifactEdit::AddAlias)
                 .collect(),
-            "deleteAliases" => alias_list(input, "aliases")
+            "deleteAliases" => alias_values(input, "aliases")
                 .into_iter()
                 .filter(|a| !kept_by_server(a))
                 .map(ArtifactEdit::RemoveAlias)
