@@ -110,6 +110,7 @@ impl From<ApiError> for AppError {
             StatusCode::TOO_MANY_REQUESTS => AppError::TooManyRequests(e.to_string()),
             StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(e.to_string()),
             StatusCode::UNAUTHORIZED => AppError::Unauthorized(e.to_string()),
+            StatusCode::CONFLICT => AppError::Conflict(e.to_string()),
             s if s.is_server_error() => {
                 tracing::error!(error = %e, "server function failed");
                 AppError::Internal(e.public_message())

@@ -22,6 +22,10 @@ pub enum AppError {
     /// The request is larger than the server takes.
     #[error("{0}")]
     TooLarge(String),
+    /// Someone else changed the thing since it was read (a report draft saved by
+    /// another editor): read it again before saving.
+    #[error("{0}")]
+    Conflict(String),
     /// Something broke on the server; the detail is logged there, not sent.
     #[error("{0}")]
     Internal(String),
@@ -37,6 +41,7 @@ impl AppError {
             AppError::BadRequest(_) => 400,
             AppError::TooManyRequests(_) => 429,
             AppError::TooLarge(_) => 413,
+            AppError::Conflict(_) => 409,
             AppError::Internal(_) => 500,
         }
     }

@@ -6,6 +6,7 @@ pub mod csrf;
 pub mod entities;
 mod error;
 pub mod projects;
+pub mod reports;
 pub mod runs;
 pub mod runs_table;
 #[cfg(feature = "ssr")]

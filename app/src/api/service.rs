@@ -15,6 +15,10 @@ use crate::model::{
     ArtifactEdit, ArtifactEvent, ArtifactVersion, ArtifactsIndex, FilePreview, FilesPage,
     LineageGraph, VersionDiff, VersionRef, VersionsPage, VersionsQuery,
 };
+use crate::model::{
+    BlockDiffLine, ReportDraft, ReportEdit, ReportEditDone, ReportLink, ReportRef, ReportRevision,
+    ReportView, ReportsIndex,
+};
 
 /// The services handed to every server function through Leptos context.
 #[async_trait::async_trait]
@@ -263,6 +267,66 @@ pub trait CairnService: Send + Sync + 'static {
         project: &ProjectRef,
         run: &RunId,
     ) -> Result<LineageGraph, AppError>;
+    /// The Reports tab.
+    async fn reports_index(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+    ) -> Result<ReportsIndex, AppError>;
+    /// A report drawn for reading: the published revision, or the draft (`draft`,
+    /// writers) or an older revision (`revision`).
+    async fn report_view(
+        &self,
+        viewer: Option<&Viewer>,
+        report: &ReportRef,
+        draft: bool,
+        revision: Option<u32>,
+    ) -> Result<ReportView, AppError>;
+    /// The working draft, for its editors.
+    async fn report_draft(
+        &self,
+        viewer: &Viewer,
+        report: &ReportRef,
+    ) -> Result<ReportDraft, AppError>;
+    async fn edit_report(
+        &self,
+        viewer: &Viewer,
+        report: &ReportRef,
+        edit: ReportEdit,
+    ) -> Result<ReportEditDone, AppError>;
+    /// A new report, empty or from an exported Workspace section; its path.
+    async fn create_report(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        title: &str,
+        from_export: Option<&str>,
+    ) -> Result<String, AppError>;
+    /// A copy of a report in another project; its path.
+    async fn clone_report(
+        &self,
+        viewer: &Viewer,
+        report: &ReportRef,
+        target: &ProjectRef,
+    ) -> Result<String, AppError>;
+    async fn report_revisions(
+        &self,
+        viewer: Option<&Viewer>,
+        report: &ReportRef,
+    ) -> Result<Vec<ReportRevision>, AppError>;
+    /// Blocks changed from revision `from` to `to` (the draft when `None`).
+    async fn report_diff(
+        &self,
+        viewer: Option<&Viewer>,
+        report: &ReportRef,
+        from: u32,
+        to: Option<u32>,
+    ) -> Result<Vec<BlockDiffLine>, AppError>;
+    async fn report_links(
+        &self,
+        viewer: &Viewer,
+        report: &ReportRef,
+    ) -> Result<Vec<ReportLink>, AppError>;
 }
 
 /// The handle stored in Leptos context.

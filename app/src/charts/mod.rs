@@ -4,6 +4,8 @@
 mod canvas_chart;
 mod palette;
 pub mod plot;
+#[cfg(feature = "ssr")]
+pub mod svg;
 pub mod theme;
 
 #[cfg(feature = "hydrate")]

@@ -188,7 +188,8 @@ pub fn draw_plot<DB: DrawingBackend>(
                             |(&px_, (&lo, &hi))| {
                                 let ax = x.scale.to_axis(px_);
                                 let (alo, ahi) = (y.scale.to_axis(lo), y.scale.to_axis(hi));
-                                (ax.is_finite() && alo.is_finite() && ahi.is_finite())
+                                // A bucket of one value (or equal ends) has nothing to show.
+                                (ax.is_finite() && alo.is_finite() && ahi.is_finite() && ahi > alo)
                                     .then(|| PathElement::new(vec![(ax, alo), (ax, ahi)], faint))
                             },
                         ),

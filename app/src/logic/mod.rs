@@ -10,6 +10,8 @@ pub mod grid_layout;
 pub mod html;
 pub mod line_panel;
 pub mod markdown;
+#[cfg(feature = "ssr")]
+pub mod math;
 pub mod plot;
 pub mod quick_start;
 pub mod reports;

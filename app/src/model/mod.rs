@@ -20,7 +20,7 @@ pub use metrics::{
     MetricBucket, MetricPoint, MetricValue, RunSeries, SeriesAnswer, SeriesQuery, XAxis,
 };
 pub use project::{ProjectCard, ProjectOverview, Visibility};
-pub use report::{Block, BlockKind, CalloutTone, ReportDoc, RunSet};
+pub use report::*;
 pub use run::{
     ConsoleLine, ConsoleStream, RunDetail, RunFileInfo, RunState, RunSummaryRow,
     MAX_RUN_FILES_LISTED,

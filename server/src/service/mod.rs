@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod artifacts;
 pub mod ops;
 pub mod reads;
+pub mod reports;
 pub mod runs_table;
 mod ui;
 pub mod workspace;

@@ -417,8 +417,20 @@ pub async fn series_query(
 ) -> Result<SeriesAnswer, ApiError> {
     check_series_query(q)?;
     let (project, _) = readable_project(db, viewer, at).await?;
+    series_in_project(db, cache, project.id, at, q).await
+}
+
+/// [`series_query`] in a project the caller has already checked the reader may read.
+pub(crate) async fn series_in_project(
+    db: &DatabaseConnection,
+    cache: &MetaCache,
+    project_id: i32,
+    at: &ProjectRef,
+    q: &SeriesQuery,
+) -> Result<SeriesAnswer, ApiError> {
+    check_series_query(q)?;
     let ids: Vec<String> = q.runs.iter().map(|r| r.0.clone()).collect();
-    let found = runs::find_many(db, project.id, &ids).await?;
+    let found = runs::find_many(db, project_id, &ids).await?;
     let mut query_runs = Vec::with_capacity(q.runs.len());
     for id in &q.runs {
         let r = found.iter().find(|r| r.run_id == id.0).ok_or_else(|| {

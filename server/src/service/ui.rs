@@ -5,6 +5,10 @@ use sea_orm::DatabaseConnection;
 use app::api::service::CairnService;
 use app::api::AppError;
 use app::model::{
+    report_href, BlockDiffLine, ReportDraft, ReportEdit, ReportEditDone, ReportLink, ReportRef,
+    ReportRevision, ReportView, ReportsIndex,
+};
+use app::model::{
     AccountSettings, BulkAction, BulkTarget, ColumnSettings, EntityProfile, GroupsAnswer,
     GroupsQuery, NewApiKey, NewProject, ProjectCard, ProjectEdit, ProjectOverview, ProjectRef,
     RunDetail, RunId, RunsPage, RunsQuery, RunsTableMeta, SectionSnapshot, SeriesAnswer,
@@ -15,7 +19,7 @@ use app::model::{
     LineageGraph, VersionDiff, VersionRef, VersionsPage, VersionsQuery, FILES_PER_PAGE,
 };
 
-use super::{accounts, artifacts, reads, runs_table, workspace};
+use super::{accounts, artifacts, reads, reports, runs_table, workspace};
 use crate::auth::credentials::{new_session_token, token_hash, verify_password_limited};
 use crate::auth::limiter::LoginLimiter;
 use crate::blobs::BlobStore;
@@ -552,5 +556,102 @@ impl CairnService for UiService {
         let user = self.user_of(viewer).await?;
         let focus = artifacts::Focus::Run(project.clone(), run.clone());
         Ok(artifacts::lineage(&self.db, user.as_ref(), &focus, 1).await?)
+    }
+
+    async fn reports_index(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+    ) -> Result<ReportsIndex, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(reports::index(&self.db, user.as_ref(), project).await?)
+    }
+
+    async fn report_view(
+        &self,
+        viewer: Option<&Viewer>,
+        report: &ReportRef,
+        draft: bool,
+        revision: Option<u32>,
+    ) -> Result<ReportView, AppError> {
+        let user = self.user_of(viewer).await?;
+        let showing = match (draft, revision) {
+            (true, _) => reports::Showing::Draft,
+            (false, Some(n)) => reports::Showing::Revision(n),
+            (false, None) => reports::Showing::Published,
+        };
+        Ok(reports::view(&self.db, &self.chart_cache, user.as_ref(), report, showing).await?)
+    }
+
+    async fn report_draft(
+        &self,
+        viewer: &Viewer,
+        report: &ReportRef,
+    ) -> Result<ReportDraft, AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(reports::draft(&self.db, Some(&user), report).await?)
+    }
+
+    async fn edit_report(
+        &self,
+        viewer: &Viewer,
+        report: &ReportRef,
+        edit: ReportEdit,
+    ) -> Result<ReportEditDone, AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(reports::edit(&self.db, &user, report, edit).await?)
+    }
+
+    async fn create_report(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        title: &str,
+        from_export: Option<&str>,
+    ) -> Result<String, AppError> {
+        let user = self.signed_in(viewer).await?;
+        let (id, title) =
+            reports::create_report(&self.db, &user, project, title, from_export).await?;
+        Ok(report_href(project, &title, id))
+    }
+
+    async fn clone_report(
+        &self,
+        viewer: &Viewer,
+        report: &ReportRef,
+        target: &ProjectRef,
+    ) -> Result<String, AppError> {
+        let user = self.signed_in(viewer).await?;
+        let (at, id, title) = reports::clone_report(&self.db, &user, report, target).await?;
+        Ok(report_href(&at, &title, id))
+    }
+
+    async fn report_revisions(
+        &self,
+        viewer: Option<&Viewer>,
+        report: &ReportRef,
+    ) -> Result<Vec<ReportRevision>, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(reports::revisions(&self.db, user.as_ref(), report).await?)
+    }
+
+    async fn report_diff(
+        &self,
+        viewer: Option<&Viewer>,
+        report: &ReportRef,
+        from: u32,
+        to: Option<u32>,
+    ) -> Result<Vec<BlockDiffLine>, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(reports::revision_diff(&self.db, user.as_ref(), report, from, to).await?)
+    }
+
+    async fn report_links(
+        &self,
+        viewer: &Viewer,
+        report: &ReportRef,
+    ) -> Result<Vec<ReportLink>, AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(reports::links(&self.db, Some(&user), report).await?)
     }
 }

@@ -22,17 +22,7 @@ pub async fn workspace_data(
 ) -> Result<WorkspaceData, ApiError> {
     let meta = table_meta(db, viewer, at).await?;
     let (project, _) = open(db, viewer, at).await?;
-    let mut q = Sql::new(db.get_database_backend());
-    q.push(
-        "SELECT DISTINCT s.key AS key FROM metric_series s JOIN runs r ON r.id = s.run_id \
-         WHERE r.project_id = ",
-    )
-    .bind(project.id)
-    .push(" AND r.deleted_at IS NULL ORDER BY 1");
-    let mut metric_keys = Vec::new();
-    for row in db.query_all_raw(q.build()).await? {
-        metric_keys.push(row.try_get::<String>("", "key")?);
-    }
+    let metric_keys = metric_keys(db, project.id).await?;
     let doc = match viewer {
         Some(v) => view_settings::load(db, v.id, project.id, DOC_NAME)
             .await?
@@ -48,6 +38,25 @@ pub async fn workspace_data(
         can_write: meta.can_write,
         signed_in: meta.signed_in,
     })
+}
+
+/// Every metric key logged in a project's live runs, sorted.
+pub async fn metric_keys(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+) -> Result<Vec<String>, ApiError> {
+    let mut q = Sql::new(db.get_database_backend());
+    q.push(
+        "SELECT DISTINCT s.key AS key FROM metric_series s JOIN runs r ON r.id = s.run_id \
+         WHERE r.project_id = ",
+    )
+    .bind(project_id)
+    .push(" AND r.deleted_at IS NULL ORDER BY 1");
+    let mut keys = Vec::new();
+    for row in db.query_all_raw(q.build()).await? {
+        keys.push(row.try_get::<String>("", "key")?);
+    }
+    Ok(keys)
 }
 
 /// Save the viewer's document after checking it (any reader may arrange their own

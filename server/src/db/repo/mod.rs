@@ -4,6 +4,7 @@ pub mod artifacts;
 pub mod console;
 pub mod files;
 pub mod projects;
+pub mod reports;
 pub mod run_fields;
 pub mod run_lines;
 pub mod run_wandb;

@@ -52,3 +52,46 @@ pub async fn save(
     db.execute_raw(q.build()).await?;
     Ok(())
 }
+
+/// The user's documents in a project whose name starts with `prefix`: (name, doc).
+pub async fn with_prefix(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    project_id: i32,
+    prefix: &str,
+) -> Result<Vec<(String, String)>, DbErr> {
+    let mut q = Sql::new(db.get_database_backend());
+    // A range on the name instead of LIKE: the prefix may hold `%` or `_`.
+    q.push("SELECT name, doc FROM view_settings WHERE user_id = ")
+        .bind(user_id)
+        .push(" AND project_id = ")
+        .bind(project_id)
+        .push(" AND substr(name, 1, ")
+        .bind(prefix.chars().count() as i32)
+        .push(") = ")
+        .bind(prefix.to_owned())
+        .push(" ORDER BY updated_at DESC");
+    let mut out = Vec::new();
+    for row in db.query_all_raw(q.build()).await? {
+        out.push((row.try_get("", "name")?, row.try_get("", "doc")?));
+    }
+    Ok(out)
+}
+
+/// Remove a document (idempotent).
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    project_id: i32,
+    name: &str,
+) -> Result<(), DbErr> {
+    let mut q = Sql::new(db.get_database_backend());
+    q.push("DELETE FROM view_settings WHERE user_id = ")
+        .bind(user_id)
+        .push(" AND project_id = ")
+        .bind(project_id)
+        .push(" AND name = ")
+        .bind(name.to_owned());
+    db.execute_raw(q.build()).await?;
+    Ok(())
+}

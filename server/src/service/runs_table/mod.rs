@@ -39,6 +39,7 @@ mod sql;
 pub use bulk::bulk;
 pub use export::csv;
 pub use groups::groups;
+pub(crate) use page::matching;
 pub use page::{column_values, runs_page};
 pub use settings::save_settings;
 pub use sql::{compile, parse};

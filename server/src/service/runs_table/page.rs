@@ -21,6 +21,28 @@ pub async fn runs_page(
     page(db, project.id, filter.as_ref(), query).await
 }
 
+/// The runs a filter picks, in `sort` order, at most `limit`, with the values of
+/// `columns`, and how many matched in all: a report's run set, in a project the
+/// caller has already checked the reader may read.
+pub(crate) async fn matching(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    filter: Option<&Expr>,
+    sort: Option<SortSpec>,
+    columns: Vec<String>,
+    limit: u64,
+) -> Result<RunsPage, ApiError> {
+    let query = RunsQuery {
+        filter: String::new(),
+        sort,
+        within: Vec::new(),
+        columns,
+        offset: 0,
+        limit: limit.clamp(1, MAX_PAGE_ROWS),
+    };
+    page(db, project_id, filter, &query).await
+}
+
 pub(super) async fn page(
     db: &impl ConnectionTrait,
     project_id: i32,
