@@ -17,8 +17,8 @@ use leptos_router::{path, SsrMode};
 
 use components::site_header::SiteHeader;
 use pages::{
-    ArtifactPage, EntityPage, HomePage, NotFoundPage, ProjectPage, ProjectTab, RunPage,
-    SettingsPage, SignInPage, SignUpPage,
+    ArtifactPage, EntityPage, HomePage, NotFoundPage, ProjectPage, ProjectTab, ReportHistoryPage,
+    ReportPage, RunPage, SettingsPage, SignInPage, SignUpPage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -82,9 +82,13 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Frame() -> impl IntoView {
     components::site_header::provide_current_user();
+    // Whether the page was asked for without the app's chrome (`?embed=1`).
+    let query = leptos_router::hooks::use_query_map();
+    let embedded = Memo::new(move |_| query.with(|q| q.get("embed").is_some_and(|v| v == "1")));
     view! {
-            <SiteHeader />
-            <main class="page">
+            // `?embed=1` (a report in an `<iframe>`): the page without the app's chrome.
+            {move || (!embedded.get()).then(|| view! { <SiteHeader /> })}
+            <main class=move || if embedded.get() { "page embed" } else { "page" }>
                 <Routes fallback=NotFoundPage>
                     // Every page waits for its data before sending HTML (SsrMode::Async):
                     // pages are small, and they then read fully without JavaScript.
@@ -127,6 +131,22 @@ fn Frame() -> impl IntoView {
                     <Route
                         path=path!("/:entity/:project/artifacts/:type/:collection/:version")
                         view=ArtifactPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/:entity/:project/reports")
+                        view=|| view! { <ProjectPage tab=ProjectTab::Reports /> }
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/:entity/:project/reports/:report") view=ReportPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/:entity/:project/reports/:report/edit")
+                        view=components::reports::ReportEditPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/:entity/:project/reports/:report/history")
+                        view=ReportHistoryPage
                         ssr=SsrMode::Async
                     />
                 </Routes>

@@ -119,6 +119,28 @@ pub fn file_response(name: &str, bytes: Vec<u8>) -> Response {
 }
 
 /// A zip streamed as it is written, as an attachment named `name`.
+/// Bytes the server made (an export) as a download named `name`, never run by the
+/// browser as a page of this site.
+pub fn download_response(name: &str, content_type: &'static str, bytes: Vec<u8>) -> Response {
+    let disposition = format!(
+        "attachment; filename*=UTF-8''{}",
+        app::logic::url::encode_segment(name)
+    );
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
+        ),
+    );
+    r
+}
+
 pub fn zip_response<S>(name: &str, stream: S) -> Response
 where
     S: futures_lite::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static,

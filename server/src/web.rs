@@ -74,7 +74,16 @@ pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
         )
         .route(
             "/{entity}/{project}/artifacts/{type}/{collection}/{version}/zip",
-            axum::routing::get(artifact_zip_for_browser).with_state(state_for_files),
+            axum::routing::get(artifact_zip_for_browser).with_state(state_for_files.clone()),
+        )
+        // A report's exports (`?share=` works as on its page).
+        .route(
+            "/{entity}/{project}/reports/{report}/export.html",
+            axum::routing::get(report_html_export).with_state(state_for_files.clone()),
+        )
+        .route(
+            "/{entity}/{project}/reports/{report}/export.md.zip",
+            axum::routing::get(report_markdown_export).with_state(state_for_files),
         )
         // Files of `public/` at the root, before the pages: `/{entity}` would claim them.
         .route_service(
@@ -352,4 +361,58 @@ async fn server_fn_status(
         }
     }
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// The report a browser route names: `{slug}--{id}` and an optional `?share=` token.
+fn report_ref(
+    (entity, project, segment): (String, String, String),
+    query: &std::collections::HashMap<String, String>,
+) -> Result<app::model::ReportRef, crate::error::ApiError> {
+    let id = app::logic::reports::report_id(&segment)
+        .ok_or_else(|| crate::error::ApiError::NotFound(format!("no report {segment:?}")))?;
+    Ok(app::model::ReportRef {
+        project: app::model::ProjectRef::new(entity, project),
+        id,
+        token: query.get("share").cloned(),
+    })
+}
+
+/// `GET /{entity}/{project}/reports/{report}/export.html`: the report as one HTML
+/// file that opens offline.
+async fn report_html_export(
+    axum::extract::State(s): axum::extract::State<crate::state::AppState>,
+    axum::extract::Path(path): axum::extract::Path<(String, String, String)>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, crate::error::ApiError> {
+    let viewer = browser_viewer(&s, &headers).await?;
+    let r = report_ref(path, &query)?;
+    let (name, html) =
+        crate::service::reports::export::html(&s.db, &s.chart_cache, &s.blobs, viewer.as_ref(), &r)
+            .await?;
+    Ok(crate::headers::download_response(
+        &name,
+        "text/html; charset=utf-8",
+        html.into_bytes(),
+    ))
+}
+
+/// `GET /{entity}/{project}/reports/{report}/export.md.zip`: the report as Markdown
+/// with its charts as SVG files, zipped.
+async fn report_markdown_export(
+    axum::extract::State(s): axum::extract::State<crate::state::AppState>,
+    axum::extract::Path(path): axum::extract::Path<(String, String, String)>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, crate::error::ApiError> {
+    let viewer = browser_viewer(&s, &headers).await?;
+    let r = report_ref(path, &query)?;
+    let (name, bytes) =
+        crate::service::reports::export::markdown_zip(&s.db, &s.chart_cache, viewer.as_ref(), &r)
+            .await?;
+    Ok(crate::headers::download_response(
+        &name,
+        "application/zip",
+        bytes,
+    ))
 }

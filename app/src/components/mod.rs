@@ -11,6 +11,7 @@ pub mod plot_view;
 pub mod project_settings;
 pub mod project_tabs;
 pub mod quick_start;
+pub mod reports;
 pub mod run_plot;
 pub mod runs_table;
 pub mod site_header;

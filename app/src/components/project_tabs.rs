@@ -16,6 +16,7 @@ pub fn ProjectTabs(
         ProjectTab::Workspace,
         ProjectTab::Runs,
         ProjectTab::Artifacts,
+        ProjectTab::Reports,
     ];
     view! {
         <nav class="tabs" aria-label="Project tabs">

@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod math;
 pub mod plot;
 pub mod quick_start;
+pub mod report_html;
 pub mod reports;
 pub mod run_id;
 pub mod run_name;

@@ -141,7 +141,8 @@ pub fn check_doc(doc: &ReportDoc) -> Result<(), Invalid> {
             BlockKind::Math { tex } => too_long("a formula", tex, MAX_TEXT_CHARS)?,
             BlockKind::Image { src, caption } => {
                 // Only this server's own paths: a report must not load other sites' images.
-                if !src.starts_with('/') || src.starts_with("//") {
+                // (Empty while its author has not chosen one yet.)
+                if !src.is_empty() && (!src.starts_with('/') || src.starts_with("//")) {
                     return Err(Invalid(format!(
                         "image {src:?} is not a path on this server"
                     )));

@@ -6,6 +6,7 @@ use crate::components::artifacts::ArtifactsTab;
 use crate::components::error_view::ErrorView;
 use crate::components::project_settings::{DescriptionEditor, ProjectAdmin, UndeleteRuns};
 use crate::components::project_tabs::ProjectTabs;
+use crate::components::reports::ReportsTab;
 use crate::components::runs_table::RunsTab;
 use crate::components::star_button::StarButton;
 use crate::components::state_badge::StateBadge;
@@ -13,13 +14,14 @@ use crate::components::workspace::WorkspaceTab;
 use crate::logic::format;
 use crate::model::{ProjectOverview, ProjectRef};
 
-/// The tabs of a project page. Later issues add Automations, Sweeps and Reports.
+/// The tabs of a project page. Later issues add Automations and Sweeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProjectTab {
     Overview,
     Workspace,
     Runs,
     Artifacts,
+    Reports,
 }
 
 impl ProjectTab {
@@ -30,6 +32,7 @@ impl ProjectTab {
             ProjectTab::Workspace => "workspace",
             ProjectTab::Runs => "runs",
             ProjectTab::Artifacts => "artifacts",
+            ProjectTab::Reports => "reports",
         }
     }
 
@@ -39,6 +42,7 @@ impl ProjectTab {
             ProjectTab::Workspace => "Workspace",
             ProjectTab::Runs => "Runs",
             ProjectTab::Artifacts => "Artifacts",
+            ProjectTab::Reports => "Reports",
         }
     }
 }
@@ -74,6 +78,7 @@ pub fn ProjectPage(
                         ProjectTab::Workspace => view! { <WorkspaceTab project=o.project /> }.into_any(),
                         ProjectTab::Runs => view! { <RunsTab project=o.project /> }.into_any(),
                         ProjectTab::Artifacts => view! { <ArtifactsTab project=o.project /> }.into_any(),
+                        ProjectTab::Reports => view! { <ReportsTab project=o.project /> }.into_any(),
                     })
                 })}
             </ErrorBoundary>

@@ -15,6 +15,7 @@ pub mod filters;
 pub mod gql;
 pub mod history;
 pub mod ids;
+pub mod report_spec;
 pub mod schema;
 pub mod storage;
 pub mod upsert;

@@ -21,6 +21,8 @@ mod section;
 mod sidebar;
 mod static_plot;
 
+pub(crate) use panel::set_drag_data;
+
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 

@@ -263,7 +263,7 @@ fn SectionView(
         let project = ctx.project.get_value();
         leptos::task::spawn_local(async move {
             let msg = match save_report_draft(project, snapshot).await {
-                Ok(name) => format!("Saved the section as report draft “{name}”."),
+                Ok(name) => format!("Exported “{name}”: open the Reports tab to make it a report."),
                 Err(e) => format!("Could not export the section: {e}"),
             };
             ctx.status.try_set(Some(msg));

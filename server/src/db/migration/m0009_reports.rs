@@ -33,6 +33,7 @@ enum Reports {
     DraftAt,
     PublishedRevision,
     WandbName,
+    WandbSpec,
     CreatedAt,
     UpdatedAt,
     DeletedAt,
@@ -113,6 +114,9 @@ impl MigrationTrait for Migration {
                 .col(integer_null(Reports::PublishedRevision))
                 // The name the wandb client gave the view, when it made the report.
                 .col(string_null(Reports::WandbName))
+                // The spec the wandb client sent, kept as it came while the report is
+                // as the client left it (a publish from Cairn clears it).
+                .col(text_null(Reports::WandbSpec))
                 .col(big_integer(Reports::CreatedAt))
                 .col(big_integer(Reports::UpdatedAt))
                 .col(big_integer_null(Reports::DeletedAt))

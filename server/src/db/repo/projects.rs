@@ -26,6 +26,14 @@ pub async fn find_entity_by_id(
     entity::Entity::find_by_id(id).one(db).await
 }
 
+/// A project by its key.
+pub async fn find_project_by_id(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<project::Model>, DbErr> {
+    project::Entity::find_by_id(id).one(db).await
+}
+
 /// The personal entity of a user.
 pub async fn personal_entity(
     db: &impl ConnectionTrait,

@@ -22,6 +22,7 @@ pub struct ReportRow {
     pub draft_at: i64,
     pub published_revision: Option<i32>,
     pub wandb_name: Option<String>,
+    pub wandb_spec: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
     pub deleted_at: Option<i64>,
@@ -31,7 +32,7 @@ const COLUMNS: &str =
     "SELECT r.id, r.project_id, r.created_by, COALESCE(a.username, '') AS author, \
      r.title, r.description, r.draft, r.draft_version, r.draft_by, \
      COALESCE(d.username, '') AS draft_by_name, r.draft_at, r.published_revision, \
-     r.wandb_name, r.created_at, r.updated_at, r.deleted_at FROM reports r \
+     r.wandb_name, r.wandb_spec, r.created_at, r.updated_at, r.deleted_at FROM reports r \
      LEFT JOIN users a ON a.id = r.created_by LEFT JOIN users d ON d.id = r.draft_by";
 
 fn row(r: &QueryResult) -> Result<ReportRow, DbErr> {
@@ -49,6 +50,7 @@ fn row(r: &QueryResult) -> Result<ReportRow, DbErr> {
         draft_at: r.try_get("", "draft_at")?,
         published_revision: r.try_get("", "published_revision")?,
         wandb_name: r.try_get("", "wandb_name")?,
+        wandb_spec: r.try_get("", "wandb_spec")?,
         created_at: r.try_get("", "created_at")?,
         updated_at: r.try_get("", "updated_at")?,
         deleted_at: r.try_get("", "deleted_at")?,
@@ -132,6 +134,7 @@ pub struct NewReport<'a> {
     pub description: &'a str,
     pub draft: &'a str,
     pub wandb_name: Option<&'a str>,
+    pub wandb_spec: Option<&'a str>,
     pub now: i64,
 }
 
@@ -140,7 +143,8 @@ pub async fn insert(db: &impl ConnectionTrait, r: NewReport<'_>) -> Result<i32, 
     let mut q = Sql::new(db.get_database_backend());
     q.push(
         "INSERT INTO reports (project_id, created_by, title, description, draft, draft_version, \
-         draft_by, draft_at, published_revision, wandb_name, created_at, updated_at) VALUES (",
+         draft_by, draft_at, published_revision, wandb_name, wandb_spec, created_at, updated_at) \
+         VALUES (",
     )
     .bind(r.project_id)
     .push(", ")
@@ -158,6 +162,8 @@ pub async fn insert(db: &impl ConnectionTrait, r: NewReport<'_>) -> Result<i32, 
     .push(", NULL, ")
     .bind(r.wandb_name.map(str::to_owned))
     .push(", ")
+    .bind(r.wandb_spec.map(str::to_owned))
+    .push(", ")
     .bind(r.now)
     .push(", ")
     .bind(r.now)
@@ -169,15 +175,14 @@ pub async fn insert(db: &impl ConnectionTrait, r: NewReport<'_>) -> Result<i32, 
     got.try_get("", "id")
 }
 
-/// Save the draft if it is still at `base_version`; the new version, or `None`
-/// when someone saved in between.
+/// Save the draft (with its title and description) if it is still at
+/// `base_version`; the new version, or `None` when someone saved in between.
 pub async fn save_draft(
     db: &impl ConnectionTrait,
     id: i32,
     base_version: i32,
     draft: &str,
-    title: &str,
-    description: &str,
+    (title, description): (&str, &str),
     user_id: i32,
     now: i64,
 ) -> Result<Option<i32>, DbErr> {
@@ -202,18 +207,22 @@ pub async fn save_draft(
     Ok((done.rows_affected() == 1).then_some(base_version + 1))
 }
 
-/// Record that revision `number` (with this title and description) is what readers see.
+/// Record that revision `number` (with this title and description) is what readers
+/// see, with the wandb client's spec when it was the client that published.
 pub async fn set_published(
     db: &impl ConnectionTrait,
     id: i32,
     number: i32,
     title: &str,
     description: &str,
+    wandb_spec: Option<&str>,
     now: i64,
 ) -> Result<(), DbErr> {
     let mut q = Sql::new(db.get_database_backend());
     q.push("UPDATE reports SET published_revision = ")
         .bind(number)
+        .push(", wandb_spec = ")
+        .bind(wandb_spec.map(str::to_owned))
         .push(", title = ")
         .bind(title.to_owned())
         .push(", description = ")

@@ -26,18 +26,28 @@ use crate::service::workspace::REPORT_DRAFT_PREFIX;
 pub const MAX_COMMENT_CHARS: usize = 10_000;
 
 /// Publish `doc` as the report's next revision and make it what readers see.
-async fn publish_doc(
+pub(super) async fn publish_doc(
     tx: &impl ConnectionTrait,
     o: &Opened,
     doc: &ReportDoc,
     user: &user::Model,
     note: &str,
+    wandb_spec: Option<&str>,
 ) -> Result<u32, ApiError> {
     let text = doc_text(doc)?;
     let now = now_ms();
     let number = repo::last_revision(tx, o.row.id).await? + 1;
     repo::insert_revision(tx, o.row.id, number, &text, Some(user.id), note, now).await?;
-    repo::set_published(tx, o.row.id, number, &doc.title, &doc.description, now).await?;
+    repo::set_published(
+        tx,
+        o.row.id,
+        number,
+        &doc.title,
+        &doc.description,
+        wandb_spec,
+        now,
+    )
+    .await?;
     Ok(number as u32)
 }
 
@@ -78,8 +88,7 @@ pub async fn edit(
                 o.row.id,
                 base,
                 &text,
-                &doc.title,
-                &doc.description,
+                (&doc.title, &doc.description),
                 viewer.id,
                 now_ms(),
             )
@@ -101,7 +110,7 @@ pub async fn edit(
                 return Err(conflict(&o));
             }
             let doc = parse_doc(&o.row.draft)?;
-            done.published = Some(publish_doc(&tx, &o, &doc, viewer, "published").await?);
+            done.published = Some(publish_doc(&tx, &o, &doc, viewer, "published", None).await?);
             tx.commit().await?;
         }
         ReportEdit::DiscardDraft => {
@@ -118,8 +127,7 @@ pub async fn edit(
                 o.row.id,
                 o.row.draft_version,
                 &text,
-                &published.title,
-                &published.description,
+                (&published.title, &published.description),
                 viewer.id,
                 now_ms(),
             )
@@ -141,6 +149,7 @@ pub async fn edit(
                 &doc,
                 viewer,
                 &format!("restored revision {number}"),
+                None,
             )
             .await?;
             // The draft follows, so the editor opens what readers now see.
@@ -149,8 +158,7 @@ pub async fn edit(
                 o.row.id,
                 o.row.draft_version,
                 &rev.doc,
-                &doc.title,
-                &doc.description,
+                (&doc.title, &doc.description),
                 viewer.id,
                 now_ms(),
             )
@@ -400,6 +408,7 @@ pub async fn create_report(
             description: &doc.description,
             draft: &text,
             wandb_name: None,
+            wandb_spec: None,
             now: now_ms(),
         },
     )
@@ -456,6 +465,7 @@ pub async fn clone_report(
             description: &doc.description,
             draft: &text,
             wandb_name: None,
+            wandb_spec: None,
             now: now_ms(),
         },
     )

@@ -26,7 +26,9 @@ use crate::metrics::cache::MetaCache;
 use crate::service::reads::readable_project_rights;
 use crate::service::workspace::REPORT_DRAFT_PREFIX;
 
+pub mod client;
 mod edits;
+pub mod export;
 pub mod render;
 
 pub use edits::{clone_report, create_report, edit};

@@ -13,6 +13,7 @@ use crate::db::repo::{console, projects, runs as run_repo, users};
 use crate::error::ApiError;
 
 mod artifact_api;
+mod report_api;
 
 use super::artifacts::{self, ArtifactRow, CollectionRow};
 use super::filters;
@@ -227,6 +228,7 @@ impl Ctx {
                 Some(id) => Val::opt(self.readable_artifact(id).await?.map(Obj::Artifact)),
                 None => Val::null(),
             },
+            "view" => return self.view(&args).await,
             _ => Val::null(),
         })
     }
@@ -315,6 +317,7 @@ impl Ctx {
             "updateArtifact" | "addAliases" | "deleteAliases" | "deleteArtifact" => {
                 return self.artifact_mutation(name, &input).await
             }
+            "upsertView" | "deleteView" => return self.view_mutation(name, &args).await,
             other => {
                 return Err(Failure::Client(format!(
                     "Cairn does not implement the mutation {other:?}"
@@ -444,6 +447,7 @@ impl Ctx {
             "artifactTypes" | "artifactType" | "artifactCollections" => {
                 return self.project_artifacts(p, name, &args).await
             }
+            "allViews" | "views" => return self.project_views(p, &args).await,
             "artifactCollection" | "artifactSequence" => {
                 let found = match args.str("name") {
                     Some(n) => artifacts::collection(db, project, owner, n).await?,

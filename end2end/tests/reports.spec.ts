@@ -1,0 +1,251 @@
+import { test, expect, Page, Browser } from "@playwright/test";
+import * as fs from "fs";
+import { api, signIn, waitForHydration, watchConsole } from "./helpers";
+
+// Two projects made in the UI: a public one with runs (its Workspace section becomes
+// a report) and a private one (view-only links, the copy's destination).
+const stamp = Date.now();
+const pub = `e2e reports ${stamp}`;
+const priv = `e2e private ${stamp}`;
+const enc = (p: string) => encodeURIComponent(p);
+let reportUrl = "";
+
+test.describe.configure({ mode: "serial" });
+
+async function newProject(page: Page, name: string, visibility: string) {
+  await page.goto("/");
+  await waitForHydration(page);
+  await page.getByText("New project").click();
+  await page.getByLabel("Project name").fill(name);
+  await page.getByRole("combobox", { name: /^Visibility/ }).selectOption(visibility);
+  await page.getByRole("button", { name: "Create project" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
+}
+
+async function logRuns(request: import("@playwright/test").APIRequestContext, project: string, n: number) {
+  for (let i = 0; i < n; i++) {
+    const id = `rep${i}`;
+    await api(request, "POST", "/runs", { project, id, name: `run-${i}`, config: { lr: 0.1 / (i + 1) } });
+    const rows = [];
+    for (let s = 0; s < 120; s++) {
+      rows.push({ step: s, values: { "train/loss": (1 + i * 0.3) * Math.exp(-s / 40), "train/acc": 1 - Math.exp(-s / 30) } });
+    }
+    await api(request, "POST", `/runs/admin/${enc(project)}/${id}/metrics`, { rows });
+    await api(request, "POST", `/runs/admin/${enc(project)}/${id}/finish`, { exit_code: 0 });
+  }
+}
+
+/** Insert a block of `kind` at the top of the report (the first "+"). */
+async function insertAtTop(page: Page, kind: string) {
+  await page.getByRole("button", { name: "Insert a block here" }).first().click();
+  await page.getByRole("menuitem", { name: kind, exact: true }).click();
+}
+
+const blocks = (page: Page) => page.locator("li.editor-block");
+const blockKinds = (page: Page) => page.locator("li.editor-block > .block-bar > .block-kind").allInnerTexts();
+
+async function saved(page: Page) {
+  await expect(page.locator(".editor-bar .save-state")).toHaveText("All changes saved");
+}
+
+async function signedOut(browser: Browser, js = true) {
+  const ctx = await browser.newContext({ javaScriptEnabled: js });
+  return { ctx, page: await ctx.newPage() };
+}
+
+test("a Workspace section becomes a report with every block kind, published and read without JavaScript", async ({ page, request, browser }, info) => {
+  const noErrors = watchConsole(page);
+  await signIn(page);
+  await newProject(page, pub, "public");
+  await logRuns(request, pub, 4);
+
+  // Export the "train" section from the Workspace; it waits in the Reports tab.
+  await page.goto(`/admin/${enc(pub)}/workspace`);
+  await waitForHydration(page);
+  await expect(page.locator('.workspace[data-loaded="true"]')).toHaveCount(1);
+  const train = page.locator('section.ws-section[data-section="train"]');
+  await train.getByRole("button", { name: "Export to report" }).click();
+  await expect(page.getByText(/open the Reports tab/)).toBeVisible();
+  await page.getByRole("link", { name: "Reports", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Exported from your Workspace" })).toBeVisible();
+  await page.getByRole("button", { name: "Open in editor" }).click();
+  await expect(page).toHaveURL(/\/reports\/train--\d+\/edit$/);
+  await waitForHydration(page);
+  expect(await blockKinds(page)).toEqual(["HEADING 2", "PANEL GRID"]);
+
+  // Every kind of block: from the "+" menu, and a text block turned into code by "/".
+  await insertAtTop(page, "Callout");
+  await blocks(page).first().getByLabel("Callout text").fill("Loss falls for **every** learning rate.");
+  await insertAtTop(page, "Math (LaTeX)");
+  await blocks(page).first().getByLabel("LaTeX formula").fill("\\mathcal{L} = -\\frac{1}{N}\\sum_i \\log p_i");
+  await insertAtTop(page, "Divider");
+  await insertAtTop(page, "Image");
+  await blocks(page).first().getByLabel("Caption", { exact: true }).fill("No image yet");
+  await insertAtTop(page, "Text");
+  await blocks(page).first().getByLabel("Text (markdown)").fill("/code");
+  await page.getByRole("textbox", { name: "Filter block kinds" }).press("Enter");
+  await blocks(page).first().getByLabel("Code", { exact: true }).fill("wandb.log({'loss': loss})");
+  await insertAtTop(page, "Text");
+  await blocks(page).first().getByLabel("Text (markdown)").fill("We trained **four** runs. <script>window.pwned=1</script>");
+  await insertAtTop(page, "Table of contents");
+  await insertAtTop(page, "Heading 1");
+  await blocks(page).first().getByLabel("Heading", { exact: true }).fill("Results");
+  await saved(page);
+  expect(await blockKinds(page)).toEqual([
+    "HEADING 1", "TABLE OF CONTENTS", "TEXT", "CODE", "IMAGE", "DIVIDER", "MATH (LATEX)", "CALLOUT", "HEADING 2", "PANEL GRID",
+  ]);
+
+  // Reorder: drag the panel grid above the divider; Alt+↑ moves the callout up one.
+  // A tall window, so both ends of the drag are on screen.
+  await page.setViewportSize({ width: 1280, height: 3000 });
+  await blocks(page).nth(9).locator(".handle").dragTo(blocks(page).nth(5), { targetPosition: { x: 40, y: 10 } });
+  expect((await blockKinds(page)).slice(4, 7)).toEqual(["IMAGE", "PANEL GRID", "DIVIDER"]);
+  await blocks(page).nth(8).locator(".handle").focus();
+  await page.keyboard.press("Alt+ArrowUp");
+  expect((await blockKinds(page)).slice(7, 9)).toEqual(["CALLOUT", "MATH (LATEX)"]);
+  // Delete with undo.
+  await blocks(page).nth(6).getByRole("button", { name: "Delete Divider" }).click();
+  await expect(blocks(page)).toHaveCount(9);
+  await page.locator(".toast").getByRole("button", { name: "Undo" }).click();
+  await expect(blocks(page)).toHaveCount(10);
+  await page.locator(".editor-title").fill("Learning-rate study");
+  await saved(page);
+  await page.screenshot({ path: info.outputPath("editor.png"), fullPage: true });
+
+  await page.getByRole("button", { name: "Publish", exact: true }).click();
+  await expect(page).toHaveURL(/\/reports\/Learning-rate-study--\d+$/);
+  reportUrl = new URL(page.url()).pathname;
+  await expect(page.getByRole("heading", { level: 1, name: "Learning-rate study" })).toBeVisible();
+  const chart = page.locator(".report-panel svg").first();
+  await expect(chart).toBeVisible();
+  expect(await page.locator(".report-panel svg polyline").count()).toBeGreaterThan(3);
+  await expect(page.locator(".report-math math")).toHaveCount(1);
+  await expect(page.locator(".report-toc a")).toHaveText(["Results", "train"]);
+  await expect(page.locator(".report-markdown strong").first()).toHaveText("four");
+  expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+  await page.screenshot({ path: info.outputPath("report.png"), fullPage: true });
+
+  // Signed out, the public project's report reads with its charts...
+  const anon = await signedOut(browser);
+  await anon.page.goto(reportUrl);
+  await expect(anon.page.locator(".report-panel svg").first()).toBeVisible();
+  expect(await anon.page.locator(".report-panel svg polyline").count()).toBeGreaterThan(3);
+  await expect(anon.page.getByRole("button", { name: "Edit" })).toHaveCount(0);
+  await anon.ctx.close();
+  // ...and with JavaScript off: text, math and SVG charts are all in the HTML.
+  const nojs = await signedOut(browser, false);
+  const res = await nojs.page.goto(reportUrl);
+  expect(res?.status()).toBe(200);
+  await expect(nojs.page.getByRole("heading", { level: 1, name: "Learning-rate study" })).toBeVisible();
+  expect(await nojs.page.locator(".report-panel svg polyline").count()).toBeGreaterThan(3);
+  await expect(nojs.page.locator(".report-math math mfrac")).toHaveCount(1);
+  await nojs.page.screenshot({ path: info.outputPath("report-nojs.png"), fullPage: true });
+  // The embed view has no app chrome.
+  await nojs.page.goto(reportUrl + "?embed=1");
+  await expect(nojs.page.locator(".site-header")).toHaveCount(0);
+  await expect(nojs.page.locator(".report-panel svg").first()).toBeVisible();
+  await nojs.ctx.close();
+  noErrors();
+});
+
+test("revisions: publish changes, compare, restore an older one", async ({ page }) => {
+  await signIn(page);
+  await page.goto(reportUrl + "/edit");
+  await waitForHydration(page);
+  await page.locator(".editor-title").fill("Learning-rate study, revised");
+  await saved(page);
+  await page.getByRole("button", { name: "Publish changes" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Learning-rate study, revised" })).toBeVisible();
+  await page.getByRole("link", { name: "History" }).click();
+  const rows = page.getByRole("table", { name: "Revisions" }).locator("tbody tr");
+  await expect(rows).toHaveCount(2);
+  await page.getByRole("button", { name: "Restore revision 1" }).click();
+  await expect(page.getByText("Revision 1 is published again as revision 3.")).toBeVisible();
+  await expect(rows).toHaveCount(3);
+  await expect(rows.first()).toContainText("restored revision 1");
+  await page.goto(reportUrl);
+  await expect(page.getByRole("heading", { level: 1, name: "Learning-rate study" })).toBeVisible();
+});
+
+test("comments on a panel, and a copy into another project", async ({ page }) => {
+  const noErrors = watchConsole(page);
+  await signIn(page);
+  await newProject(page, priv, "private");
+  await page.goto(reportUrl);
+  await waitForHydration(page);
+  await page.getByLabel("What the comment is about").selectOption({ label: "Panel: train/loss" });
+  await page.getByRole("textbox", { name: "Comment" }).fill("Why does run-3 start higher?");
+  await page.getByRole("button", { name: "Comment", exact: true }).click();
+  const comment = page.locator("li.comment");
+  await expect(comment).toContainText("Why does run-3 start higher?");
+  await expect(comment.getByRole("link", { name: "on train/loss" })).toBeVisible();
+
+  await page.getByText("Copy to…").click();
+  await page.getByLabel("Project (entity/project)").fill(`admin/${priv}`);
+  await page.getByRole("button", { name: "Copy report" }).click();
+  await expect(page).toHaveURL(new RegExp(`/admin/${enc(priv).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/reports/.+--\\d+/edit$`));
+  await waitForHydration(page);
+  await expect(page.locator(".editor-title")).toHaveValue("Learning-rate study");
+  noErrors();
+});
+
+test("a view-only link opens one report of a private project and nothing else; revoked, it is gone", async ({ page, browser }, info) => {
+  await signIn(page);
+  await page.goto(`/admin/${enc(priv)}/reports`);
+  await waitForHydration(page);
+  await page.getByLabel("Title of the new report").fill("Private notes");
+  await page.getByRole("button", { name: "New report" }).click();
+  await expect(page).toHaveURL(/\/reports\/Private-notes--\d+\/edit$/);
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Insert a block here" }).first().click();
+  await page.getByRole("menuitem", { name: "Text", exact: true }).click();
+  await blocks(page).first().getByLabel("Text (markdown)").fill("Only for people with the link.");
+  await saved(page);
+  await page.getByRole("button", { name: "Publish", exact: true }).click();
+  await expect(page.getByText("Only for people with the link.")).toBeVisible();
+  const privateUrl = new URL(page.url()).pathname;
+
+  await page.getByText("Share").click();
+  await page.getByLabel("Link label").fill("reviewers");
+  await page.getByRole("button", { name: "Create view-only link" }).click();
+  const link = await page.getByRole("textbox", { name: "View-only link" }).inputValue();
+  expect(link).toContain("?share=");
+
+  const anon = await signedOut(browser);
+  const direct = await anon.page.goto(privateUrl);
+  expect(direct?.status()).toBe(404);
+  const shared = await anon.page.goto(link);
+  expect(shared?.status()).toBe(200);
+  await expect(anon.page.getByText("Only for people with the link.")).toBeVisible();
+  await anon.page.screenshot({ path: info.outputPath("shared.png"), fullPage: true });
+  const runs = await anon.page.goto(`/admin/${enc(priv)}/runs`);
+  expect(runs?.status()).toBe(404);
+
+  await page.getByRole("button", { name: "Revoke" }).click();
+  await expect(page.getByText("Link revoked.")).toBeVisible();
+  const gone = await anon.page.goto(link);
+  expect(gone?.status()).toBe(404);
+  await anon.ctx.close();
+});
+
+test("the HTML export opens offline with its charts", async ({ page, browser }, info) => {
+  await signIn(page);
+  const res = await page.request.get(reportUrl + "/export.html");
+  expect(res.status()).toBe(200);
+  const html = await res.text();
+  const file = info.outputPath("report.html");
+  fs.writeFileSync(file, html);
+  const ctx = await browser.newContext({ offline: true });
+  const p = await ctx.newPage();
+  const requests: string[] = [];
+  p.on("request", (r) => { if (!r.url().startsWith("file:")) requests.push(r.url()); });
+  await p.goto("file://" + file);
+  await expect(p.getByRole("heading", { level: 1, name: "Learning-rate study" })).toBeVisible();
+  expect(await p.locator(".report-panel svg polyline").count()).toBeGreaterThan(3);
+  expect(requests).toEqual([]);
+  await p.screenshot({ path: info.outputPath("export.png"), fullPage: true });
+  await ctx.close();
+  const md = await page.request.get(reportUrl + "/export.md.zip");
+  expect(md.status()).toBe(200);
+  expect(md.headers()["content-type"]).toBe("application/zip");
+});
