@@ -1,6 +1,28 @@
 import { test, expect, Page, Browser } from "@playwright/test";
 import * as fs from "fs";
-import { api, signIn, waitForHydration, watchConsole } from "./helpers";
+import { execFileSync } from "node:child_process";
+import * as os from "node:os";
+import * as path from "node:path";
+import { api, signIn, waitForHydration, wandbEnv, watchConsole } from "./helpers";
+
+const TOOLS = process.env.CAIRN_TOOLS ?? path.join(os.homedir(), ".cache", "cairn-tools");
+const PYTHON = path.join(TOOLS, "wandb-venv", "bin", "python");
+
+/** What the real wandb client's `wandb.Api().reports(path)` lists. */
+function clientReports(baseURL: string, projectPath: string): { title: string; url: string; description: string; user: string }[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cairn-reports-e2e-"));
+  const code = [
+    "import json, sys, wandb",
+    "rs = list(wandb.Api().reports(sys.argv[1]))",
+    "print(json.dumps([{'title': r.display_name, 'url': r.url, 'description': r.description, 'user': r.user['username'], 'spec': type(r.spec).__name__} for r in rs]))",
+  ].join("\n");
+  try {
+    const out = execFileSync(PYTHON, ["-c", code, projectPath], { env: wandbEnv(dir, baseURL), cwd: dir, timeout: 120_000, encoding: "utf8" });
+    return JSON.parse(out.trim().split("\n").pop() ?? "[]");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 // Two projects made in the UI: a public one with runs (its Workspace section becomes
 // a report) and a private one (view-only links, the copy's destination).
@@ -226,6 +248,17 @@ test("a view-only link opens one report of a private project and nothing else; r
   const gone = await anon.page.goto(link);
   expect(gone?.status()).toBe(404);
   await anon.ctx.close();
+});
+
+test("the real wandb client lists the reports made in the UI", async ({ baseURL }) => {
+  const listed = clientReports(baseURL!, `admin/${pub}`);
+  const titles = listed.map((r) => r.title);
+  expect(titles).toContain("Learning-rate study");
+  const study = listed.find((r) => r.title === "Learning-rate study")!;
+  expect(study.user).toBe("admin");
+  // The client builds the report's URL from its id: the same page opens.
+  expect(study.url).toMatch(/\/reports\/Learning-rate-study--\d+$/);
+  expect(new URL(study.url).pathname).toBe(reportUrl);
 });
 
 test("the HTML export opens offline with its charts", async ({ page, browser }, info) => {

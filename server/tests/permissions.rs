@@ -81,6 +81,8 @@ struct World {
     runs: Vec<(String, i32)>,
     /// The artifact version `ds:v0` (holding `data.txt`) of each project, by visibility.
     versions: Vec<(String, i32)>,
+    /// A published report of each project, by visibility.
+    reports: Vec<(String, u64)>,
 }
 
 fn options() -> leptos::config::LeptosOptions {
@@ -197,8 +199,27 @@ async fn world(t: &TestDb) -> World {
         .await
         .unwrap();
     let mut versions = Vec::new();
+    let mut reports = Vec::new();
     for vis in VISIBILITIES {
         versions.push((vis.to_owned(), log_artifact(&state, &owner, vis).await));
+        let at = ProjectRef::new("acme", format!("p-{vis}"));
+        let (id, _) = server::service::reports::create_report(&t.db, &owner, &at, "Notes", None)
+            .await
+            .unwrap();
+        let r = app::model::ReportRef::new(at, id);
+        let v = server::service::reports::draft(&t.db, Some(&owner), &r)
+            .await
+            .unwrap()
+            .version;
+        server::service::reports::edit(
+            &t.db,
+            &owner,
+            &r,
+            app::model::ReportEdit::Publish { base_version: v },
+        )
+        .await
+        .unwrap();
+        reports.push((vis.to_owned(), id));
     }
     let router = server::web::router(state.clone(), options());
     let w = World {
@@ -208,6 +229,7 @@ async fn world(t: &TestDb) -> World {
         people,
         runs,
         versions,
+        reports,
     };
     // The owner uploads one file to every run, through a URL issued to them.
     for (_, pk) in &w.runs {
@@ -407,6 +429,31 @@ impl World {
         }
     }
 
+    /// `got`, unless it says the write was done and report `id`'s draft is still at
+    /// version `before`.
+    async fn drafted(&self, got: Got, id: u64, before: i32) -> Got {
+        if got != Got::Ok {
+            return got;
+        }
+        let row = server::db::repo::reports::find_any(&self.state.app.db, id as i32)
+            .await
+            .unwrap()
+            .unwrap();
+        if row.draft_version > before {
+            Got::Ok
+        } else {
+            Got::NotWritten
+        }
+    }
+
+    async fn draft_version(&self, id: u64) -> i32 {
+        server::db::repo::reports::find_any(&self.state.app.db, id as i32)
+            .await
+            .unwrap()
+            .unwrap()
+            .draft_version
+    }
+
     async fn check(&self, surface: &str, who: &Who, vis: &str, pk: i32) -> Got {
         let project = format!("p-{vis}");
         let version_pk = self.versions.iter().find(|(v, _)| v == vis).unwrap().1;
@@ -415,6 +462,8 @@ impl World {
         let page = format!("/acme/{project}/artifacts/dataset/ds/v0");
         let api_version = format!("/api/v1/artifacts/acme/{project}/dataset/ds/versions/v0");
         let at = json!({"entity": "acme", "project": project});
+        let report_id = self.reports.iter().find(|(v, _)| v == vis).unwrap().1;
+        let report = json!({"project": at, "id": report_id});
         let sf_error = |s: StatusCode, v: &Value| -> Got {
             if s.is_success() {
                 return Got::Ok;
@@ -646,12 +695,86 @@ impl World {
                     .await;
                 self.tagged(http(s), version_pk, &tag).await
             }
+            "report page HTML" | "report export" => {
+                let uri = if surface == "report page HTML" {
+                    format!("/acme/{project}/reports/Notes--{report_id}")
+                } else {
+                    format!("/acme/{project}/reports/Notes--{report_id}/export.html")
+                };
+                let (s, _) = self.send("GET", &uri, Self::cookie(who), vec![]).await;
+                http(s)
+            }
+            "report server fn read" => {
+                let (s, v) = self
+                    .server_fn(
+                        who,
+                        app::api::reports::GetReport::PATH,
+                        json!({"report": report, "draft": false, "revision": null}),
+                    )
+                    .await;
+                sf_error(s, &v)
+            }
+            "report server fn write" => {
+                let before = self.draft_version(report_id).await;
+                let (s, v) = self
+                    .server_fn(
+                        who,
+                        app::api::reports::EditReport::PATH,
+                        json!({"report": report, "edit": {"op": "discard_draft"}}),
+                    )
+                    .await;
+                self.drafted(sf_error(s, &v), report_id, before).await
+            }
+            "report /api/v1 read" => {
+                let (s, _) = self
+                    .send(
+                        "GET",
+                        &format!("/api/v1/reports/acme/{project}/{report_id}"),
+                        bearer,
+                        vec![],
+                    )
+                    .await;
+                http(s)
+            }
+            "report /api/v1 write" => {
+                let before = self.draft_version(report_id).await;
+                let mut h = bearer;
+                h.push(("content-type", "application/json".into()));
+                let body = json!({"op": "discard_draft"}).to_string().into_bytes();
+                let (s, _) = self
+                    .send(
+                        "POST",
+                        &format!("/api/v1/reports/acme/{project}/{report_id}/edit"),
+                        h,
+                        body,
+                    )
+                    .await;
+                self.drafted(http(s), report_id, before).await
+            }
+            "report GraphQL read" => {
+                let q = "query V($id: ID!) { view(id: $id) { id displayName } }";
+                let body = json!({"query": q, "variables": {"id": report_id.to_string()}});
+                let mut h = wandb;
+                h.push(("content-type", "application/json".into()));
+                let (s, b) = self
+                    .send("POST", "/graphql", h, body.to_string().into_bytes())
+                    .await;
+                if s != StatusCode::OK {
+                    return http(s);
+                }
+                let v: Value = serde_json::from_slice(&b).unwrap();
+                if v.pointer("/data/view/id").is_none_or(Value::is_null) {
+                    Got::Hidden
+                } else {
+                    Got::Ok
+                }
+            }
             other => panic!("unknown surface {other}"),
         }
     }
 }
 
-const SURFACES: [&str; 19] = [
+const SURFACES: [&str; 26] = [
     "page HTML",
     "server fn read",
     "server fn write",
@@ -671,6 +794,13 @@ const SURFACES: [&str; 19] = [
     "artifact /api/v1 write",
     "artifact GraphQL read",
     "artifact GraphQL write",
+    "report page HTML",
+    "report export",
+    "report server fn read",
+    "report server fn write",
+    "report /api/v1 read",
+    "report /api/v1 write",
+    "report GraphQL read",
 ];
 
 /// What a surface answers for an access level (and whether the caller is anonymous).
@@ -685,15 +815,21 @@ fn expected(surface: &str, access: char, anonymous: bool) -> Got {
         | "artifact file"
         | "artifact zip"
         | "artifact server fn read"
-        | "artifact /api/v1 read" => {
+        | "artifact /api/v1 read"
+        | "report page HTML"
+        | "report export"
+        | "report server fn read"
+        | "report /api/v1 read" => {
             if reads {
                 Got::Ok
             } else {
                 Got::Hidden
             }
         }
-        "wandb GraphQL read" | "artifact GraphQL read" if anonymous => Got::SignIn,
-        "wandb GraphQL read" | "artifact GraphQL read" => {
+        "wandb GraphQL read" | "artifact GraphQL read" | "report GraphQL read" if anonymous => {
+            Got::SignIn
+        }
+        "wandb GraphQL read" | "artifact GraphQL read" | "report GraphQL read" => {
             if reads {
                 Got::Ok
             } else {
@@ -1570,6 +1706,10 @@ async fn every_route_and_server_function_checks_access() {
         };
         let at = ProjectRef::new("acme", "p-private");
         let run = RunId("r1".into());
+        let report = ReportRef::new(
+            at.clone(),
+            w.reports.iter().find(|(v, _)| v == "private").unwrap().1,
+        );
         let mut checked = 0;
         for (who_name, want_ok) in [("outsider", false), ("owner", true)] {
             let v = viewer_of(who_name);
@@ -1703,6 +1843,32 @@ async fn every_route_and_server_function_checks_access() {
                 (
                     "undelete_runs",
                     svc.undelete_runs(&v, &at).await.map(|_| ()),
+                ),
+                ("reports_index", svc.reports_index(Some(&v), &at).await.map(|_| ())),
+                (
+                    "report_view",
+                    svc.report_view(Some(&v), &report, false, None).await.map(|_| ()),
+                ),
+                ("report_draft", svc.report_draft(&v, &report).await.map(|_| ())),
+                (
+                    "report_revisions",
+                    svc.report_revisions(Some(&v), &report).await.map(|_| ()),
+                ),
+                (
+                    "report_diff",
+                    svc.report_diff(Some(&v), &report, 0, Some(1)).await.map(|_| ()),
+                ),
+                (
+                    "edit_report",
+                    svc.edit_report(&v, &report, ReportEdit::DiscardDraft).await.map(|_| ()),
+                ),
+                (
+                    "create_report",
+                    svc.create_report(&v, &at, "New", None).await.map(|_| ()),
+                ),
+                (
+                    "clone_report",
+                    svc.clone_report(&v, &report, &at).await.map(|_| ()),
                 ),
             ];
             for (name, r) in results {
@@ -1845,6 +2011,73 @@ async fn upgrades_keep_sign_up_closed() {
             .unwrap();
         assert!(!accounts::signup_enabled(&old.db).await.unwrap());
         old.cleanup().await;
+        t
+    })
+    .await;
+}
+
+/// A view-only link opens its one report (page, export, `/api/v1`) to anyone, and
+/// nothing else: not the project's run page, not another report, not the project's
+/// other doors; revoked, it opens nothing.
+#[tokio::test]
+async fn view_only_links_open_one_report_and_nothing_else() {
+    on_both(|t| async move {
+        let w = world(&t).await;
+        // Links are made by the project's administrators: the team's admin here.
+        let owner = who(&w, "team admin").user.clone().unwrap();
+        let anon = &w.people[0];
+        let id = w.reports.iter().find(|(v, _)| v == "private").unwrap().1;
+        let other = w.reports.iter().find(|(v, _)| v == "team").unwrap().1;
+        let at = ProjectRef::new("acme", "p-private");
+        let r = app::model::ReportRef::new(at.clone(), id);
+        let url = server::service::reports::edit(
+            &t.db,
+            &owner,
+            &r,
+            app::model::ReportEdit::CreateLink { label: "press".into() },
+        )
+        .await
+        .unwrap()
+        .link_url
+        .unwrap();
+        let token = url.split("share=").nth(1).unwrap().to_owned();
+        let get = |uri: String| {
+            let w = &w;
+            async move { w.send("GET", &uri, World::cookie(anon), vec![]).await.0 }
+        };
+        assert_eq!(get(format!("/acme/p-private/reports/Notes--{id}")).await, StatusCode::NOT_FOUND);
+        assert_eq!(get(url.clone()).await, StatusCode::OK);
+        assert_eq!(get(format!("/acme/p-private/reports/Notes--{id}/export.html?share={token}")).await, StatusCode::OK);
+        assert_eq!(get(format!("/api/v1/reports/acme/p-private/{id}?share={token}")).await, StatusCode::OK);
+        // Not the history, the project, its runs, or another report.
+        assert_eq!(get(format!("/api/v1/reports/acme/p-private/{id}/revisions?share={token}")).await, StatusCode::NOT_FOUND);
+        assert_eq!(get(format!("/acme/p-private/runs/r1?share={token}")).await, StatusCode::NOT_FOUND);
+        assert_eq!(get(format!("/acme/p-private/overview?share={token}")).await, StatusCode::NOT_FOUND);
+        assert_eq!(get(format!("/api/v1/reports/acme/p-private?share={token}")).await, StatusCode::NOT_FOUND);
+        assert_eq!(get(format!("/acme/p-team/reports/Notes--{other}?share={token}")).await, StatusCode::NOT_FOUND);
+        assert_eq!(get(format!("/acme/p-private/reports/Notes--{other}?share={token}")).await, StatusCode::NOT_FOUND);
+        // A link changes nothing: an edit through it is still the caller's own rights.
+        let (s, _) = w
+            .server_fn(
+                anon,
+                app::api::reports::EditReport::PATH,
+                json!({"report": {"project": {"entity": "acme", "project": "p-private"}, "id": id, "token": token},
+                       "edit": {"op": "discard_draft"}}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        // Revoked: gone at once.
+        let links = server::service::reports::links(&t.db, Some(&owner), &r).await.unwrap();
+        server::service::reports::edit(
+            &t.db,
+            &owner,
+            &r,
+            app::model::ReportEdit::RevokeLink { id: links[0].id },
+        )
+        .await
+        .unwrap();
+        assert_eq!(get(url).await, StatusCode::NOT_FOUND);
+        assert_eq!(get(format!("/api/v1/reports/acme/p-private/{id}?share={token}")).await, StatusCode::NOT_FOUND);
         t
     })
     .await;

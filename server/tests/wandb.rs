@@ -1254,3 +1254,67 @@ async fn silent_runs_are_marked_crashed_and_revive_on_the_next_post() {
     })
     .await;
 }
+
+const VIEWS: &str = "query ProjectViews($project: String!, $entity: String!, $reportCursor: String,\n\
+    $reportLimit: Int!, $viewType: String = \"runs\", $viewName: String) {\n\
+    project(name: $project, entityName: $entity) {\n\
+    allViews(viewType: $viewType, viewName: $viewName, first: $reportLimit, after: $reportCursor) {\n\
+    edges { node { id name displayName description user { username photoUrl email } spec updatedAt createdAt }\n\
+    cursor } pageInfo { endCursor hasNextPage } } } }";
+
+const UPSERT_VIEW: &str = "mutation UpsertView($id: ID, $entityName: String, $projectName: String,\n\
+    $type: String, $name: String, $displayName: String, $description: String, $spec: String!) {\n\
+    upsertView(input: {id: $id, entityName: $entityName, projectName: $projectName, name: $name,\n\
+    displayName: $displayName, description: $description, type: $type, createdUsing: WANDB_SDK, spec: $spec}) {\n\
+    view { id name displayName spec } inserted } }";
+
+/// Reports through the client's views: a spec sent by `upsertView` is kept as it
+/// came, drafts stay out of `allViews` until published, and bob (no access) can
+/// neither read nor write.
+#[tokio::test]
+async fn views_list_read_and_upsert_reports() {
+    on_both(|t| async move {
+        let w = setup(&t).await;
+        w.gql(UPSERT, upsert_vars(json!({"name": "r1"}))).await;
+        let spec = json!({"version": 5, "blocks": [
+            {"type": "heading", "level": 1, "children": [{"text": "From the client"}]},
+            {"type": "weave-panel", "children": [{"text": ""}], "config": {"q": 1}},
+        ]})
+        .to_string();
+        let vars = |kind: &str, id: Value| {
+            json!({"id": id, "entityName": "alice", "projectName": "demo", "type": kind,
+                "name": "client-report", "displayName": "Client report", "description": "d", "spec": spec})
+        };
+        let draft = w.gql(UPSERT_VIEW, vars("runs/draft", Value::Null)).await;
+        assert_eq!(draft["upsertView"]["inserted"], true);
+        let id = draft["upsertView"]["view"]["id"].as_str().unwrap().to_owned();
+        assert_eq!(draft["upsertView"]["view"]["spec"], spec.as_str(), "kept as it came");
+        let list_vars = json!({"project": "demo", "entity": "alice", "reportLimit": 50});
+        let listed = w.gql(VIEWS, list_vars.clone()).await;
+        assert_eq!(listed["project"]["allViews"]["edges"].as_array().unwrap().len(), 0, "a draft is not listed");
+        let published = w.gql(UPSERT_VIEW, vars("runs", json!(id))).await;
+        assert_eq!(published["upsertView"]["inserted"], false, "the same report");
+        let listed = w.gql(VIEWS, list_vars.clone()).await;
+        let edges = listed["project"]["allViews"]["edges"].as_array().unwrap().clone();
+        assert_eq!(edges.len(), 1);
+        let node = &edges[0]["node"];
+        assert_eq!(node["displayName"], "Client report");
+        assert_eq!(node["user"]["username"], "alice");
+        assert_eq!(node["spec"], spec.as_str());
+        let one = w
+            .gql("query View($id: ID!) { view(id: $id) { id displayName spec } }", json!({"id": id}))
+            .await;
+        assert_eq!(one["view"]["displayName"], "Client report");
+        let (s, v) = w
+            .gql_as(&w.bob_key, "query View($id: ID!) { view(id: $id) { id } }", json!({"id": id}))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(v["data"]["view"].is_null(), "bob may not read alice's private report: {v}");
+        let (_, v) = w
+            .gql_as(&w.bob_key, UPSERT_VIEW, vars("runs", json!(id)))
+            .await;
+        assert!(v.get("errors").is_some(), "bob may not write it: {v}");
+        t
+    })
+    .await;
+}

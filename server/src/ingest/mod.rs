@@ -3,6 +3,7 @@
 
 mod artifacts;
 pub mod extract;
+mod reports;
 pub mod routes;
 
 pub use routes::api_router;

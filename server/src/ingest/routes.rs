@@ -57,6 +57,7 @@ pub fn api_router(state: AppState) -> Router {
             put(upload_file).get(download_file),
         )
         .merge(super::artifacts::routes())
+        .merge(super::reports::routes())
         .route("/openapi.json", get(openapi))
         .fallback(|| async {
             ApiError::NotFound("no such API route; see the README for /api/v1".into())

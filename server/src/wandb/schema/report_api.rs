@@ -17,6 +17,11 @@ use crate::wandb::gql::{Args, Failure, Val};
 use crate::wandb::ids;
 use crate::wandb::report_spec::{doc_from_spec, spec_from_doc};
 
+/// A view id: the report's number (what Cairn hands out), or the keyed form.
+fn view_id(id: &str) -> Option<i32> {
+    id.parse().ok().or_else(|| ids::parse_keyed("View", id))
+}
+
 /// A report as the client's `View`.
 fn view_json(v: &ClientView) -> Value {
     let spec = match &v.row.wandb_spec {
@@ -25,7 +30,9 @@ fn view_json(v: &ClientView) -> Value {
     };
     json!({
         "__typename": "View",
-        "id": ids::keyed("View", v.row.id),
+        // Plain digits: the client builds the report's URL as `{title}--{id}`, and
+        // the digits are what a report URL ends in.
+        "id": v.row.id.to_string(),
         "name": v.row.wandb_name.clone().unwrap_or_else(|| format!("report-{}", v.row.id)),
         "displayName": v.doc.title,
         "description": v.doc.description,
@@ -66,7 +73,7 @@ impl Ctx {
 
     /// `view(id)`.
     pub(super) async fn view(&self, args: &Args) -> Out {
-        let Some(id) = args.str("id").and_then(|id| ids::parse_keyed("View", id)) else {
+        let Some(id) = args.str("id").and_then(view_id) else {
             return Ok(Val::null());
         };
         Ok(match client::get(self.db(), &self.user, id).await? {
@@ -81,7 +88,7 @@ impl Ctx {
         if name == "deleteView" {
             let id = args
                 .str("id")
-                .and_then(|id| ids::parse_keyed("View", id))
+                .and_then(view_id)
                 .ok_or_else(|| ApiError::Unprocessable("id names no view".into()))?;
             let Some(v) = client::get(db, &self.user, id).await? else {
                 return Err(ApiError::NotFound("no such view".into()).into());
@@ -130,7 +137,7 @@ impl Ctx {
             &self.user,
             Upsert {
                 at: &at,
-                id: input.str("id").and_then(|id| ids::parse_keyed("View", id)),
+                id: input.str("id").and_then(view_id),
                 name: input.str("name").unwrap_or(""),
                 doc,
                 spec: &spec_text,
