@@ -138,20 +138,23 @@ test("a Workspace section becomes a report with every block kind, published and 
   await expect(page).toHaveURL(/\/reports\/Learning-rate-study--\d+$/);
   reportUrl = new URL(page.url()).pathname;
   await expect(page.getByRole("heading", { level: 1, name: "Learning-rate study" })).toBeVisible();
-  const chart = page.locator(".report-panel svg").first();
-  await expect(chart).toBeVisible();
-  expect(await page.locator(".report-panel svg polyline").count()).toBeGreaterThan(3);
   await expect(page.locator(".report-math math")).toHaveCount(1);
   await expect(page.locator(".report-toc a")).toHaveText(["Results", "train"]);
   await expect(page.locator(".report-markdown strong").first()).toHaveText("four");
   expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+  // With the app running, the charts become the interactive plot in the same box.
+  await waitForHydration(page);
+  await expect(page.locator(".report-chart.live canvas")).toHaveCount(2);
+  await expect(page.locator(".report-chart.live [data-series]").first()).toHaveAttribute("data-series", /run-3/);
   await page.screenshot({ path: info.outputPath("report.png"), fullPage: true });
 
   // Signed out, the public project's report reads with its charts...
   const anon = await signedOut(browser);
-  await anon.page.goto(reportUrl);
-  await expect(anon.page.locator(".report-panel svg").first()).toBeVisible();
-  expect(await anon.page.locator(".report-panel svg polyline").count()).toBeGreaterThan(3);
+  const first = await anon.page.goto(reportUrl);
+  // The server's HTML holds every chart as SVG; the app then makes them interactive.
+  const served = await first!.text();
+  expect(served.match(/<svg /g)?.length).toBe(2);
+  await expect(anon.page.locator(".report-chart.live canvas")).toHaveCount(2);
   await expect(anon.page.getByRole("button", { name: "Edit" })).toHaveCount(0);
   await anon.ctx.close();
   // ...and with JavaScript off: text, math and SVG charts are all in the HTML.

@@ -16,8 +16,8 @@ use crate::model::{
     LineageGraph, VersionDiff, VersionRef, VersionsPage, VersionsQuery,
 };
 use crate::model::{
-    BlockDiffLine, ReportDraft, ReportEdit, ReportEditDone, ReportLink, ReportRef, ReportRevision,
-    ReportView, ReportsIndex,
+    BlockDiffLine, ReportDraft, ReportEdit, ReportEditDone, ReportLink, ReportPanelData, ReportRef,
+    ReportRevision, ReportView, ReportsIndex,
 };
 
 /// The services handed to every server function through Leptos context.
@@ -327,6 +327,17 @@ pub trait CairnService: Send + Sync + 'static {
         viewer: &Viewer,
         report: &ReportRef,
     ) -> Result<Vec<ReportLink>, AppError>;
+    /// One line chart of a report with its data (zoomed when asked), for the
+    /// reader's interactive chart.
+    async fn report_panel(
+        &self,
+        viewer: Option<&Viewer>,
+        report: &ReportRef,
+        shown: (bool, Option<u32>),
+        panel: (u64, u64),
+        zoom: Option<(f64, f64)>,
+        buckets: u32,
+    ) -> Result<ReportPanelData, AppError>;
 }
 
 /// The handle stored in Leptos context.

@@ -69,6 +69,9 @@ impl PlotArea {
 /// Everything drawn, besides the axes.
 pub enum Marks<'a> {
     Lines(&'a [Line]),
+    /// Lines whose per-bucket min–max whiskers are drawn as one faint envelope
+    /// each: the same ranges in a fraction of the elements (SVG for pages).
+    LinesEnvelope(&'a [Line]),
     /// Dots with their colours.
     Dots(&'a [(f64, f64, (u8, u8, u8))]),
     /// Bars from zero, one per label, with colours.
@@ -173,11 +176,16 @@ pub fn draw_plot<DB: DrawingBackend>(
 
     let stroke = px(1.5).max(1);
     match marks {
-        Marks::Lines(lines) => {
+        Marks::Lines(lines) | Marks::LinesEnvelope(lines) => {
+            let envelope = matches!(marks, Marks::LinesEnvelope(_));
             // Bands and whiskers first, so every line is drawn over them.
             for line in lines {
                 let color = rgb(line.color);
-                if line.band {
+                if envelope && !line.band {
+                    for seg in band_segments(line, x, y) {
+                        chart.draw_series(std::iter::once(Polygon::new(seg, color.mix(0.1))))?;
+                    }
+                } else if line.band {
                     for seg in band_segments(line, x, y) {
                         chart.draw_series(std::iter::once(Polygon::new(seg, color.mix(0.18))))?;
                     }

@@ -14,7 +14,7 @@ use crate::model::{
 };
 
 /// How a panel sits in a grid: CSS grid placement.
-fn placement(layout: SectionLayout, p: &Panel) -> String {
+pub fn placement(layout: SectionLayout, p: &Panel) -> String {
     match layout {
         SectionLayout::Standard { width, .. } => {
             format!("grid-column: span {}", width.clamp(1, GRID_COLUMNS))
@@ -29,7 +29,8 @@ fn placement(layout: SectionLayout, p: &Panel) -> String {
     }
 }
 
-fn run_set_caption(sets: &[RunSet], counts: &[u32]) -> String {
+/// The line above a grid naming its run sets, their matches and filters.
+pub fn run_set_caption(sets: &[RunSet], counts: &[u32]) -> String {
     let parts: Vec<String> = sets
         .iter()
         .enumerate()
@@ -94,23 +95,35 @@ fn grid_html(
     out.push_str("</div></section>");
 }
 
-/// The report's title, description and blocks as HTML.
-pub fn body_html(doc: &ReportDoc, rendered: &[(u64, RenderedBlock)]) -> String {
-    let by_id: BTreeMap<u64, &RenderedBlock> = rendered.iter().map(|(id, r)| (*id, r)).collect();
-    let headings = toc(doc);
-    let mut next_heading = headings.iter();
-    let mut out = String::with_capacity(4096);
-    out.push_str(&format!(
-        "<h1 class=\"report-title\">{}</h1>",
-        esc(&doc.title)
-    ));
+/// The report's title and description as HTML.
+pub fn head_html(doc: &ReportDoc) -> String {
+    let mut out = format!("<h1 class=\"report-title\">{}</h1>", esc(&doc.title));
     if !doc.description.trim().is_empty() {
         out.push_str(&format!(
             "<p class=\"report-description\">{}</p>",
             esc(&doc.description)
         ));
     }
+    out
+}
+
+/// The report's title, description and blocks as HTML.
+pub fn body_html(doc: &ReportDoc, rendered: &[(u64, RenderedBlock)]) -> String {
+    let mut out = head_html(doc);
+    for part in blocks_html(doc, rendered) {
+        out.push_str(&part);
+    }
+    out
+}
+
+/// Each block of the report as HTML, in order.
+pub fn blocks_html(doc: &ReportDoc, rendered: &[(u64, RenderedBlock)]) -> Vec<String> {
+    let by_id: BTreeMap<u64, &RenderedBlock> = rendered.iter().map(|(id, r)| (*id, r)).collect();
+    let headings = toc(doc);
+    let mut next_heading = headings.iter();
+    let mut parts = Vec::with_capacity(doc.blocks.len());
     for b in &doc.blocks {
+        let mut out = String::new();
         let html = by_id.get(&b.id).map(|r| r.html.as_str()).unwrap_or("");
         match &b.kind {
             BlockKind::Heading { level, text } => {
@@ -183,8 +196,9 @@ pub fn body_html(doc: &ReportDoc, rendered: &[(u64, RenderedBlock)]) -> String {
                 ));
             }
         }
+        parts.push(out);
     }
-    out
+    parts
 }
 
 /// The report as Markdown, with each chart named `charts/{block}-{panel}.svg`

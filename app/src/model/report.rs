@@ -340,3 +340,23 @@ pub fn report_href(project: &super::ProjectRef, title: &str, id: u64) -> String 
         crate::logic::url::encode_segment(&crate::logic::reports::report_segment(title, id))
     )
 }
+
+/// A run a report's chart draws.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct ReportRun {
+    pub id: RunId,
+    pub name: String,
+    pub color: (u8, u8, u8),
+}
+
+/// What an interactive line chart of a report needs: its settings, the runs it
+/// draws and their buckets (for the zoomed range when one was asked).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct ReportPanelData {
+    pub plot: super::LinePlot,
+    pub runs: Vec<ReportRun>,
+    pub series: Vec<super::SeriesAnswer>,
+    pub x_series: Option<super::SeriesAnswer>,
+    pub grouped: bool,
+    pub buckets: u32,
+}

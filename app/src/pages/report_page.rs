@@ -8,7 +8,7 @@ use crate::components::project_tabs::ProjectTabs;
 use crate::components::reports::go_to;
 use crate::components::submit::{Submit, SubmitStatus};
 use crate::logic::format;
-use crate::logic::report_html::body_html;
+use crate::logic::report_html::{blocks_html, head_html};
 use crate::logic::reports::report_id;
 use crate::model::{report_href, ProjectRef, ReportComment, ReportEdit, ReportRef, ReportView};
 use crate::pages::ProjectTab;
@@ -58,7 +58,8 @@ pub fn ReportPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let v = view_res.await?;
                     let r = report.get_untracked().unwrap_or_else(|| ReportRef::new(v.project.clone(), v.id));
-                    Ok::<_, crate::api::AppError>(view! { <ReportReader view=v report=r embed=embed.get_untracked() reload /> })
+                    let shown = (draft.get_untracked(), revision.get_untracked());
+                    Ok::<_, crate::api::AppError>(view! { <ReportReader view=v report=r embed=embed.get_untracked() reload shown /> })
                 })}
             </ErrorBoundary>
         </Transition>
@@ -71,8 +72,31 @@ fn ReportReader(
     report: ReportRef,
     embed: bool,
     reload: RwSignal<u32>,
+    /// Which document is shown: (draft, revision), for the charts' own requests.
+    shown: (bool, Option<u32>),
 ) -> impl IntoView {
-    let body = body_html(&view.doc, &view.rendered);
+    let top = head_html(&view.doc);
+    let blocks = view
+        .doc
+        .blocks
+        .iter()
+        .zip(blocks_html(&view.doc, &view.rendered))
+        .map(|(b, html)| match &b.kind {
+            crate::model::BlockKind::PanelGrid { run_sets, section } => {
+                let rendered = view
+                    .rendered
+                    .iter()
+                    .find(|(id, _)| *id == b.id)
+                    .map(|(_, r)| r.clone());
+                view! {
+                    <crate::components::reports::ReportGrid block_id=b.id run_sets=run_sets.clone()
+                        section=section.clone() rendered report=report.clone() shown />
+                }
+                .into_any()
+            }
+            _ => view! { <div class="report-block" inner_html=html></div> }.into_any(),
+        })
+        .collect_view();
     let title = view.doc.title.clone();
     let description = view.doc.description.clone();
     let head = (!embed).then(|| {
@@ -115,7 +139,10 @@ fn ReportReader(
         {head}
         <article class=if embed { "report embed" } else { "report card" } data-report=view.id.to_string()>
             {state}
-            <div class="report-body" inner_html=body></div>
+            <div class="report-body">
+                <div inner_html=top></div>
+                {blocks}
+            </div>
             <p class="muted report-byline">{byline}</p>
         </article>
         {comments}

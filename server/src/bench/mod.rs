@@ -7,11 +7,13 @@
 //! - `wandb` (W5): 20 wandb-like runs streaming through `file_stream` ([`wandb`]);
 //! - `runs-table`: the Runs tab's queries over 10,000 runs × 200 columns ([`runs_table`]);
 //! - `workspace`: seeds the Workspace browser benchmark ([`workspace`]);
-//! - `artifacts`: the Artifacts tab's reads and zips at issue 16's sizes ([`artifacts`]).
+//! - `artifacts`: the Artifacts tab's reads and zips at issue 16's sizes ([`artifacts`]);
+//! - `reports`: a report of 24 charts over 100 runs × 100,000 steps, rendered ([`reports`]).
 
 pub mod artifacts;
 mod harness;
 pub mod metrics;
+pub mod reports;
 pub mod runs_table;
 pub mod wandb;
 pub mod workspace;
@@ -62,6 +64,17 @@ pub enum BenchCommand {
         #[arg(long)]
         no_sqlite: bool,
     },
+    /// Reports: a published report of 6 panel grids × 4 line charts over 100 runs ×
+    /// 100,000 steps, rendered by the service and as a whole page, timed in process.
+    Reports {
+        #[arg(long)]
+        quick: bool,
+        #[arg(long)]
+        no_sqlite: bool,
+        /// Runs each chart draws (10 by default, as a run set does).
+        #[arg(long)]
+        drawn: Option<u32>,
+    },
     /// Seed the Workspace benchmark (500 runs × 50 metrics × 10,000 steps) into
     /// --keep-dir, for `end2end/bench/workspace-first-chart.mjs`.
     Workspace {
@@ -90,7 +103,59 @@ pub async fn run(what: BenchCommand, database_url: Option<&str>) -> Fallible<()>
         BenchCommand::Artifacts { quick, no_sqlite } => {
             artifacts_bench(database_url, quick, no_sqlite).await
         }
+        BenchCommand::Reports {
+            quick,
+            no_sqlite,
+            drawn,
+        } => reports_bench(database_url, quick, no_sqlite, drawn).await,
     }
+}
+
+async fn reports_bench(
+    database_url: Option<&str>,
+    quick: bool,
+    no_sqlite: bool,
+    drawn: Option<u32>,
+) -> Fallible<()> {
+    let mut sizes = if quick {
+        reports::ReportSizes::quick()
+    } else {
+        reports::ReportSizes::full()
+    };
+    if let Some(d) = drawn {
+        sizes.drawn = d;
+    }
+    println!(
+        "cairn bench reports ({} grids × 4 charts, {} runs × {} steps, {} drawn; {} cores)",
+        sizes.grids,
+        sizes.runs,
+        sizes.steps,
+        sizes.drawn,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let dir = std::env::temp_dir().join(format!("cairn-reports-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    if !no_sqlite {
+        let url = format!("sqlite://{}?mode=rwc", dir.join("cairn.db").display());
+        let rows = reports::run(&url, &dir, &sizes).await;
+        print_table("SQLite", &rows.map_err(|e| e.to_string())?);
+    }
+    if let Some(url) = database_url.filter(|u| u.starts_with("postgres")) {
+        let base = server_url(url);
+        let name = format!("cairn_reports_bench_{}", std::process::id());
+        let admin = crate::db::connect(&format!("{base}/postgres")).await?;
+        use sea_orm::ConnectionTrait;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await?;
+        let result = reports::run(&format!("{base}/{name}"), &dir.join("pg"), &sizes).await;
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await?;
+        print_table("PostgreSQL", &result.map_err(|e| e.to_string())?);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    Ok(())
 }
 
 /// One line of the result table.

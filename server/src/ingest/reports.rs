@@ -102,11 +102,7 @@ async fn read(
 ) -> Result<Response, ApiError> {
     let Query(q) = params.map_err(bad_query)?;
     let r = report_ref(e, p, &id, q.share)?;
-    let showing = match (q.draft, q.revision) {
-        (true, _) => Showing::Draft,
-        (false, Some(n)) => Showing::Revision(n),
-        (false, None) => Showing::Published,
-    };
+    let showing = Showing::of(q.draft, q.revision);
     Ok(
         Json(reports::view(&s.db, &s.chart_cache, user.as_ref(), &r, showing).await?)
             .into_response(),

@@ -5,8 +5,8 @@ use sea_orm::DatabaseConnection;
 use app::api::service::CairnService;
 use app::api::AppError;
 use app::model::{
-    report_href, BlockDiffLine, ReportDraft, ReportEdit, ReportEditDone, ReportLink, ReportRef,
-    ReportRevision, ReportView, ReportsIndex,
+    report_href, BlockDiffLine, ReportDraft, ReportEdit, ReportEditDone, ReportLink,
+    ReportPanelData, ReportRef, ReportRevision, ReportView, ReportsIndex,
 };
 use app::model::{
     AccountSettings, BulkAction, BulkTarget, ColumnSettings, EntityProfile, GroupsAnswer,
@@ -575,11 +575,7 @@ impl CairnService for UiService {
         revision: Option<u32>,
     ) -> Result<ReportView, AppError> {
         let user = self.user_of(viewer).await?;
-        let showing = match (draft, revision) {
-            (true, _) => reports::Showing::Draft,
-            (false, Some(n)) => reports::Showing::Revision(n),
-            (false, None) => reports::Showing::Published,
-        };
+        let showing = reports::Showing::of(draft, revision);
         Ok(reports::view(&self.db, &self.chart_cache, user.as_ref(), report, showing).await?)
     }
 
@@ -653,5 +649,28 @@ impl CairnService for UiService {
     ) -> Result<Vec<ReportLink>, AppError> {
         let user = self.signed_in(viewer).await?;
         Ok(reports::links(&self.db, Some(&user), report).await?)
+    }
+
+    async fn report_panel(
+        &self,
+        viewer: Option<&Viewer>,
+        report: &ReportRef,
+        (draft, revision): (bool, Option<u32>),
+        panel: (u64, u64),
+        zoom: Option<(f64, f64)>,
+        buckets: u32,
+    ) -> Result<ReportPanelData, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(reports::panel_data(
+            &self.db,
+            &self.chart_cache,
+            user.as_ref(),
+            report,
+            reports::Showing::of(draft, revision),
+            panel,
+            zoom,
+            buckets,
+        )
+        .await?)
     }
 }

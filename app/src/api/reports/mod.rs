@@ -6,8 +6,8 @@ use leptos::prelude::*;
 
 use crate::api::AppError;
 use crate::model::{
-    BlockDiffLine, ProjectRef, ReportDraft, ReportEdit, ReportEditDone, ReportLink, ReportRef,
-    ReportRevision, ReportView, ReportsIndex,
+    BlockDiffLine, ProjectRef, ReportDraft, ReportEdit, ReportEditDone, ReportLink,
+    ReportPanelData, ReportRef, ReportRevision, ReportView, ReportsIndex,
 };
 
 /// Every report of a project the viewer may see, and their exported sections.
@@ -101,4 +101,23 @@ pub async fn get_report_links(report: ReportRef) -> Result<Vec<ReportLink>, AppE
     let services = crate::api::service::services()?;
     let viewer = crate::api::service::require_viewer(&services, "sign in to manage links").await?;
     services.report_links(&viewer, &report).await
+}
+
+/// One line chart of a report with its data, zoomed to `zoom` when given: what the
+/// reader's interactive chart draws (only what the report shows).
+#[server(input = leptos::server_fn::codec::Json, client = crate::api::csrf::CsrfClient)]
+pub async fn get_report_panel(
+    report: ReportRef,
+    draft: bool,
+    revision: Option<u32>,
+    block: u64,
+    panel: u64,
+    zoom: Option<(f64, f64)>,
+    buckets: u32,
+) -> Result<ReportPanelData, AppError> {
+    let services = crate::api::service::services()?;
+    let viewer = crate::api::service::current_viewer(&services).await?;
+    services
+        .report_panel(viewer.as_ref(), &report, (draft, revision), (block, panel), zoom, buckets)
+        .await
 }

@@ -269,6 +269,17 @@ pub enum Showing {
     Revision(u32),
 }
 
+impl Showing {
+    /// From a request's `draft` and `revision` (the draft wins).
+    pub fn of(draft: bool, revision: Option<u32>) -> Showing {
+        match (draft, revision) {
+            (true, _) => Showing::Draft,
+            (false, Some(n)) => Showing::Revision(n),
+            (false, None) => Showing::Published,
+        }
+    }
+}
+
 /// A report drawn for reading.
 pub async fn view(
     db: &DatabaseConnection,
@@ -278,18 +289,14 @@ pub async fn view(
     showing: Showing,
 ) -> Result<ReportView, ApiError> {
     let o = open(db, viewer, r).await?;
-    let (doc, revision, is_draft) = match showing {
-        Showing::Draft if o.can_write() => (parse_doc(&o.row.draft)?, None, true),
-        Showing::Revision(n) if !o.via_link => {
-            let rev = repo::revision(db, o.row.id, n as i32)
-                .await?
-                .ok_or_else(|| ApiError::NotFound(format!("revision {n} not found")))?;
-            (parse_doc(&rev.doc)?, Some(n), false)
-        }
-        _ => match published_doc(db, &o.row).await? {
-            Some(d) => (d, o.row.published_revision.map(|n| n as u32), false),
+    let doc = shown_doc(db, &o, showing).await?;
+    let (revision, is_draft) = match showing {
+        Showing::Draft if o.can_write() => (None, true),
+        Showing::Revision(n) if !o.via_link => (Some(n), false),
+        _ => match o.row.published_revision {
+            Some(n) => (Some(n as u32), false),
             // Unpublished: only writers got here; they see the draft.
-            None => (parse_doc(&o.row.draft)?, None, true),
+            None => (None, true),
         },
     };
     let src = render::Source {
@@ -337,6 +344,111 @@ pub async fn view(
         can_admin: o.admin,
         signed_in: viewer.is_some() && !o.via_link,
         via_link: o.via_link,
+    })
+}
+
+/// The document a reader sees for `showing` (what [`view`] draws).
+async fn shown_doc(
+    db: &impl ConnectionTrait,
+    o: &Opened,
+    showing: Showing,
+) -> Result<ReportDoc, ApiError> {
+    Ok(match showing {
+        Showing::Draft if o.can_write() => parse_doc(&o.row.draft)?,
+        Showing::Revision(n) if !o.via_link => {
+            let rev = repo::revision(db, o.row.id, n as i32)
+                .await?
+                .ok_or_else(|| ApiError::NotFound(format!("revision {n} not found")))?;
+            parse_doc(&rev.doc)?
+        }
+        _ => match published_doc(db, &o.row).await? {
+            Some(d) => d,
+            None => parse_doc(&o.row.draft)?,
+        },
+    })
+}
+
+/// One line chart of a report, for the reader's interactive chart (zoom asks again
+/// here): only what the report shows, so a view-only link reads nothing more.
+#[allow(clippy::too_many_arguments)]
+pub async fn panel_data(
+    db: &DatabaseConnection,
+    cache: &MetaCache,
+    viewer: Option<&user::Model>,
+    r: &ReportRef,
+    showing: Showing,
+    (block_id, panel_id): (u64, u64),
+    zoom: Option<(f64, f64)>,
+    buckets: u32,
+) -> Result<app::model::ReportPanelData, ApiError> {
+    let o = open(db, viewer, r).await?;
+    let doc = shown_doc(db, &o, showing).await?;
+    let missing = || ApiError::NotFound("no such chart in this report".into());
+    let (run_sets, section) = doc
+        .blocks
+        .iter()
+        .find_map(|b| match &b.kind {
+            BlockKind::PanelGrid { run_sets, section } if b.id == block_id => {
+                Some((run_sets, section))
+            }
+            _ => None,
+        })
+        .ok_or_else(missing)?;
+    let plot = section
+        .panels
+        .iter()
+        .find_map(|p| match &p.kind {
+            app::model::PanelKind::Line(l) if p.id == panel_id => Some(l.clone()),
+            _ => None,
+        })
+        .ok_or_else(missing)?;
+    if zoom.is_some_and(|(a, b)| !(a.is_finite() && b.is_finite() && a < b)) {
+        return Err(ApiError::BadRequest("zoom must be two finite numbers, low then high".into()));
+    }
+    let src = render::Source {
+        db,
+        cache,
+        project_id: o.project.id,
+        at: &o.at,
+    };
+    let (rows, _) = render::grid_runs(&src, run_sets, Vec::new()).await?;
+    let runs: Vec<_> = rows.iter().map(render::drawn).collect();
+    let buckets = buckets.clamp(50, 2_000);
+    let (fetched, grouped) = if runs.is_empty() {
+        (
+            app::logic::line_panel::Fetched {
+                series: Vec::new(),
+                x_series: None,
+                buckets: buckets as usize,
+            },
+            false,
+        )
+    } else {
+        render::line_data(
+            &src,
+            &runs,
+            &plot,
+            render::grid_group(run_sets),
+            buckets as usize,
+            zoom,
+            &mut None,
+        )
+        .await?
+    };
+    Ok(app::model::ReportPanelData {
+        plot,
+        runs: runs
+            .into_iter()
+            .map(|d| app::model::ReportRun {
+                id: d.id,
+                name: d.name,
+                color: d.color,
+            })
+            .collect(),
+        series: fetched.series,
+        x_series: fetched.x_series,
+        grouped,
+        buckets,
     })
 }
 

@@ -108,7 +108,8 @@ pub async fn resolve(
     })
 }
 
-fn drawn(row: &RunRow) -> DrawnRun {
+/// A run as charts draw it: its logged colour, else the one its id gives it.
+pub fn drawn(row: &RunRow) -> DrawnRun {
     let color = row
         .color
         .as_deref()
@@ -127,7 +128,7 @@ fn drawn(row: &RunRow) -> DrawnRun {
 }
 
 /// The columns scatter and bar panels read from the runs table.
-fn panel_columns(section: &Section) -> Vec<String> {
+pub fn panel_columns(section: &Section) -> Vec<String> {
     let mut cols = Vec::new();
     for p in &section.panels {
         match &p.kind {
@@ -171,13 +172,13 @@ fn message(text: &str) -> String {
     )
 }
 
-async fn grid(
+/// The runs a grid draws (each run once, in run-set order) and how many each run
+/// set matched.
+pub async fn grid_runs(
     src: &Source<'_>,
     run_sets: &[RunSet],
-    section: &Section,
-    known_keys: &mut Option<Vec<String>>,
-) -> Result<RenderedBlock, ApiError> {
-    let columns = panel_columns(section);
+    columns: Vec<String>,
+) -> Result<(Vec<RunRow>, Vec<u32>), ApiError> {
     let mut rows: Vec<RunRow> = Vec::new();
     let mut run_counts = Vec::with_capacity(run_sets.len());
     for set in run_sets {
@@ -190,92 +191,106 @@ async fn grid(
             }
         }
     }
-    let drawn_runs: Vec<DrawnRun> = rows.iter().map(drawn).collect();
-    // Grouping follows the first run set that groups.
-    let group = run_sets
+    Ok((rows, run_counts))
+}
+
+/// The grouping a grid's charts use: the first run set's that groups.
+pub fn grid_group(run_sets: &[RunSet]) -> Option<app::model::GroupBy> {
+    run_sets
         .iter()
         .find_map(|s| s.group_by.first().cloned())
-        .and_then(|g| series_group(&Some(g)));
+        .and_then(|g| series_group(&Some(g)))
+}
+
+/// A line panel's buckets over `runs`: one answer per metric (globs expanded), the
+/// x metric's when x is a metric; within `zoom` when given. `Err` says why not.
+pub async fn line_data(
+    src: &Source<'_>,
+    runs: &[DrawnRun],
+    plot: &app::model::LinePlot,
+    group: Option<app::model::GroupBy>,
+    buckets: usize,
+    zoom: Option<(f64, f64)>,
+    known_keys: &mut Option<Vec<String>>,
+) -> Result<(Fetched, bool), ApiError> {
+    let keys = if plot.y.iter().any(|k| k.contains('*')) {
+        if known_keys.is_none() {
+            *known_keys = Some(metric_keys(src.db, src.project_id).await?);
+        }
+        expand_keys(&plot.y, known_keys.as_deref().unwrap_or(&[]), MAX_KEYS)
+    } else {
+        expand_keys(&plot.y, &[], MAX_KEYS)
+    };
+    let by_metric = matches!(plot.x, app::model::XSpec::Metric(_));
+    let grouped = group.is_some() && !by_metric;
+    // A zoom on another metric's axis is in that metric's units: applied when drawing.
+    let zoom = if by_metric { None } else { zoom };
+    let query = |key: String| SeriesQuery {
+        runs: runs.iter().map(|r| r.id.clone()).collect(),
+        key,
+        x: x_axis_of(&plot.x),
+        x_min: zoom.map(|z| z.0),
+        x_max: zoom.map(|z| z.1),
+        buckets,
+        group_by: if grouped { group.clone() } else { None },
+    };
+    let mut series = Vec::with_capacity(keys.len());
+    for k in &keys {
+        series.push(
+            series_in_project(src.db, src.cache, src.project_id, src.at, &query(k.clone())).await?,
+        );
+    }
+    let x_series = match &plot.x {
+        app::model::XSpec::Metric(m) => Some(
+            series_in_project(src.db, src.cache, src.project_id, src.at, &query(m.clone()))
+                .await?,
+        ),
+        _ => None,
+    };
+    Ok((
+        Fetched {
+            series,
+            x_series,
+            buckets,
+        },
+        grouped,
+    ))
+}
+
+async fn grid(
+    src: &Source<'_>,
+    run_sets: &[RunSet],
+    section: &Section,
+    known_keys: &mut Option<Vec<String>>,
+) -> Result<RenderedBlock, ApiError> {
+    let (rows, run_counts) = grid_runs(src, run_sets, panel_columns(section)).await?;
+    let drawn_runs: Vec<DrawnRun> = rows.iter().map(drawn).collect();
+    let group = grid_group(run_sets);
     let mut panels = Vec::with_capacity(section.panels.len());
     for p in &section.panels {
         let (w, h) = panel_size(section.layout, p);
         let title = p.display_title();
         let html = match &p.kind {
             PanelKind::Markdown { text } => to_safe_html(text),
-            PanelKind::Line(plot) if drawn_runs.is_empty() => {
-                let _ = plot;
+            PanelKind::Line(_) if drawn_runs.is_empty() => {
                 message("No runs match this run set.")
             }
             PanelKind::Line(plot) => {
-                let keys = if plot.y.iter().any(|k| k.contains('*')) {
-                    if known_keys.is_none() {
-                        *known_keys = Some(metric_keys(src.db, src.project_id).await?);
-                    }
-                    expand_keys(&plot.y, known_keys.as_deref().unwrap_or(&[]), MAX_KEYS)
-                } else {
-                    expand_keys(&plot.y, &[], MAX_KEYS)
-                };
                 // One bucket per ~2 pixels: min and max of each are kept.
                 let buckets = (w / 2).clamp(50, 1_000) as usize;
-                let grouped = group.is_some() && !matches!(plot.x, app::model::XSpec::Metric(_));
-                let query = |key: String| SeriesQuery {
-                    runs: drawn_runs.iter().map(|r| r.id.clone()).collect(),
-                    key,
-                    x: x_axis_of(&plot.x),
-                    x_min: None,
-                    x_max: None,
-                    buckets,
-                    group_by: if grouped { group.clone() } else { None },
-                };
-                let mut series = Vec::with_capacity(keys.len());
-                let mut failed = None;
-                for k in &keys {
-                    match series_in_project(
-                        src.db,
-                        src.cache,
-                        src.project_id,
-                        src.at,
-                        &query(k.clone()),
-                    )
+                match line_data(src, &drawn_runs, plot, group.clone(), buckets, None, known_keys)
                     .await
-                    {
-                        Ok(a) => series.push(a),
-                        Err(e) => failed = Some(e.to_string()),
-                    }
-                }
-                let x_series = match &plot.x {
-                    app::model::XSpec::Metric(m) => series_in_project(
-                        src.db,
-                        src.cache,
-                        src.project_id,
-                        src.at,
-                        &query(m.clone()),
-                    )
-                    .await
-                    .ok(),
-                    _ => None,
-                };
-                match failed {
-                    Some(e) => message(&format!("This chart could not be drawn: {e}")),
-                    None => {
-                        let fetched = Fetched {
-                            series,
-                            x_series,
-                            buckets,
-                        };
+                {
+                    Err(e) => message(&format!("This chart could not be drawn: {e}")),
+                    Ok((fetched, grouped)) => {
                         let lines = build_lines(&fetched, plot, &drawn_runs, grouped);
                         if lines.iter().all(|l| l.xs.is_empty()) {
                             message("No data for these metrics in these runs.")
                         } else {
                             let (x, y) = axes(&lines, plot, None);
-                            let mut svg = to_svg(
-                                w,
-                                h,
-                                &x,
-                                &y,
-                                Marks::Lines(&lines),
-                                &format!("Line chart of {}", keys.join(", ")),
-                            );
+                            let label = format!("Line chart of {}", plot.y.join(", "));
+                            let mut svg =
+                                to_svg(w, h, &x, &y, Marks::LinesEnvelope(&lines), &label);
                             svg.push_str(&legend(
                                 lines.iter().map(|l| (l.label.as_str(), l.color)),
                             ));
