@@ -162,7 +162,7 @@ test("a Workspace section becomes a report with every block kind, published and 
   const res = await nojs.page.goto(reportUrl);
   expect(res?.status()).toBe(200);
   await expect(nojs.page.getByRole("heading", { level: 1, name: "Learning-rate study" })).toBeVisible();
-  expect(await nojs.page.locator(".report-panel svg polyline").count()).toBeGreaterThan(3);
+  expect(await nojs.page.locator(".report-panel svg path").count()).toBeGreaterThan(3);
   await expect(nojs.page.locator(".report-math math mfrac")).toHaveCount(1);
   await nojs.page.screenshot({ path: info.outputPath("report-nojs.png"), fullPage: true });
   // The embed view has no app chrome.
@@ -190,6 +190,27 @@ test("revisions: publish changes, compare, restore an older one", async ({ page 
   await expect(rows.first()).toContainText("restored revision 1");
   await page.goto(reportUrl);
   await expect(page.getByRole("heading", { level: 1, name: "Learning-rate study" })).toBeVisible();
+});
+
+test("two editors: the second save is refused and says who saved, never overwriting", async ({ page, browser }) => {
+  await signIn(page);
+  await page.goto(reportUrl + "/edit");
+  await waitForHydration(page);
+  // A second window opens the same draft.
+  const ctx2 = await browser.newContext({ storageState: await page.context().storageState() });
+  const other = await ctx2.newPage();
+  await other.goto(reportUrl + "/edit");
+  await waitForHydration(other);
+  await page.locator(".editor-description").fill("First editor's words.");
+  await saved(page);
+  await other.locator(".editor-description").fill("Second editor's words.");
+  await expect(other.locator(".editor-bar .conflict")).toContainText("admin saved this report since you opened it");
+  await other.screenshot({ path: test.info().outputPath("conflict.png") });
+  await ctx2.close();
+  // The first editor's words are what the draft holds.
+  await page.reload();
+  await waitForHydration(page);
+  await expect(page.locator(".editor-description")).toHaveValue("First editor's words.");
 });
 
 test("comments on a panel, and a copy into another project", async ({ page }) => {
@@ -277,7 +298,7 @@ test("the HTML export opens offline with its charts", async ({ page, browser }, 
   p.on("request", (r) => { if (!r.url().startsWith("file:")) requests.push(r.url()); });
   await p.goto("file://" + file);
   await expect(p.getByRole("heading", { level: 1, name: "Learning-rate study" })).toBeVisible();
-  expect(await p.locator(".report-panel svg polyline").count()).toBeGreaterThan(3);
+  expect(await p.locator(".report-panel svg path").count()).toBeGreaterThan(3);
   expect(requests).toEqual([]);
   await p.screenshot({ path: info.outputPath("export.png"), fullPage: true });
   await ctx.close();

@@ -149,7 +149,7 @@ async fn a_report_from_the_workspace_through_its_whole_life() {
             "{}",
             grid.panels[0].html
         );
-        assert!(grid.panels[0].html.contains("<polyline"));
+        assert!(grid.panels[0].html.contains("<path"));
         assert!(grid.panels[0].html.contains("run-0") && !grid.panels[0].html.contains("run-2"));
         assert!(grid.panels[1].html.contains("<strong>bold</strong>"));
         assert!(!grid.panels[1].html.contains("<script"));

@@ -24,6 +24,7 @@ pub fn to_svg(
         // not be drawn is left empty rather than failing the page.
         let _ = draw_plot(&root, x, y, marks, 1.0);
     }
+    let svg = compact_paths(&svg);
     match svg.find("<svg ") {
         Some(at) => {
             let mut out = String::with_capacity(svg.len() + label.len() + 40);
@@ -36,6 +37,74 @@ pub fn to_svg(
             out
         }
         None => svg,
+    }
+}
+
+/// Plotters writes every line as `<polyline points="x,y x,y …"/>` (and areas as
+/// `<polygon …>`); the same shapes as `<path d="Mx yl dx dy …"/>` with relative moves
+/// take about half the bytes, which matters for a report of many charts.
+fn compact_paths(svg: &str) -> String {
+    let mut out = String::with_capacity(svg.len());
+    let mut rest = svg;
+    loop {
+        let next = ["<polyline ", "<polygon "]
+            .iter()
+            .filter_map(|t| rest.find(t).map(|i| (i, *t)))
+            .min();
+        let Some((at, tag)) = next else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let Some(end) = rest.find("/>") else {
+            out.push_str(rest);
+            return out;
+        };
+        let element = &rest[..end];
+        rest = &rest[end + 2..];
+        let Some((before, after)) = element.split_once(" points=\"") else {
+            out.push_str(element);
+            out.push_str("/>");
+            continue;
+        };
+        let (points, tail) = after.split_once('"').unwrap_or((after, ""));
+        let mut d = String::with_capacity(points.len() / 2);
+        let mut last: Option<(i64, i64)> = None;
+        for pair in points.split_whitespace() {
+            let Some((x, y)) = pair
+                .split_once(',')
+                .and_then(|(x, y)| Some((x.parse::<i64>().ok()?, y.parse::<i64>().ok()?)))
+            else {
+                continue;
+            };
+            match last {
+                None => d.push_str(&format!("M{x} {y}l")),
+                Some((lx, ly)) => {
+                    let (dx, dy) = (x - lx, y - ly);
+                    if !d.ends_with('l') && dx >= 0 {
+                        d.push(' ');
+                    }
+                    d.push_str(&dx.to_string());
+                    if dy >= 0 {
+                        d.push(' ');
+                    }
+                    d.push_str(&dy.to_string());
+                }
+            }
+            last = Some((x, y));
+        }
+        if d.ends_with('l') {
+            d.pop();
+        }
+        if tag == "<polygon " {
+            d.push('z');
+        }
+        out.push_str("<path");
+        out.push_str(&before[tag.len() - 1..]);
+        out.push_str(&format!(" d=\"{d}\""));
+        out.push_str(tail);
+        out.push_str("/>");
     }
 }
 
@@ -60,5 +129,17 @@ mod tests {
             "{svg}"
         );
         assert!(svg.contains("<circle"));
+    }
+
+    #[test]
+    fn lines_become_relative_paths() {
+        let svg = "<svg><polyline fill=\"none\" stroke=\"#000\" points=\"10,20 12,18 15,25 \"/>\
+                   <polygon fill=\"#111\" points=\"1,1 2,2 1,3 \"/><rect/></svg>";
+        let out = compact_paths(svg);
+        assert_eq!(
+            out,
+            "<svg><path fill=\"none\" stroke=\"#000\" d=\"M10 20l2-2 3 7\"/>\
+             <path fill=\"#111\" d=\"M1 1l1 1-1 1z\"/><rect/></svg>"
+        );
     }
 }

@@ -47,7 +47,7 @@ pub fn ReportPage() -> impl IntoView {
         move || (report.get(), draft.get(), revision.get(), reload.get()),
         |(r, d, rev, _)| async move {
             match r {
-                Some(r) => get_report(r, d, rev).await,
+                Some(r) => get_report(r, d, rev).await.map(PageReport),
                 None => Err(crate::api::AppError::NotFound("no such report".into())),
             }
         },
@@ -56,13 +56,35 @@ pub fn ReportPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading report…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
                 {move || Suspend::new(async move {
-                    let v = view_res.await?;
+                    let v = view_res.await?.0;
                     let r = report.get_untracked().unwrap_or_else(|| ReportRef::new(v.project.clone(), v.id));
                     let shown = (draft.get_untracked(), revision.get_untracked());
                     Ok::<_, crate::api::AppError>(view! { <ReportReader view=v report=r embed=embed.get_untracked() reload shown /> })
                 })}
             </ErrorBoundary>
         </Transition>
+    }
+}
+
+/// The report as the page's resource. Its charts' SVG is in the server's HTML
+/// already, and a chart's `inner_html` is not set again when the page hydrates, so
+/// the copy of the data sent along for hydration leaves the SVG out: the page is not
+/// twice its charts' size. (Fetched in the browser, on navigation, it keeps them.)
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(transparent)]
+struct PageReport(ReportView);
+
+impl serde::Serialize for PageReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut lean = self.0.clone();
+        for (_, block) in &mut lean.rendered {
+            for panel in &mut block.panels {
+                if panel.html.starts_with("<svg") {
+                    panel.html.clear();
+                }
+            }
+        }
+        lean.serialize(s)
     }
 }
 

@@ -74,6 +74,10 @@ pub enum BenchCommand {
         /// Runs each chart draws (10 by default, as a run set does).
         #[arg(long)]
         drawn: Option<u32>,
+        /// Keep the seeded SQLite database in this directory (for `cairn serve
+        /// --data-dir DIR` and `end2end/bench/report-read.mjs`).
+        #[arg(long)]
+        keep_dir: Option<PathBuf>,
     },
     /// Seed the Workspace benchmark (500 runs × 50 metrics × 10,000 steps) into
     /// --keep-dir, for `end2end/bench/workspace-first-chart.mjs`.
@@ -107,7 +111,8 @@ pub async fn run(what: BenchCommand, database_url: Option<&str>) -> Fallible<()>
             quick,
             no_sqlite,
             drawn,
-        } => reports_bench(database_url, quick, no_sqlite, drawn).await,
+            keep_dir,
+        } => reports_bench(database_url, quick, no_sqlite, drawn, keep_dir).await,
     }
 }
 
@@ -116,6 +121,7 @@ async fn reports_bench(
     quick: bool,
     no_sqlite: bool,
     drawn: Option<u32>,
+    keep_dir: Option<PathBuf>,
 ) -> Fallible<()> {
     let mut sizes = if quick {
         reports::ReportSizes::quick()
@@ -133,7 +139,9 @@ async fn reports_bench(
         sizes.drawn,
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    let dir = std::env::temp_dir().join(format!("cairn-reports-bench-{}", std::process::id()));
+    let dir = keep_dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("cairn-reports-bench-{}", std::process::id()))
+    });
     std::fs::create_dir_all(&dir)?;
     if !no_sqlite {
         let url = format!("sqlite://{}?mode=rwc", dir.join("cairn.db").display());
@@ -154,7 +162,16 @@ async fn reports_bench(
             .await?;
         print_table("PostgreSQL", &result.map_err(|e| e.to_string())?);
     }
-    std::fs::remove_dir_all(&dir).ok();
+    match keep_dir {
+        Some(d) => println!(
+            "\nThe SQLite data is kept in {}: `cairn serve --data-dir {0}` and \
+             `node end2end/bench/report-read.mjs` time the page in Chromium.",
+            d.display()
+        ),
+        None => {
+            std::fs::remove_dir_all(&dir).ok();
+        }
+    }
     Ok(())
 }
 

@@ -14,8 +14,8 @@ use tower::ServiceExt;
 
 use app::logic::report_html::body_html;
 use app::model::{
-    Block, BlockKind, LinePlot, MetricValue, NewProject, Panel, PanelKind, ProjectRef,
-    ReportDoc, ReportEdit, ReportRef, RunSet, Section, SectionLayout, Visibility,
+    Block, BlockKind, LinePlot, MetricValue, NewProject, Panel, PanelKind, ProjectRef, ReportDoc,
+    ReportEdit, ReportRef, RunSet, Section, SectionLayout, Visibility,
 };
 
 use super::{Fallible, Row};
@@ -209,14 +209,23 @@ pub async fn run(url: &str, dir: &std::path::Path, sizes: &ReportSizes) -> Falli
     let want_lines = charts * sizes.drawn.min(sizes.runs as u32) as usize;
     let check = |html: &str, what: &str| -> Fallible<()> {
         let svgs = html.matches("<svg").count();
-        // Lines are polylines of more than the axes' two points.
+        // Lines are paths of more than the axes' one segment.
         let lines = html
-            .split("<polyline")
+            .split("<path")
             .skip(1)
-            .filter(|p| p.split("points=\"").nth(1).is_some_and(|pts| pts.split('"').next().unwrap_or("").split(' ').filter(|s| !s.is_empty()).count() > 2))
+            .filter(|p| {
+                p.split(" d=\"")
+                    .nth(1)
+                    .and_then(|d| d.split('"').next())
+                    .and_then(|d| d.split_once('l'))
+                    .is_some_and(|(_, moves)| moves.matches([' ', '-']).count() > 4)
+            })
             .count();
         if svgs != charts || lines < want_lines {
-            return Err(format!("{what}: {svgs} charts and {lines} lines, wanted {charts} and {want_lines}").into());
+            return Err(format!(
+                "{what}: {svgs} charts and {lines} lines, wanted {charts} and {want_lines}"
+            )
+            .into());
         }
         Ok(())
     };
@@ -270,7 +279,12 @@ pub async fn run(url: &str, dir: &std::path::Path, sizes: &ReportSizes) -> Falli
         let t = Instant::now();
         let resp = router
             .clone()
-            .oneshot(Request::builder().uri(&path).header("host", "bench").body(Body::empty())?)
+            .oneshot(
+                Request::builder()
+                    .uri(&path)
+                    .header("host", "bench")
+                    .body(Body::empty())?,
+            )
             .await?;
         let status = resp.status();
         let body = resp.into_body().collect().await?.to_bytes();
@@ -289,11 +303,17 @@ pub async fn run(url: &str, dir: &std::path::Path, sizes: &ReportSizes) -> Falli
     }
     let (p50, p95) = p50_p95(&mut samples);
     rows.push(Row {
-        workload: "the same report's whole page (GET, Leptos server rendering, no JavaScript needed)".into(),
+        workload:
+            "the same report's whole page (GET, Leptos server rendering, no JavaScript needed)"
+                .into(),
         result: format!(
             "p50 {p50:.1} ms, p95 {p95:.1} ms (first {first:.1} ms); page {:.0} KiB ({})",
             size as f64 / 1024.0,
-            if size < 1 << 20 { "under 1 MB" } else { "OVER 1 MB" }
+            if size < 1 << 20 {
+                "under 1 MB"
+            } else {
+                "OVER 1 MB"
+            }
         ),
     });
     Ok(rows)

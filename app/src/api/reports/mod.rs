@@ -118,6 +118,13 @@ pub async fn get_report_panel(
     let services = crate::api::service::services()?;
     let viewer = crate::api::service::current_viewer(&services).await?;
     services
-        .report_panel(viewer.as_ref(), &report, (draft, revision), (block, panel), zoom, buckets)
+        .report_panel(
+            viewer.as_ref(),
+            &report,
+            (draft, revision),
+            (block, panel),
+            zoom,
+            buckets,
+        )
         .await
 }

@@ -36,7 +36,8 @@ pub fn ReportGrid(
         .map(|p| {
             let drawn = r.panels.iter().find(|d| d.id == p.id).map(|d| d.html.clone());
             let body = match (&p.kind, drawn) {
-                (PanelKind::Line(_), Some(svg)) if svg.starts_with("<svg") => view! {
+                // Empty when the page hydrates (the SVG is in the server's HTML already).
+                (PanelKind::Line(_), Some(svg)) if svg.is_empty() || svg.starts_with("<svg") => view! {
                     <ReportChart block_id panel_id=p.id svg report=report.clone() shown
                         title=p.display_title() ratio=(w, h) />
                 }
@@ -79,7 +80,8 @@ fn ReportChart(
     #[cfg(feature = "hydrate")]
     {
         use crate::logic::line_panel::bucket_budget;
-        let buckets = Memo::new(move |_| bucket_budget(if width.get() == 0 { 500 } else { width.get() }));
+        let buckets =
+            Memo::new(move |_| bucket_budget(if width.get() == 0 { 500 } else { width.get() }));
         let generation = StoredValue::new(0u64);
         let report = report.clone();
         Effect::new(move |_| {
@@ -104,7 +106,13 @@ fn ReportChart(
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (&report, shown, block_id, panel_id);
-    let plot = Memo::new(move |_| data.with(|d| d.as_ref().and_then(|d| d.as_ref().ok()).map(|d| d.plot.clone())));
+    let plot = Memo::new(move |_| {
+        data.with(|d| {
+            d.as_ref()
+                .and_then(|d| d.as_ref().ok())
+                .map(|d| d.plot.clone())
+        })
+    });
     let lines = Memo::new(move |_| {
         data.with(|d| match d {
             Some(Ok(d)) => {

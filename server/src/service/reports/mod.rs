@@ -403,7 +403,9 @@ pub async fn panel_data(
         })
         .ok_or_else(missing)?;
     if zoom.is_some_and(|(a, b)| !(a.is_finite() && b.is_finite() && a < b)) {
-        return Err(ApiError::BadRequest("zoom must be two finite numbers, low then high".into()));
+        return Err(ApiError::BadRequest(
+            "zoom must be two finite numbers, low then high".into(),
+        ));
     }
     let src = render::Source {
         db,

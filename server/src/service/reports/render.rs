@@ -242,8 +242,7 @@ pub async fn line_data(
     }
     let x_series = match &plot.x {
         app::model::XSpec::Metric(m) => Some(
-            series_in_project(src.db, src.cache, src.project_id, src.at, &query(m.clone()))
-                .await?,
+            series_in_project(src.db, src.cache, src.project_id, src.at, &query(m.clone())).await?,
         ),
         _ => None,
     };
@@ -272,14 +271,20 @@ async fn grid(
         let title = p.display_title();
         let html = match &p.kind {
             PanelKind::Markdown { text } => to_safe_html(text),
-            PanelKind::Line(_) if drawn_runs.is_empty() => {
-                message("No runs match this run set.")
-            }
+            PanelKind::Line(_) if drawn_runs.is_empty() => message("No runs match this run set."),
             PanelKind::Line(plot) => {
                 // One bucket per ~2 pixels: min and max of each are kept.
                 let buckets = (w / 2).clamp(50, 1_000) as usize;
-                match line_data(src, &drawn_runs, plot, group.clone(), buckets, None, known_keys)
-                    .await
+                match line_data(
+                    src,
+                    &drawn_runs,
+                    plot,
+                    group.clone(),
+                    buckets,
+                    None,
+                    known_keys,
+                )
+                .await
                 {
                     Err(e) => message(&format!("This chart could not be drawn: {e}")),
                     Ok((fetched, grouped)) => {
