@@ -34,6 +34,9 @@ let reportUrl = "";
 
 test.describe.configure({ mode: "serial" });
 
+/** A 1×1 PNG. */
+const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
 async function newProject(page: Page, name: string, visibility: string) {
   await page.goto("/");
   await waitForHydration(page);
@@ -102,7 +105,9 @@ test("a Workspace section becomes a report with every block kind, published and 
   await blocks(page).first().getByLabel("LaTeX formula").fill("\\mathcal{L} = -\\frac{1}{N}\\sum_i \\log p_i");
   await insertAtTop(page, "Divider");
   await insertAtTop(page, "Image");
-  await blocks(page).first().getByLabel("Caption", { exact: true }).fill("No image yet");
+  await blocks(page).first().getByLabel("Upload an image").setInputFiles({ name: "dot.png", mimeType: "image/png", buffer: Buffer.from(PNG, "base64") });
+  await expect(blocks(page).first().getByLabel("Image path")).toHaveValue(/\/reports\/\d+\/images\/[0-9a-f]{64}$/);
+  await blocks(page).first().getByLabel("Caption", { exact: true }).fill("A dot");
   await insertAtTop(page, "Text");
   await blocks(page).first().getByLabel("Text (markdown)").fill("/code");
   await page.getByRole("textbox", { name: "Filter block kinds" }).press("Enter");
@@ -139,6 +144,8 @@ test("a Workspace section becomes a report with every block kind, published and 
   reportUrl = new URL(page.url()).pathname;
   await expect(page.getByRole("heading", { level: 1, name: "Learning-rate study" })).toBeVisible();
   await expect(page.locator(".report-math math")).toHaveCount(1);
+  // The uploaded image is served from the report.
+  await expect.poll(() => page.locator(".report-image img").evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(1);
   await expect(page.locator(".report-toc a")).toHaveText(["Results", "train"]);
   await expect(page.locator(".report-markdown strong").first()).toHaveText("four");
   expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();

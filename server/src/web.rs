@@ -82,6 +82,10 @@ pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
             axum::routing::get(report_html_export).with_state(state_for_files.clone()),
         )
         .route(
+            "/{entity}/{project}/reports/{report}/images/{sha}",
+            axum::routing::get(report_image).with_state(state_for_files.clone()),
+        )
+        .route(
             "/{entity}/{project}/reports/{report}/export.md.zip",
             axum::routing::get(report_markdown_export).with_state(state_for_files),
         )
@@ -413,6 +417,30 @@ async fn report_markdown_export(
     Ok(crate::headers::download_response(
         &name,
         "application/zip",
+        bytes,
+    ))
+}
+
+/// `GET /{entity}/{project}/reports/{report}/images/{sha}`: an image uploaded into
+/// the report, for whoever may read the report (`?share=` too).
+async fn report_image(
+    axum::extract::State(s): axum::extract::State<crate::state::AppState>,
+    axum::extract::Path((entity, project, segment, sha)): axum::extract::Path<(
+        String,
+        String,
+        String,
+        String,
+    )>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, crate::error::ApiError> {
+    let viewer = browser_viewer(&s, &headers).await?;
+    let r = report_ref((entity, project, segment), &query)?;
+    let (content_type, bytes) =
+        crate::service::reports::images::read(&s.db, &s.blobs, viewer.as_ref(), &r, &sha).await?;
+    let ext = content_type.trim_start_matches("image/");
+    Ok(crate::headers::file_response(
+        &format!("image.{ext}"),
         bytes,
     ))
 }

@@ -220,6 +220,11 @@ async fn world(t: &TestDb) -> World {
         .await
         .unwrap();
         reports.push((vis.to_owned(), id));
+        // An image in each report (the same bytes for all).
+        let png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+        server::service::reports::images::upload(&t.db, &state.app.blobs, &owner, &r, png)
+            .await
+            .unwrap();
     }
     let router = server::web::router(state.clone(), options());
     let w = World {
@@ -704,6 +709,16 @@ impl World {
                 let (s, _) = self.send("GET", &uri, Self::cookie(who), vec![]).await;
                 http(s)
             }
+            "report image" => {
+                use sha2::Digest;
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+                    .unwrap();
+                let png = hex::encode(sha2::Sha256::digest(&bytes));
+                let uri = format!("/acme/{project}/reports/{report_id}/images/{png}");
+                let (s, _) = self.send("GET", &uri, Self::cookie(who), vec![]).await;
+                http(s)
+            }
             "report server fn read" => {
                 let (s, v) = self
                     .server_fn(
@@ -774,7 +789,7 @@ impl World {
     }
 }
 
-const SURFACES: [&str; 26] = [
+const SURFACES: [&str; 27] = [
     "page HTML",
     "server fn read",
     "server fn write",
@@ -796,6 +811,7 @@ const SURFACES: [&str; 26] = [
     "artifact GraphQL write",
     "report page HTML",
     "report export",
+    "report image",
     "report server fn read",
     "report server fn write",
     "report /api/v1 read",
@@ -818,6 +834,7 @@ fn expected(surface: &str, access: char, anonymous: bool) -> Got {
         | "artifact /api/v1 read"
         | "report page HTML"
         | "report export"
+        | "report image"
         | "report server fn read"
         | "report /api/v1 read" => {
             if reads {

@@ -468,6 +468,26 @@ async fn a_report_from_the_workspace_through_its_whole_life() {
             "its run sets now look in the other project"
         );
 
+        // An image uploaded into the report: stored, read by its readers (and its
+        // link), kept by the blob clean-up, and only image bytes are taken.
+        let png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+        let blobs = server::blobs::BlobStore::open(t.dir.join("files")).unwrap();
+        let path = reports::images::upload(&t.db, &blobs, &ada, &r, png).await.unwrap();
+        let sha = path.rsplit('/').next().unwrap().to_owned();
+        assert!(path.ends_with(&format!("/reports/{id}/images/{sha}")), "{path}");
+        let (mime, bytes) = reports::images::read(&t.db, &blobs, Some(&ada), &r, &sha).await.unwrap();
+        assert_eq!((mime.as_str(), bytes.len()), ("image/png", 70));
+        assert!(server::db::repo::projects::blob_in_use(&t.db, &sha).await.unwrap());
+        let e = reports::images::read(&t.db, &blobs, Some(&bob), &r, &sha).await.err().unwrap();
+        assert_eq!(e.status().as_u16(), 404);
+        let e = reports::images::upload(&t.db, &blobs, &ada, &r, "data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+")
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(e.status().as_u16(), 400, "{e}");
+        let e = reports::images::upload(&t.db, &blobs, &bob, &r, png).await.err().unwrap();
+        assert_eq!(e.status().as_u16(), 404);
+
         // Soft delete; only an admin restores.
         reports::edit(&t.db, &ada, &r, ReportEdit::Delete)
             .await

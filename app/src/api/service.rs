@@ -327,6 +327,13 @@ pub trait CairnService: Send + Sync + 'static {
         viewer: &Viewer,
         report: &ReportRef,
     ) -> Result<Vec<ReportLink>, AppError>;
+    /// Store an image (a base64 `data:` URL) in a report; its path.
+    async fn upload_report_image(
+        &self,
+        viewer: &Viewer,
+        report: &ReportRef,
+        data_url: &str,
+    ) -> Result<String, AppError>;
     /// One line chart of a report with its data (zoomed when asked), for the
     /// reader's interactive chart.
     async fn report_panel(

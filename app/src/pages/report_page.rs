@@ -97,6 +97,20 @@ fn ReportReader(
     /// Which document is shown: (draft, revision), for the charts' own requests.
     shown: (bool, Option<u32>),
 ) -> impl IntoView {
+    // Read through a view-only link, the report's own images need its token too.
+    let mut view = view;
+    if let Some(token) = report.token.as_deref() {
+        for b in &mut view.doc.blocks {
+            if let crate::model::BlockKind::Image { src, .. } = &mut b.kind {
+                if src.contains("/reports/") && src.contains("/images/") && !src.contains('?') {
+                    src.push_str(&format!(
+                        "?share={}",
+                        crate::logic::url::encode_segment(token)
+                    ));
+                }
+            }
+        }
+    }
     let top = head_html(&view.doc);
     let blocks = view
         .doc

@@ -673,4 +673,14 @@ impl CairnService for UiService {
         )
         .await?)
     }
+
+    async fn upload_report_image(
+        &self,
+        viewer: &Viewer,
+        report: &ReportRef,
+        data_url: &str,
+    ) -> Result<String, AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(reports::images::upload(&self.db, &self.blobs, &user, report, data_url).await?)
+    }
 }

@@ -128,3 +128,14 @@ pub async fn get_report_panel(
         )
         .await
 }
+
+/// Put an image (a base64 `data:` URL, as the browser reads a file) into a report;
+/// returns its path for an image block.
+#[server(input = leptos::server_fn::codec::Json, client = crate::api::csrf::CsrfClient)]
+pub async fn upload_report_image(report: ReportRef, data_url: String) -> Result<String, AppError> {
+    let services = crate::api::service::services()?;
+    let viewer = crate::api::service::require_viewer(&services, "sign in to add images").await?;
+    services
+        .upload_report_image(&viewer, &report, &data_url)
+        .await
+}

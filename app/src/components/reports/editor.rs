@@ -233,6 +233,72 @@ pub(crate) fn use_editor() -> EditorCtx {
     expect_context::<EditorCtx>()
 }
 
+/// Read the chosen file, store it in the report, and point the image block at it.
+fn upload_image(
+    ev: leptos::ev::Event,
+    id: u64,
+    upd: impl Fn(Box<dyn FnOnce(&mut BlockKind)>) + Copy + 'static,
+    error: RwSignal<Option<String>>,
+) {
+    let _ = id;
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(file) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .and_then(|i| i.files())
+            .and_then(|f| f.get(0))
+        else {
+            return;
+        };
+        let ctx = use_editor();
+        let report = ctx.report.get_value();
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let data = match data_url(&file).await {
+                Ok(d) => d,
+                Err(e) => {
+                    error.try_set(Some(format!("Could not read the file: {e}")));
+                    return;
+                }
+            };
+            match crate::api::reports::upload_report_image(report, data).await {
+                Ok(path) => {
+                    upd(Box::new(move |k| {
+                        if let BlockKind::Image { src, .. } = k {
+                            *src = path;
+                        }
+                    }));
+                    // The path field shows the document again.
+                    ctx.epoch.update(|e| *e += 1);
+                }
+                Err(e) => {
+                    error.try_set(Some(e.to_string()));
+                }
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ev, upd, error);
+}
+
+/// A file's bytes as a base64 `data:` URL (what the upload sends).
+#[cfg(feature = "hydrate")]
+async fn data_url(file: &web_sys::File) -> Result<String, String> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+    // `btoa` takes a string of byte values.
+    let latin1: String = bytes.iter().map(|&b| char::from(b)).collect();
+    let b64 = web_sys::window()
+        .ok_or("no window")?
+        .btoa(&latin1)
+        .map_err(|e| format!("{e:?}"))?;
+    Ok(format!("data:{};base64,{b64}", file.type_()))
+}
+
 /// What each kind is called in menus.
 pub(crate) fn kind_name(kind: &BlockKind) -> &'static str {
     match kind {
@@ -539,6 +605,7 @@ fn BlockEditor(id: u64) -> impl IntoView {
     let dragging = ctx.dragging;
     let over = RwSignal::new(false);
     let slash = RwSignal::new(None::<String>);
+    let upload_error = RwSignal::new(None::<String>);
     // Change this block's fields in place (reading what they hold now).
     let upd = move |f: Box<dyn FnOnce(&mut BlockKind)>| {
         ctx.edit(id, move |d| {
@@ -591,7 +658,12 @@ fn BlockEditor(id: u64) -> impl IntoView {
                     on:input=move |ev| { let v = event_target_value(&ev); upd(Box::new(move |k| if let BlockKind::Image { src, .. } = k { *src = v })); } />
                 <input type="text" aria-label="Caption" placeholder="Caption" prop:value=caption
                     on:input=move |ev| { let v = event_target_value(&ev); upd(Box::new(move |k| if let BlockKind::Image { caption, .. } = k { *caption = v })); } />
-                <p class="muted">"A file on this server: a run's file (its Files list links them) or an artifact's file."</p>
+                <label class="upload">"Upload "
+                    <input type="file" accept="image/png,image/jpeg,image/gif,image/webp" aria-label="Upload an image"
+                        on:change=move |ev| upload_image(ev, id, upd, upload_error) />
+                </label>
+                {move || upload_error.get().map(|e| view! { <p class="error-message" role="alert">{e}</p> })}
+                <p class="muted">"Or a file on this server: a run's file (its Files list links them) or an artifact's file. Uploads up to 1.4 MB."</p>
             }.into_any(),
             BlockKind::Callout { tone, text } => view! {
                 <select aria-label="Callout tone" on:change=move |ev| {

@@ -73,6 +73,18 @@ enum ReportLinks {
 }
 
 #[derive(DeriveIden)]
+enum ReportImages {
+    Table,
+    Id,
+    ReportId,
+    Sha256,
+    ContentType,
+    Bytes,
+    CreatedBy,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
 enum ReportComments {
     Table,
     Id,
@@ -193,6 +205,40 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // Images uploaded into a report (their bytes are in the blob store, which
+        // keeps a blob while a row here names it).
+        m.create_table(
+            Table::create()
+                .table(ReportImages::Table)
+                .col(pk_auto(ReportImages::Id))
+                .col(integer(ReportImages::ReportId))
+                .col(string(ReportImages::Sha256))
+                .col(string(ReportImages::ContentType))
+                .col(big_integer(ReportImages::Bytes))
+                .col(integer_null(ReportImages::CreatedBy))
+                .col(big_integer(ReportImages::CreatedAt))
+                .foreign_key(&mut to_report(ReportImages::Table))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ux_report_images_blob")
+                .table(ReportImages::Table)
+                .col(ReportImages::ReportId)
+                .col(ReportImages::Sha256)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_report_images_sha")
+                .table(ReportImages::Table)
+                .col(ReportImages::Sha256)
+                .to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table(ReportComments::Table)
@@ -224,6 +270,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for t in [
             ReportComments::Table.into_iden(),
+            ReportImages::Table.into_iden(),
             ReportLinks::Table.into_iden(),
             ReportStars::Table.into_iden(),
             ReportRevisions::Table.into_iden(),

@@ -652,7 +652,8 @@ pub async fn blob_in_use(db: &impl ConnectionTrait, sha256: &str) -> Result<bool
             .filter(artifact::Column::ManifestSha256.eq(sha256))
             .one(db)
             .await?
-            .is_some())
+            .is_some()
+        || super::reports::image_in_use(db, sha256).await?)
 }
 
 /// Remove a project row; its runs, metrics, files' rows, artifacts, settings, stars

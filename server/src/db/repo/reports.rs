@@ -585,3 +585,60 @@ pub async fn delete_comment(
         .push(" AND deleted_at IS NULL");
     Ok(db.execute_raw(q.build()).await?.rows_affected() == 1)
 }
+
+/// Record an image uploaded into a report (idempotent for the same bytes).
+pub async fn insert_image(
+    db: &impl ConnectionTrait,
+    report_id: i32,
+    sha256: &str,
+    content_type: &str,
+    bytes: i64,
+    user_id: i32,
+    now: i64,
+) -> Result<(), DbErr> {
+    let mut q = Sql::new(db.get_database_backend());
+    q.push(
+        "INSERT INTO report_images (report_id, sha256, content_type, bytes, created_by, created_at) \
+         VALUES (",
+    )
+    .bind(report_id)
+    .push(", ")
+    .bind(sha256.to_owned())
+    .push(", ")
+    .bind(content_type.to_owned())
+    .push(", ")
+    .bind(bytes)
+    .push(", ")
+    .bind(user_id)
+    .push(", ")
+    .bind(now)
+    .push(") ON CONFLICT (report_id, sha256) DO NOTHING");
+    db.execute_raw(q.build()).await?;
+    Ok(())
+}
+
+/// The content type of an image uploaded into the report, if it was.
+pub async fn image_type(
+    db: &impl ConnectionTrait,
+    report_id: i32,
+    sha256: &str,
+) -> Result<Option<String>, DbErr> {
+    let mut q = Sql::new(db.get_database_backend());
+    q.push("SELECT content_type FROM report_images WHERE report_id = ")
+        .bind(report_id)
+        .push(" AND sha256 = ")
+        .bind(sha256.to_owned());
+    match db.query_one_raw(q.build()).await? {
+        Some(r) => Ok(Some(r.try_get("", "content_type")?)),
+        None => Ok(None),
+    }
+}
+
+/// Whether any report holds an image with these bytes (the blob store keeps them).
+pub async fn image_in_use(db: &impl ConnectionTrait, sha256: &str) -> Result<bool, DbErr> {
+    let mut q = Sql::new(db.get_database_backend());
+    q.push("SELECT 1 AS one FROM report_images WHERE sha256 = ")
+        .bind(sha256.to_owned())
+        .push(" LIMIT 1");
+    Ok(db.query_one_raw(q.build()).await?.is_some())
+}

@@ -34,13 +34,28 @@ async fn inline_image(
     src: &str,
 ) -> Option<String> {
     let path = src.split(['?', '#']).next()?;
+    // An image uploaded into a report: `/{entity}/{project}/reports/{id}/images/{sha}`.
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    if let [entity, project, "reports", id, "images", sha] = parts.as_slice() {
+        let decode = |s: &str| app::logic::url::decode_segment(s);
+        let r = ReportRef {
+            project: ProjectRef::new(decode(entity)?, decode(project)?),
+            id: app::logic::reports::report_id(id)?,
+            token: None,
+        };
+        let (mime, bytes) = super::images::read(db, blobs, viewer, &r, sha).await.ok()?;
+        return Some(format!(
+            "data:{mime};base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        ));
+    }
     let parts: Vec<&str> = path.trim_start_matches('/').splitn(6, '/').collect();
     let [entity, project, "runs", run, "files", name] = parts.as_slice() else {
         return None;
     };
     let decode = |s: &str| app::logic::url::decode_segment(s);
     let name = decode(name)?;
-    let mime = crate::headers::inline_type(&name).filter(|m| m.starts_with("image/"))?;
+    let mime = image_type(&name)?;
     let at = ProjectRef::new(decode(entity)?, decode(project)?);
     let bytes =
         crate::service::reads::run_file(db, blobs, viewer, &at, &RunId(decode(run)?), &name)
@@ -49,6 +64,33 @@ async fn inline_image(
     if bytes.len() > MAX_INLINE_IMAGE {
         return None;
     }
+    Some(format!(
+        "data:{mime};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    ))
+}
+
+/// The image type a run file's name says it is (only images are put inline).
+fn image_type(name: &str) -> Option<&'static str> {
+    let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        _ => return None,
+    })
+}
+
+/// An image of this very report, read through the link the reader came with.
+async fn inline_report_image(
+    db: &DatabaseConnection,
+    blobs: &BlobStore,
+    r: &ReportRef,
+    src: &str,
+) -> Option<String> {
+    let sha = src.split(['?', '#']).next()?.rsplit('/').next()?;
+    let (mime, bytes) = super::images::read(db, blobs, None, r, sha).await.ok()?;
     Some(format!(
         "data:{mime};base64,{}",
         base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -73,11 +115,18 @@ pub async fn html(
     r: &ReportRef,
 ) -> Result<(String, String), ApiError> {
     let mut v = readable(db, cache, viewer, r).await?;
-    // Images become data URLs (a link reader reads no files: theirs stay links).
+    // Images become data URLs (a link reader reads no run files: those stay links;
+    // the report's own images come along).
     let reader = if v.via_link { None } else { viewer };
     for b in &mut v.doc.blocks {
         if let BlockKind::Image { src, .. } = &mut b.kind {
-            if let Some(data) = inline_image(db, blobs, reader, src).await {
+            let own = src.contains("/reports/") && src.contains("/images/");
+            let data = if own && v.via_link {
+                inline_report_image(db, blobs, r, src).await
+            } else {
+                inline_image(db, blobs, reader, src).await
+            };
+            if let Some(data) = data {
                 *src = data;
             }
         }

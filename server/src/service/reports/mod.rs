@@ -29,6 +29,7 @@ use crate::service::workspace::REPORT_DRAFT_PREFIX;
 pub mod client;
 mod edits;
 pub mod export;
+pub mod images;
 pub mod render;
 
 pub use edits::{clone_report, create_report, edit};
