@@ -199,6 +199,29 @@ test("revisions: publish changes, compare, restore an older one", async ({ page 
   await expect(page.getByRole("heading", { level: 1, name: "Learning-rate study" })).toBeVisible();
 });
 
+test("a panel grid's custom layout: panels placed and sized by keyboard and by dragging", async ({ page }, info) => {
+  await signIn(page);
+  await page.goto(reportUrl + "/edit");
+  await waitForHydration(page);
+  const grid = page.locator("li.editor-block", { has: page.locator(".grid-editor") });
+  await grid.getByLabel("Panel layout").selectOption("custom");
+  const boxes = grid.locator(".layout-box");
+  await expect(boxes).toHaveCount(2);
+  const first = boxes.first();
+  await first.focus();
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("Shift+ArrowRight");
+  await expect(grid.locator(".layout-box").first()).toHaveAttribute("aria-label", /column 1, row 1, 5 wide/);
+  // The second panel, dragged to the right half of the first row.
+  const g = (await grid.locator(".layout-grid").boundingBox())!;
+  await grid.locator(".layout-box").nth(1).dragTo(grid.locator(".layout-grid"), { targetPosition: { x: g.width * 0.75, y: 5 } });
+  await expect(grid.locator(".layout-box", { hasText: "train/loss" })).toHaveAttribute("aria-label", /column (8|9|10), row 1/);
+  await saved(page);
+  await page.screenshot({ path: info.outputPath("layout.png"), fullPage: true });
+  await page.getByRole("button", { name: "Publish changes" }).click();
+  await expect(page.locator(".report-panel").first()).toHaveAttribute("style", /grid-column: 1 \/ span 5/);
+});
+
 test("two editors: the second save is refused and says who saved, never overwriting", async ({ page, browser }) => {
   await signIn(page);
   await page.goto(reportUrl + "/edit");

@@ -6,10 +6,11 @@ use leptos::prelude::*;
 
 use super::editor::use_editor;
 use crate::api::runs_table::query_runs;
+use crate::logic::grid_layout;
 use crate::logic::reports::freeze;
 use crate::model::{
-    BlockKind, LinePlot, Panel, PanelKind, RunSet, RunsQuery, SectionLayout, SortSpec, XSpec,
-    MAX_PAGE_ROWS,
+    BlockKind, GridRect, LinePlot, Panel, PanelKind, RunSet, RunsQuery, SectionLayout, SortSpec,
+    XSpec, GRID_COLUMNS, MAX_PAGE_ROWS, ROW_PX,
 };
 
 type GridChange = Box<dyn FnOnce(&mut Vec<RunSet>, &mut crate::model::Section)>;
@@ -208,6 +209,129 @@ pub fn GridEditor(
             })
         }));
     };
+    // The custom layout: each panel placed and sized on the 12-column grid, as in
+    // the Workspace (the same placing rules, `logic::grid_layout`).
+    let custom = Memo::new(move |_| {
+        grid.with(|g| {
+            g.as_ref()
+                .is_some_and(|g| matches!(g.1.layout, SectionLayout::Custom))
+        })
+    });
+    let boxes = Memo::new(move |_| {
+        grid.with(|g| {
+            g.as_ref()
+                .map(|g| {
+                    g.1.panels
+                        .iter()
+                        .map(|p| (p.id, p.display_title(), p.rect))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    });
+    let set_custom = move |on: bool| {
+        change(Box::new(move |_, s| {
+            if on {
+                let (w, h) = match s.layout {
+                    SectionLayout::Standard { width, height, .. } => (
+                        width.clamp(grid_layout::MIN_COLS, GRID_COLUMNS),
+                        (height / ROW_PX).max(grid_layout::MIN_ROWS),
+                    ),
+                    SectionLayout::Custom => (4, 6),
+                };
+                let mut placed: Vec<GridRect> = Vec::new();
+                for p in &mut s.panels {
+                    p.rect = grid_layout::free_spot(&placed, w, h);
+                    placed.push(p.rect);
+                }
+                s.layout = SectionLayout::Custom;
+            } else {
+                s.layout = SectionLayout::default();
+            }
+        }))
+    };
+    let place = move |pid: u64, to: GridRect| {
+        change(Box::new(move |_, s| {
+            let mut items: Vec<(u64, GridRect)> = s.panels.iter().map(|p| (p.id, p.rect)).collect();
+            grid_layout::place(&mut items, pid, to);
+            for p in &mut s.panels {
+                if let Some((_, r)) = items.iter().find(|(i, _)| *i == p.id) {
+                    p.rect = *r;
+                }
+            }
+        }));
+        refocus(id, pid);
+    };
+    let dragged = RwSignal::new(None::<u64>);
+    let grid_ref = NodeRef::<leptos::html::Div>::new();
+    let drop_box = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        let Some(pid) = dragged.get_untracked() else {
+            return;
+        };
+        dragged.set(None);
+        // The grid cell under the pointer (the layout grid's rows are 24 px).
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(el) = grid_ref.get_untracked() else {
+                return;
+            };
+            let rect = el.get_bounding_client_rect();
+            let col = rect.width() / f64::from(GRID_COLUMNS);
+            let x = ((f64::from(ev.client_x()) - rect.left()) / col)
+                .floor()
+                .max(0.0) as u32;
+            let y = ((f64::from(ev.client_y()) - rect.top()) / 24.0)
+                .floor()
+                .max(0.0) as u32;
+            if let Some((_, _, r)) = boxes.get_untracked().into_iter().find(|b| b.0 == pid) {
+                place(pid, GridRect { x, y, ..r });
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (pid, grid_ref, place);
+    };
+    let layout_grid = move || {
+        custom.get().then(|| {
+            let rows = grid_layout::grid_rows(&boxes.get().iter().map(|b| b.2).collect::<Vec<_>>()).max(6);
+            view! {
+                <p class="muted">"Drag a panel to move it; with the keyboard, arrows move the focused panel and Shift+arrows resize it."</p>
+                <div class="layout-grid" node_ref=grid_ref style=format!("height:{}px", rows * 24)
+                    on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default()
+                    on:drop=drop_box>
+                    {boxes.get().into_iter().map(|(pid, title, r)| {
+                        let label = format!("{title}: column {}, row {}, {} wide, {} high", r.x + 1, r.y + 1, r.w, r.h);
+                        view! {
+                            <div class="layout-box" tabindex="0" role="button" draggable="true"
+                                data-layout-panel=format!("{id}-{pid}") aria-label=label.clone() title=label
+                                style=format!("grid-column:{} / span {}; grid-row:{} / span {}", r.x + 1, r.w, r.y + 1, r.h)
+                                on:dragstart=move |ev: leptos::ev::DragEvent| {
+                                    crate::components::workspace::set_drag_data(&ev, "report-panel");
+                                    dragged.set(Some(pid));
+                                }
+                                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                                    let to = match (ev.shift_key(), ev.key().as_str()) {
+                                        (false, "ArrowLeft") => GridRect { x: r.x.saturating_sub(1), ..r },
+                                        (false, "ArrowRight") => GridRect { x: r.x + 1, ..r },
+                                        (false, "ArrowUp") => GridRect { y: r.y.saturating_sub(1), ..r },
+                                        (false, "ArrowDown") => GridRect { y: r.y + 1, ..r },
+                                        (true, "ArrowLeft") => GridRect { w: r.w.saturating_sub(1), ..r },
+                                        (true, "ArrowRight") => GridRect { w: r.w + 1, ..r },
+                                        (true, "ArrowUp") => GridRect { h: r.h.saturating_sub(1), ..r },
+                                        (true, "ArrowDown") => GridRect { h: r.h + 1, ..r },
+                                        _ => return,
+                                    };
+                                    ev.prevent_default();
+                                    place(pid, to);
+                                }>
+                                {title}
+                            </div>
+                        }
+                    }).collect_view()}
+                </div>
+            }
+        })
+    };
     let (width, height) = match grid.get_untracked().map(|g| g.1.layout) {
         Some(SectionLayout::Standard { width, height, .. }) => (width, height),
         _ => (4, 260),
@@ -230,6 +354,10 @@ pub fn GridEditor(
                 <button type="button" class="small" on:click=move |_| add("scatter")>"Add scatter plot"</button>
                 <button type="button" class="small" on:click=move |_| add("bar")>"Add bar chart"</button>
                 <button type="button" class="small" on:click=move |_| add("markdown")>"Add text panel"</button>
+                <label>"Layout "<select aria-label="Panel layout" on:change=move |ev| set_custom(event_target_value(&ev) == "custom")>
+                    <option value="standard" selected=move || !custom.get()>"same size"</option>
+                    <option value="custom" selected=move || custom.get()>"custom (place and size each)"</option>
+                </select></label>
                 <label>"Panel width "<select aria-label="Panel width" on:change=move |ev| {
                     let w: u32 = event_target_value(&ev).parse().unwrap_or(4);
                     change(Box::new(move |_, s| s.layout = match s.layout {
@@ -245,6 +373,25 @@ pub fn GridEditor(
                         SectionLayout::Custom => SectionLayout::Standard { width: 4, height: h.clamp(120, 1200), rows: 2 },
                     })); } /></label>
             </div>
+            {layout_grid}
         </div>
     }
+}
+
+/// Give the keyboard focus back to a panel's box after the layout redrew it.
+fn refocus(grid: u64, panel: u64) {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(move || {
+        use wasm_bindgen::JsCast;
+        let found = document()
+            .query_selector(&format!("[data-layout-panel='{grid}-{panel}']"))
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(el) = found {
+            let _ = el.focus();
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (grid, panel);
 }
