@@ -118,21 +118,12 @@ pub fn file_response(name: &str, bytes: Vec<u8>) -> Response {
     r
 }
 
-/// A zip streamed as it is written, as an attachment named `name`.
 /// Bytes the server made (an export) as a download named `name`, never run by the
 /// browser as a page of this site.
 pub fn download_response(name: &str, content_type: &'static str, bytes: Vec<u8>) -> Response {
-    let disposition = format!(
-        "attachment; filename*=UTF-8''{}",
-        app::logic::url::encode_segment(name)
-    );
     let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(CONTENT_DISPOSITION, v);
-    }
-    h.insert(
+    attachment(r.headers_mut(), name, content_type);
+    r.headers_mut().insert(
         CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
@@ -141,20 +132,26 @@ pub fn download_response(name: &str, content_type: &'static str, bytes: Vec<u8>)
     r
 }
 
-pub fn zip_response<S>(name: &str, stream: S) -> Response
-where
-    S: futures_lite::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static,
-{
+/// `Content-Type` and an attachment `Content-Disposition` naming `name`.
+fn attachment(h: &mut axum::http::HeaderMap, name: &str, content_type: &'static str) {
     let disposition = format!(
         "attachment; filename*=UTF-8''{}",
         app::logic::url::encode_segment(name)
     );
-    let mut r = axum::body::Body::from_stream(stream).into_response();
-    let h = r.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         h.insert(CONTENT_DISPOSITION, v);
     }
+}
+
+/// A zip streamed as it is written, as an attachment named `name`.
+pub fn zip_response<S>(name: &str, stream: S) -> Response
+where
+    S: futures_lite::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static,
+{
+    let mut r = axum::body::Body::from_stream(stream).into_response();
+    attachment(r.headers_mut(), name, "application/zip");
+    let h = r.headers_mut();
     h.insert(
         CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(LOCKED_POLICY),

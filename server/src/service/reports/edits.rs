@@ -353,6 +353,30 @@ fn doc_from_export(snap: SectionSnapshot, title: &str) -> ReportDoc {
     doc
 }
 
+/// Insert a new, unpublished report holding `doc` as its draft; its id.
+async fn insert_new(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    viewer: &user::Model,
+    doc: &ReportDoc,
+) -> Result<i32, ApiError> {
+    let text = doc_text(doc)?;
+    Ok(repo::insert(
+        db,
+        NewReport {
+            project_id,
+            user_id: viewer.id,
+            title: &doc.title,
+            description: &doc.description,
+            draft: &text,
+            wandb_name: None,
+            wandb_spec: None,
+            now: now_ms(),
+        },
+    )
+    .await?)
+}
+
 /// Make a report (for project writers): empty, or from one of the viewer's
 /// exported Workspace sections (which then leaves their exports). Its id and title.
 pub async fn create_report(
@@ -397,22 +421,8 @@ pub async fn create_report(
             None,
         ),
     };
-    let text = doc_text(&doc)?;
     let tx = db.begin().await?;
-    let id = repo::insert(
-        &tx,
-        NewReport {
-            project_id: project.id,
-            user_id: viewer.id,
-            title: &doc.title,
-            description: &doc.description,
-            draft: &text,
-            wandb_name: None,
-            wandb_spec: None,
-            now: now_ms(),
-        },
-    )
-    .await?;
+    let id = insert_new(&tx, project.id, viewer, &doc).await?;
     if let Some(key) = export_name {
         view_settings::delete(&tx, viewer.id, project.id, &key).await?;
     }
@@ -455,20 +465,6 @@ pub async fn clone_report(
             target.entity, target.project
         )));
     }
-    let text = doc_text(&doc)?;
-    let id = repo::insert(
-        db,
-        NewReport {
-            project_id: project.id,
-            user_id: viewer.id,
-            title: &doc.title,
-            description: &doc.description,
-            draft: &text,
-            wandb_name: None,
-            wandb_spec: None,
-            now: now_ms(),
-        },
-    )
-    .await?;
+    let id = insert_new(db, project.id, viewer, &doc).await?;
     Ok((target.clone(), id as u64, doc.title))
 }
