@@ -209,9 +209,11 @@ test("settings: password change, the sign-up switch, team roles and restoring a 
   await c.getByRole("button", { name: "Add to team" }).click();
   const daveRow = c.locator(`tr[data-member="${dave}"]`);
   await expect(daveRow).toContainText(dave);
+  // The change is saved by a request of its own: wait for its answer before reading
+  // the page again (a reload while it is under way could cancel it).
+  const roleSaved = c.waitForResponse((r) => r.request().method() === "POST" && r.url().includes("/api/"));
   await daveRow.getByRole("combobox", { name: `Role of ${dave}` }).selectOption("viewer");
-  // The change is saved by a request of its own: reload until the page shows it (a
-  // reload right away could cancel that request).
+  await roleSaved;
   await expect
     .poll(async () => {
       await c.reload();
