@@ -372,13 +372,9 @@ fn report_ref(
     (entity, project, segment): (String, String, String),
     query: &std::collections::HashMap<String, String>,
 ) -> Result<app::model::ReportRef, crate::error::ApiError> {
-    let id = app::logic::reports::report_id(&segment)
-        .ok_or_else(|| crate::error::ApiError::NotFound(format!("no report {segment:?}")))?;
-    Ok(app::model::ReportRef {
-        project: app::model::ProjectRef::new(entity, project),
-        id,
-        token: query.get("share").cloned(),
-    })
+    let at = app::model::ProjectRef::new(entity, project);
+    app::model::ReportRef::parse(at, &segment, query.get("share").cloned())
+        .ok_or_else(|| crate::error::ApiError::NotFound(format!("no report {segment:?}")))
 }
 
 /// `GET /{entity}/{project}/reports/{report}/export.html`: the report as one HTML

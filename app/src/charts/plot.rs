@@ -32,6 +32,16 @@ pub enum TickFormat {
 }
 
 impl AxisView {
+    /// A linear axis from `lo` to `hi` with plain number ticks.
+    pub fn linear(lo: f64, hi: f64) -> AxisView {
+        AxisView {
+            lo,
+            hi,
+            scale: Scale { log: false },
+            format: TickFormat::Number,
+        }
+    }
+
     /// The label of a tick at axis coordinate `a`.
     pub fn label(&self, a: f64) -> String {
         let v = self.scale.from_axis(a);

@@ -129,6 +129,20 @@ pub struct ReportRef {
 }
 
 impl ReportRef {
+    /// The report a URL names: its project, a `{slug}--{id}` segment (or the bare
+    /// id), and a view-only link's token when there is one.
+    pub fn parse(
+        project: super::ProjectRef,
+        segment: &str,
+        token: Option<String>,
+    ) -> Option<ReportRef> {
+        Some(ReportRef {
+            project,
+            id: crate::logic::reports::report_id(segment)?,
+            token: token.filter(|t| !t.is_empty()),
+        })
+    }
+
     pub fn new(project: super::ProjectRef, id: u64) -> ReportRef {
         ReportRef {
             project,

@@ -9,7 +9,6 @@ use crate::components::reports::go_to;
 use crate::components::submit::{Submit, SubmitStatus};
 use crate::logic::format;
 use crate::logic::report_html::{blocks_html, head_html};
-use crate::logic::reports::report_id;
 use crate::model::{report_href, ProjectRef, ReportComment, ReportEdit, ReportRef, ReportView};
 use crate::pages::ProjectTab;
 
@@ -21,12 +20,8 @@ pub(crate) fn report_from_route() -> Memo<Option<ReportRef>> {
     let segment = super::route_param("report");
     let query = use_query_map();
     Memo::new(move |_| {
-        let id = report_id(&segment.get())?;
-        Some(ReportRef {
-            project: ProjectRef::new(entity.get(), project.get()),
-            id,
-            token: query.with(|q| q.get("share")).filter(|t| !t.is_empty()),
-        })
+        let at = ProjectRef::new(entity.get(), project.get());
+        ReportRef::parse(at, &segment.get(), query.with(|q| q.get("share")))
     })
 }
 

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use app::model::{ArtifactEdit, ProjectRef, VersionRef, VersionSort, VersionsQuery};
 
-use super::extract::{ApiJson, Caller, Reader};
+use super::extract::{bad_query, ApiJson, Caller, Reader};
 use crate::error::ApiError;
 use crate::service::artifacts::{self, Door, Focus};
 use crate::state::AppState;
@@ -28,15 +28,6 @@ fn version_ref(
         collection,
         version,
     }
-}
-
-/// A query string that does not parse (or names an unknown parameter): a 400 that
-/// says which.
-fn bad_query(e: QueryRejection) -> ApiError {
-    ApiError::BadRequest(format!(
-        "{}; see the README for the parameters",
-        e.body_text()
-    ))
 }
 
 /// The artifact routes, merged into the `/api/v1` router.

@@ -73,3 +73,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         }
     }
 }
+
+/// A query string that does not parse (or names an unknown parameter): a 400 that
+/// says which.
+pub(super) fn bad_query(e: axum::extract::rejection::QueryRejection) -> ApiError {
+    ApiError::BadRequest(format!(
+        "{}; see the README for the parameters",
+        e.body_text()
+    ))
+}

@@ -11,17 +11,10 @@ use serde::Deserialize;
 
 use app::model::{report_href, ProjectRef, ReportEdit, ReportRef};
 
-use super::extract::{ApiJson, Caller, Reader};
+use super::extract::{bad_query, ApiJson, Caller, Reader};
 use crate::error::ApiError;
 use crate::service::reports::{self, Showing};
 use crate::state::AppState;
-
-fn bad_query(e: QueryRejection) -> ApiError {
-    ApiError::BadRequest(format!(
-        "{}; see the README for the parameters",
-        e.body_text()
-    ))
-}
 
 /// The report routes, merged into the `/api/v1` router.
 pub fn routes() -> Router<AppState> {
@@ -50,13 +43,8 @@ fn report_ref(
     id: &str,
     share: Option<String>,
 ) -> Result<ReportRef, ApiError> {
-    let id = app::logic::reports::report_id(id)
-        .ok_or_else(|| ApiError::NotFound(format!("no report {id:?} in {e}/{p}")))?;
-    Ok(ReportRef {
-        project: ProjectRef::new(e, p),
-        id,
-        token: share,
-    })
+    let missing = ApiError::NotFound(format!("no report {id:?} in {e}/{p}"));
+    ReportRef::parse(ProjectRef::new(e, p), id, share).ok_or(missing)
 }
 
 async fn index(

@@ -2,7 +2,8 @@
 
 use leptos::prelude::*;
 
-use super::static_plot::{linear, values, OwnedMarks, StaticPlot};
+use super::static_plot::{values, OwnedMarks, StaticPlot};
+use crate::charts::plot::AxisView;
 use crate::logic::plot::extent;
 use crate::logic::workspace::hex;
 
@@ -21,8 +22,8 @@ pub fn BarPanel(
         let (lo, hi) = extent(bars.iter().map(|b| b.1).chain([0.0]), false);
         let n = bars.len().max(1) as f64;
         (
-            linear(0.0, n),
-            linear(lo.min(0.0), hi),
+            AxisView::linear(0.0, n),
+            AxisView::linear(lo.min(0.0), hi),
             OwnedMarks::Bars(bars),
         )
     });

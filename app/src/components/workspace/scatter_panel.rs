@@ -2,7 +2,8 @@
 
 use leptos::prelude::*;
 
-use super::static_plot::{linear, values, OwnedMarks, StaticPlot};
+use super::static_plot::{values, OwnedMarks, StaticPlot};
+use crate::charts::plot::AxisView;
 use crate::logic::plot::extent;
 
 /// One dot per drawn run at its values of two columns (summary metrics or config).
@@ -24,7 +25,11 @@ pub fn ScatterPanel(
             .collect();
         let (xlo, xhi) = extent(dots.iter().map(|d| d.0), false);
         let (ylo, yhi) = extent(dots.iter().map(|d| d.1), false);
-        (linear(xlo, xhi), linear(ylo, yhi), OwnedMarks::Dots(dots))
+        (
+            AxisView::linear(xlo, xhi),
+            AxisView::linear(ylo, yhi),
+            OwnedMarks::Dots(dots),
+        )
     });
     let empty = move || marks.with(|(_, _, m)| matches!(m, OwnedMarks::Dots(d) if d.is_empty()));
     view! {

@@ -6,11 +6,10 @@
 use leptos::prelude::*;
 
 use super::use_ws;
+use crate::charts::plot::AxisView;
 #[cfg(feature = "hydrate")]
 use crate::charts::plot::{draw_plot, Marks};
-use crate::charts::plot::{AxisView, TickFormat};
 use crate::logic::filter::FieldValue;
-use crate::logic::plot::Scale;
 
 /// A colour as red, green, blue.
 pub(super) type Rgb = (u8, u8, u8);
@@ -20,16 +19,6 @@ pub(super) type Rgb = (u8, u8, u8);
 pub(super) enum OwnedMarks {
     Dots(Vec<(f64, f64, Rgb)>),
     Bars(Vec<(String, f64, Rgb)>),
-}
-
-/// A linear axis from `lo` to `hi` with plain number ticks.
-pub(super) fn linear(lo: f64, hi: f64) -> AxisView {
-    AxisView {
-        lo,
-        hi,
-        scale: Scale { log: false },
-        format: TickFormat::Number,
-    }
 }
 
 /// Numeric values of a column for the drawn runs, with their colour and name.

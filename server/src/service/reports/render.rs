@@ -4,7 +4,7 @@
 
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
-use app::charts::plot::{AxisView, Marks, TickFormat};
+use app::charts::plot::{AxisView, Marks};
 use app::charts::run_id_color;
 use app::charts::svg::to_svg;
 use app::components::plot_view::axes;
@@ -12,7 +12,7 @@ use app::logic::filter::{Builtin, Column, Expr, FieldValue, Literal};
 use app::logic::line_panel::{build_lines, x_axis_of, DrawnRun, Fetched, MAX_KEYS};
 use app::logic::markdown::to_safe_html;
 use app::logic::math::to_mathml;
-use app::logic::plot::{extent, Scale};
+use app::logic::plot::extent;
 use app::logic::workspace::{expand_keys, parse_hex_color, series_group};
 use app::model::{
     BlockKind, Panel, PanelKind, ProjectRef, RenderedBlock, RenderedPanel, ReportDoc, RunRow,
@@ -153,15 +153,6 @@ fn panel_size(layout: SectionLayout, panel: &Panel) -> (u32, u32) {
             panel.rect.w.clamp(1, GRID_COLUMNS) * col,
             (panel.rect.h.max(3) * ROW_PX).min(1200),
         ),
-    }
-}
-
-fn linear(lo: f64, hi: f64) -> AxisView {
-    AxisView {
-        lo,
-        hi,
-        scale: Scale { log: false },
-        format: TickFormat::Number,
     }
 }
 
@@ -318,8 +309,8 @@ async fn grid(
                     to_svg(
                         w,
                         h,
-                        &linear(xlo, xhi),
-                        &linear(ylo, yhi),
+                        &AxisView::linear(xlo, xhi),
+                        &AxisView::linear(ylo, yhi),
                         Marks::Dots(&dots),
                         &format!("Scatter plot of {y} against {x}"),
                     )
@@ -339,8 +330,8 @@ async fn grid(
                     let mut svg = to_svg(
                         w,
                         h,
-                        &linear(0.0, n),
-                        &linear(lo.min(0.0), hi),
+                        &AxisView::linear(0.0, n),
+                        &AxisView::linear(lo.min(0.0), hi),
                         Marks::Bars(&bars),
                         &format!("Bar chart of {metric}"),
                     );
