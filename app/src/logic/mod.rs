@@ -21,6 +21,7 @@ pub mod run_name;
 pub mod runs_table;
 pub mod smoothing;
 pub mod summary;
+pub mod sweeps;
 pub mod url;
 pub mod validate;
 pub mod workspace;
