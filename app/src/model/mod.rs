@@ -9,6 +9,7 @@ mod project;
 mod report;
 mod run;
 mod runs_table;
+mod sweep;
 mod user;
 mod workspace;
 
@@ -26,5 +27,6 @@ pub use run::{
     MAX_RUN_FILES_LISTED,
 };
 pub use runs_table::*;
+pub use sweep::*;
 pub use user::Viewer;
 pub use workspace::*;

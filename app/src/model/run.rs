@@ -8,6 +8,8 @@ use super::{ProjectRef, RunId};
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum RunState {
+    /// Created by a sweep for an agent, not started yet.
+    Pending,
     Running,
     Finished,
     Failed,
@@ -16,7 +18,8 @@ pub enum RunState {
 }
 
 impl RunState {
-    pub const ALL: [RunState; 5] = [
+    pub const ALL: [RunState; 6] = [
+        RunState::Pending,
         RunState::Running,
         RunState::Finished,
         RunState::Failed,
@@ -26,6 +29,7 @@ impl RunState {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            RunState::Pending => "pending",
             RunState::Running => "running",
             RunState::Finished => "finished",
             RunState::Failed => "failed",

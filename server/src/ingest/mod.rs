@@ -5,5 +5,6 @@ mod artifacts;
 pub mod extract;
 mod reports;
 pub mod routes;
+mod sweeps;
 
 pub use routes::api_router;

@@ -58,6 +58,7 @@ pub fn api_router(state: AppState) -> Router {
         )
         .merge(super::artifacts::routes())
         .merge(super::reports::routes())
+        .merge(super::sweeps::routes())
         .route("/openapi.json", get(openapi))
         .fallback(|| async {
             ApiError::NotFound("no such API route; see the README for /api/v1".into())

@@ -7,6 +7,7 @@ pub mod ops;
 pub mod reads;
 pub mod reports;
 pub mod runs_table;
+pub mod sweeps;
 mod ui;
 pub mod workspace;
 

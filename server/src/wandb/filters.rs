@@ -61,7 +61,7 @@ fn list<'a>(v: &'a Value, op: &str) -> Result<&'a Vec<Value>, BadFilter> {
 }
 
 /// The value at a dotted path (`config.lr`); W&B's `config.lr.value` form also works.
-fn lookup<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
+pub fn lookup<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
     walk(doc, path).or_else(|| {
         path.strip_suffix(".value")
             .filter(|p| p.starts_with("config."))

@@ -227,6 +227,15 @@ pub fn operation<'d>(
         }
     };
     for def in defs {
+        // Input coercion: a single value given for a variable declared as a list is
+        // a list of that one value (the wandb agent sends `specs` as one string).
+        if is_list_type(&def.var_type) {
+            if let Some(v) = variables.get_mut(&def.name) {
+                if !v.is_null() && !v.is_array() {
+                    *v = Value::Array(vec![v.take()]);
+                }
+            }
+        }
         let present = variables.get(&def.name).is_some_and(|v| !v.is_null());
         if !present {
             if let Some(default) = &def.default_value {
@@ -243,6 +252,14 @@ pub fn operation<'d>(
         variables,
         work: AtomicUsize::new(0),
     })
+}
+
+fn is_list_type(t: &q::Type<'static, String>) -> bool {
+    match t {
+        q::Type::ListType(_) => true,
+        q::Type::NonNullType(inner) => is_list_type(inner),
+        q::Type::NamedType(_) => false,
+    }
 }
 
 fn name_of<'d>(op: &'d q::OperationDefinition<'static, String>) -> Option<&'d str> {
@@ -288,6 +305,8 @@ const CONCRETE_TYPES: &[&str] = &[
     "User",
     "Entity",
     "File",
+    "Sweep",
+    "Agent",
 ];
 
 fn applies(condition: Option<&q::TypeCondition<'static, String>>, typename: &str) -> bool {
@@ -569,6 +588,18 @@ mod tests {
             out,
             json!({"t": {"__typename": "Thing", "id": 4, "name": "thing-4", "child": {"name": "thing-5", "id": 5}}})
         );
+    }
+
+    #[test]
+    fn a_single_value_for_a_declared_list_becomes_a_list() {
+        let doc =
+            parse("query Q($specs: [JSONString!]!, $one: String, $many: [Int]) { things { id } }")
+                .unwrap();
+        let vars = json!({"specs": "{}", "one": "x", "many": [1, 2]});
+        let op = operation(&doc, None, vars.as_object().cloned().unwrap()).unwrap();
+        assert_eq!(op.variables["specs"], json!(["{}"]));
+        assert_eq!(op.variables["one"], json!("x"));
+        assert_eq!(op.variables["many"], json!([1, 2]));
     }
 
     #[tokio::test]

@@ -131,11 +131,19 @@ async fn upsert_once(
         Some(id) => run_by_storage_id(&tx, user, id).await?,
         None => None,
     };
+    // A run an agent started names its sweep: it belongs to the sweep's project,
+    // whatever project the script asked for (the client ignores it in a sweep too).
+    let sweep = match input.str("sweep").filter(|s| !s.trim().is_empty()) {
+        Some(s) => crate::service::sweeps::join_target(&tx, user, entity_name, s).await?,
+        None => None,
+    };
     let (project, owner, existing) = match by_id {
         Some(row) => (row.project, row.entity, Some(row.run)),
         None => {
-            let (project, owner) =
-                ops::writable_project(&tx, user, entity_name, project_name, true).await?;
+            let (project, owner) = match &sweep {
+                Some(f) => (f.project.clone(), f.entity.clone()),
+                None => ops::writable_project(&tx, user, entity_name, project_name, true).await?,
+            };
             let existing = match name {
                 Some(n) => runs::find_run_any(&tx, project.id, n).await?,
                 None => None,
@@ -153,7 +161,16 @@ async fn upsert_once(
     }
     let inserted = existing.is_none();
     let mut active: run::ActiveModel = match existing {
-        Some(r) => r.into(),
+        Some(r) => {
+            // A run created ahead for a sweep's agent starts now.
+            let pending = r.state == RunState::Pending.as_str();
+            let mut active: run::ActiveModel = r.into();
+            if pending {
+                active.state = Set(RunState::Running.as_str().to_owned());
+                active.created_at = Set(now);
+            }
+            active
+        }
         None => {
             let id = match name {
                 Some(n) => n.to_owned(),
@@ -257,6 +274,9 @@ async fn upsert_once(
     };
     if old.as_ref() != Some(&row) {
         run_wandb::save(&tx, row).await?;
+    }
+    if let Some(f) = &sweep {
+        crate::service::sweeps::join_run(&tx, f, &run, now).await?;
     }
     projects::touch_last_active(&tx, project.id, now).await?;
     tx.commit().await?;

@@ -12,6 +12,7 @@ mod m0006_member_rights;
 mod m0007_artifact_tab;
 mod m0008_artifact_folders;
 mod m0009_reports;
+mod m0010_sweeps;
 
 /// The chunk layout m0002 wrote, for the live codec's compatibility test.
 #[cfg(test)]
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_artifact_tab::Migration),
             Box::new(m0008_artifact_folders::Migration),
             Box::new(m0009_reports::Migration),
+            Box::new(m0010_sweeps::Migration),
         ]
     }
 }

@@ -10,5 +10,6 @@ pub mod run_lines;
 pub mod run_wandb;
 pub mod runs;
 pub mod server_secrets;
+pub mod sweeps;
 pub mod users;
 pub mod view_settings;

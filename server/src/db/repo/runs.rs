@@ -223,3 +223,19 @@ pub async fn live_by_pks(db: &impl ConnectionTrait, pks: &[i32]) -> Result<Vec<r
     }
     Ok(out)
 }
+
+/// The live runs with these primary keys, oldest first.
+pub async fn find_by_pks(db: &impl ConnectionTrait, pks: &[i32]) -> Result<Vec<run::Model>, DbErr> {
+    let mut out = Vec::with_capacity(pks.len());
+    for part in pks.chunks(500) {
+        out.extend(
+            run::Entity::find()
+                .filter(run::Column::Id.is_in(part.iter().copied()))
+                .filter(run::Column::DeletedAt.is_null())
+                .all(db)
+                .await?,
+        );
+    }
+    out.sort_by_key(|r| (r.created_at, r.id));
+    Ok(out)
+}

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use app::logic::format::iso_utc_seconds;
+use app::model::RunState;
 
 use crate::auth::access::{project_access, Access};
 use crate::db::entities::{entity, project, run, run_file, user};
@@ -14,6 +15,7 @@ use crate::error::ApiError;
 
 mod artifact_api;
 mod report_api;
+mod sweep_api;
 
 use super::artifacts::{self, ArtifactRow, CollectionRow};
 use super::filters;
@@ -46,6 +48,11 @@ pub enum Obj {
     Membership(Arc<ArtifactRow>),
     /// An artifact type of a project: (project, owner, type name).
     ArtifactType(Arc<(project::Model, entity::Model, String)>),
+    Sweep(Arc<crate::service::sweeps::Found>),
+    Agent(Arc<sweep_api::AgentObj>),
+    /// `project(name: null)` of an entity with no such project: only its sweeps
+    /// answer (a bare `wandb agent ID` sends no project).
+    EntityScope(Arc<entity::Model>),
 }
 
 type Out = Result<Val<Obj>, Failure>;
@@ -220,10 +227,22 @@ impl Ctx {
                     None => Val::null(),
                 }
             }
-            "project" | "model" => Val::opt(
-                self.readable_project(args.str("entityName"), args.str("name"))
-                    .await?,
-            ),
+            "project" | "model" => {
+                match self
+                    .readable_project(args.str("entityName"), args.str("name"))
+                    .await?
+                {
+                    Some(p) => Val::Obj(p),
+                    None if args.str("name").is_none() => {
+                        let owner = match args.str("entityName") {
+                            Some(e) => projects::find_entity(self.db(), e).await?,
+                            None => projects::personal_entity(self.db(), self.user.id).await?,
+                        };
+                        Val::opt(owner.map(|o| Obj::EntityScope(Arc::new(o))))
+                    }
+                    None => Val::null(),
+                }
+            }
             "artifact" => match args.str("id") {
                 Some(id) => Val::opt(self.readable_artifact(id).await?.map(Obj::Artifact)),
                 None => Val::null(),
@@ -318,6 +337,9 @@ impl Ctx {
                 return self.artifact_mutation(name, &input).await
             }
             "upsertView" | "deleteView" => return self.view_mutation(name, &args).await,
+            "upsertSweep" => return self.upsert_sweep(&input).await,
+            "createAgent" => return self.create_agent(&input).await,
+            "agentHeartbeat" => return self.agent_heartbeat(&input).await,
             other => {
                 return Err(Failure::Client(format!(
                     "Cairn does not implement the mutation {other:?}"
@@ -448,6 +470,8 @@ impl Ctx {
                 return self.project_artifacts(p, name, &args).await
             }
             "allViews" | "views" => return self.project_views(p, &args).await,
+            "sweep" => return self.project_sweep(owner, &args).await,
+            "sweeps" | "totalSweeps" => return self.project_sweeps(p, name, &args).await,
             "artifactCollection" | "artifactSequence" => {
                 let found = match args.str("name") {
                     Some(n) => artifacts::collection(db, project, owner, n).await?,
@@ -479,7 +503,15 @@ impl Ctx {
             "jobType" => Val::json(run.job_type.clone()),
             "commit" => Val::json(run.git_commit.clone()),
             "host" => Val::json(run.host.clone()),
-            "sweepName" => Val::null(),
+            "sweepName" => Val::json(crate::service::sweeps::sweep_of_run(db, run.id).await?),
+            "stopped" | "shouldStop" => {
+                let marked = crate::db::repo::sweeps::run_of(db, run.id)
+                    .await?
+                    .is_some_and(|r| r.stop_at.is_some());
+                Val::json(marked || run.state == RunState::Killed.as_str())
+            }
+            "failed" => Val::json(matches!(run.state.as_str(), "failed" | "crashed")),
+            "running" => Val::json(run.state == RunState::Running.as_str()),
             "readOnly" => {
                 let access = project_access(db, Some(&self.user), &r.project, &r.entity).await?;
                 Val::json(access != Access::Write)
@@ -772,14 +804,34 @@ async fn filtered_runs(
     if !order.is_some_and(|o| o.starts_with('-')) {
         all.reverse();
     }
+    let sweeps = crate::db::repo::sweeps::sweep_names_of_project(db, project_id).await?;
     let mut out = Vec::new();
     for run in all {
-        let doc = run_document(&run);
+        let mut doc = run_document(&run);
+        doc["sweep"] = sweeps
+            .get(&run.id)
+            .map_or(Value::Null, |n| Value::from(n.clone()));
         if filters::matches(filter, &doc).map_err(|e| Failure::Client(e.0))? {
-            out.push(run);
+            out.push((run, doc));
         }
     }
-    Ok(out)
+    // An order by a document key (`+summary_metrics.loss`, what `sweep.best_run()`
+    // asks): numbers in that order, runs without the key last either way.
+    if let Some(key) = order
+        .map(|o| o.trim_start_matches(['+', '-']))
+        .filter(|k| !matches!(*k, "created_at" | "createdAt" | ""))
+    {
+        let desc = order.is_some_and(|o| o.starts_with('-'));
+        let value = |doc: &Value| filters::lookup(doc, key).and_then(Value::as_f64);
+        out.sort_by(|(_, a), (_, b)| match (value(a), value(b)) {
+            (Some(x), Some(y)) if desc => y.total_cmp(&x),
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
+    }
+    Ok(out.into_iter().map(|(r, _)| r).collect())
 }
 
 /// A run as the public API's filters see it.
@@ -854,6 +906,9 @@ impl Resolver for Ctx {
             Obj::Artifact(_) => "Artifact",
             Obj::Membership(_) => "ArtifactCollectionMembership",
             Obj::ArtifactType(_) => "ArtifactType",
+            Obj::Sweep(_) => "Sweep",
+            Obj::Agent(_) => "Agent",
+            Obj::EntityScope(_) => "Project",
         }
     }
 
@@ -864,6 +919,13 @@ impl Resolver for Ctx {
                 Obj::Mutation => self.mutation(name, args).await,
                 Obj::Project(p) => self.project(p, name, args).await,
                 Obj::Run(r) => self.run(r, name, args).await,
+                Obj::Sweep(sw) => self.sweep(sw, name, args).await,
+                Obj::Agent(a) => self.agent(a, name).await,
+                Obj::EntityScope(e) => match name {
+                    "sweep" => self.project_sweep(e, &args).await,
+                    "entityName" => Ok(Val::json(e.name.clone())),
+                    _ => Ok(Val::null()),
+                },
                 Obj::Collection(c) => match name {
                     "artifactMembership" => {
                         let alias = args.str("aliasName").unwrap_or("latest");
