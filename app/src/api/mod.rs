@@ -13,6 +13,7 @@ pub mod runs_table;
 pub mod service;
 pub mod session;
 pub mod settings;
+pub mod sweeps;
 pub mod workspace;
 
 pub use error::AppError;

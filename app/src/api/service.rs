@@ -345,6 +345,37 @@ pub trait CairnService: Send + Sync + 'static {
         zoom: Option<(f64, f64)>,
         buckets: u32,
     ) -> Result<ReportPanelData, AppError>;
+
+    // ---- sweeps ----
+    /// A project's sweeps.
+    async fn sweeps_index(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+    ) -> Result<crate::model::SweepsIndex, AppError>;
+    /// A sweep's page: config, runs with their parameters, agents, importance.
+    async fn sweep_view(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+        name: &str,
+    ) -> Result<crate::model::SweepView, AppError>;
+    /// A new sweep from YAML or JSON.
+    async fn create_sweep(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        config: &str,
+        name: Option<&str>,
+    ) -> Result<crate::model::SweepCreated, AppError>;
+    /// Pause, resume, stop, cancel or re-queue a sweep.
+    async fn sweep_act(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        name: &str,
+        action: crate::model::SweepAction,
+    ) -> Result<(), AppError>;
 }
 
 /// The handle stored in Leptos context.

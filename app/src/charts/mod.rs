@@ -3,6 +3,7 @@
 
 mod canvas_chart;
 mod palette;
+pub mod parcoords;
 pub mod plot;
 #[cfg(feature = "ssr")]
 pub mod svg;

@@ -43,7 +43,7 @@ pub fn to_svg(
 /// Plotters writes every line as `<polyline points="x,y x,y …"/>` (and areas as
 /// `<polygon …>`); the same shapes as `<path d="Mx yl dx dy …"/>` with relative moves
 /// take about half the bytes, which matters for a report of many charts.
-fn compact_paths(svg: &str) -> String {
+pub(crate) fn compact_paths(svg: &str) -> String {
     let mut out = String::with_capacity(svg.len());
     let mut rest = svg;
     loop {

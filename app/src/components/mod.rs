@@ -18,5 +18,6 @@ pub mod site_header;
 pub mod star_button;
 pub mod state_badge;
 pub mod submit;
+pub mod sweeps;
 pub mod visibility_select;
 pub mod workspace;

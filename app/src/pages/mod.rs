@@ -11,6 +11,7 @@ mod run_page;
 mod settings_page;
 mod sign_in_page;
 mod sign_up_page;
+mod sweep_page;
 
 pub use artifact_page::ArtifactPage;
 pub use entity_page::EntityPage;
@@ -24,6 +25,7 @@ pub use run_page::RunPage;
 pub use settings_page::SettingsPage;
 pub use sign_in_page::SignInPage;
 pub use sign_up_page::SignUpPage;
+pub use sweep_page::SweepPage;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

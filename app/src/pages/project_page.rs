@@ -10,16 +10,18 @@ use crate::components::reports::ReportsTab;
 use crate::components::runs_table::RunsTab;
 use crate::components::star_button::StarButton;
 use crate::components::state_badge::StateBadge;
+use crate::components::sweeps::SweepsTab;
 use crate::components::workspace::WorkspaceTab;
 use crate::logic::format;
 use crate::model::{ProjectOverview, ProjectRef};
 
-/// The tabs of a project page. Later issues add Automations and Sweeps.
+/// The tabs of a project page. A later issue adds Automations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProjectTab {
     Overview,
     Workspace,
     Runs,
+    Sweeps,
     Artifacts,
     Reports,
 }
@@ -31,6 +33,7 @@ impl ProjectTab {
             ProjectTab::Overview => "overview",
             ProjectTab::Workspace => "workspace",
             ProjectTab::Runs => "runs",
+            ProjectTab::Sweeps => "sweeps",
             ProjectTab::Artifacts => "artifacts",
             ProjectTab::Reports => "reports",
         }
@@ -41,6 +44,7 @@ impl ProjectTab {
             ProjectTab::Overview => "Overview",
             ProjectTab::Workspace => "Workspace",
             ProjectTab::Runs => "Runs",
+            ProjectTab::Sweeps => "Sweeps",
             ProjectTab::Artifacts => "Artifacts",
             ProjectTab::Reports => "Reports",
         }
@@ -77,6 +81,7 @@ pub fn ProjectPage(
                         ProjectTab::Overview => view! { <OverviewTab overview=o reload /> }.into_any(),
                         ProjectTab::Workspace => view! { <WorkspaceTab project=o.project /> }.into_any(),
                         ProjectTab::Runs => view! { <RunsTab project=o.project /> }.into_any(),
+                        ProjectTab::Sweeps => view! { <SweepsTab project=o.project /> }.into_any(),
                         ProjectTab::Artifacts => view! { <ArtifactsTab project=o.project /> }.into_any(),
                         ProjectTab::Reports => view! { <ReportsTab project=o.project /> }.into_any(),
                     })

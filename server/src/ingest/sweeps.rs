@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use app::model::{sweep_href, ProjectRef, SweepAction, SweepCreated};
+use app::model::{ProjectRef, SweepAction};
 
 use super::extract::{ApiJson, Caller, Reader};
 use crate::error::ApiError;
@@ -64,17 +64,7 @@ async fn create(
         },
     )
     .await?;
-    let at = f.at();
-    Ok((
-        axum::http::StatusCode::CREATED,
-        Json(SweepCreated {
-            url: sweep_href(&at, &f.row.name),
-            agent_command: format!("wandb agent {}/{}/{}", at.entity, at.project, f.row.name),
-            name: f.row.name,
-            warnings,
-        }),
-    )
-        .into_response())
+    Ok((axum::http::StatusCode::CREATED, Json(f.created(warnings))).into_response())
 }
 
 async fn read(

@@ -19,7 +19,7 @@ use app::model::{
     LineageGraph, VersionDiff, VersionRef, VersionsPage, VersionsQuery, FILES_PER_PAGE,
 };
 
-use super::{accounts, artifacts, reads, reports, runs_table, workspace};
+use super::{accounts, artifacts, reads, reports, runs_table, sweeps, workspace};
 use crate::auth::credentials::{new_session_token, token_hash, verify_password_limited};
 use crate::auth::limiter::LoginLimiter;
 use crate::blobs::BlobStore;
@@ -682,5 +682,60 @@ impl CairnService for UiService {
     ) -> Result<String, AppError> {
         let user = self.signed_in(viewer).await?;
         Ok(reports::images::upload(&self.db, &self.blobs, &user, report, data_url).await?)
+    }
+
+    async fn sweeps_index(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+    ) -> Result<app::model::SweepsIndex, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(sweeps::index(&self.db, user.as_ref(), project).await?)
+    }
+
+    async fn sweep_view(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+        name: &str,
+    ) -> Result<app::model::SweepView, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(sweeps::view(&self.db, user.as_ref(), project, name).await?)
+    }
+
+    async fn create_sweep(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        config: &str,
+        name: Option<&str>,
+    ) -> Result<app::model::SweepCreated, AppError> {
+        let user = self.signed_in(viewer).await?;
+        let (f, warnings) = sweeps::create(
+            &self.db,
+            &user,
+            sweeps::Create {
+                entity: Some(&project.entity),
+                project: Some(&project.project),
+                config,
+                display_name: name.filter(|n| !n.trim().is_empty()),
+                controller: None,
+                prior_runs: Vec::new(),
+            },
+        )
+        .await?;
+        Ok(f.created(warnings))
+    }
+
+    async fn sweep_act(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        name: &str,
+        action: app::model::SweepAction,
+    ) -> Result<(), AppError> {
+        let user = self.signed_in(viewer).await?;
+        sweeps::act(&self.db, &user, project, name, action).await?;
+        Ok(())
     }
 }

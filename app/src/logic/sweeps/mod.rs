@@ -10,6 +10,7 @@
 pub mod config;
 pub mod grid;
 pub mod hyperband;
+pub mod parcoords;
 
 #[cfg(feature = "ssr")]
 pub mod bayes;

@@ -58,6 +58,17 @@ impl Found {
             .map_err(|e| ApiError::Internal(format!("sweep {}: stored config: {e}", self.row.name)))
     }
 
+    /// What creating it answers: its id, page, the agent command, the warnings.
+    pub fn created(&self, warnings: Vec<String>) -> app::model::SweepCreated {
+        let at = self.at();
+        app::model::SweepCreated {
+            url: app::model::sweep_href(&at, &self.row.name),
+            agent_command: agent_command(&at, &self.row.name),
+            name: self.row.name.clone(),
+            warnings,
+        }
+    }
+
     pub fn require_write(&self) -> Result<(), ApiError> {
         if self.access == Access::Write {
             Ok(())
@@ -67,6 +78,11 @@ impl Found {
             ))
         }
     }
+}
+
+/// The command that starts an agent on a sweep.
+pub fn agent_command(at: &ProjectRef, name: &str) -> String {
+    format!("wandb agent {}/{}/{}", at.entity, at.project, name)
 }
 
 fn not_found(name: &str) -> ApiError {
