@@ -83,6 +83,8 @@ struct World {
     versions: Vec<(String, i32)>,
     /// A published report of each project, by visibility.
     reports: Vec<(String, u64)>,
+    /// A running sweep of each project (its name), by visibility.
+    sweeps: Vec<(String, String)>,
 }
 
 fn options() -> leptos::config::LeptosOptions {
@@ -226,6 +228,28 @@ async fn world(t: &TestDb) -> World {
             .await
             .unwrap();
     }
+    let mut sweeps = Vec::new();
+    for vis in VISIBILITIES {
+        let (f, _) = server::service::sweeps::create(
+            &t.db,
+            &owner,
+            server::service::sweeps::Create {
+                entity: Some("acme"),
+                project: Some(&format!("p-{vis}")),
+                config: "method: random\nparameters:\n  lr: {min: 0.0, max: 1.0}\n",
+                display_name: None,
+                controller: None,
+                prior_runs: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+        // Its first agent starts it.
+        server::service::sweeps::create_agent(&t.db, &owner, Some("acme"), &f.row.name, "h")
+            .await
+            .unwrap();
+        sweeps.push((vis.to_owned(), f.row.name));
+    }
     let router = server::web::router(state.clone(), options());
     let w = World {
         _turn: turn,
@@ -235,6 +259,7 @@ async fn world(t: &TestDb) -> World {
         runs,
         versions,
         reports,
+        sweeps,
     };
     // The owner uploads one file to every run, through a URL issued to them.
     for (_, pk) in &w.runs {
@@ -451,6 +476,21 @@ impl World {
         }
     }
 
+    /// The sweep's state and how many agents it has.
+    async fn sweep_facts(&self, name: &str) -> (String, usize) {
+        let db = &self.state.app.db;
+        let acme = projects::find_entity(db, "acme").await.unwrap().unwrap();
+        let row = server::db::repo::sweeps::find_by_name(db, acme.id, name)
+            .await
+            .unwrap()
+            .unwrap();
+        let agents = server::db::repo::sweeps::agents(db, row.id)
+            .await
+            .unwrap()
+            .len();
+        (row.state, agents)
+    }
+
     async fn draft_version(&self, id: u64) -> i32 {
         server::db::repo::reports::find_any(&self.state.app.db, id as i32)
             .await
@@ -461,6 +501,13 @@ impl World {
 
     async fn check(&self, surface: &str, who: &Who, vis: &str, pk: i32) -> Got {
         let project = format!("p-{vis}");
+        let sweep = self
+            .sweeps
+            .iter()
+            .find(|(v, _)| v == vis)
+            .unwrap()
+            .1
+            .clone();
         let version_pk = self.versions.iter().find(|(v, _)| v == vis).unwrap().1;
         let version = json!({"project": {"entity": "acme", "project": project},
                              "type_name": "dataset", "collection": "ds", "version": "v0"});
@@ -784,12 +831,96 @@ impl World {
                     Got::Ok
                 }
             }
+            "sweep page HTML" => {
+                let uri = format!("/acme/{project}/sweeps/{sweep}");
+                let (s, _) = self.send("GET", &uri, Self::cookie(who), vec![]).await;
+                http(s)
+            }
+            "sweep server fn read" => {
+                let (s, v) = self
+                    .server_fn(
+                        who,
+                        app::api::sweeps::GetSweep::PATH,
+                        json!({"project": {"entity": "acme", "project": project}, "name": sweep}),
+                    )
+                    .await;
+                sf_error(s, &v)
+            }
+            "sweep /api/v1 read" => {
+                let uri = format!("/api/v1/sweeps/acme/{project}/{sweep}");
+                let (s, _) = self.send("GET", &uri, bearer, vec![]).await;
+                http(s)
+            }
+            "sweep /api/v1 write" => {
+                // Pause a running sweep, resume a paused one: either way it changes.
+                let (before, _) = self.sweep_facts(&sweep).await;
+                let action = if before == "PAUSED" {
+                    "resume"
+                } else {
+                    "pause"
+                };
+                let uri = format!("/api/v1/sweeps/acme/{project}/{sweep}/{action}");
+                let (s, _) = self.send("POST", &uri, bearer, vec![]).await;
+                let got = http(s);
+                if got == Got::Ok && self.sweep_facts(&sweep).await.0 == before {
+                    Got::NotWritten
+                } else {
+                    got
+                }
+            }
+            "sweep GraphQL read" => {
+                let q = "query S($p: String, $e: String, $s: String!) { project(name: $p, entityName: $e) { sweep(sweepName: $s) { name state } } }";
+                let body =
+                    json!({"query": q, "variables": {"p": project, "e": "acme", "s": sweep}});
+                let mut h = wandb;
+                h.push(("content-type", "application/json".into()));
+                let (s, b) = self
+                    .send("POST", "/graphql", h, body.to_string().into_bytes())
+                    .await;
+                if s != StatusCode::OK {
+                    return http(s);
+                }
+                let v: Value = serde_json::from_slice(&b).unwrap();
+                if v.pointer("/data/project/sweep/name")
+                    .is_none_or(Value::is_null)
+                {
+                    Got::Hidden
+                } else {
+                    Got::Ok
+                }
+            }
+            "sweep GraphQL write" => {
+                let (_, before) = self.sweep_facts(&sweep).await;
+                let q = "mutation A($host: String!, $e: String, $p: String, $s: String!) { createAgent(input: {host: $host, entityName: $e, projectName: $p, sweep: $s}) { agent { id } } }";
+                let body = json!({"query": q, "variables": {"host": "h", "e": "acme", "p": project, "s": sweep}});
+                let mut h = wandb;
+                h.push(("content-type", "application/json".into()));
+                let (s, b) = self
+                    .send("POST", "/graphql", h, body.to_string().into_bytes())
+                    .await;
+                if s == StatusCode::UNAUTHORIZED {
+                    return Got::SignIn;
+                }
+                let v: Value = serde_json::from_slice(&b).unwrap_or(Value::Null);
+                match v["errors"][0]["message"].as_str() {
+                    None if s.is_success() => {
+                        if self.sweep_facts(&sweep).await.1 > before {
+                            Got::Ok
+                        } else {
+                            Got::NotWritten
+                        }
+                    }
+                    Some(m) if m.contains("not change") => Got::ReadOnly,
+                    Some(m) if m.contains("not found") => Got::Hidden,
+                    _ => http(s),
+                }
+            }
             other => panic!("unknown surface {other}"),
         }
     }
 }
 
-const SURFACES: [&str; 27] = [
+const SURFACES: [&str; 33] = [
     "page HTML",
     "server fn read",
     "server fn write",
@@ -817,6 +948,12 @@ const SURFACES: [&str; 27] = [
     "report /api/v1 read",
     "report /api/v1 write",
     "report GraphQL read",
+    "sweep page HTML",
+    "sweep server fn read",
+    "sweep /api/v1 read",
+    "sweep /api/v1 write",
+    "sweep GraphQL read",
+    "sweep GraphQL write",
 ];
 
 /// What a surface answers for an access level (and whether the caller is anonymous).
@@ -836,17 +973,28 @@ fn expected(surface: &str, access: char, anonymous: bool) -> Got {
         | "report export"
         | "report image"
         | "report server fn read"
-        | "report /api/v1 read" => {
+        | "report /api/v1 read"
+        | "sweep page HTML"
+        | "sweep server fn read"
+        | "sweep /api/v1 read" => {
             if reads {
                 Got::Ok
             } else {
                 Got::Hidden
             }
         }
-        "wandb GraphQL read" | "artifact GraphQL read" | "report GraphQL read" if anonymous => {
+        "wandb GraphQL read"
+        | "artifact GraphQL read"
+        | "report GraphQL read"
+        | "sweep GraphQL read"
+            if anonymous =>
+        {
             Got::SignIn
         }
-        "wandb GraphQL read" | "artifact GraphQL read" | "report GraphQL read" => {
+        "wandb GraphQL read"
+        | "artifact GraphQL read"
+        | "report GraphQL read"
+        | "sweep GraphQL read" => {
             if reads {
                 Got::Ok
             } else {
