@@ -8,13 +8,15 @@
 //! - `runs-table`: the Runs tab's queries over 10,000 runs × 200 columns ([`runs_table`]);
 //! - `workspace`: seeds the Workspace browser benchmark ([`workspace`]);
 //! - `artifacts`: the Artifacts tab's reads and zips at issue 16's sizes ([`artifacts`]);
-//! - `reports`: a report of 24 charts over 100 runs × 100,000 steps, rendered ([`reports`]).
+//! - `reports`: a report of 24 charts over 100 runs × 100,000 steps, rendered ([`reports`]);
+//! - `sweeps`: 20 agents on a 2,000-run sweep, a bayes suggestion, the sweep page ([`sweeps`]).
 
 pub mod artifacts;
 mod harness;
 pub mod metrics;
 pub mod reports;
 pub mod runs_table;
+pub mod sweeps;
 pub mod wandb;
 pub mod workspace;
 
@@ -79,6 +81,22 @@ pub enum BenchCommand {
         #[arg(long)]
         keep_dir: Option<PathBuf>,
     },
+    /// Sweeps: 20 agents heartbeating on a random sweep with run_cap 2,000, a bayes
+    /// suggestion over 500 runs × 10 parameters, the sweep page of 2,000 runs.
+    Sweeps {
+        #[arg(long)]
+        quick: bool,
+        #[arg(long)]
+        no_sqlite: bool,
+        /// Milliseconds each agent waits between heartbeats (100 by default, 50 times
+        /// the client's load; 5000 is the client's own pace, and takes minutes).
+        #[arg(long)]
+        pace_ms: Option<u64>,
+        /// Keep the seeded SQLite database in this directory (for `cairn serve
+        /// --data-dir DIR` and `end2end/bench/sweep-page.mjs`).
+        #[arg(long)]
+        keep_dir: Option<PathBuf>,
+    },
     /// Seed the Workspace benchmark (500 runs × 50 metrics × 10,000 steps) into
     /// --keep-dir, for `end2end/bench/workspace-first-chart.mjs`.
     Workspace {
@@ -113,7 +131,76 @@ pub async fn run(what: BenchCommand, database_url: Option<&str>) -> Fallible<()>
             drawn,
             keep_dir,
         } => reports_bench(database_url, quick, no_sqlite, drawn, keep_dir).await,
+        BenchCommand::Sweeps {
+            quick,
+            no_sqlite,
+            pace_ms,
+            keep_dir,
+        } => sweeps_bench(database_url, quick, no_sqlite, pace_ms, keep_dir).await,
     }
+}
+
+async fn sweeps_bench(
+    database_url: Option<&str>,
+    quick: bool,
+    no_sqlite: bool,
+    pace_ms: Option<u64>,
+    keep_dir: Option<PathBuf>,
+) -> Fallible<()> {
+    let mut sizes = if quick {
+        sweeps::SweepSizes::quick()
+    } else {
+        sweeps::SweepSizes::full()
+    };
+    if let Some(p) = pace_ms {
+        sizes.pace_ms = p.max(1);
+    }
+    println!(
+        "cairn bench sweeps ({} agents, run_cap {}, bayes {} runs × {} parameters; {} cores)",
+        sizes.agents,
+        sizes.run_cap,
+        sizes.bayes_runs,
+        sizes.bayes_params,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let dir = keep_dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("cairn-sweeps-bench-{}", std::process::id()))
+    });
+    std::fs::create_dir_all(&dir)?;
+    let mut page = None;
+    if !no_sqlite {
+        let url = format!("sqlite://{}?mode=rwc", dir.join("cairn.db").display());
+        let (rows, path) = sweeps::run(&url, &dir, &sizes)
+            .await
+            .map_err(|e| e.to_string())?;
+        print_table("SQLite", &rows);
+        page = Some(path);
+    }
+    if let Some(url) = database_url.filter(|u| u.starts_with("postgres")) {
+        let base = server_url(url);
+        let name = format!("cairn_sweeps_bench_{}", std::process::id());
+        let admin = crate::db::connect(&format!("{base}/postgres")).await?;
+        use sea_orm::ConnectionTrait;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await?;
+        let result = sweeps::run(&format!("{base}/{name}"), &dir.join("pg"), &sizes).await;
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await?;
+        print_table("PostgreSQL", &result.map_err(|e| e.to_string())?.0);
+    }
+    match (keep_dir, page) {
+        (Some(d), Some(path)) => println!(
+            "\nThe SQLite data is kept in {}: `cairn serve --data-dir {0}` and \
+             `node end2end/bench/sweep-page.mjs http://127.0.0.1:3000{path}` time the page in Chromium.",
+            d.display()
+        ),
+        _ => {
+            std::fs::remove_dir_all(&dir).ok();
+        }
+    }
+    Ok(())
 }
 
 async fn reports_bench(

@@ -199,11 +199,11 @@ pub fn ImportanceTable(scores: Vec<ParamScore>, metric: String) -> impl IntoView
     .into_any()
 }
 
+/// A dot of a chart: x, y and colour.
+type Dot = (f64, f64, (u8, u8, u8));
+
 /// Dots and the best-so-far line of the metric over the runs' start times.
-fn metric_series(
-    runs: &[SweepRunView],
-    maximize: bool,
-) -> (Vec<(f64, f64, (u8, u8, u8))>, Vec<(f64, f64)>) {
+fn metric_series(runs: &[SweepRunView], maximize: bool) -> (Vec<Dot>, Vec<(f64, f64)>) {
     let mut pts: Vec<(f64, f64)> = runs
         .iter()
         .filter_map(|r| {

@@ -11,6 +11,9 @@ use crate::model::{ProjectRef, RunState, SweepAction, SweepState, SweepView};
 use super::charts::{runtime, ImportanceTable, MetricChart, ParCoordsChart};
 use super::{CopyCommand, SweepStateBadge};
 
+/// Runs the table shows before "Show all".
+const RUNS_SHOWN: usize = 100;
+
 /// A sweep's page: its state and buttons, the agent command, the charts (parallel
 /// coordinates with brushing, parameter importance, the metric over time), the
 /// runs (limited by the brushes), the agents and the configuration. While the
@@ -104,21 +107,38 @@ fn SweepBody(v: SweepView, reload: RwSignal<u32>, brushes: RwSignal<Brushes>) ->
     let params = v.params.clone();
     let runs = v.runs.clone();
     let at = v.at.clone();
+    let maximize = s.maximize;
+    // Long sweeps show their best runs first, a page at a time.
+    let show_all = RwSignal::new(false);
     let runs_table = move || {
         let sel = shown.get();
-        let visible: Vec<_> = runs
+        let mut visible: Vec<_> = runs
             .iter()
             .zip(sel.iter().chain(std::iter::repeat(&true)))
             .filter(|(_, on)| **on)
             .map(|(r, _)| r.clone())
             .collect();
+        visible.sort_by(|a, b| match (a.metric, b.metric) {
+            (Some(x), Some(y)) if maximize => y.total_cmp(&x),
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => b.created_at_ms.cmp(&a.created_at_ms),
+        });
         let total = runs.len();
+        let matching = visible.len();
+        let hidden = if show_all.get() {
+            0
+        } else {
+            matching.saturating_sub(RUNS_SHOWN)
+        };
+        visible.truncate(matching - hidden);
         let at = at.clone();
         let params = params.clone();
         let metric = metric.clone();
         view! {
             <p class="muted" role="status">
-                {if visible.len() == total { format!("{total} runs") } else { format!("{} of {total} runs match the filters", visible.len()) }}
+                {if matching == total { format!("{total} runs") } else { format!("{matching} of {total} runs match the filters") }}
             </p>
             <div class="table-scroll">
                 <table class="sweep-runs">
@@ -147,6 +167,12 @@ fn SweepBody(v: SweepView, reload: RwSignal<u32>, brushes: RwSignal<Brushes>) ->
                     </tbody>
                 </table>
             </div>
+            {(hidden > 0).then(|| view! {
+                <p class="muted">
+                    {format!("The best {RUNS_SHOWN} are shown. ")}
+                    <button type="button" class="small" on:click=move |_| show_all.set(true)>{format!("Show all {matching}")}</button>
+                </p>
+            })}
         }
     };
     let agents = v.agents.clone();

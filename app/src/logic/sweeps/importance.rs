@@ -10,6 +10,11 @@ use smartcore::ensemble::random_forest_regressor::{
 };
 use smartcore::linalg::basic::matrix::DenseMatrix;
 
+/// Trees in the forest, and the most runs it learns from (the latest ones): enough
+/// for stable rankings, and a sweep page of thousands of runs stays quick.
+const TREES: usize = 40;
+pub const MAX_ROWS: usize = 1000;
+
 /// One parameter's scores.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Score {
@@ -55,14 +60,18 @@ pub fn scores(columns: &[(String, Vec<f64>)], y: &[f64]) -> Vec<Score> {
     if n < 5 || columns.is_empty() {
         return out;
     }
+    // The latest runs when there are more than the forest needs.
+    let skip = n.saturating_sub(MAX_ROWS);
+    let y = &y[skip..];
+    let n = y.len();
     let rows: Vec<Vec<f64>> = (0..n)
-        .map(|i| columns.iter().map(|(_, c)| c[i]).collect())
+        .map(|i| columns.iter().map(|(_, c)| c[skip + i]).collect())
         .collect();
     let Ok(x) = DenseMatrix::from_2d_vec(&rows) else {
         return out;
     };
     let params = RandomForestRegressorParameters::default()
-        .with_n_trees(60)
+        .with_n_trees(TREES)
         .with_min_samples_leaf(2)
         .with_max_depth(10)
         .with_seed(17);
