@@ -215,6 +215,7 @@ async fn filter_rows(
                 notes: r.notes.clone(),
                 group: r.group_name.clone(),
                 job_type: r.job_type.clone(),
+                sweep: None,
                 fields,
             },
         ));

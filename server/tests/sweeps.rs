@@ -146,6 +146,24 @@ async fn many_agents_never_exceed_the_cap_or_repeat_a_grid_point() {
             assert!(runs.iter().all(|r| r.state == "finished"));
             let after = sweeps::find_by_id(&t.db, Some(&user), f.row.id).await.unwrap();
             assert_eq!(after.state(), SweepState::Finished, "the sweep finishes by itself");
+            // The Runs tab's filter language knows a run's sweep.
+            let page = server::service::runs_table::runs_page(
+                &t.db,
+                Some(&user),
+                &ProjectRef::new("ada", "hpo"),
+                &app::model::RunsQuery {
+                    filter: format!("sweep = \"{}\"", f.row.name),
+                    sort: None,
+                    within: Vec::new(),
+                    columns: Vec::new(),
+                    offset: 0,
+                    limit: 100,
+                },
+            )
+            .await
+            .unwrap();
+            assert_eq!(page.total as usize, want);
+            assert!(page.rows.iter().all(|r| r.sweep.as_deref() == Some(f.row.name.as_str())));
             if f.row.method == "grid" {
                 let keys: HashSet<String> = runs.iter().map(|r| r.param_key.clone().unwrap()).collect();
                 assert_eq!(keys.len(), 6, "six different combinations: {keys:?}");
@@ -329,6 +347,147 @@ async fn bad_configs_are_refused_with_the_key_and_the_line_and_leave_nothing() {
         assert!(err.to_string().contains("line 6: parameters.lr.max: must be greater than min"), "{err}");
         let idx = sweeps::index(&t.db, Some(&user), &ProjectRef::new("ada", "hpo")).await.unwrap();
         assert!(idx.sweeps.is_empty());
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn hyperband_stops_the_runs_behind_at_a_band() {
+    use app::model::MetricValue;
+    use server::service::ops::{
+        self,
+        types::{LogMetrics, MetricRow},
+    };
+    on_both(|t| async move {
+        let user = seed(&t).await;
+        let at = ProjectRef::new("ada", "hpo");
+        let writer = server::db::write::Writer::start(t.db.clone());
+        let f = new_sweep(
+            &t,
+            &user,
+            "method: grid\nmetric: {name: loss, goal: minimize}\n\
+             early_terminate: {type: hyperband, min_iter: 2, eta: 2}\n\
+             parameters:\n  a: {values: [1, 2, 3, 4]}\n",
+        )
+        .await;
+        // Four agents, one run each; each run logs two values of the loss.
+        let mut agents = Vec::new();
+        for _ in 0..4 {
+            let id = sweeps::create_agent(&t.db, &user, Some("ada"), &f.row.name, "h")
+                .await
+                .unwrap();
+            let c = sweeps::heartbeat(
+                &t.db,
+                &user,
+                sweeps::Heartbeat {
+                    agent_id: id,
+                    running: vec![],
+                },
+            )
+            .await
+            .unwrap();
+            let run_id = c[0]["run_id"].as_str().unwrap().to_owned();
+            let a = c[0]["args"]["a"]["value"].as_i64().unwrap();
+            let second = [0.5, 0.6, 5.0, 6.0][(a - 1) as usize];
+            let rows = [1.0, second]
+                .iter()
+                .enumerate()
+                .map(|(s, v)| MetricRow {
+                    step: s as i64,
+                    time: None,
+                    values: [("loss".to_owned(), MetricValue(*v))].into_iter().collect(),
+                })
+                .collect();
+            ops::log_metrics(&writer, &user, &at, &run_id, LogMetrics { rows })
+                .await
+                .unwrap();
+            agents.push((id, run_id, a));
+        }
+        // Started: the runs are running now.
+        for r in repo::runs(&t.db, f.row.id).await.unwrap() {
+            repo::set_run_state(&t.db, r.run_pk, "running", 0)
+                .await
+                .unwrap();
+        }
+        // At band 2 the losses are 0.5, 0.6, 5 and 6: the worse half stops.
+        for (id, run_id, a) in &agents {
+            let c = sweeps::heartbeat(
+                &t.db,
+                &user,
+                sweeps::Heartbeat {
+                    agent_id: *id,
+                    running: vec![run_id.clone()],
+                },
+            )
+            .await
+            .unwrap();
+            if *a >= 3 {
+                assert_eq!(c.len(), 1, "a = {a} is behind");
+                assert_eq!(c[0]["type"], "stop");
+                assert_eq!(c[0]["run_id"], run_id.as_str());
+            } else {
+                assert!(c.is_empty(), "a = {a} goes on: {c:?}");
+            }
+        }
+        let stopped = repo::runs(&t.db, f.row.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.stop_at.is_some())
+            .count();
+        assert_eq!(stopped, 2);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn prior_runs_join_without_a_cap_and_a_grid_skips_their_combinations() {
+    use server::service::ops::{self, types::UpsertRun};
+    on_both(|t| async move {
+        let user = seed(&t).await;
+        // 1,200 earlier runs (W&B takes at most 1,000), two of them with grid values.
+        let mut names = Vec::new();
+        for i in 0..1200 {
+            let a = if i < 2 { i + 1 } else { 100 + i };
+            let config: serde_json::Map<String, Value> =
+                [("a".to_owned(), Value::from(a))].into_iter().collect();
+            ops::upsert_run(
+                &t.db,
+                &user,
+                UpsertRun {
+                    project: "hpo".into(),
+                    id: Some(format!("prior{i}")),
+                    config: Some(config),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            names.push(format!("prior{i}"));
+        }
+        let (f, _) = sweeps::create(
+            &t.db,
+            &user,
+            sweeps::Create {
+                entity: Some("ada"),
+                project: Some("hpo"),
+                config: "method: grid\nparameters:\n  a: {values: [1, 2, 3]}\n",
+                display_name: None,
+                controller: None,
+                prior_runs: names,
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(repo::runs(&t.db, f.row.id).await.unwrap().len(), 1200);
+        // Only a = 3 is left to run.
+        let ran = agent_life(t.db.clone(), user.clone(), f.row.name.clone(), never).await;
+        assert_eq!(ran.len(), 1);
+        let runs = repo::runs(&t.db, f.row.id).await.unwrap();
+        let new = runs.iter().find(|r| r.run_id == ran[0]).unwrap();
+        assert_eq!(new.config, r#"{"a":3}"#);
         t
     })
     .await;

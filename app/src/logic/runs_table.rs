@@ -9,7 +9,12 @@ use crate::model::{ColumnInfo, ColumnKind, ColumnSettings, SortSpec};
 pub const DEFAULT_FIELD_COLUMNS: usize = 40;
 
 /// Built-in columns hidden until the user shows them.
-const HIDDEN_BUILTINS: [Builtin; 3] = [Builtin::Id, Builtin::Notes, Builtin::JobType];
+const HIDDEN_BUILTINS: [Builtin; 4] = [
+    Builtin::Id,
+    Builtin::Notes,
+    Builtin::JobType,
+    Builtin::Sweep,
+];
 
 /// A column as the table lays it out.
 #[derive(Clone, Debug, PartialEq)]

@@ -64,6 +64,9 @@ pub struct RunRow {
     pub group: Option<String>,
     pub job_type: Option<String>,
     pub color: Option<String>,
+    /// The id of the sweep the run belongs to.
+    #[serde(default)]
+    pub sweep: Option<String>,
     /// Values of the requested config and summary columns the run has.
     pub values: BTreeMap<String, FieldValue>,
 }

@@ -198,6 +198,10 @@ pub async fn run(
             )
             .await?;
             let id = v["data"]["createAgent"]["agent"]["id"].as_str().ok_or("no agent id")?.to_owned();
+            // Agents start at independent moments and their clocks drift (±10%), as
+            // on separate machines; started together they would ask in bursts.
+            let mut rng = rand::rngs::StdRng::seed_from_u64(a as u64);
+            tokio::time::sleep(Duration::from_millis(rng.gen_range(0..pace))).await;
             let mut handed = 0usize;
             loop {
                 let (ms, v) = gql(&router, &auth, HEARTBEAT, json!({"id": id, "metrics": "{}", "runState": "{}"})).await?;
@@ -214,7 +218,8 @@ pub async fn run(
                     Some("exit") => break,
                     _ => {}
                 }
-                tokio::time::sleep(Duration::from_millis(pace)).await;
+                let jitter = rng.gen_range(pace * 9 / 10..=pace * 11 / 10);
+                tokio::time::sleep(Duration::from_millis(jitter.max(1))).await;
             }
             Ok::<_, Box<dyn std::error::Error + Send + Sync>>((lat, handed))
         }));

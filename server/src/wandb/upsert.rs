@@ -4,7 +4,7 @@
 use sea_orm::{DatabaseTransaction, Set};
 use serde_json::{Map, Value};
 
-use app::logic::{run_name, validate};
+use app::logic::validate;
 use app::model::RunState;
 
 use crate::db::entities::{entity, project, run, user};
@@ -171,46 +171,7 @@ async fn upsert_once(
             }
             active
         }
-        None => {
-            let id = match name {
-                Some(n) => n.to_owned(),
-                None => ops::fresh_run_id(&tx, project.id).await?,
-            };
-            let ordinal = runs::next_ordinal(&tx, project.id).await?;
-            let generated = {
-                let (a, n) = run_name::vocabulary_size();
-                run_name::generate(
-                    rand::random::<usize>() % a,
-                    rand::random::<usize>() % n,
-                    ordinal as u64,
-                )
-            };
-            run::ActiveModel {
-                project_id: Set(project.id),
-                run_id: Set(id),
-                display_name: Set(generated),
-                ordinal: Set(ordinal),
-                state: Set(RunState::Running.as_str().to_owned()),
-                config: Set("{}".into()),
-                summary_auto: Set("{}".into()),
-                summary_explicit: Set("{}".into()),
-                tags: Set("[]".into()),
-                notes: Set(String::new()),
-                group_name: Set(None),
-                job_type: Set(None),
-                user_id: Set(user.id),
-                host: Set(None),
-                git_commit: Set(None),
-                created_at: Set(now),
-                heartbeat_at: Set(now),
-                finished_at: Set(None),
-                runtime_seconds: Set(0.0),
-                exit_code: Set(None),
-                color: Set(None),
-                deleted_at: Set(None),
-                ..Default::default()
-            }
-        }
+        None => ops::new_run(&tx, project.id, name, user.id, now).await?,
     };
     if let Some(v) = display {
         active.display_name = Set(v);

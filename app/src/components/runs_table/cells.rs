@@ -50,6 +50,7 @@ pub fn cell_view(project: &ProjectRef, row: &RunRow, id: &str) -> AnyView {
             Builtin::Notes => row.notes.clone().into_any(),
             Builtin::Group => row.group.clone().unwrap_or_default().into_any(),
             Builtin::JobType => row.job_type.clone().unwrap_or_default().into_any(),
+            Builtin::Sweep => row.sweep.clone().unwrap_or_default().into_any(),
             Builtin::Id => row.id.0.clone().into_any(),
         },
         _ => row

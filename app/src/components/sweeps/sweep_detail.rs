@@ -200,6 +200,12 @@ fn SweepBody(v: SweepView, reload: RwSignal<u32>, brushes: RwSignal<Brushes>) ->
         <section class="card" aria-labelledby="sweep-runs-heading">
             <h2 id="sweep-runs-heading">"Runs"</h2>
             {runs_table}
+            <p>
+                <a href=format!("{}/runs?filter={}", v.at.href(), crate::logic::url::encode_segment(&format!("sweep = \"{}\"", s.name)))>
+                    "Open these runs in the Runs tab"
+                </a>
+                " (filter "<code>{format!("sweep = \"{}\"", s.name)}</code>", also in the Workspace's runs sidebar)"
+            </p>
         </section>
         <section class="card" aria-labelledby="agents-heading">
             <h2 id="agents-heading">"Agents"</h2>

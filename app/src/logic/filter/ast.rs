@@ -23,10 +23,12 @@ pub enum Builtin {
     Notes,
     Group,
     JobType,
+    /// The sweep the run belongs to (its id).
+    Sweep,
 }
 
 impl Builtin {
-    pub const ALL: [Builtin; 10] = [
+    pub const ALL: [Builtin; 11] = [
         Builtin::Name,
         Builtin::State,
         Builtin::Created,
@@ -36,6 +38,7 @@ impl Builtin {
         Builtin::Notes,
         Builtin::Group,
         Builtin::JobType,
+        Builtin::Sweep,
         Builtin::Id,
     ];
 
@@ -52,6 +55,7 @@ impl Builtin {
             Builtin::Notes => "notes",
             Builtin::Group => "group",
             Builtin::JobType => "job_type",
+            Builtin::Sweep => "sweep",
         }
     }
 
@@ -68,6 +72,7 @@ impl Builtin {
             Builtin::Notes => "Notes",
             Builtin::Group => "Group",
             Builtin::JobType => "Job type",
+            Builtin::Sweep => "Sweep",
         }
     }
 

@@ -66,6 +66,7 @@ pub struct FilterRow {
     pub notes: String,
     pub group: Option<String>,
     pub job_type: Option<String>,
+    pub sweep: Option<String>,
     /// Config and summary leaves by column id (`config.lr`, `summary.loss`).
     pub fields: BTreeMap<String, FieldValue>,
 }
@@ -87,6 +88,7 @@ impl FilterRow {
                 Builtin::Notes => opt(&Some(self.notes.clone())),
                 Builtin::Group => opt(&self.group),
                 Builtin::JobType => opt(&self.job_type),
+                Builtin::Sweep => opt(&self.sweep),
                 Builtin::Tags => self.tags.first().and_then(|t| text(t)),
             },
             other => self.fields.get(&other.id()).cloned(),

@@ -194,7 +194,7 @@ impl Parser {
                 format!(
                     "unknown column `{name}`: write config keys as config.{name} and summary \
                      metrics as summary.{name}; other columns are name, state, created, \
-                     runtime, user, tags, notes, group, job_type and id"
+                     runtime, user, tags, notes, group, job_type, sweep and id"
                 ),
             )
         })

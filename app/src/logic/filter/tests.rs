@@ -151,12 +151,12 @@ fn errors_point_at_the_problem() {
         ("(config.lr = 1", 0, 14, "this `(` is never closed: add a `)`"),
         ("config.lr = 1)", 13, 14, "this `)` has no matching `(`"),
         ("config.lr = 1 config.b = 2", 14, 22, "expected `and`, `or` or the end, found `config.b`"),
-        ("state = \"done\"", 0, 14, "unknown state \"done\": states are running, finished, failed, crashed, killed"),
+        ("state = \"done\"", 0, 14, "unknown state \"done\": states are pending, running, finished, failed, crashed, killed"),
         ("state = 3", 0, 9, "state is text: compare it with a quoted state like \"finished\""),
         ("runtime > \"long\"", 0, 16, "runtime is a number of seconds: compare it with a number"),
         ("created > \"yesterday\"", 0, 21, "created is a time: compare it with a timestamp like 2026-11-01 or 2026-11-01T12:30:00Z"),
         ("name = \"x", 7, 9, "unterminated string: add the closing \""),
-        ("lr < 1", 0, 2, "unknown column `lr`: write config keys as config.lr and summary metrics as summary.lr; other columns are name, state, created, runtime, user, tags, notes, group, job_type and id"),
+        ("lr < 1", 0, 2, "unknown column `lr`: write config keys as config.lr and summary metrics as summary.lr; other columns are name, state, created, runtime, user, tags, notes, group, job_type, sweep and id"),
         ("config.x < null", 0, 15, "null can only be compared with = or != (`<` needs a value)"),
         ("tags > \"a\"", 0, 10, "tags can be tested with =, !=, IN, NOT IN, =~ and IS NULL only"),
         ("config.x IN (1, null)", 0, 21, "null cannot be in a list: use IS NULL or IS NOT NULL"),
@@ -168,7 +168,7 @@ fn errors_point_at_the_problem() {
         ("config.x = 1 and", 16, 16, "expected a column, found the end"),
         ("config.x = 1 # 2", 13, 14, "unexpected character `#`"),
         ("`config.x = 1", 0, 13, "unterminated column name: add the closing `"),
-        ("config. = 1", 0, 7, "unknown column `config.`: write config keys as config.config. and summary metrics as summary.config.; other columns are name, state, created, runtime, user, tags, notes, group, job_type and id"),
+        ("config. = 1", 0, 7, "unknown column `config.`: write config keys as config.config. and summary metrics as summary.config.; other columns are name, state, created, runtime, user, tags, notes, group, job_type, sweep and id"),
     ];
     for (text, start, end, message) in cases {
         let err = parse(text).expect_err(text);
@@ -229,6 +229,7 @@ fn row() -> FilterRow {
         notes: String::new(),
         group: Some("sweep-1".into()),
         job_type: None,
+        sweep: Some("k3v9x2ab".into()),
         fields,
     }
 }
@@ -253,6 +254,7 @@ fn evaluation_follows_the_documented_meaning() {
         "notes IS NULL",
         "job_type IS NULL",
         "group = \"sweep-1\"",
+        "sweep = \"k3v9x2ab\"",
         "created >= 2026-11-01 and created < 2026-11-02",
         "runtime > 59.5",
         "state NOT IN (\"running\")",

@@ -518,12 +518,13 @@ pub async fn run_of(db: &impl ConnectionTrait, run_pk: i32) -> Result<Option<Swe
 }
 
 /// How many runs the sweep has handed out that count against its cap (prior runs
-/// and re-queued ones do not), and how many of its runs are pending or running.
+/// and re-queued ones do not), and how many of those it handed out are pending or
+/// running (a prior run still running does not hold the sweep open).
 pub async fn counts(db: &impl ConnectionTrait, sweep_id: i32) -> Result<(i64, i64), DbErr> {
     let mut q = Sql::new(db.get_database_backend());
     q.push(
         "SELECT COALESCE(SUM(CASE WHEN sr.args IS NOT NULL AND sr.requeued_at IS NULL THEN 1 ELSE 0 END), 0) AS handed, \
-         COALESCE(SUM(CASE WHEN r.state IN ('pending', 'running') THEN 1 ELSE 0 END), 0) AS active \
+         COALESCE(SUM(CASE WHEN sr.args IS NOT NULL AND r.state IN ('pending', 'running') THEN 1 ELSE 0 END), 0) AS active \
          FROM sweep_runs sr JOIN runs r ON r.id = sr.run_pk WHERE r.deleted_at IS NULL AND sr.sweep_id = ",
     )
     .bind(sweep_id);

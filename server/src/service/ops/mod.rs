@@ -321,44 +321,19 @@ async fn upsert_run_once(
             (runs::update(&tx, active).await?, false)
         }
         None => {
-            let id = match req.id {
-                Some(id) => id,
-                None => fresh_run_id(&tx, project.id).await?,
-            };
-            let ordinal = runs::next_ordinal(&tx, project.id).await?;
-            let name = req.name.unwrap_or_else(|| {
-                let (a, n) = run_name::vocabulary_size();
-                run_name::generate(
-                    rand::random::<usize>() % a,
-                    rand::random::<usize>() % n,
-                    ordinal as u64,
-                )
-            });
-            let model = run::ActiveModel {
-                project_id: Set(project.id),
-                run_id: Set(id),
-                display_name: Set(name),
-                ordinal: Set(ordinal),
-                state: Set(RunState::Running.as_str().to_owned()),
-                config: Set(to_json(&req.config.unwrap_or_default())?),
-                summary_auto: Set(to_json(&AutoSummary::default())?),
-                summary_explicit: Set("{}".to_owned()),
-                tags: Set(to_json(&req.tags.unwrap_or_default())?),
-                notes: Set(req.notes.unwrap_or_default()),
-                group_name: Set(req.group),
-                job_type: Set(req.job_type),
-                user_id: Set(user.id),
-                host: Set(req.host),
-                git_commit: Set(req.git_commit),
-                created_at: Set(req.start_time.map(secs_to_ms).unwrap_or(now)),
-                heartbeat_at: Set(now),
-                finished_at: Set(None),
-                runtime_seconds: Set(0.0),
-                exit_code: Set(None),
-                color: Set(req.color),
-                deleted_at: Set(None),
-                ..Default::default()
-            };
+            let mut model = new_run(&tx, project.id, req.id.as_deref(), user.id, now).await?;
+            if let Some(n) = req.name {
+                model.display_name = Set(n);
+            }
+            model.config = Set(to_json(&req.config.unwrap_or_default())?);
+            model.tags = Set(to_json(&req.tags.unwrap_or_default())?);
+            model.notes = Set(req.notes.unwrap_or_default());
+            model.group_name = Set(req.group);
+            model.job_type = Set(req.job_type);
+            model.host = Set(req.host);
+            model.git_commit = Set(req.git_commit);
+            model.created_at = Set(req.start_time.map(secs_to_ms).unwrap_or(now));
+            model.color = Set(req.color);
             (runs::insert(&tx, model).await?, true)
         }
     };
@@ -382,6 +357,56 @@ pub(crate) async fn fresh_run_id(
         }
     }
     Err(ApiError::Internal("could not find a free run id".into()))
+}
+
+/// A new run of a project, not inserted yet: the id given (or a fresh one), the next
+/// ordinal, a generated `adjective-noun-N` name, running, everything else empty. The
+/// wandb client's upsert, `/api/v1` and sweeps' runs created ahead all start here.
+pub(crate) async fn new_run(
+    tx: &DatabaseTransaction,
+    project_id: i32,
+    id: Option<&str>,
+    user_id: i32,
+    now: i64,
+) -> Result<run::ActiveModel, ApiError> {
+    let id = match id {
+        Some(id) => id.to_owned(),
+        None => fresh_run_id(tx, project_id).await?,
+    };
+    let ordinal = runs::next_ordinal(tx, project_id).await?;
+    let name = {
+        let (a, n) = run_name::vocabulary_size();
+        run_name::generate(
+            rand::random::<usize>() % a,
+            rand::random::<usize>() % n,
+            ordinal as u64,
+        )
+    };
+    Ok(run::ActiveModel {
+        project_id: Set(project_id),
+        run_id: Set(id),
+        display_name: Set(name),
+        ordinal: Set(ordinal),
+        state: Set(RunState::Running.as_str().to_owned()),
+        config: Set("{}".into()),
+        summary_auto: Set(to_json(&AutoSummary::default())?),
+        summary_explicit: Set("{}".into()),
+        tags: Set("[]".into()),
+        notes: Set(String::new()),
+        group_name: Set(None),
+        job_type: Set(None),
+        user_id: Set(user_id),
+        host: Set(None),
+        git_commit: Set(None),
+        created_at: Set(now),
+        heartbeat_at: Set(now),
+        finished_at: Set(None),
+        runtime_seconds: Set(0.0),
+        exit_code: Set(None),
+        color: Set(None),
+        deleted_at: Set(None),
+        ..Default::default()
+    })
 }
 
 /// What a metrics write stored.

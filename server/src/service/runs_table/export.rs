@@ -69,6 +69,7 @@ pub(super) fn cell_text(r: &RunRow, c: &Column) -> String {
             Builtin::Notes => r.notes.clone(),
             Builtin::Group => r.group.clone().unwrap_or_default(),
             Builtin::JobType => r.job_type.clone().unwrap_or_default(),
+            Builtin::Sweep => r.sweep.clone().unwrap_or_default(),
         },
         other => match r.values.get(&other.id()) {
             Some(FieldValue::Num(n)) => n.to_string(),

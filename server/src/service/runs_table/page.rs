@@ -93,8 +93,10 @@ pub(super) async fn page(
         let mut q = Sql::new(db.get_database_backend());
         q.push(
             "SELECT r.id AS pk, r.run_id, r.display_name, r.state, u.username, r.created_at, \
-             r.runtime_seconds, r.tags, r.notes, r.group_name, r.job_type, r.color",
+             r.runtime_seconds, r.tags, r.notes, r.group_name, r.job_type, r.color, ",
         )
+        .push(super::sql::builtin_sql(app::logic::filter::Builtin::Sweep))
+        .push(" AS sweep_name")
         .push(FROM)
         .push(" WHERE r.id IN ")
         .bind_list(pks.iter().copied());
@@ -116,6 +118,7 @@ pub(super) async fn page(
                     group: r.try_get("", "group_name")?,
                     job_type: r.try_get("", "job_type")?,
                     color: r.try_get("", "color")?,
+                    sweep: r.try_get("", "sweep_name")?,
                     values: BTreeMap::new(),
                 },
             );

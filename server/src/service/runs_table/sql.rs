@@ -25,6 +25,10 @@ pub(super) fn builtin_sql(b: Builtin) -> &'static str {
         Builtin::Notes => "NULLIF(r.notes, '')",
         Builtin::Group => "NULLIF(r.group_name, '')",
         Builtin::JobType => "NULLIF(r.job_type, '')",
+        Builtin::Sweep => {
+            "(SELECT sw.name FROM sweep_runs swr JOIN sweeps sw ON sw.id = swr.sweep_id \
+             WHERE swr.run_pk = r.id)"
+        }
         Builtin::Tags => "r.tags",
     }
 }

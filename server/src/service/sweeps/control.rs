@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use app::logic::sweeps::config::{self, assignment_args, assignment_config, assignment_key};
 use app::logic::sweeps::{hyperband, next_run, Method, Next, SweepConfig};
-use app::logic::{run_name, validate};
+use app::logic::validate;
 use app::model::{ProjectRef, RunState, SweepAction, SweepState};
 
 use super::{find_by_id, found, past_runs, Found};
@@ -759,41 +759,9 @@ async fn create_pending_run(
     args: &Map<String, Value>,
     now: i64,
 ) -> Result<run::Model, ApiError> {
-    let id = ops::fresh_run_id(tx, f.project.id).await?;
-    let ordinal = runs::next_ordinal(tx, f.project.id).await?;
-    let display = {
-        let (a, n) = run_name::vocabulary_size();
-        run_name::generate(
-            rand::random::<usize>() % a,
-            rand::random::<usize>() % n,
-            ordinal as u64,
-        )
-    };
-    let model = run::ActiveModel {
-        project_id: Set(f.project.id),
-        run_id: Set(id),
-        display_name: Set(display),
-        ordinal: Set(ordinal),
-        state: Set(RunState::Pending.as_str().to_owned()),
-        config: Set(ops::to_json(&plain_config(args))?),
-        summary_auto: Set("{}".into()),
-        summary_explicit: Set("{}".into()),
-        tags: Set("[]".into()),
-        notes: Set(String::new()),
-        group_name: Set(None),
-        job_type: Set(None),
-        user_id: Set(user.id),
-        host: Set(None),
-        git_commit: Set(None),
-        created_at: Set(now),
-        heartbeat_at: Set(now),
-        finished_at: Set(None),
-        runtime_seconds: Set(0.0),
-        exit_code: Set(None),
-        color: Set(None),
-        deleted_at: Set(None),
-        ..Default::default()
-    };
+    let mut model = ops::new_run(tx, f.project.id, None, user.id, now).await?;
+    model.state = Set(RunState::Pending.as_str().to_owned());
+    model.config = Set(ops::to_json(&plain_config(args))?);
     Ok(runs::insert(tx, model).await?)
 }
 
