@@ -34,7 +34,7 @@ test("create a sweep in the browser, watch its runs arrive, brush the chart, pau
   // Validated as it is typed: an error names its line, and the button waits.
   const box = page.getByLabel(/Configuration/);
   await box.fill("program: train.py\nmethod: grid\nparameters:\n  lr:\n    min: 0.001\n    max: 0.1\n");
-  await expect(page.getByRole("alert")).toContainText("line 4: parameters.lr: grid search needs discrete values");
+  await expect(page.locator("#sweep-check")).toContainText("line 4: parameters.lr: grid search needs discrete values");
   await expect(page.getByRole("button", { name: "Create sweep" })).toBeDisabled();
   await box.fill("program: train.py\nmethod: grid\nmetric: {name: loss, goal: minimize}\nparameters:\n  lr: {values: [0.001, 0.01, 0.1]}\n  bs: {values: [16, 64]}\n");
   await expect(page.locator("#sweep-check")).toContainText("Valid: grid search over 2 parameters, 6 runs.");

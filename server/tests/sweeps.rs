@@ -488,6 +488,140 @@ async fn prior_runs_join_without_a_cap_and_a_grid_skips_their_combinations() {
         let runs = repo::runs(&t.db, f.row.id).await.unwrap();
         let new = runs.iter().find(|r| r.run_id == ran[0]).unwrap();
         assert_eq!(new.config, r#"{"a":3}"#);
+        // Cancelling a sweep stops its own runs only: prior runs go on. (A run
+        // belongs to one sweep, so these are new ones.)
+        for id in ["base1", "base2"] {
+            ops::upsert_run(
+                &t.db,
+                &user,
+                UpsertRun {
+                    project: "hpo".into(),
+                    id: Some(id.into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let (g, _) = sweeps::create(
+            &t.db,
+            &user,
+            sweeps::Create {
+                entity: Some("ada"),
+                project: Some("hpo"),
+                config: "method: random\nparameters:\n  a: {min: 0, max: 9}\n",
+                display_name: None,
+                controller: None,
+                prior_runs: vec!["base1".into(), "base2".into()],
+            },
+        )
+        .await
+        .unwrap();
+        let agent = sweeps::create_agent(&t.db, &user, Some("ada"), &g.row.name, "h")
+            .await
+            .unwrap();
+        sweeps::heartbeat(
+            &t.db,
+            &user,
+            sweeps::Heartbeat {
+                agent_id: agent,
+                running: vec![],
+            },
+        )
+        .await
+        .unwrap();
+        let at = ProjectRef::new("ada", "hpo");
+        sweeps::act(&t.db, &user, &at, &g.row.name, SweepAction::Cancel)
+            .await
+            .unwrap();
+        let runs = repo::runs(&t.db, g.row.id).await.unwrap();
+        assert_eq!(runs.len(), 3);
+        for r in runs {
+            let want = if r.args.is_some() {
+                "killed"
+            } else {
+                "running"
+            };
+            assert_eq!(r.state, want, "{}", r.run_id);
+        }
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_gone_agents_unstarted_run_fails_and_frees_the_sweep() {
+    use sea_orm::ConnectionTrait;
+    on_both(|t| async move {
+        let user = seed(&t).await;
+        let at = ProjectRef::new("ada", "hpo");
+        let f = new_sweep(
+            &t,
+            &user,
+            "method: grid\nparameters:\n  a: {values: [1, 2]}\n",
+        )
+        .await;
+        // An agent takes a run, then its machine goes away before the script starts.
+        let lost = sweeps::create_agent(&t.db, &user, Some("ada"), &f.row.name, "h")
+            .await
+            .unwrap();
+        let c = sweeps::heartbeat(
+            &t.db,
+            &user,
+            sweeps::Heartbeat {
+                agent_id: lost,
+                running: vec![],
+            },
+        )
+        .await
+        .unwrap();
+        let lost_run = c[0]["run_id"].as_str().unwrap().to_owned();
+        t.db.execute_unprepared(&format!(
+            "UPDATE sweep_agents SET heartbeat_at = 0 WHERE id = {lost}"
+        ))
+        .await
+        .unwrap();
+        // Another agent finishes the rest, and the sweep ends instead of waiting forever.
+        let ran = agent_life(t.db.clone(), user.clone(), f.row.name.clone(), never).await;
+        assert_eq!(ran.len(), 1);
+        let runs = repo::runs(&t.db, f.row.id).await.unwrap();
+        assert_eq!(
+            runs.iter().find(|r| r.run_id == lost_run).unwrap().state,
+            "failed"
+        );
+        // Its parameters can be handed out again.
+        sweeps::act(&t.db, &user, &at, &f.row.name, SweepAction::Requeue)
+            .await
+            .unwrap();
+        let again = agent_life(t.db.clone(), user.clone(), f.row.name.clone(), never).await;
+        assert_eq!(again.len(), 1);
+        // A stopped sweep without an end of its own is not reopened by a re-queue.
+        let open = new_sweep(
+            &t,
+            &user,
+            "method: random\nparameters:\n  x: {min: 0.0, max: 1.0}\n",
+        )
+        .await;
+        let a = sweeps::create_agent(&t.db, &user, Some("ada"), &open.row.name, "h")
+            .await
+            .unwrap();
+        sweeps::heartbeat(
+            &t.db,
+            &user,
+            sweeps::Heartbeat {
+                agent_id: a,
+                running: vec![],
+            },
+        )
+        .await
+        .unwrap();
+        let pk = repo::runs(&t.db, open.row.id).await.unwrap()[0].run_pk;
+        repo::set_run_state(&t.db, pk, "crashed", 0).await.unwrap();
+        sweeps::act(&t.db, &user, &at, &open.row.name, SweepAction::Stop)
+            .await
+            .unwrap();
+        let refused = sweeps::act(&t.db, &user, &at, &open.row.name, SweepAction::Requeue).await;
+        assert!(refused.unwrap_err().to_string().contains("no run_cap"));
         t
     })
     .await;

@@ -28,7 +28,12 @@ pub fn SweepDetail(project: ProjectRef, name: String) -> impl IntoView {
         },
         |(p, n, _)| get_sweep(p, n),
     );
-    let brushes = RwSignal::new(Brushes::new());
+    // What the page holds across its reloads (every 5 s while the sweep runs).
+    let keep = Kept {
+        brushes: RwSignal::new(Brushes::new()),
+        show_all: RwSignal::new(false),
+        submit: Submit::new(),
+    };
     let live = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
     {
@@ -50,15 +55,28 @@ pub fn SweepDetail(project: ProjectRef, name: String) -> impl IntoView {
                 {move || Suspend::new(async move {
                     let v = sweep.await?;
                     live.set(matches!(v.summary.state, SweepState::Running | SweepState::Pending));
-                    Ok::<_, crate::api::AppError>(view! { <SweepBody v reload brushes /> })
+                    Ok::<_, crate::api::AppError>(view! { <SweepBody v reload keep /> })
                 })}
             </ErrorBoundary>
         </Transition>
     }
 }
 
+/// The page's state that outlives a reload of the sweep.
+#[derive(Clone, Copy)]
+struct Kept {
+    brushes: RwSignal<Brushes>,
+    show_all: RwSignal<bool>,
+    submit: Submit,
+}
+
 #[component]
-fn SweepBody(v: SweepView, reload: RwSignal<u32>, brushes: RwSignal<Brushes>) -> impl IntoView {
+fn SweepBody(v: SweepView, reload: RwSignal<u32>, keep: Kept) -> impl IntoView {
+    let Kept {
+        brushes,
+        show_all,
+        submit,
+    } = keep;
     let now = crate::pages::now_ms();
     let s = &v.summary;
     let metric = s.metric.clone();
@@ -78,7 +96,7 @@ fn SweepBody(v: SweepView, reload: RwSignal<u32>, brushes: RwSignal<Brushes>) ->
         .iter()
         .any(|r| matches!(r.state, RunState::Failed | RunState::Crashed) && !r.requeued);
     let buttons = v.can_write.then(|| {
-        view! { <SweepButtons at=v.at.clone() name=s.name.clone() state=s.state failed reload /> }
+        view! { <SweepButtons at=v.at.clone() name=s.name.clone() state=s.state failed reload submit /> }
     });
     let charts = metric.clone().map(|m| {
         let runs = v.runs.clone();
@@ -108,8 +126,7 @@ fn SweepBody(v: SweepView, reload: RwSignal<u32>, brushes: RwSignal<Brushes>) ->
     let runs = v.runs.clone();
     let at = v.at.clone();
     let maximize = s.maximize;
-    // Long sweeps show their best runs first, a page at a time.
-    let show_all = RwSignal::new(false);
+    // Long sweeps show their best runs first, a page at a time (`show_all`).
     let runs_table = move || {
         let sel = shown.get();
         let mut visible: Vec<_> = runs
@@ -252,11 +269,16 @@ fn SweepButtons(
     state: SweepState,
     failed: bool,
     reload: RwSignal<u32>,
+    submit: Submit,
 ) -> impl IntoView {
-    let submit = Submit::new();
     let act = move |action: SweepAction| {
         let (at, name) = (at.clone(), name.clone());
         move |_| {
+            if action == SweepAction::Cancel
+                && !confirmed("Cancel this sweep? Its running runs are stopped now.")
+            {
+                return;
+            }
             submit.run(sweep_act(at.clone(), name.clone(), action), move |_| {
                 reload.update(|n| *n += 1);
                 None
@@ -277,5 +299,20 @@ fn SweepButtons(
             })}
             <SubmitStatus submit />
         </div>
+    }
+}
+
+/// Ask before something that cannot be undone (always yes without a browser).
+fn confirmed(question: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.confirm_with_message(question).ok())
+            .unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = question;
+        true
     }
 }

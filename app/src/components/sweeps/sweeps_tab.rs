@@ -214,7 +214,9 @@ fn NewSweep(project: ProjectRef, reload: RwSignal<u32>, state: NewSweepState) ->
                 </label>
                 {move || match checked.get() {
                     Ok(msg) => view! { <p id="sweep-check" class="check-ok" role="status">{msg}</p> }.into_any(),
-                    Err(e) => view! { <p id="sweep-check" class="error-message" role="alert">{e}</p> }.into_any(),
+                    // A polite live region: typing announces the outcome once it settles,
+                    // not an alarm per keystroke.
+                    Err(e) => view! { <p id="sweep-check" class="error-message" role="status">{e}</p> }.into_any(),
                 }}
                 <button type="submit" disabled=move || submit.busy.get() || checked.with(|c| c.is_err())>"Create sweep"</button>
                 <SubmitStatus submit />

@@ -19,6 +19,10 @@ use super::{Outcome, PastRun};
 /// How many candidates the acquisition compares.
 pub const CANDIDATES: usize = 1000;
 
+/// Most runs the process learns from (the latest): fitting costs n³, and a heartbeat
+/// waits for it. W&B keeps 100.
+pub const MAX_TRAINING: usize = 500;
+
 /// Length scales tried (on the unit cube), and the noise added to the diagonal.
 const LENGTH_SCALES: [f64; 4] = [0.1, 0.2, 0.4, 0.8];
 const NOISE: f64 = 1e-4;
@@ -170,7 +174,9 @@ pub fn suggest(cfg: &SweepConfig, past: &[PastRun], rng: &mut impl Rng) -> Assig
     let dists = cfg.leaves();
     let mut xs = Vec::new();
     let mut ys = Vec::new();
-    for (i, y) in training_values(cfg, past) {
+    let values = training_values(cfg, past);
+    let skip = values.len().saturating_sub(MAX_TRAINING);
+    for (i, y) in values.into_iter().skip(skip) {
         if let Some(x) = point(&dists, &past[i].params) {
             xs.push(x);
             ys.push(y);

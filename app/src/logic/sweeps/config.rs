@@ -193,12 +193,12 @@ impl Dist {
         match self {
             Dist::Constant(v) => Some(vec![v.clone()]),
             Dist::Categorical { values, .. } => Some(values.clone()),
-            Dist::IntUniform { min, max } => {
-                (max - min <= 100_000).then(|| (*min..=*max).map(Value::from).collect())
-            }
+            Dist::IntUniform { min, max } => (i128::from(*max) - i128::from(*min)
+                < MAX_AXIS_VALUES as i128)
+                .then(|| (*min..=*max).map(Value::from).collect()),
             Dist::QUniform { min, max, q } => {
                 let n = ((max - min) / q).floor();
-                (n <= 100_000.0).then(|| {
+                (n < MAX_AXIS_VALUES as f64).then(|| {
                     (0..=n as u64)
                         .map(|i| number(quantize(min + i as f64 * q, *q)))
                         .collect()
@@ -230,6 +230,12 @@ impl Dist {
         }
     }
 }
+
+/// Most values one parameter of a grid may take, and most values all of a grid's
+/// parameters may take together (the grid walks them; a bigger space needs random
+/// or bayes search).
+pub const MAX_AXIS_VALUES: usize = 10_000;
+pub const MAX_GRID_VALUES: usize = 100_000;
 
 /// `x` rounded to the nearest multiple of `q` (and tidied of float noise).
 pub fn quantize(x: f64, q: f64) -> f64 {
@@ -389,6 +395,7 @@ pub fn config_key(cfg: &SweepConfig, run_config: &Map<String, Value>) -> Option<
 /// a syntax error.
 pub fn parse_text(text: &str) -> Result<Value, ConfigError> {
     use yaml_rust2::YamlLoader;
+    refuse_aliases(text)?;
     let docs = YamlLoader::load_from_str(text).map_err(|e| {
         let m = e.marker();
         ConfigError {
@@ -402,6 +409,34 @@ pub fn parse_text(text: &str) -> Result<Value, ConfigError> {
         return Err(err("", "the configuration is empty"));
     };
     yaml_to_json(doc)
+}
+
+/// YAML aliases (`*name`) are refused before the document is built: the loader
+/// copies the anchored value at every alias, so a few nested aliases in a short
+/// text would expand to billions of nodes.
+fn refuse_aliases(text: &str) -> Result<(), ConfigError> {
+    use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+    use yaml_rust2::scanner::Marker;
+    struct Aliases(Option<Marker>);
+    impl MarkedEventReceiver for Aliases {
+        fn on_event(&mut self, ev: Event, mark: Marker) {
+            if matches!(ev, Event::Alias(_)) && self.0.is_none() {
+                self.0 = Some(mark);
+            }
+        }
+    }
+    let mut found = Aliases(None);
+    // Syntax errors are reported by the loader, with the same position.
+    let _ = Parser::new_from_str(text).load(&mut found, true);
+    match found.0 {
+        Some(m) => Err(ConfigError {
+            key: String::new(),
+            reason: "YAML aliases (*name) are not accepted in a sweep configuration; write the value out".into(),
+            line: Some(m.line()),
+            column: Some(m.col() + 1),
+        }),
+        None => Ok(()),
+    }
 }
 
 fn yaml_to_json(y: yaml_rust2::Yaml) -> Result<Value, ConfigError> {
@@ -638,13 +673,26 @@ pub fn from_json(v: &Value) -> Result<SweepConfig, ConfigError> {
             .map(|k| format!("{k}: not a sweep setting Cairn knows; kept as written"))
             .collect(),
     };
+    if cfg.method == Method::Grid || cfg.random_without_replacement {
+        let total: usize = cfg
+            .leaves()
+            .iter()
+            .filter_map(|(_, d)| d.grid_values().map(|v| v.len()))
+            .sum();
+        if total > MAX_GRID_VALUES {
+            return Err(err(
+                "parameters",
+                format!("the grid's parameters take {total} values in all; at most {MAX_GRID_VALUES} (use random or bayes search)"),
+            ));
+        }
+    }
     if cfg.method == Method::Grid {
         for (path, d) in cfg.leaves() {
             if d.grid_values().is_none() {
                 return Err(err(
                     &format!("parameters.{}", path.join(".parameters.")),
                     format!(
-                        "grid search needs discrete values; {} is continuous (use values, or method: random)",
+                        "grid search needs discrete values; this {} is continuous or takes more than {MAX_AXIS_VALUES} values (use values, or method: random)",
                         d.name()
                     ),
                 ));
@@ -741,6 +789,9 @@ fn hyperband(m: &Map<String, Value>) -> Result<Hyperband, ConfigError> {
     let eta = num(m, "eta", at)?.unwrap_or(3.0);
     if eta <= 1.0 {
         return Err(err("early_terminate.eta", "must be greater than 1"));
+    }
+    if s.is_some_and(|s| s > 64) {
+        return Err(err("early_terminate.s", "must be at most 64"));
     }
     match (min_iter, max_iter, s) {
         (Some(_), None, _) => {}
@@ -856,6 +907,9 @@ fn dist(m: &Map<String, Value>, at: &str) -> Result<Dist, ConfigError> {
                 &format!("{at}.max"),
                 format!("must be greater than min ({min})"),
             ));
+        }
+        if !(max - min).is_finite() {
+            return Err(err(at, "min and max are too far apart to draw between"));
         }
         if positive && min <= 0.0 {
             return Err(err(

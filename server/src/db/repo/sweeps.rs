@@ -488,6 +488,29 @@ pub enum RunMark {
     Requeued,
 }
 
+/// Fail the sweep's pending runs whose agent has not been heard from since `before`
+/// (its machine went away before the script started): they will never start, and
+/// would hold the sweep open and count against its cap.
+pub async fn fail_abandoned(
+    db: &impl ConnectionTrait,
+    sweep_id: i32,
+    before: i64,
+    now: i64,
+) -> Result<u64, DbErr> {
+    let mut q = Sql::new(db.get_database_backend());
+    q.push("UPDATE runs SET state = 'failed', heartbeat_at = ")
+        .bind(now)
+        .push(
+            " WHERE state = 'pending' AND id IN (SELECT sr.run_pk FROM sweep_runs sr \
+             JOIN sweep_agents a ON a.id = sr.agent_id WHERE sr.sweep_id = ",
+        )
+        .bind(sweep_id)
+        .push(" AND a.heartbeat_at < ")
+        .bind(before)
+        .push(")");
+    Ok(db.execute_raw(q.build()).await?.rows_affected())
+}
+
 /// Set a run's state (a pending run that never started, a cancelled one).
 pub async fn set_run_state(
     db: &impl ConnectionTrait,

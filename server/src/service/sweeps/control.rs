@@ -25,6 +25,9 @@ use crate::service::ops;
 /// Most bytes of a sweep configuration.
 pub const MAX_CONFIG_BYTES: usize = 256 * 1024;
 
+/// An agent not heard from for this long is gone: its run that never started fails.
+const AGENT_GONE_MS: i64 = 2 * 60 * 1000;
+
 /// How long a hyperband verdict is reused before the histories are read again.
 const HYPERBAND_EVERY: Duration = Duration::from_secs(5);
 
@@ -292,9 +295,10 @@ async fn transition(
     }
     if to == SweepState::Canceled {
         let runs = repo::runs(tx, f.row.id).await?;
+        // Only the runs the sweep handed out: a prior run (`-R`) is not the sweep's.
         let live: Vec<_> = runs
             .iter()
-            .filter(|r| r.state == "running" || r.state == "pending")
+            .filter(|r| r.args.is_some() && (r.state == "running" || r.state == "pending"))
             .collect();
         let pks: Vec<i32> = live.iter().map(|r| r.run_pk).collect();
         repo::mark_runs(tx, &pks, RunMark::Stop, now).await?;
@@ -361,6 +365,21 @@ async fn requeue(db: &DatabaseConnection, user: &user::Model, id: i32) -> Result
     if f.state() == SweepState::Canceled {
         return Err(ApiError::Conflict(format!(
             "sweep {} was cancelled; nothing more runs in it",
+            f.row.name
+        )));
+    }
+    let cfg = f.config()?;
+    if cfg.local_controller {
+        return Err(ApiError::Conflict(
+            "this sweep's local controller decides its runs; re-queue there".into(),
+        ));
+    }
+    // A stopped sweep with no end of its own would, reopened, run on without end.
+    let bounded =
+        cfg.run_cap.is_some() || cfg.method == Method::Grid || cfg.random_without_replacement;
+    if f.state() == SweepState::Finished && !bounded {
+        return Err(ApiError::Conflict(format!(
+            "sweep {} was stopped and has no run_cap: reopened it would not end; create a new sweep (wandb sweep -R with these runs)",
             f.row.name
         )));
     }
@@ -470,9 +489,11 @@ pub async fn heartbeat(
     if let Some(pk) = agent.run_pk {
         match repo::run_of(&tx, pk).await? {
             Some(r) if alive.contains(r.run_id.as_str()) => {
+                // A local controller does its own early stopping (its `earlystop`).
                 let stop_it = r.stop_at.is_some()
                     || state == SweepState::Canceled
                     || (cfg.early_terminate.is_some()
+                        && !cfg.local_controller
                         && r.state == "running"
                         && hyperband_stops(&tx, &f, &cfg, now).await?.contains(&pk));
                 if stop_it {
@@ -613,6 +634,8 @@ async fn decide(
     f: &Found,
     cfg: &SweepConfig,
 ) -> Result<Decision, ApiError> {
+    let now = now_ms();
+    repo::fail_abandoned(tx, f.row.id, now - AGENT_GONE_MS, now).await?;
     if cfg.local_controller {
         return local_schedule(tx, f).await;
     }
@@ -845,6 +868,10 @@ pub async fn join_run(
     run: &run::Model,
     now: i64,
 ) -> Result<(), ApiError> {
+    // A run of another project (found by its storage id) does not join.
+    if run.project_id != f.project.id {
+        return Ok(());
+    }
     let key = f
         .config()
         .ok()

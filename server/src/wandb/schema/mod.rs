@@ -591,6 +591,11 @@ impl Ctx {
                         Value::String(s) => wire::parse_lenient(&s).unwrap_or(Value::Null),
                         other => other,
                     };
+                    // `{}` (what the sweep agent sends) asks for nothing.
+                    if spec.as_object().is_some_and(|o| o.is_empty()) {
+                        out.push(Value::Array(Vec::new()));
+                        continue;
+                    }
                     out.push(Value::Array(
                         history::sampled_history(db, run.id, &spec).await?,
                     ));
@@ -920,7 +925,7 @@ impl Resolver for Ctx {
                 Obj::Project(p) => self.project(p, name, args).await,
                 Obj::Run(r) => self.run(r, name, args).await,
                 Obj::Sweep(sw) => self.sweep(sw, name, args).await,
-                Obj::Agent(a) => self.agent(a, name).await,
+                Obj::Agent(a) => self.agent(a, name, args).await,
                 Obj::EntityScope(e) => match name {
                     "sweep" => self.project_sweep(e, &args).await,
                     "entityName" => Ok(Val::json(e.name.clone())),

@@ -185,7 +185,7 @@ impl Ctx {
         })
     }
 
-    pub(super) async fn agent(&self, a: &Arc<AgentObj>, name: &str) -> Out {
+    pub(super) async fn agent(&self, a: &Arc<AgentObj>, name: &str, args: Args) -> Out {
         let row = &a.row;
         Ok(match name {
             "id" => Val::json(ids::keyed("Agent", row.id)),
@@ -199,6 +199,33 @@ impl Ctx {
                 Val::json(json!({"__typename": "User", "username": row.user, "name": row.user}))
             }
             "sweep" => Val::Obj(Obj::Sweep(a.sweep.clone())),
+            "runs" => {
+                // The runs this agent was given, oldest first (`GetAgentRuns`).
+                let db = self.db();
+                let pks: Vec<i32> = repo::runs(db, a.sweep.row.id)
+                    .await?
+                    .into_iter()
+                    .filter(|r| r.agent_id == Some(row.id))
+                    .map(|r| r.run_pk)
+                    .collect();
+                let models = crate::db::repo::runs::find_by_pks(db, &pks).await?;
+                let total = models.len();
+                let first = args.i64("first").unwrap_or(50).clamp(1, 1000) as usize;
+                let offset = offset_of(&args).min(total);
+                let nodes = models
+                    .into_iter()
+                    .skip(offset)
+                    .take(first)
+                    .map(|run| {
+                        Val::Obj(Obj::Run(Arc::new(RunRow {
+                            run,
+                            project: a.sweep.project.clone(),
+                            entity: a.sweep.entity.clone(),
+                        })))
+                    })
+                    .collect();
+                connection(nodes, offset, total)
+            }
             _ => Val::null(),
         })
     }

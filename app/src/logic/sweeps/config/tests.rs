@@ -121,6 +121,10 @@ fn refusals_name_the_key_the_reason_and_the_line() {
         ("method: grid\nrandom_without_replacement: true\nparameters: {a: {values: [1]}}\n", "random_without_replacement", "method: random"),
         ("method: random\nrandom_without_replacement: true\nparameters: {a: {min: 0.0, max: 1.0}}\n", "random_without_replacement", "discrete"),
         ("method: random\ncontroller: {type: remote}\nparameters: {a: {value: 1}}\n", "controller.type", "not cloud or local"),
+        ("method: random\nparameters:\n  a: {distribution: uniform, min: -1e308, max: 1e308}\n", "parameters.a", "too far apart"),
+        ("method: grid\nparameters:\n  a: {distribution: int_uniform, min: -9223372036854775808, max: 9223372036854775807}\n", "parameters.a", "more than 10000 values"),
+        ("method: grid\nparameters:\n  a: {distribution: int_uniform, min: 0, max: 9000}\n  b: {distribution: int_uniform, min: 0, max: 9000}\n  c: {distribution: int_uniform, min: 0, max: 9000}\n  d: {distribution: int_uniform, min: 0, max: 9000}\n  e: {distribution: int_uniform, min: 0, max: 9000}\n  f: {distribution: int_uniform, min: 0, max: 9000}\n  g: {distribution: int_uniform, min: 0, max: 9000}\n  h: {distribution: int_uniform, min: 0, max: 9000}\n  i: {distribution: int_uniform, min: 0, max: 9000}\n  j: {distribution: int_uniform, min: 0, max: 9000}\n  k: {distribution: int_uniform, min: 0, max: 9000}\n  l: {distribution: int_uniform, min: 0, max: 9000}\n", "parameters", "at most 100000"),
+        ("method: random\nmetric: {name: l}\nearly_terminate: {type: hyperband, max_iter: 27, s: 1000, eta: 1.000001}\nparameters: {a: {value: 1}}\n", "early_terminate.s", "at most 64"),
     ];
     for (text, key, reason) in cases {
         let e = parse(text).expect_err(text);
@@ -148,6 +152,22 @@ fn syntax_errors_carry_the_position() {
     assert!(e.column.is_some());
     assert!(parse("").is_err());
     assert!(parse("- a\n- b\n").unwrap_err().reason.contains("mapping"));
+}
+
+#[test]
+fn aliases_are_refused_before_they_expand() {
+    // A billion laughs: nine levels of nine aliases each.
+    let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10u8 {
+        let prev = (b'a' + i - 1) as char;
+        let cur = (b'a' + i) as char;
+        let items = vec![format!("*{prev}"); 9].join(", ");
+        text.push_str(&format!("{cur}: &{cur} [{items}]\n"));
+    }
+    text.push_str("method: random\nparameters: {x: {value: 1}}\n");
+    let e = parse(&text).unwrap_err();
+    assert!(e.reason.contains("aliases"), "{e}");
+    assert_eq!(e.line, Some(2));
 }
 
 #[test]
