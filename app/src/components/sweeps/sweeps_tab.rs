@@ -207,7 +207,7 @@ fn NewSweep(project: ProjectRef, reload: RwSignal<u32>, state: NewSweepState) ->
                         on:input=move |ev| name.set(event_target_value(&ev)) />
                 </label>
                 <label class="field">
-                    "Configuration (YAML or JSON, as for "<code>"wandb sweep"</code>")"
+                    <span>"Configuration (YAML or JSON, as for "<code>"wandb sweep"</code>")"</span>
                     <textarea class="mono sweep-config" rows="16" spellcheck="false" aria-describedby="sweep-check"
                         prop:value=move || text.get()
                         on:input=move |ev| text.set(event_target_value(&ev))></textarea>
