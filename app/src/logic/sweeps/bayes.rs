@@ -5,7 +5,7 @@
 //! parameters' own distributions, with the largest expected improvement.
 //!
 //! The kernel's length scale is chosen by the marginal likelihood over a few
-//! values; every run is used (W&B keeps 100).
+//! values; the latest `MAX_TRAINING` runs are used (W&B keeps 100).
 
 use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
 use rand::Rng;
