@@ -17,8 +17,8 @@ use leptos_router::{path, SsrMode};
 
 use components::site_header::SiteHeader;
 use pages::{
-    ArtifactPage, EntityPage, HomePage, NotFoundPage, ProjectPage, ProjectTab, ReportHistoryPage,
-    ReportPage, RunPage, SettingsPage, SignInPage, SignUpPage, SweepPage,
+    ArtifactPage, AutomationPage, EntityPage, HomePage, NotFoundPage, ProjectPage, ProjectTab,
+    ReportHistoryPage, ReportPage, RunPage, SettingsPage, SignInPage, SignUpPage, SweepPage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -133,6 +133,12 @@ fn Frame() -> impl IntoView {
                         view=ArtifactPage
                         ssr=SsrMode::Async
                     />
+                    <Route
+                        path=path!("/:entity/:project/automations")
+                        view=|| view! { <ProjectPage tab=ProjectTab::Automations /> }
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/:entity/:project/automations/:automation") view=AutomationPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/:entity/:project/sweeps")
                         view=|| view! { <ProjectPage tab=ProjectTab::Sweeps /> }

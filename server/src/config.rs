@@ -32,6 +32,19 @@ pub struct Config {
     /// `CAIRN_ADMIN_PASSWORD` and `CAIRN_ADMIN_API_KEY`: the first admin's secrets
     /// (generated and printed once when unset).
     pub admin: AdminSecrets,
+    /// `CAIRN_SECRET_KEY`: the key sealing automation secrets (64 hex digits); when
+    /// unset, `cairn serve` keeps one in `secret.key` in the data directory. Servers
+    /// sharing a database must share it.
+    pub secret_key: Option<String>,
+    /// `CAIRN_WEBHOOK_RETRY_MS`: the wait before a failed webhook's first retry
+    /// (doubling after each failure, at most an hour, for 24 hours).
+    pub webhook_retry_ms: u64,
+    /// `CAIRN_AUTOMATION_POLL_MS`: how often the delivery worker looks for events
+    /// and due deliveries.
+    pub automation_poll_ms: u64,
+    /// The address `cairn serve` listens on (`http://host:port`), the fallback for
+    /// links in webhooks when `public_url` is unset; set by `cairn serve`.
+    pub listen_url: Option<String>,
 }
 
 impl Default for Config {
@@ -41,6 +54,10 @@ impl Default for Config {
             chart_cache_bytes: DEFAULT_CHART_CACHE_MB * 1024 * 1024,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             admin: AdminSecrets::default(),
+            secret_key: None,
+            webhook_retry_ms: 10_000,
+            automation_poll_ms: 1000,
+            listen_url: None,
         }
     }
 }
@@ -78,6 +95,14 @@ impl Config {
                 password: get("CAIRN_ADMIN_PASSWORD"),
                 api_key: get("CAIRN_ADMIN_API_KEY"),
             },
+            secret_key: get("CAIRN_SECRET_KEY"),
+            webhook_retry_ms: number("CAIRN_WEBHOOK_RETRY_MS")?
+                .unwrap_or(defaults.webhook_retry_ms)
+                .max(1),
+            automation_poll_ms: number("CAIRN_AUTOMATION_POLL_MS")?
+                .unwrap_or(defaults.automation_poll_ms)
+                .max(10),
+            listen_url: None,
         })
     }
 }

@@ -6,7 +6,11 @@
 //! - purge, every hour: projects deleted longer ago than the restore window are
 //!   removed with their files (`service::accounts::purge_deleted`), and the
 //!   artifacts' clean-up runs (`service::artifacts::clean_up`: TTL expiry, deleted
-//!   versions and collections, unreferenced blobs).
+//!   versions and collections, unreferenced blobs), and automation events delivered
+//!   more than a day ago are dropped from the outbox;
+//! - automations, every `CAIRN_AUTOMATION_POLL_MS` (1 s): waiting events become
+//!   executions and due executions are sent (`service::automations::deliver`; safe
+//!   on several servers at once).
 
 use std::future::Future;
 use std::time::Duration;
@@ -17,6 +21,7 @@ use crate::db::now_ms;
 use crate::db::repo::runs;
 use crate::error::ApiError;
 use crate::service::accounts;
+use crate::service::automations::{self, deliver};
 use crate::state::AppState;
 
 /// Runs not heard from for this long are marked crashed.
@@ -36,6 +41,8 @@ impl Jobs {
     pub fn start(state: &AppState) -> Jobs {
         let crash_db = state.db.clone();
         let (purge_db, purge_blobs) = (state.db.clone(), state.blobs.clone());
+        let delivery = state.delivery();
+        let poll = Duration::from_millis(state.config.automation_poll_ms);
         Jobs {
             tasks: vec![
                 every("crash watch", CRASH_WATCH_EVERY, move || {
@@ -55,6 +62,20 @@ impl Jobs {
                         let grace = Duration::from_secs(3600);
                         accounts::purge_deleted(&db, &blobs, now_ms(), grace).await?;
                         crate::service::artifacts::clean_up(&db, &blobs, now_ms(), grace).await?;
+                        crate::db::repo::automations::purge_events(
+                            &db,
+                            now_ms() - 24 * 3600 * 1000,
+                        )
+                        .await?;
+                        Ok(())
+                    }
+                }),
+                every("automations", poll, move || {
+                    let d = delivery.clone();
+                    async move {
+                        // Work off a backlog at once rather than one batch per tick.
+                        while deliver::process_events(&d).await? > 0 {}
+                        while deliver::send_due(&d).await? > 0 {}
                         Ok(())
                     }
                 }),
@@ -88,7 +109,11 @@ pub async fn mark_silent_runs_crashed(
     silence: Duration,
 ) -> Result<u64, ApiError> {
     let cutoff = now_ms() - silence.as_millis() as i64;
-    Ok(runs::mark_crashed(db, cutoff).await?)
+    let (tx, _turn) = crate::db::write::begin(db).await?;
+    let crashed = runs::mark_crashed(&tx, cutoff).await?;
+    automations::events::runs_crashed(&tx, &crashed).await?;
+    tx.commit().await?;
+    Ok(crashed.len() as u64)
 }
 
 /// Run `job` now and then every `period`, logging failures.

@@ -137,6 +137,30 @@ async fn find_user(
         .ok_or_else(|| format!("no user named {name:?}"))?)
 }
 
+/// The key sealing automation secrets, kept in `secret.key` in the data directory
+/// (created on first start, readable by this user only) so that a database dump alone
+/// does not open them.
+fn secret_key_file(data_dir: &std::path::Path) -> Fallible<String> {
+    use server::service::automations::SecretKey;
+    let path = data_dir.join("secret.key");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        SecretKey::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        return Ok(text.trim().to_owned());
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let key = SecretKey::generate().to_hex();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    use std::io::Write;
+    options.open(&path)?.write_all(key.as_bytes())?;
+    Ok(key)
+}
+
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
@@ -233,7 +257,10 @@ async fn run(cli: Cli) -> Fallible<()> {
 
 async fn serve(cli: &Cli, args: &ServeArgs) -> Fallible<()> {
     // Every setting that is not a flag, read here once (README: "Settings").
-    let config = Config::from_env()?;
+    let mut config = Config::from_env()?;
+    if config.secret_key.is_none() {
+        config.secret_key = Some(secret_key_file(&cli.data_dir)?);
+    }
     app::api::service::set_public_url(config.public_url.clone());
     let db = open(cli).await?;
     if let Some(first) = bootstrap::first_start(&db, config.admin.clone()).await? {
@@ -280,6 +307,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Fallible<()> {
         leptos_options.site_addr = addr;
     }
     let addr = leptos_options.site_addr;
+    config.listen_url = Some(format!("http://{addr}"));
     let state = AppState::start(db, blobs, config);
     let jobs = Jobs::start(&state);
     let app = server::web::router(server::wandb::WandbState::new(state).await?, leptos_options);

@@ -9,6 +9,7 @@ use crate::blobs::BlobStore;
 use crate::config::Config;
 use crate::db::write::Writer;
 use crate::metrics::cache::MetaCache;
+use crate::service::automations::{Delivery, SecretKey};
 
 /// The server's shared state; cheap to clone.
 #[derive(Clone)]
@@ -20,18 +21,44 @@ pub struct AppState {
     /// Decoded chunk rows of recently charted series, shared by every reader.
     pub chart_cache: Arc<MetaCache>,
     pub config: Arc<Config>,
+    /// Seals the automations' secrets (from `config.secret_key`; a fresh one when
+    /// unset, which only tests and benchmarks do).
+    pub secret_key: SecretKey,
 }
 
 impl AppState {
     /// The state over `db` and `blobs` with `config`. This starts the database's
     /// batching writer task, so it needs a Tokio runtime.
     pub fn start(db: DatabaseConnection, blobs: BlobStore, config: Config) -> AppState {
+        let secret_key = config
+            .secret_key
+            .as_deref()
+            .and_then(|k| SecretKey::parse(k).ok())
+            .unwrap_or_else(SecretKey::generate);
         AppState {
+            secret_key,
             writer: Writer::start(db.clone()),
             chart_cache: Arc::new(MetaCache::new(config.chart_cache_bytes)),
             db,
             blobs,
             config: Arc::new(config),
+        }
+    }
+}
+
+impl AppState {
+    /// What the automations' delivery worker (and Test, Redeliver) need.
+    pub fn delivery(&self) -> Delivery {
+        Delivery {
+            db: self.db.clone(),
+            key: self.secret_key.clone(),
+            base_url: self
+                .config
+                .public_url
+                .clone()
+                .or_else(|| self.config.listen_url.clone())
+                .unwrap_or_else(|| "http://localhost:3000".into()),
+            retry_base_ms: self.config.webhook_retry_ms as i64,
         }
     }
 }

@@ -28,6 +28,7 @@ pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
         state.app.blobs.clone(),
         state.app.chart_cache.clone(),
         state.app.writer.clone(),
+        state.app.delivery(),
     ));
     let context = move || provide_context(services.clone());
     let pages = Router::new()

@@ -1665,6 +1665,7 @@ async fn the_project_lifecycle_and_account_rules() {
             w.state.app.blobs.clone(),
             w.state.app.chart_cache.clone(),
             writer.clone(),
+            w.state.app.delivery(),
         );
         for _ in 0..10 {
             assert!(matches!(
@@ -1863,6 +1864,7 @@ async fn every_route_and_server_function_checks_access() {
             w.state.app.blobs.clone(),
             w.state.app.chart_cache.clone(),
             w.state.app.writer.clone(),
+            w.state.app.delivery(),
         );
         let viewer_of = |name: &str| Viewer {
             username: name.into(),

@@ -2,6 +2,7 @@
 //! One function per file, grouped by resource; bodies stay thin.
 
 pub mod artifacts;
+pub mod automations;
 pub mod csrf;
 pub mod entities;
 mod error;

@@ -376,6 +376,63 @@ pub trait CairnService: Send + Sync + 'static {
         name: &str,
         action: crate::model::SweepAction,
     ) -> Result<(), AppError>;
+
+    // ---- automations ----
+    /// A project's automations (for its writers).
+    async fn automations_index(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+    ) -> Result<crate::model::AutomationsIndex, AppError>;
+    /// An automation's history, searched, sorted, a page.
+    async fn automation_history(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+        id: i32,
+        query: &crate::model::HistoryQuery,
+    ) -> Result<crate::model::AutomationHistory, AppError>;
+    /// Create (`id` None) or replace an automation.
+    async fn save_automation(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        id: Option<i32>,
+        spec: crate::model::AutomationSpec,
+    ) -> Result<crate::model::AutomationView, AppError>;
+    /// Enable, disable or delete an automation.
+    async fn change_automation(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        id: i32,
+        change: crate::api::automations::AutomationChange,
+    ) -> Result<(), AppError>;
+    /// Send a sample payload now.
+    async fn test_automation(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        id: i32,
+    ) -> Result<crate::model::ExecutionView, AppError>;
+    /// Queue a past execution again.
+    async fn redeliver_execution(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        id: i32,
+        execution: i64,
+    ) -> Result<crate::model::ExecutionView, AppError>;
+    /// Set or delete a secret of the project's team or user.
+    async fn set_automation_secret(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        name: &str,
+        value: Option<String>,
+    ) -> Result<(), AppError>;
+    /// Site admins: allow private webhook targets.
+    async fn set_private_webhooks(&self, viewer: &Viewer, on: bool) -> Result<(), AppError>;
 }
 
 /// The handle stored in Leptos context.

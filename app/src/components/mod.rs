@@ -1,6 +1,7 @@
 //! Reusable pieces, one component per file.
 
 pub mod artifacts;
+pub mod automations;
 pub mod console_view;
 pub mod download;
 pub mod error_view;

@@ -15,6 +15,7 @@ pub fn ProjectTabs(
         ProjectTab::Overview,
         ProjectTab::Workspace,
         ProjectTab::Runs,
+        ProjectTab::Automations,
         ProjectTab::Sweeps,
         ProjectTab::Artifacts,
         ProjectTab::Reports,

@@ -2,6 +2,7 @@
 //! Each module states its contract in its header and carries its own tests.
 
 pub mod artifacts;
+pub mod automations;
 pub mod bucket;
 pub mod config_flat;
 pub mod filter;

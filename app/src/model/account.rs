@@ -69,6 +69,9 @@ pub struct DeletedProject {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct SiteAdmin {
     pub signup_enabled: bool,
+    /// Automations may send webhooks to private and loopback addresses.
+    #[serde(default)]
+    pub private_webhooks: bool,
     pub deleted_projects: Vec<DeletedProject>,
 }
 

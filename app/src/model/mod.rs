@@ -3,6 +3,7 @@
 
 mod account;
 mod artifact;
+mod automation;
 mod ids;
 mod metrics;
 mod project;
@@ -15,6 +16,7 @@ mod workspace;
 
 pub use account::*;
 pub use artifact::*;
+pub use automation::*;
 pub use ids::{ProjectRef, RunId};
 pub use metrics::{
     BucketColumns, ChartSeries, GroupBucket, GroupBy, GroupSeries, HistoryPage, HistoryRow,

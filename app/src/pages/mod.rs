@@ -1,6 +1,7 @@
 //! Route components, one per file; names end in `Page`.
 
 mod artifact_page;
+mod automation_page;
 mod entity_page;
 mod home_page;
 mod not_found_page;
@@ -14,6 +15,7 @@ mod sign_up_page;
 mod sweep_page;
 
 pub use artifact_page::ArtifactPage;
+pub use automation_page::AutomationPage;
 pub use entity_page::EntityPage;
 pub use home_page::HomePage;
 pub use not_found_page::NotFoundPage;

@@ -3,6 +3,7 @@ use leptos_meta::Title;
 
 use crate::api::projects::get_project_overview;
 use crate::components::artifacts::ArtifactsTab;
+use crate::components::automations::AutomationsTab;
 use crate::components::error_view::ErrorView;
 use crate::components::project_settings::{DescriptionEditor, ProjectAdmin, UndeleteRuns};
 use crate::components::project_tabs::ProjectTabs;
@@ -15,12 +16,13 @@ use crate::components::workspace::WorkspaceTab;
 use crate::logic::format;
 use crate::model::{ProjectOverview, ProjectRef};
 
-/// The tabs of a project page. A later issue adds Automations.
+/// The tabs of a project page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProjectTab {
     Overview,
     Workspace,
     Runs,
+    Automations,
     Sweeps,
     Artifacts,
     Reports,
@@ -33,6 +35,7 @@ impl ProjectTab {
             ProjectTab::Overview => "overview",
             ProjectTab::Workspace => "workspace",
             ProjectTab::Runs => "runs",
+            ProjectTab::Automations => "automations",
             ProjectTab::Sweeps => "sweeps",
             ProjectTab::Artifacts => "artifacts",
             ProjectTab::Reports => "reports",
@@ -44,6 +47,7 @@ impl ProjectTab {
             ProjectTab::Overview => "Overview",
             ProjectTab::Workspace => "Workspace",
             ProjectTab::Runs => "Runs",
+            ProjectTab::Automations => "Automations",
             ProjectTab::Sweeps => "Sweeps",
             ProjectTab::Artifacts => "Artifacts",
             ProjectTab::Reports => "Reports",
@@ -81,6 +85,7 @@ pub fn ProjectPage(
                         ProjectTab::Overview => view! { <OverviewTab overview=o reload /> }.into_any(),
                         ProjectTab::Workspace => view! { <WorkspaceTab project=o.project /> }.into_any(),
                         ProjectTab::Runs => view! { <RunsTab project=o.project /> }.into_any(),
+                        ProjectTab::Automations => view! { <AutomationsTab project=o.project /> }.into_any(),
                         ProjectTab::Sweeps => view! { <SweepsTab project=o.project /> }.into_any(),
                         ProjectTab::Artifacts => view! { <ArtifactsTab project=o.project /> }.into_any(),
                         ProjectTab::Reports => view! { <ReportsTab project=o.project /> }.into_any(),

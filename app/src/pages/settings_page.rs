@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::automations::set_private_webhooks;
 use crate::api::entities::create_team;
 use crate::api::session::change_password;
 use crate::api::settings::{
@@ -277,6 +278,8 @@ fn AdminSection(
 ) -> impl IntoView {
     let toggle = Submit::new();
     let on = admin.signup_enabled;
+    let webhooks = Submit::new();
+    let private = admin.private_webhooks;
     let now = super::now_ms();
     let rows = admin
         .deleted_projects
@@ -320,6 +323,17 @@ fn AdminSection(
                 </button>
             </p>
             <SubmitStatus submit=toggle />
+            <p>
+                {if private { "Automations may send webhooks to private and loopback addresses (this server's own network). " } else { "Automations may not send webhooks to private or loopback addresses. " }}
+                <button type="button" class="small" disabled=move || webhooks.busy.get()
+                    on:click=move |_| webhooks.run(set_private_webhooks(!private), move |_| {
+                        reload.update(|n| *n += 1);
+                        None
+                    })>
+                    {if private { "Forbid private webhook targets" } else { "Allow private webhook targets" }}
+                </button>
+            </p>
+            <SubmitStatus submit=webhooks />
             <h3>"Deleted projects"</h3>
             {move || restored.get().map(|href| view! {
                 <p class="ok-message" role="status">"Restored: "<a href=href.clone()>{href.clone()}</a></p>

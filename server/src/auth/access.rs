@@ -222,6 +222,7 @@ mod tests {
             created_at: 0,
             last_active_at: None,
             deleted_at: None,
+            metric_automations: 0,
         }
     }
 

@@ -305,3 +305,46 @@ pub(super) async fn disk_bytes(server: &Server) -> Fallible<u64> {
         }
     }
 }
+
+/// Give `project` (of admin) what a watched project has: a threshold on the mean of
+/// `metric`'s last 5 values, a change between its last 10 and the 50 before, and a
+/// run-state automation. None of them fires (the thresholds are out of reach), so what
+/// is measured is evaluating them on every point, not sending webhooks.
+pub(super) async fn add_automations(
+    client: &Http,
+    server: &Server,
+    project: &str,
+    metric: &str,
+) -> Fallible<()> {
+    let url = "https://hooks.example.org/cairn-bench";
+    let specs = [
+        serde_json::json!({"name": "bench threshold", "trigger": {"event": "run_metric", "metric": metric,
+            "window": 5, "agg": "mean", "op": "gt", "threshold": 1e300},
+            "action": {"kind": "slack", "url": url, "message": "${metric} = ${value}"}}),
+        serde_json::json!({"name": "bench change", "trigger": {"event": "run_metric_change", "metric": metric,
+            "current_window": 10, "prior_window": 50, "change": "absolute", "direction": "any", "amount": 1e300},
+            "action": {"kind": "slack", "url": url, "message": "${metric} moved"}}),
+        serde_json::json!({"name": "bench crashed", "trigger": {"event": "run_state", "states": ["crashed"]},
+            "action": {"kind": "slack", "url": url, "message": "${run_name} crashed"}}),
+    ];
+    for spec in specs {
+        let path = format!("/automations/admin/{project}");
+        let (status, body) = call(
+            client,
+            server,
+            "POST",
+            &path,
+            Some(Bytes::from(spec.to_string())),
+        )
+        .await?;
+        if status != 201 {
+            return Err(format!(
+                "creating a bench automation: HTTP {status}: {}",
+                String::from_utf8_lossy(&body)
+            )
+            .into());
+        }
+    }
+    eprintln!("{project}: 3 automations (two metric windows on {metric}, one run state)");
+    Ok(())
+}

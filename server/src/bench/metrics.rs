@@ -223,7 +223,12 @@ fn expect_points(
 }
 
 /// Run every workload against a fresh server on `store`.
-pub async fn run(store: Store, sizes: &BenchSizes, site_root: &Path) -> Fallible<Vec<Row>> {
+pub async fn run(
+    store: Store,
+    sizes: &BenchSizes,
+    site_root: &Path,
+    automations: bool,
+) -> Fallible<Vec<Row>> {
     let server = Arc::new(start_server(&store, site_root).await?);
     let client = http();
     let mut rows = Vec::new();
@@ -236,6 +241,9 @@ pub async fn run(store: Store, sizes: &BenchSizes, site_root: &Path) -> Fallible
         s.w1_runs * s.w1_steps.div_ceil(s.w1_rows_per_request)
     );
     let ids = create_runs(&client, &server, "w1", s.w1_runs, 1, start).await?;
+    if automations {
+        super::harness::add_automations(&client, &server, "w1", "train/m0").await?;
+    }
     let per_run: Vec<(String, Vec<Bytes>)> = ids
         .iter()
         .enumerate()

@@ -37,6 +37,10 @@ pub enum BenchCommand {
         /// Skip SQLite (benchmark only PostgreSQL).
         #[arg(long)]
         no_sqlite: bool,
+        /// Give the ingest projects automations (two metric windows on a logged key and
+        /// a run-state one), to measure what evaluating them costs.
+        #[arg(long)]
+        automations: bool,
     },
     /// The wandb workload (W5): 20 runs streaming through file_stream every 100 ms;
     /// p50/p99 per post.
@@ -45,6 +49,9 @@ pub enum BenchCommand {
         quick: bool,
         #[arg(long)]
         no_sqlite: bool,
+        /// As for `metrics`: the project gets automations to evaluate.
+        #[arg(long)]
+        automations: bool,
     },
     /// The Runs tab: 10,000 runs × 200 columns, filter + sort + first page, timed in
     /// process.
@@ -110,12 +117,16 @@ pub enum BenchCommand {
 /// Run one benchmark; `database_url` (the global `--database-url`) adds PostgreSQL.
 pub async fn run(what: BenchCommand, database_url: Option<&str>) -> Fallible<()> {
     match what {
-        BenchCommand::Metrics { quick, no_sqlite } => {
-            http_bench(database_url, quick, no_sqlite, false).await
-        }
-        BenchCommand::Wandb { quick, no_sqlite } => {
-            http_bench(database_url, quick, no_sqlite, true).await
-        }
+        BenchCommand::Metrics {
+            quick,
+            no_sqlite,
+            automations,
+        } => http_bench(database_url, quick, no_sqlite, false, automations).await,
+        BenchCommand::Wandb {
+            quick,
+            no_sqlite,
+            automations,
+        } => http_bench(database_url, quick, no_sqlite, true, automations).await,
         BenchCommand::RunsTable {
             quick,
             no_sqlite,
@@ -424,6 +435,7 @@ async fn http_bench(
     quick: bool,
     no_sqlite: bool,
     wandb: bool,
+    automations: bool,
 ) -> Fallible<()> {
     use metrics::BenchSizes;
     use wandb::WandbSizes;
@@ -431,9 +443,14 @@ async fn http_bench(
     let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
     let site_root = std::path::Path::new(&site_root);
     println!(
-        "cairn bench {} ({}; {} cores)",
+        "cairn bench {} ({}{}; {} cores)",
         if wandb { "wandb" } else { "metrics" },
         if quick { "quick sizes" } else { "full sizes" },
+        if automations {
+            ", with automations"
+        } else {
+            ""
+        },
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     // The metrics-engine workloads (W1–W4), or with --wandb the file_stream one (W5).
@@ -444,14 +461,14 @@ async fn http_bench(
             } else {
                 WandbSizes::full()
             };
-            wandb::run(store, &sizes, site_root).await
+            wandb::run(store, &sizes, site_root, automations).await
         } else {
             let sizes = if quick {
                 BenchSizes::quick()
             } else {
                 BenchSizes::full()
             };
-            metrics::run(store, &sizes, site_root).await
+            metrics::run(store, &sizes, site_root, automations).await
         };
         rows.map_err(|e| e.to_string())
     };

@@ -156,7 +156,12 @@ async fn wandb_run_posts(
 
 /// W5: concurrent wandb runs streaming through `file_stream`; latency per post and
 /// a check that every history line arrived.
-pub async fn run(store: Store, sizes: &WandbSizes, site_root: &Path) -> Fallible<Vec<Row>> {
+pub async fn run(
+    store: Store,
+    sizes: &WandbSizes,
+    site_root: &Path,
+    automations: bool,
+) -> Fallible<Vec<Row>> {
     let server = Arc::new(start_server(&store, site_root).await?);
     let client = http();
     let mut rows = Vec::new();
@@ -165,7 +170,7 @@ pub async fn run(store: Store, sizes: &WandbSizes, site_root: &Path) -> Fallible
             lockstep,
             ..sizes.clone()
         };
-        rows.push(wandb_variant(&client, &server, variant, &sizes).await?);
+        rows.push(wandb_variant(&client, &server, variant, &sizes, automations).await?);
     }
     rows.push(Row {
         workload: "Peak RSS of the server".into(),
@@ -182,6 +187,7 @@ async fn wandb_variant(
     server: &Arc<Server>,
     prefix: &str,
     sizes: &WandbSizes,
+    automations: bool,
 ) -> Fallible<Row> {
     let upsert = "mutation UpsertBucket($name: String, $project: String, $entity: String, $config: JSONString) {\n\
         upsertBucket(input: {name: $name, modelName: $project, entityName: $entity, config: $config}) { bucket { id name } } }";
@@ -204,6 +210,9 @@ async fn wandb_variant(
             .into());
         }
         names.push(name);
+    }
+    if automations && prefix == "w5" {
+        super::harness::add_automations(client, server, "bench-wandb", "train/metric_0").await?;
     }
     eprintln!(
         "W5: {} runs posting every {} ms for {} s{}…",

@@ -2,6 +2,7 @@
 //! The wandb protocol lives beside it, in `crate::wandb`.
 
 mod artifacts;
+mod automations;
 pub mod extract;
 mod reports;
 pub mod routes;

@@ -59,6 +59,7 @@ pub fn api_router(state: AppState) -> Router {
         .merge(super::artifacts::routes())
         .merge(super::reports::routes())
         .merge(super::sweeps::routes())
+        .merge(super::automations::routes())
         .route("/openapi.json", get(openapi))
         .fallback(|| async {
             ApiError::NotFound("no such API route; see the README for /api/v1".into())

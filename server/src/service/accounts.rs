@@ -230,6 +230,7 @@ pub async fn settings(
             .collect();
         Some(SiteAdmin {
             signup_enabled: signup_enabled(db).await?,
+            private_webhooks: crate::service::automations::deliver::allow_internal(db).await?,
             deleted_projects,
         })
     } else {

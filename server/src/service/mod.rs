@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod artifacts;
+pub mod automations;
 pub mod ops;
 pub mod reads;
 pub mod reports;

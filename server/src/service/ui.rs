@@ -19,7 +19,7 @@ use app::model::{
     LineageGraph, VersionDiff, VersionRef, VersionsPage, VersionsQuery, FILES_PER_PAGE,
 };
 
-use super::{accounts, artifacts, reads, reports, runs_table, sweeps, workspace};
+use super::{accounts, artifacts, automations, reads, reports, runs_table, sweeps, workspace};
 use crate::auth::credentials::{new_session_token, token_hash, verify_password_limited};
 use crate::auth::limiter::LoginLimiter;
 use crate::blobs::BlobStore;
@@ -40,6 +40,7 @@ pub struct UiService {
     chart_cache: Arc<MetaCache>,
     writer: Writer,
     logins: LoginLimiter,
+    delivery: automations::Delivery,
 }
 
 impl UiService {
@@ -48,6 +49,7 @@ impl UiService {
         blobs: BlobStore,
         chart_cache: Arc<MetaCache>,
         writer: Writer,
+        delivery: automations::Delivery,
     ) -> Self {
         Self {
             db,
@@ -55,6 +57,7 @@ impl UiService {
             chart_cache,
             writer,
             logins: LoginLimiter::default(),
+            delivery,
         }
     }
 
@@ -737,5 +740,110 @@ impl CairnService for UiService {
         let user = self.signed_in(viewer).await?;
         sweeps::act(&self.db, &user, project, name, action).await?;
         Ok(())
+    }
+
+    async fn automations_index(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+    ) -> Result<app::model::AutomationsIndex, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(automations::index(&self.db, user.as_ref(), project).await?)
+    }
+
+    async fn automation_history(
+        &self,
+        viewer: Option<&Viewer>,
+        project: &ProjectRef,
+        id: i32,
+        query: &app::model::HistoryQuery,
+    ) -> Result<app::model::AutomationHistory, AppError> {
+        let user = self.user_of(viewer).await?;
+        Ok(automations::history(
+            &self.db,
+            &self.delivery.key,
+            user.as_ref(),
+            project,
+            id,
+            query,
+        )
+        .await?)
+    }
+
+    async fn save_automation(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        id: Option<i32>,
+        spec: app::model::AutomationSpec,
+    ) -> Result<app::model::AutomationView, AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(match id {
+            None => automations::create(&self.db, &user, project, spec).await?,
+            Some(id) => automations::update(&self.db, &user, project, id, spec).await?,
+        })
+    }
+
+    async fn change_automation(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        id: i32,
+        change: app::api::automations::AutomationChange,
+    ) -> Result<(), AppError> {
+        use app::api::automations::AutomationChange as C;
+        let user = self.signed_in(viewer).await?;
+        match change {
+            C::Enable => automations::set_enabled(&self.db, &user, project, id, true).await?,
+            C::Disable => automations::set_enabled(&self.db, &user, project, id, false).await?,
+            C::Delete => automations::delete(&self.db, &user, project, id).await?,
+        }
+        Ok(())
+    }
+
+    async fn test_automation(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        id: i32,
+    ) -> Result<app::model::ExecutionView, AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(automations::test(&self.delivery, &user, project, id).await?)
+    }
+
+    async fn redeliver_execution(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        id: i32,
+        execution: i64,
+    ) -> Result<app::model::ExecutionView, AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(automations::redeliver(&self.delivery, &user, project, id, execution).await?)
+    }
+
+    async fn set_automation_secret(
+        &self,
+        viewer: &Viewer,
+        project: &ProjectRef,
+        name: &str,
+        value: Option<String>,
+    ) -> Result<(), AppError> {
+        let user = self.signed_in(viewer).await?;
+        automations::secrets::set(
+            &self.db,
+            &self.delivery.key,
+            &user,
+            project,
+            name,
+            value.as_deref(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn set_private_webhooks(&self, viewer: &Viewer, on: bool) -> Result<(), AppError> {
+        let user = self.signed_in(viewer).await?;
+        Ok(automations::set_allow_internal(&self.db, &user, on).await?)
     }
 }

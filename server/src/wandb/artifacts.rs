@@ -587,6 +587,14 @@ pub async fn commit(
         Door::Wandb,
     )
     .await?;
+    crate::service::automations::events::artifact(
+        &tx,
+        "artifact_created",
+        &row.art,
+        None,
+        Some(user),
+    )
+    .await?;
     for alias in ["latest".to_owned(), version].into_iter().chain(requested) {
         point_alias(
             &tx,

@@ -315,7 +315,7 @@ pub async fn apply(
                 let auto = if by_key.is_empty() {
                     None
                 } else {
-                    Some(ops::store_points(tx, &run, &by_key).await?)
+                    Some(ops::store_points(tx, &project, &run, &by_key).await?)
                 };
                 if let Some(s) = &summary {
                     let mut row = run_wandb::find(tx, run.id)
@@ -370,7 +370,8 @@ pub async fn apply(
                     }
                     None => {}
                 }
-                crate::db::repo::runs::update(tx, active).await?;
+                let updated = crate::db::repo::runs::update(tx, active).await?;
+                crate::service::automations::events::run_state(tx, &updated, &run.state).await?;
                 projects::touch_last_active(tx, project.id, now).await?;
                 let mut answer = serde_json::json!({ "exitcode": null, "limits": {} });
                 if stopped {

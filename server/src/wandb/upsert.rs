@@ -160,6 +160,10 @@ async fn upsert_once(
         }
     }
     let inserted = existing.is_none();
+    let state_before = existing
+        .as_ref()
+        .map(|r| r.state.clone())
+        .unwrap_or_default();
     let mut active: run::ActiveModel = match existing {
         Some(r) => {
             // A run created ahead for a sweep's agent starts now.
@@ -206,6 +210,7 @@ async fn upsert_once(
     } else {
         runs::update(&tx, active).await?
     };
+    crate::service::automations::events::run_state(&tx, &run, &state_before).await?;
 
     // The wandb-only row: `_wandb` config block, program, summary merges.
     let old = run_wandb::find(&tx, run.id).await?;

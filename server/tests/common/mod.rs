@@ -20,6 +20,8 @@ pub struct TestDb {
     pub backend: Backend,
     pub db: DatabaseConnection,
     pub dir: PathBuf,
+    /// The connection URL (for a second connection pool, as a second server has).
+    pub url: String,
     pg_name: Option<String>,
 }
 
@@ -75,6 +77,7 @@ impl TestDb {
             backend,
             db,
             dir,
+            url,
             pg_name,
         }
     }

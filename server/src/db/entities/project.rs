@@ -14,6 +14,9 @@ pub struct Model {
     pub created_at: i64,
     pub last_active_at: Option<i64>,
     pub deleted_at: Option<i64>,
+    /// How many enabled metric automations the project has (0: metric ingest skips
+    /// them without a query).
+    pub metric_automations: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,7 @@ mod m0007_artifact_tab;
 mod m0008_artifact_folders;
 mod m0009_reports;
 mod m0010_sweeps;
+mod m0011_automations;
 
 /// The chunk layout m0002 wrote, for the live codec's compatibility test.
 #[cfg(test)]
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_artifact_folders::Migration),
             Box::new(m0009_reports::Migration),
             Box::new(m0010_sweeps::Migration),
+            Box::new(m0011_automations::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! Repositories: one module per resource.
 
 pub mod artifacts;
+pub mod automations;
 pub mod console;
 pub mod files;
 pub mod projects;

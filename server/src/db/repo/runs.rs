@@ -153,17 +153,22 @@ pub async fn undelete_all(db: &impl ConnectionTrait, project_id: i32) -> Result<
     Ok(res.rows_affected)
 }
 
-/// Mark running runs not heard from since `cutoff_ms` (Unix ms) as crashed; how many
-/// were marked. A crashed run that writes again is running again (`service::ops`).
-pub async fn mark_crashed(db: &impl ConnectionTrait, cutoff_ms: i64) -> Result<u64, DbErr> {
-    let update = Query::update()
-        .table(run::Entity)
-        .value(run::Column::State, RunState::Crashed.as_str())
-        .and_where(run::Column::State.eq(RunState::Running.as_str()))
-        .and_where(run::Column::HeartbeatAt.lt(cutoff_ms))
-        .and_where(run::Column::DeletedAt.is_null())
-        .to_owned();
-    Ok(db.execute(&update).await?.rows_affected())
+/// Mark running runs not heard from since `cutoff_ms` (Unix ms) as crashed; the runs
+/// marked. A crashed run that writes again is running again (`service::ops`).
+pub async fn mark_crashed(
+    db: &impl ConnectionTrait,
+    cutoff_ms: i64,
+) -> Result<Vec<run::Model>, DbErr> {
+    run::Entity::update_many()
+        .col_expr(
+            run::Column::State,
+            sea_orm::sea_query::Expr::value(RunState::Crashed.as_str()),
+        )
+        .filter(run::Column::State.eq(RunState::Running.as_str()))
+        .filter(run::Column::HeartbeatAt.lt(cutoff_ms))
+        .filter(run::Column::DeletedAt.is_null())
+        .exec_with_returning(db)
+        .await
 }
 
 /// The number of runs in a project (live ones).

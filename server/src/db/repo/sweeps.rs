@@ -496,7 +496,7 @@ pub async fn fail_abandoned(
     sweep_id: i32,
     before: i64,
     now: i64,
-) -> Result<u64, DbErr> {
+) -> Result<Vec<i32>, DbErr> {
     let mut q = Sql::new(db.get_database_backend());
     q.push("UPDATE runs SET state = 'failed', heartbeat_at = ")
         .bind(now)
@@ -507,8 +507,12 @@ pub async fn fail_abandoned(
         .bind(sweep_id)
         .push(" AND a.heartbeat_at < ")
         .bind(before)
-        .push(")");
-    Ok(db.execute_raw(q.build()).await?.rows_affected())
+        .push(") RETURNING id");
+    db.query_all_raw(q.build())
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i32>("", "id"))
+        .collect()
 }
 
 /// Set a run's state (a pending run that never started, a cancelled one).

@@ -88,7 +88,9 @@ pub async fn point_alias(
         ),
         None => ("alias_added", format!("{alias} → {name}")),
     };
-    record_event(tx, collection_id, Some(v), action, detail, user, door).await
+    record_event(tx, collection_id, Some(v), action, detail, user, door).await?;
+    // Moved here or new here: either way the alias was added to this version.
+    crate::service::automations::events::artifact(tx, "alias_added", v, Some(alias), user).await
 }
 
 /// A tag: 1 to 128 characters, no commas (lists of tags are written with them).
@@ -214,6 +216,14 @@ async fn apply(
             tags.push(tag.clone());
             tags.sort();
             save_tags(tx, &v, &tags).await?;
+            crate::service::automations::events::artifact(
+                tx,
+                "tag_added",
+                &v,
+                Some(&tag),
+                Some(user),
+            )
+            .await?;
             event("tag_added", format!("{tag} on {name}"))
         }
         ArtifactEdit::RemoveTag(tag) => {

@@ -22,6 +22,7 @@ use crate::db::write::{begin, is_unique_violation};
 use crate::error::ApiError;
 use crate::metrics::codec::Point;
 use crate::metrics::store;
+use crate::service::automations;
 use types::{AppendConsole, FinishRun, LogMetrics, RunOut, UpdateRun, UpsertRun};
 
 /// Longest run file name, in bytes.
@@ -318,7 +319,11 @@ async fn upsert_run_once(
                 active.created_at = Set(secs_to_ms(t));
             }
             active.heartbeat_at = Set(now);
-            (runs::update(&tx, active).await?, false)
+            let model = runs::update(&tx, active).await?;
+            if crashed {
+                automations::events::run_state(&tx, &model, RunState::Crashed.as_str()).await?;
+            }
+            (model, false)
         }
         None => {
             let mut model = new_run(&tx, project.id, req.id.as_deref(), user.id, now).await?;
@@ -334,7 +339,9 @@ async fn upsert_run_once(
             model.git_commit = Set(req.git_commit);
             model.created_at = Set(req.start_time.map(secs_to_ms).unwrap_or(now));
             model.color = Set(req.color);
-            (runs::insert(&tx, model).await?, true)
+            let model = runs::insert(&tx, model).await?;
+            automations::events::run_state(&tx, &model, "").await?;
+            (model, true)
         }
     };
     projects::touch_last_active(&tx, project.id, now).await?;
@@ -463,7 +470,7 @@ pub async fn log_metrics(
         .write(move |tx| {
             Box::pin(async move {
                 let (project, _owner, run) = writable_run(tx, &user, &at, &run_id).await?;
-                let auto = store_points(tx, &run, &by_key).await?;
+                let auto = store_points(tx, &project, &run, &by_key).await?;
                 let runtime = runtime_after(&run, latest_wall_ms as f64 / 1000.0);
                 let crashed = run.state == RunState::Crashed.as_str();
                 let stopped = run.state == RunState::Killed.as_str();
@@ -472,7 +479,10 @@ pub async fn log_metrics(
                 active.summary_auto = Set(auto);
                 active.heartbeat_at = Set(now);
                 active.runtime_seconds = Set(runtime);
-                runs::update(tx, active).await?;
+                let model = runs::update(tx, active).await?;
+                if crashed {
+                    automations::events::run_state(tx, &model, RunState::Crashed.as_str()).await?;
+                }
                 projects::touch_last_active(tx, project.id, now).await?;
                 Ok(LoggedMetrics {
                     rows,
@@ -489,9 +499,13 @@ pub async fn log_metrics(
 /// series, as JSON.
 pub(crate) async fn store_points(
     tx: &DatabaseTransaction,
+    project: &project::Model,
     run: &run::Model,
     by_key: &std::collections::BTreeMap<String, Vec<Point>>,
 ) -> Result<String, ApiError> {
+    // Metric automations see the points in this transaction (nothing is read when
+    // the project has none).
+    automations::events::metric_points(tx, project, run, by_key).await?;
     let keyed: Vec<(&str, &[Point])> = by_key
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_slice()))
@@ -598,6 +612,9 @@ pub async fn update_run(
     labels.apply(&mut active)?;
     active.heartbeat_at = Set(now);
     let model = runs::update(&tx, active).await?;
+    if crashed {
+        automations::events::run_state(&tx, &model, RunState::Crashed.as_str()).await?;
+    }
     projects::touch_last_active(&tx, project.id, now).await?;
     tx.commit().await?;
     Ok(run_out(&owner, &project, &model, false))
@@ -649,7 +666,10 @@ pub async fn append_console(
     let mut active: run::ActiveModel = run.into();
     revive(&mut active, crashed);
     active.heartbeat_at = Set(now);
-    runs::update(&tx, active).await?;
+    let model = runs::update(&tx, active).await?;
+    if crashed {
+        automations::events::run_state(&tx, &model, RunState::Crashed.as_str()).await?;
+    }
     projects::touch_last_active(&tx, project.id, now).await?;
     tx.commit().await?;
     Ok(WrittenLines {
@@ -689,6 +709,7 @@ pub async fn finish_run(
         ));
     }
     let runtime = runtime_after(&run, finished_at as f64 / 1000.0);
+    let before = run.state.clone();
     let mut active: run::ActiveModel = run.into();
     active.state = Set(RunState::from_exit_code(req.exit_code).as_str().to_owned());
     active.exit_code = Set(Some(req.exit_code));
@@ -696,6 +717,7 @@ pub async fn finish_run(
     active.runtime_seconds = Set(runtime);
     active.heartbeat_at = Set(now);
     let model = runs::update(&tx, active).await?;
+    automations::events::run_state(&tx, &model, &before).await?;
     projects::touch_last_active(&tx, project.id, now).await?;
     tx.commit().await?;
     Ok(run_out(&owner, &project, &model, false))

@@ -20,6 +20,7 @@ use crate::db::now_ms;
 use crate::db::repo::sweeps::{self as repo, NewSweep, NewSweepRun, RunMark, SweepUpdate};
 use crate::db::repo::{projects, runs};
 use crate::error::ApiError;
+use crate::service::automations;
 use crate::service::ops;
 
 /// Most bytes of a sweep configuration.
@@ -319,6 +320,9 @@ async fn transition(
         now,
     )
     .await?;
+    if to == SweepState::Finished {
+        automations::events::sweep_finished(tx, f.project.id, f.row.id, None).await?;
+    }
     Ok(())
 }
 
@@ -509,6 +513,14 @@ pub async fn heartbeat(
                 // script failed before `wandb.init`): it failed.
                 if r.state == RunState::Pending.as_str() {
                     repo::set_run_state(&tx, pk, RunState::Failed.as_str(), now).await?;
+                    if let Some(run) = crate::db::repo::runs::find_by_pks(&tx, &[pk])
+                        .await?
+                        .into_iter()
+                        .next()
+                    {
+                        automations::events::run_state(&tx, &run, RunState::Pending.as_str())
+                            .await?;
+                    }
                 }
                 agent.run_pk = None;
             }
@@ -573,6 +585,7 @@ pub async fn heartbeat(
                 now,
             )
             .await?;
+            automations::events::sweep_finished(&tx, f.project.id, f.row.id, Some(user.id)).await?;
             agent.state = "FINISHED".into();
             commands.push(exit());
         }
@@ -635,7 +648,10 @@ async fn decide(
     cfg: &SweepConfig,
 ) -> Result<Decision, ApiError> {
     let now = now_ms();
-    repo::fail_abandoned(tx, f.row.id, now - AGENT_GONE_MS, now).await?;
+    let failed = repo::fail_abandoned(tx, f.row.id, now - AGENT_GONE_MS, now).await?;
+    for run in crate::db::repo::runs::find_by_pks(tx, &failed).await? {
+        automations::events::run_state(tx, &run, RunState::Pending.as_str()).await?;
+    }
     if cfg.local_controller {
         return local_schedule(tx, f).await;
     }

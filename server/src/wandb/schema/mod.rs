@@ -340,6 +340,39 @@ impl Ctx {
             "upsertSweep" => return self.upsert_sweep(&input).await,
             "createAgent" => return self.create_agent(&input).await,
             "agentHeartbeat" => return self.agent_heartbeat(&input).await,
+            "notifyScriptableRunAlert" => {
+                // `run.alert(title, text, level)`: routed to the project's alert
+                // automations.
+                let need = |k: &str| {
+                    input
+                        .str(k)
+                        .ok_or_else(|| ApiError::Unprocessable(format!("{k} is required")))
+                };
+                let at = app::model::ProjectRef::new(
+                    match input.str("entityName") {
+                        Some(e) => e.to_owned(),
+                        None => self.user.username.clone(),
+                    },
+                    input
+                        .str("projectName")
+                        .unwrap_or(wire::DEFAULT_PROJECT)
+                        .to_owned(),
+                );
+                let alert = crate::service::automations::events::Alert {
+                    title: need("title")?.to_owned(),
+                    text: input.str("text").unwrap_or_default().to_owned(),
+                    level: app::model::AlertLevel::parse(input.str("severity").unwrap_or("INFO")),
+                };
+                crate::service::automations::events::alert(
+                    db,
+                    &self.user,
+                    &at,
+                    need("runName")?,
+                    alert,
+                )
+                .await?;
+                Val::json(json!({"success": true}))
+            }
             other => {
                 return Err(Failure::Client(format!(
                     "Cairn does not implement the mutation {other:?}"
