@@ -49,6 +49,11 @@ enum Command {
         #[command(subcommand)]
         command: ApikeyCommand,
     },
+    /// Site settings, as a site admin sets them under Settings.
+    Site {
+        #[command(subcommand)]
+        command: SiteCommand,
+    },
     /// Log the demo project (again) as the given user.
     Demo {
         #[arg(long, default_value = bootstrap::ADMIN_USERNAME)]
@@ -97,6 +102,16 @@ enum UserCommand {
         username: String,
         #[arg(long, env = "CAIRN_NEW_USER_PASSWORD")]
         password: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SiteCommand {
+    /// Allow (`on`) or forbid (`off`) automation webhooks to private, loopback and
+    /// link-local addresses.
+    PrivateWebhooks {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
     },
 }
 
@@ -218,6 +233,18 @@ async fn run(cli: Cli) -> Fallible<()> {
             if generated {
                 println!("password: {password}");
             }
+            Ok(())
+        }
+        Some(Command::Site {
+            command: SiteCommand::PrivateWebhooks { state },
+        }) => {
+            let db = open(&cli).await?;
+            let on = state == "on";
+            server::service::automations::store_allow_internal(&db, on).await?;
+            println!(
+                "automation webhooks to private addresses are {}",
+                if on { "allowed" } else { "refused" }
+            );
             Ok(())
         }
         Some(Command::Apikey {

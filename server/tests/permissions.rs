@@ -85,6 +85,8 @@ struct World {
     reports: Vec<(String, u64)>,
     /// A running sweep of each project (its name), by visibility.
     sweeps: Vec<(String, String)>,
+    /// An automation of each project (its number), by visibility.
+    automations: Vec<(String, i32)>,
 }
 
 fn options() -> leptos::config::LeptosOptions {
@@ -250,8 +252,25 @@ async fn world(t: &TestDb) -> World {
             .unwrap();
         sweeps.push((vis.to_owned(), f.row.name));
     }
+    // An automation in each project, made by a team admin (project admins make them).
+    let mut automations = Vec::new();
+    let admin = people[5].user.clone().unwrap();
+    for vis in VISIBILITIES {
+        let at = ProjectRef::new("acme", format!("p-{vis}"));
+        let spec = serde_json::from_value(json!({
+            "name": "failed runs",
+            "trigger": {"event": "run_state", "states": ["failed"]},
+            "action": {"kind": "slack", "url": "https://hooks.example.org/x", "message": "${run_name} failed"}
+        }))
+        .unwrap();
+        let a = server::service::automations::create(&t.db, &admin, &at, spec)
+            .await
+            .unwrap();
+        automations.push((vis.to_owned(), a.id));
+    }
     let router = server::web::router(state.clone(), options());
     let w = World {
+        automations,
         _turn: turn,
         router,
         state,
@@ -499,8 +518,18 @@ impl World {
             .draft_version
     }
 
+    /// Whether automation `id` is enabled (read from the database).
+    async fn automation_enabled(&self, id: i32) -> bool {
+        server::db::repo::automations::by_id(&self.state.app.db, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .enabled
+    }
+
     async fn check(&self, surface: &str, who: &Who, vis: &str, pk: i32) -> Got {
         let project = format!("p-{vis}");
+        let automation = self.automations.iter().find(|(v, _)| v == vis).unwrap().1;
         let sweep = self
             .sweeps
             .iter()
@@ -831,6 +860,41 @@ impl World {
                     Got::Ok
                 }
             }
+            "automation page HTML" => {
+                let uri = format!("/acme/{project}/automations/{automation}");
+                let (s, _) = self.send("GET", &uri, Self::cookie(who), vec![]).await;
+                http(s)
+            }
+            "automation server fn read" => {
+                let (s, v) = self
+                    .server_fn(
+                        who,
+                        app::api::automations::GetAutomationHistory::PATH,
+                        json!({"project": {"entity": "acme", "project": project}, "id": automation, "query": {}}),
+                    )
+                    .await;
+                sf_error(s, &v)
+            }
+            "automation /api/v1 read" => {
+                let uri = format!("/api/v1/automations/acme/{project}/{automation}/history");
+                let (s, _) = self.send("GET", &uri, bearer, vec![]).await;
+                http(s)
+            }
+            "automation /api/v1 write" => {
+                // Turn it off, or on again: either way it changes.
+                let before = self.automation_enabled(automation).await;
+                let uri = format!("/api/v1/automations/acme/{project}/{automation}/enabled");
+                let mut h = bearer;
+                h.push(("content-type", "application/json".into()));
+                let body = json!({"enabled": !before}).to_string().into_bytes();
+                let (s, _) = self.send("PUT", &uri, h, body).await;
+                let got = http(s);
+                if got == Got::Ok && self.automation_enabled(automation).await == before {
+                    Got::NotWritten
+                } else {
+                    got
+                }
+            }
             "sweep page HTML" => {
                 let uri = format!("/acme/{project}/sweeps/{sweep}");
                 let (s, _) = self.send("GET", &uri, Self::cookie(who), vec![]).await;
@@ -920,7 +984,7 @@ impl World {
     }
 }
 
-const SURFACES: [&str; 33] = [
+const SURFACES: [&str; 37] = [
     "page HTML",
     "server fn read",
     "server fn write",
@@ -954,12 +1018,33 @@ const SURFACES: [&str; 33] = [
     "sweep /api/v1 write",
     "sweep GraphQL read",
     "sweep GraphQL write",
+    "automation page HTML",
+    "automation server fn read",
+    "automation /api/v1 read",
+    "automation /api/v1 write",
 ];
 
 /// What a surface answers for an access level (and whether the caller is anonymous).
-fn expected(surface: &str, access: char, anonymous: bool) -> Got {
+fn expected(surface: &str, access: char, role: &str) -> Got {
+    let anonymous = role == "anonymous";
     let reads = matches!(access, 'R' | 'W');
+    // Those who administer the acme team: they alone change automations.
+    let manages = matches!(role, "team admin" | "site admin");
     match surface {
+        // Automations are for writers: readers are told so, others see nothing.
+        "automation page HTML" | "automation server fn read" | "automation /api/v1 read" => {
+            match access {
+                'W' => Got::Ok,
+                'R' => Got::ReadOnly,
+                _ => Got::Hidden,
+            }
+        }
+        "automation /api/v1 write" if anonymous => Got::SignIn,
+        "automation /api/v1 write" => match access {
+            'N' => Got::Hidden,
+            _ if manages => Got::Ok,
+            _ => Got::ReadOnly,
+        },
         // Reads: shown or hidden; signed-out visitors read public projects here.
         "page HTML"
         | "server fn read"
@@ -1036,7 +1121,7 @@ async fn the_permission_matrix_holds_on_every_surface() {
             let pk = w.runs.iter().find(|(v, _)| v == vis).unwrap().1;
             for (r, role) in ROLES.iter().enumerate() {
                 for surface in SURFACES {
-                    let want = expected(surface, row[r], r == 0);
+                    let want = expected(surface, row[r], role);
                     let got = w.check(surface, &w.people[r], vis, pk).await;
                     checked += 1;
                     if got != want {

@@ -627,6 +627,12 @@ pub async fn set_allow_internal(
     if !user.is_admin {
         return Err(ApiError::Forbidden("only site admins change this".into()));
     }
+    store_allow_internal(db, on).await
+}
+
+/// Store the switch (`cairn site private-webhooks on|off`: whoever runs the binary
+/// administers the site).
+pub async fn store_allow_internal(db: &DatabaseConnection, on: bool) -> Result<(), ApiError> {
     let (tx, _turn) = begin(db).await?;
     users::set_site_setting(
         &tx,
