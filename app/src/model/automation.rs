@@ -595,6 +595,8 @@ pub struct HistoryQuery {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct AutomationHistory {
     pub automation: AutomationView,
+    /// The viewer administers the project: may test and redeliver.
+    pub can_edit: bool,
     pub executions: Vec<ExecutionView>,
     /// Matching executions in all.
     pub total: u64,

@@ -6,7 +6,9 @@ use leptos::prelude::*;
 
 use crate::api::automations::save_automation;
 use crate::components::submit::{Submit, SubmitStatus};
-use crate::logic::automations::{default_message, DEFAULT_PAYLOAD, VARIABLES};
+use crate::logic::automations::{
+    check_payload, check_variables, default_message, DEFAULT_PAYLOAD, VARIABLES,
+};
 use crate::model::{
     Action, AlertLevel, AutomationSpec, ChangeDirection, ChangeKind, Comparison, ProjectRef,
     RunFilter, SecretInfo, Trigger, WindowAgg, EVENT_KINDS, WATCHED_RUN_STATES,
@@ -388,9 +390,21 @@ pub fn AutomationForm(
     let f = state;
     let submit = Submit::new();
     let problem = RwSignal::new(None::<String>);
+    let names: Vec<String> = secrets.iter().map(|s| s.name.clone()).collect();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        match f.spec() {
+        // The template checks the server makes, made here first (no round trip).
+        let is_secret = |n: &str| names.iter().any(|s| s == n);
+        let checked = f.spec().and_then(|spec| {
+            match &spec.action {
+                Action::Webhook { payload, .. } => check_payload(payload, &is_secret)?,
+                Action::Slack { message, .. } | Action::Discord { message, .. } => {
+                    check_variables(message, &is_secret)?
+                }
+            }
+            Ok(spec)
+        });
+        match checked {
             Err(e) => problem.set(Some(e)),
             Ok(spec) => {
                 problem.set(None);
@@ -581,8 +595,8 @@ pub fn AutomationForm(
             </details>
             {move || problem.get().map(|p| view! { <p class="error-message" role="alert">{p}</p> })}
             <div class="actions">
-                <button type="submit" disabled=move || submit.busy.get()>{if id.is_some() { "Save" } else { "Create automation" }}</button>
-                <button type="button" class="secondary" on:click=move |_| cancel.run(())>"Cancel"</button>
+                <button type="submit" class="primary" disabled=move || submit.busy.get()>{if id.is_some() { "Save" } else { "Create automation" }}</button>
+                <button type="button" class="secondary cancel" on:click=move |_| cancel.run(())>"Cancel"</button>
             </div>
             <SubmitStatus submit />
         </form>

@@ -47,17 +47,33 @@ pub fn AutomationHistoryView(project: ProjectRef, id: i32) -> impl IntoView {
         },
         move |(p, q, _)| get_automation_history(p, id, q),
     );
-    // While something waits for delivery, look again every 2 s.
+    // What is shown, in brief: while something waits for delivery the page reads
+    // itself again every 2 s; otherwise it asks every 5 s and reads itself again only
+    // when the history changed (so an open request stays open while nothing happens).
     let live = RwSignal::new(false);
+    let shown = RwSignal::new(None::<String>);
     #[cfg(feature = "hydrate")]
     {
+        let project = project.clone();
+        let ticks = RwSignal::new(0u32);
         let handle = set_interval_with_handle(
             move || {
+                let n = ticks.get_untracked() + 1;
+                ticks.set(n);
                 if live.get_untracked() {
                     reload.update(|n| *n += 1);
+                } else if n % 5 == 0 {
+                    let (p, q) = (project.clone(), q.get_untracked());
+                    leptos::task::spawn_local(async move {
+                        if let Ok(h) = get_automation_history(p, id, q).await {
+                            if shown.get_untracked().as_deref() != Some(brief(&h).as_str()) {
+                                reload.update(|n| *n += 1);
+                            }
+                        }
+                    });
                 }
             },
-            std::time::Duration::from_secs(2),
+            std::time::Duration::from_secs(1),
         );
         if let Ok(h) = handle {
             on_cleanup(move || h.clear());
@@ -74,6 +90,7 @@ pub fn AutomationHistoryView(project: ProjectRef, id: i32) -> impl IntoView {
                         Suspend::new(async move {
                             let h = history.await?;
                             live.set(h.executions.iter().any(|e| matches!(e.status, ExecutionStatus::Pending | ExecutionStatus::Retrying)));
+                            shown.set(Some(brief(&h)));
                             Ok::<_, crate::api::AppError>(view! { <HistoryBody project h q reload tested /> })
                         })
                     }
@@ -81,6 +98,15 @@ pub fn AutomationHistoryView(project: ProjectRef, id: i32) -> impl IntoView {
             </ErrorBoundary>
         </Transition>
     }
+}
+
+/// A history page in brief: how many executions and each one's state.
+fn brief(h: &AutomationHistory) -> String {
+    let mut s = format!("{}:{}", h.total, h.automation.spec.enabled);
+    for e in &h.executions {
+        s.push_str(&format!(";{}:{}:{}", e.id, e.status.as_str(), e.attempts));
+    }
+    s
 }
 
 #[component]
@@ -93,6 +119,7 @@ fn HistoryBody(
 ) -> impl IntoView {
     let a = h.automation.clone();
     let id = a.id;
+    let can_edit = h.can_edit;
     let base = automation_href(&project, id);
     let navigate = use_navigate();
     let go = {
@@ -206,12 +233,14 @@ fn HistoryBody(
                         </details>
                     </td>
                     <td>
-                        <button type="button" class="small secondary" aria-label=format!("Redeliver execution {eid}")
-                            disabled=move || redeliver.busy.get()
-                            on:click=move |_| redeliver.run(redeliver_execution(project.clone(), id, eid), move |_| {
-                                reload.update(|n| *n += 1);
-                                Some("Queued for delivery.".into())
-                            })>"Redeliver"</button>
+                        {can_edit.then(|| view! {
+                            <button type="button" class="small secondary" aria-label=format!("Redeliver execution {eid}")
+                                disabled=move || redeliver.busy.get()
+                                on:click=move |_| redeliver.run(redeliver_execution(project.clone(), id, eid), move |_| {
+                                    reload.update(|n| *n += 1);
+                                    Some("Queued for delivery.".into())
+                                })>"Redeliver"</button>
+                        })}
                     </td>
                 </tr>
             }
@@ -221,7 +250,9 @@ fn HistoryBody(
         <section class="card" aria-labelledby="automation-heading">
             <div class="card-head">
                 <h2 id="automation-heading">{a.spec.name.clone()}</h2>
-                <button type="button" on:click=run_test disabled=move || test.busy.get()>"Test"</button>
+                {can_edit.then(|| view! {
+                    <button type="button" class="primary" on:click=run_test disabled=move || test.busy.get()>"Test"</button>
+                })}
             </div>
             <p>{a.spec.trigger.describe()}" → "{a.spec.action.title()}" "<span class="mono small">{a.spec.action.url().to_owned()}</span></p>
             <p class="muted">{if a.spec.enabled { "Enabled" } else { "Disabled" }}{a.created_by.clone().map(|c| format!(" · created by {c}"))}" · "<a href=automations_href(&project)>"All automations"</a></p>

@@ -134,7 +134,7 @@ fn AutomationsBody(
             <div class="card-head">
                 <h2 id="automations-heading">"Automations"</h2>
                 {can_edit.then(|| view! {
-                    <button type="button" on:click=move |_| editing.set(Editing::New)
+                    <button type="button" class="primary" on:click=move |_| editing.set(Editing::New)
                         disabled=move || editing.get() == Editing::New>"New automation"</button>
                 })}
             </div>
@@ -221,7 +221,7 @@ fn AutomationsTable(
                                     <td>{last}</td>
                                     <td class="num">{a.executions}</td>
                                     {can_edit.then(|| view! {
-                                        <td class="row-actions">
+                                        <td><div class="row-actions">
                                             <button type="button" class="small secondary" aria-label=format!("Edit {name}")
                                                 on:click=move |_| editing.set(Editing::Existing(id))>"Edit"</button>
                                             <button type="button" class="small danger" aria-label=format!("Delete {delete_name}")
@@ -232,7 +232,7 @@ fn AutomationsTable(
                                                             move |_| { reload.update(|n| *n += 1); None });
                                                     }
                                                 }>"Delete"</button>
-                                        </td>
+                                        </div></td>
                                     })}
                                 </tr>
                             }
@@ -303,16 +303,16 @@ fn Secrets(project: ProjectRef, secrets: Vec<SecretInfo>, reload: RwSignal<u32>)
             </table>
             <form class="field-row" on:submit=add>
                 <label class="field">
-                    <span>"Name"</span>
+                    <span>"Secret name"</span>
                     <input type="text" placeholder="SLACK_TOKEN" prop:value=move || name.get()
                         on:input=move |ev| name.set(event_target_value(&ev)) />
                 </label>
                 <label class="field">
-                    <span>"Value"</span>
+                    <span>"Secret value"</span>
                     <input type="password" autocomplete="off" prop:value=move || value.get()
                         on:input=move |ev| value.set(event_target_value(&ev)) />
                 </label>
-                <button type="submit" disabled=move || submit.busy.get()>"Save secret"</button>
+                <button type="submit" class="primary" disabled=move || submit.busy.get()>"Save secret"</button>
             </form>
             <SubmitStatus submit />
         </section>

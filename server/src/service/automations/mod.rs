@@ -451,7 +451,7 @@ pub async fn history(
     id: i32,
     q: &HistoryQuery,
 ) -> Result<AutomationHistory, ApiError> {
-    let (project, _owner, _) = written(db, user, at).await?;
+    let (project, _owner, manages) = written(db, user, at).await?;
     let row = repo::find(db, project.id, id)
         .await?
         .ok_or_else(|| not_found(id))?;
@@ -470,6 +470,7 @@ pub async fn history(
     let last = repo::last_executions(db, &[row.id]).await?;
     Ok(AutomationHistory {
         automation: view_of(db, &row, last.first()).await?,
+        can_edit: manages,
         executions,
         total,
         offset: q.offset,
