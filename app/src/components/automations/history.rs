@@ -62,7 +62,7 @@ pub fn AutomationHistoryView(project: ProjectRef, id: i32) -> impl IntoView {
                 ticks.set(n);
                 if live.get_untracked() {
                     reload.update(|n| *n += 1);
-                } else if n % 5 == 0 {
+                } else if n.is_multiple_of(5) {
                     let (p, q) = (project.clone(), q.get_untracked());
                     leptos::task::spawn_local(async move {
                         if let Ok(h) = get_automation_history(p, id, q).await {
