@@ -136,6 +136,25 @@ fn webhook(name: &str, trigger: Trigger, url: &str) -> AutomationSpec {
     }
 }
 
+/// "Failed runs" posting `{"run": name}`, with no secrets.
+fn failed_runs_plain(url: &str) -> AutomationSpec {
+    let mut spec = webhook(
+        "failed",
+        Trigger::RunState {
+            states: vec!["failed".into()],
+            runs: RunFilter::default(),
+        },
+        url,
+    );
+    spec.action = Action::Webhook {
+        url: url.into(),
+        payload: r#"{"run": "${run_name}"}"#.into(),
+        token_secret: None,
+        signing_secret: None,
+    };
+    spec
+}
+
 /// Run the worker's steps until nothing is waiting (retries included).
 async fn drain(d: &Delivery) {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -341,20 +360,7 @@ async fn a_failing_receiver_gets_three_attempts_and_one_delivery() {
     on_both(|t| async move {
         let rx = Receiver::start(2).await;
         let w = world(&t, true).await;
-        let mut spec = webhook(
-            "failed",
-            Trigger::RunState {
-                states: vec!["failed".into()],
-                runs: RunFilter::default(),
-            },
-            &rx.url,
-        );
-        spec.action = Action::Webhook {
-            url: rx.url.clone(),
-            payload: r#"{"run": "${run_name}"}"#.into(),
-            token_secret: None,
-            signing_secret: None,
-        };
+        let spec = failed_runs_plain(&rx.url);
         let a = automations::create(&w.d.db, &w.admin, &w.at, spec)
             .await
             .unwrap();
@@ -516,20 +522,7 @@ async fn two_workers_deliver_each_event_once() {
     on_both(|t| async move {
         let rx = Receiver::start(0).await;
         let w = world(&t, true).await;
-        let mut spec = webhook(
-            "failed",
-            Trigger::RunState {
-                states: vec!["failed".into()],
-                runs: RunFilter::default(),
-            },
-            &rx.url,
-        );
-        spec.action = Action::Webhook {
-            url: rx.url.clone(),
-            payload: r#"{"run": "${run_name}"}"#.into(),
-            token_secret: None,
-            signing_secret: None,
-        };
+        let spec = failed_runs_plain(&rx.url);
         automations::create(&w.d.db, &w.admin, &w.at, spec)
             .await
             .unwrap();

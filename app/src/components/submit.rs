@@ -70,3 +70,18 @@ pub fn SubmitStatus(
         }
     }
 }
+
+/// Ask before something that cannot be undone (always yes without a browser).
+pub fn confirmed(question: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.confirm_with_message(question).ok())
+            .unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = question;
+        true
+    }
+}

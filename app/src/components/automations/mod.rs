@@ -12,7 +12,7 @@ use crate::api::automations::{
     change_automation, get_automations, set_automation_secret, AutomationChange,
 };
 use crate::components::error_view::ErrorView;
-use crate::components::submit::{Submit, SubmitStatus};
+use crate::components::submit::{confirmed, Submit, SubmitStatus};
 use crate::logic::format;
 use crate::model::{
     automation_href, AutomationView, AutomationsIndex, ExecutionStatus, ProjectRef, SecretInfo,
@@ -29,21 +29,6 @@ pub fn ExecutionBadge(status: ExecutionStatus) -> impl IntoView {
         ExecutionStatus::Retrying => "Retrying",
     };
     view! { <span class=format!("state exec-{}", status.as_str())>{label}</span> }
-}
-
-/// Ask before something that cannot be undone (always yes without a browser).
-pub(crate) fn confirmed(question: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        web_sys::window()
-            .and_then(|w| w.confirm_with_message(question).ok())
-            .unwrap_or(false)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = question;
-        true
-    }
 }
 
 /// Which editor is open.

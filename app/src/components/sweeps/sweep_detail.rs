@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use crate::api::sweeps::{get_sweep, sweep_act};
 use crate::components::error_view::ErrorView;
 use crate::components::state_badge::StateBadge;
-use crate::components::submit::{Submit, SubmitStatus};
+use crate::components::submit::{confirmed, Submit, SubmitStatus};
 use crate::logic::format;
 use crate::logic::sweeps::parcoords::{self, Brushes};
 use crate::model::{ProjectRef, RunState, SweepAction, SweepState, SweepView};
@@ -299,20 +299,5 @@ fn SweepButtons(
             })}
             <SubmitStatus submit />
         </div>
-    }
-}
-
-/// Ask before something that cannot be undone (always yes without a browser).
-fn confirmed(question: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        web_sys::window()
-            .and_then(|w| w.confirm_with_message(question).ok())
-            .unwrap_or(false)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = question;
-        true
     }
 }

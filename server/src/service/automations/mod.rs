@@ -585,30 +585,23 @@ pub async fn redeliver(
     }
     .ok_or_else(|| ApiError::NotFound(format!("execution {execution_id} not found")))?;
     let now = now_ms();
-    let copy = automation_execution::ActiveModel {
-        automation_id: Set(row.id),
-        event_id: Set(old.event_id),
-        dedupe: Set(None),
-        event_kind: Set(old.event_kind.clone()),
-        summary: Set(old.summary.clone()),
-        author: Set(Some(user.username.clone())),
-        variables: Set(old.variables.clone()),
-        template: Set(old.template.clone()),
-        url: Set(old.url.clone()),
-        status: Set("pending".into()),
-        attempts: Set(0),
-        next_attempt_at: Set(Some(now)),
-        claimed_until: Set(None),
-        response_status: Set(None),
-        response_body: Set(None),
-        error: Set(None),
-        duration_ms: Set(None),
-        is_test: Set(false),
-        redelivery_of: Set(Some(old.id)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
+    // The same request (URL, variables, template) as a new, pending execution.
+    let mut copy: automation_execution::ActiveModel = old.clone().into();
+    copy.id = sea_orm::ActiveValue::NotSet;
+    copy.dedupe = Set(None);
+    copy.author = Set(Some(user.username.clone()));
+    copy.status = Set("pending".into());
+    copy.attempts = Set(0);
+    copy.next_attempt_at = Set(Some(now));
+    copy.claimed_until = Set(None);
+    copy.response_status = Set(None);
+    copy.response_body = Set(None);
+    copy.error = Set(None);
+    copy.duration_ms = Set(None);
+    copy.is_test = Set(false);
+    copy.redelivery_of = Set(Some(old.id));
+    copy.created_at = Set(now);
+    copy.updated_at = Set(now);
     let new_id = repo::insert_execution(&d.db, copy)
         .await?
         .ok_or_else(|| ApiError::Internal("the redelivery was not stored".into()))?;
