@@ -229,52 +229,6 @@ impl Trigger {
         }
     }
 
-    /// A default trigger of each kind, for the form's event picker.
-    pub fn example(kind: &str) -> Option<Trigger> {
-        Some(match kind {
-            "artifact_created" => Trigger::ArtifactCreated {
-                artifact_type: None,
-                collection_regex: None,
-            },
-            "alias_added" => Trigger::AliasAdded {
-                alias_regex: Some("^production$".into()),
-                collection_regex: None,
-            },
-            "tag_added" => Trigger::TagAdded {
-                tag_regex: None,
-                collection_regex: None,
-            },
-            "run_state" => Trigger::RunState {
-                states: vec!["failed".into(), "crashed".into()],
-                runs: RunFilter::default(),
-            },
-            "run_metric" => Trigger::RunMetric {
-                metric: "loss".into(),
-                window: default_window(),
-                agg: WindowAgg::Mean,
-                op: Comparison::Gt,
-                threshold: 1.0,
-                runs: RunFilter::default(),
-            },
-            "run_metric_change" => Trigger::RunMetricChange {
-                metric: "loss".into(),
-                current_window: default_current_window(),
-                prior_window: default_prior_window(),
-                change: ChangeKind::Relative,
-                direction: ChangeDirection::Increase,
-                amount: 0.1,
-                runs: RunFilter::default(),
-            },
-            "sweep_finished" => Trigger::SweepFinished { sweep: None },
-            "sweep_best_run" => Trigger::SweepBestRun { sweep: None },
-            "run_alert" => Trigger::RunAlert {
-                min_level: AlertLevel::Info,
-                runs: RunFilter::default(),
-            },
-            _ => return None,
-        })
-    }
-
     /// One line for the list: "Run state: failed, crashed".
     pub fn describe(&self) -> String {
         let runs = |f: &RunFilter| {
@@ -539,8 +493,6 @@ pub struct AutomationsIndex {
     /// The viewer administers the project: may create, edit and delete, and manage
     /// the entity's secrets.
     pub can_edit: bool,
-    /// The viewer may write to the project: may read the history.
-    pub can_see_history: bool,
     /// The secrets of the project's entity (names only).
     pub secrets: Vec<SecretInfo>,
 }

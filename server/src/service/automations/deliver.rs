@@ -658,8 +658,9 @@ pub(super) async fn attempt(
             ..Outcome::default()
         },
         Ok(action) => {
-            let entity_id = secrets::entity_of_project(&d.db, a.project_id)
+            let entity_id = projects::project_by_id(&d.db, a.project_id)
                 .await?
+                .map(|p| p.entity_id)
                 .unwrap_or_default();
             match request(&d.db, &d.key, &row, &action, entity_id, false).await {
                 Ok((body, headers)) => http::post(&row.url, &headers, body, allow).await,

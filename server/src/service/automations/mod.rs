@@ -267,7 +267,6 @@ pub async fn index(
         project: ProjectRef::new(owner.name.clone(), project.name.clone()),
         automations,
         can_edit: manages,
-        can_see_history: true,
         secrets: secrets::list(db, owner.id).await?,
     })
 }

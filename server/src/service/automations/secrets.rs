@@ -16,7 +16,7 @@ use app::model::{ProjectRef, SecretInfo};
 
 use crate::db::entities::user;
 use crate::db::now_ms;
-use crate::db::repo::{automations as repo, projects, users};
+use crate::db::repo::{automations as repo, users};
 use crate::db::write::begin;
 use crate::error::ApiError;
 
@@ -192,16 +192,6 @@ pub async fn set(
     }
     tx.commit().await?;
     Ok(())
-}
-
-/// The entity's id for a project (for tests and the worker).
-pub async fn entity_of_project(
-    db: &impl ConnectionTrait,
-    project_id: i32,
-) -> Result<Option<i32>, ApiError> {
-    Ok(projects::project_by_id(db, project_id)
-        .await?
-        .map(|p| p.entity_id))
 }
 
 #[cfg(test)]
