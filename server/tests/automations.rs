@@ -321,7 +321,9 @@ async fn every_event_fires_exactly_once_into_a_real_receiver() {
         assert_eq!(failed["run"], "keep-1");
         assert_eq!(failed["state"], "failed");
         assert_eq!(failed["token"], "tok-123", "a secret fills ${{API_TOKEN}}");
-        let thresholds: Vec<f64> = bodies.iter().filter(|b| b["name"] == "threshold").map(|b| b["value"].as_f64().unwrap()).collect();
+        // Sent concurrently, so they may arrive in either order.
+        let mut thresholds: Vec<f64> = bodies.iter().filter(|b| b["name"] == "threshold").map(|b| b["value"].as_f64().unwrap()).collect();
+        thresholds.sort_by(f64::total_cmp);
         assert!(thresholds.len() == 2 && (thresholds[0] - 1.2).abs() < 1e-9 && (thresholds[1] - 2.5).abs() < 1e-9, "{thresholds:?}");
         assert_eq!(bodies.iter().find(|b| b["name"] == "alert").unwrap()["title"], "loud");
 
