@@ -247,8 +247,13 @@ parameters:
           "the local controller's schedule became 2 finished runs", {"runs": runs, "controller": ctl_out,
                                                                      "agent": agent_log("local")})
     check(sorted(r["values"][0] for r in runs) == [0.01, 0.1], "with the two grid values", runs)
+    # Its search is used up and its runs ended: at the agent's next heartbeat the server
+    # finishes the sweep itself. `--stop` either comes first and finishes it, or comes
+    # after and the client answers "Sweep already finished."; either way it ends finished.
     code, out = sh("sweep", "--stop", f"{ENTITY}/{PROJECT}/{sweep_id}")
-    check(code == 0, "`wandb sweep --stop` finishes it", out[-1500:])
+    check(code == 0 or "Sweep already finished" in out, "`wandb sweep --stop` finishes it", out[-1500:])
+    state = wait_state(sweep_id, "FINISHED")
+    check(state == "FINISHED", f"the local sweep is finished (got {state})")
     check(wait_all([worker, controller], 60), "its agent and controller exit",
           {"agent": agent_log("local"), "controller": ctl_out})
 

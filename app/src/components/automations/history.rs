@@ -79,7 +79,12 @@ pub fn AutomationHistoryView(project: ProjectRef, id: i32) -> impl IntoView {
             on_cleanup(move || h.clear());
         }
     }
+    // Kept here, above the body a reload rebuilds, so their messages outlive it.
     let tested = RwSignal::new(None::<ExecutionView>);
+    let buttons = Buttons {
+        test: Submit::new(),
+        redeliver: Submit::new(),
+    };
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading history…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
@@ -91,7 +96,7 @@ pub fn AutomationHistoryView(project: ProjectRef, id: i32) -> impl IntoView {
                             let h = history.await?;
                             live.set(h.executions.iter().any(|e| matches!(e.status, ExecutionStatus::Pending | ExecutionStatus::Retrying)));
                             shown.set(Some(brief(&h)));
-                            Ok::<_, crate::api::AppError>(view! { <HistoryBody project h q reload tested /> })
+                            Ok::<_, crate::api::AppError>(view! { <HistoryBody project h q reload tested buttons /> })
                         })
                     }
                 }
@@ -109,6 +114,13 @@ fn brief(h: &AutomationHistory) -> String {
     s
 }
 
+/// The page's buttons' state, kept across reloads of the history.
+#[derive(Clone, Copy)]
+struct Buttons {
+    test: Submit,
+    redeliver: Submit,
+}
+
 #[component]
 fn HistoryBody(
     project: ProjectRef,
@@ -116,6 +128,7 @@ fn HistoryBody(
     q: Memo<HistoryQuery>,
     reload: RwSignal<u32>,
     tested: RwSignal<Option<ExecutionView>>,
+    buttons: Buttons,
 ) -> impl IntoView {
     let a = h.automation.clone();
     let id = a.id;
@@ -147,8 +160,7 @@ fn HistoryBody(
         }
     };
     let search = RwSignal::new(q.get_untracked().search);
-    let test = Submit::new();
-    let redeliver = Submit::new();
+    let Buttons { test, redeliver } = buttons;
     let run_test = {
         let project = project.clone();
         move |_| {
