@@ -5,7 +5,7 @@
 //! oversized or odd input. Each case here was observed to fail before its fix.
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};

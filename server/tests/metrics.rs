@@ -4,7 +4,7 @@
 //! over the points that were logged.
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -8,7 +8,7 @@
 //! descriptions, hostile names, brute-forced passwords, renames and deletions.
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

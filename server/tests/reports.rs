@@ -5,7 +5,7 @@
 //! clone, soft delete and restore, with their permissions.
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -4,7 +4,7 @@
 //! nothing; grouping, histograms, bulk actions, CSV and column settings.
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

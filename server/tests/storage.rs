@@ -1,6 +1,6 @@
 //! Repositories against real SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use app::model::ConsoleStream;
 use common::on_both;

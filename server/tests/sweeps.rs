@@ -4,7 +4,7 @@
 //! are refused with the key and the line.
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 

@@ -7,7 +7,7 @@
     reason = "a test should stop at the first surprise"
 )]
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -3,7 +3,7 @@
 //! sidebar's run actions (rename, stop → killed) with their permissions.
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 
