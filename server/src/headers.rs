@@ -96,6 +96,24 @@ pub fn inline_type(name: &str) -> Option<&'static str> {
 /// types of [`inline_type`], otherwise `application/octet-stream` as an attachment.
 /// Either way the file's own policy forbids it to run anything.
 pub fn file_response(name: &str, bytes: Vec<u8>) -> Response {
+    with_file_headers(name, bytes.into_response())
+}
+
+/// [`file_response`] for a file of `size` bytes read from `reader` while it is sent, so
+/// that a download of any size holds only a slice in memory.
+pub fn streamed_file_response(
+    name: &str,
+    size: u64,
+    reader: impl tokio::io::AsyncRead + Send + 'static,
+) -> Response {
+    let stream = tokio_util::io::ReaderStream::with_capacity(reader, 256 * 1024);
+    let mut r = axum::body::Body::from_stream(stream).into_response();
+    r.headers_mut()
+        .insert(axum::http::header::CONTENT_LENGTH, HeaderValue::from(size));
+    with_file_headers(name, r)
+}
+
+fn with_file_headers(name: &str, mut r: Response) -> Response {
     let base = name.rsplit('/').next().unwrap_or(name);
     let (content_type, disposition) = match inline_type(base) {
         Some(t) => (t, "inline"),
@@ -105,7 +123,6 @@ pub fn file_response(name: &str, bytes: Vec<u8>) -> Response {
         "{disposition}; filename*=UTF-8''{}",
         app::logic::url::encode_segment(base)
     );
-    let mut r = bytes.into_response();
     let h = r.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(v) = HeaderValue::from_str(&disposition) {

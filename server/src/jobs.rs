@@ -11,6 +11,12 @@
 //! - automations, every `CAIRN_AUTOMATION_POLL_MS` (1 s): waiting events become
 //!   executions and due executions are sent (`service::automations::deliver`; safe
 //!   on several servers at once).
+//!
+//! With several servers on one database, the crash watch and the purge run on one of
+//! them at a time: the one holding the job's lease (`db::repo::leases`), renewed at
+//! every run; when its holder dies, the lease runs out after one and a half periods and
+//! the next server to look takes it. The automations worker runs everywhere: its row
+//! claims already share the work out.
 
 use std::future::Future;
 use std::time::Duration;
@@ -18,7 +24,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use crate::db::now_ms;
-use crate::db::repo::runs;
+use crate::db::repo::{leases, runs};
 use crate::error::ApiError;
 use crate::service::accounts;
 use crate::service::automations::{self, deliver};
@@ -34,28 +40,61 @@ pub const PURGE_EVERY: Duration = Duration::from_secs(3600);
 /// The running jobs.
 pub struct Jobs {
     tasks: Vec<JoinHandle<()>>,
+    lease: Lease,
+}
+
+/// This server's claim on the leased jobs.
+#[derive(Clone)]
+struct Lease {
+    db: sea_orm::DatabaseConnection,
+    /// A random id per server process.
+    holder: String,
+}
+
+impl Lease {
+    /// Whether this server holds `job`'s lease for the next `ttl` (taken or renewed);
+    /// a database that cannot be asked means no.
+    async fn hold(&self, job: &str, ttl: Duration) -> bool {
+        let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+        match leases::take(&self.db, job, &self.holder, now_ms(), ttl_ms).await {
+            Ok(held) => held,
+            Err(e) => {
+                tracing::warn!(job, error = %e, "could not take a job's lease");
+                false
+            }
+        }
+    }
 }
 
 impl Jobs {
     /// Start every job; each runs once at start, then once per period.
     pub fn start(state: &AppState) -> Jobs {
+        let lease = Lease {
+            db: state.db.clone(),
+            holder: format!("{:016x}", rand::random::<u64>()),
+        };
         let crash_db = state.db.clone();
         let (purge_db, purge_blobs) = (state.db.clone(), state.blobs.clone());
         let delivery = state.delivery();
         let poll = Duration::from_millis(state.config.automation_poll_ms);
         Jobs {
             tasks: vec![
-                every("crash watch", CRASH_WATCH_EVERY, move || {
-                    let db = crash_db.clone();
-                    async move {
-                        let n = mark_silent_runs_crashed(&db, CRASH_AFTER).await?;
-                        if n > 0 {
-                            tracing::info!("marked {n} silent run(s) as crashed");
+                every(
+                    "crash watch",
+                    CRASH_WATCH_EVERY,
+                    Some(lease.clone()),
+                    move || {
+                        let db = crash_db.clone();
+                        async move {
+                            let n = mark_silent_runs_crashed(&db, CRASH_AFTER).await?;
+                            if n > 0 {
+                                tracing::info!("marked {n} silent run(s) as crashed");
+                            }
+                            Ok(())
                         }
-                        Ok(())
-                    }
-                }),
-                every("purge", PURGE_EVERY, move || {
+                    },
+                ),
+                every("purge", PURGE_EVERY, Some(lease.clone()), move || {
                     let (db, blobs) = (purge_db.clone(), purge_blobs.clone());
                     async move {
                         // The grace period spares projects restored a moment ago.
@@ -67,10 +106,11 @@ impl Jobs {
                             now_ms() - 24 * 3600 * 1000,
                         )
                         .await?;
+                        crate::auth::limiter::purge(&db, now_ms()).await?;
                         Ok(())
                     }
                 }),
-                every("automations", poll, move || {
+                every("automations", poll, None, move || {
                     let d = delivery.clone();
                     async move {
                         // Work off a backlog at once rather than one batch per tick.
@@ -80,6 +120,7 @@ impl Jobs {
                     }
                 }),
             ],
+            lease,
         }
     }
 
@@ -91,6 +132,12 @@ impl Jobs {
         }
         for task in self.tasks.drain(..) {
             let _ = task.await;
+        }
+        // Another server may take the jobs over at once.
+        for job in LEASED_JOBS {
+            leases::release(&self.lease.db, job, &self.lease.holder)
+                .await
+                .ok();
         }
     }
 }
@@ -116,8 +163,17 @@ pub async fn mark_silent_runs_crashed(
     Ok(crashed.len() as u64)
 }
 
-/// Run `job` now and then every `period`, logging failures.
-fn every<F, Fut>(name: &'static str, period: Duration, job: F) -> JoinHandle<()>
+/// The jobs that run on one server at a time.
+const LEASED_JOBS: [&str; 2] = ["crash watch", "purge"];
+
+/// Run `job` now and then every `period`, logging failures; with a `lease`, only while
+/// this server holds the job's lease.
+fn every<F, Fut>(
+    name: &'static str,
+    period: Duration,
+    lease: Option<Lease>,
+    job: F,
+) -> JoinHandle<()>
 where
     F: Fn() -> Fut + Send + 'static,
     Fut: Future<Output = Result<(), ApiError>> + Send,
@@ -127,6 +183,13 @@ where
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            let held = match &lease {
+                Some(lease) => lease.hold(name, period + period / 2).await,
+                None => true,
+            };
+            if !held {
+                continue;
+            }
             if let Err(e) = job().await {
                 tracing::warn!(job = name, error = %e, "a background job failed");
             }

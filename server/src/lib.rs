@@ -17,5 +17,6 @@ pub mod jobs;
 pub mod metrics;
 pub mod service;
 pub mod state;
+pub mod telemetry;
 pub mod wandb;
 pub mod web;

@@ -27,6 +27,12 @@ struct Cli {
     /// Database URL; `postgres://…` for PostgreSQL. Default: SQLite in the data dir.
     #[arg(long, env = "DATABASE_URL", global = true)]
     database_url: Option<String>,
+    /// Where files live: unset for the data dir's `files/`, `s3://bucket/prefix` for
+    /// S3-compatible object storage (credentials, region and endpoint from the usual
+    /// `AWS_*` variables: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
+    /// AWS_ENDPOINT, AWS_ALLOW_HTTP).
+    #[arg(long, env = "CAIRN_BLOB_URL", global = true)]
+    blob_url: Option<String>,
     #[command(flatten)]
     serve: ServeArgs,
     #[command(subcommand)]
@@ -317,7 +323,8 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Fallible<()> {
             );
         }
     }
-    let blobs = BlobStore::open(cli.data_dir.join("files"))?;
+    let blobs = BlobStore::open_url(cli.blob_url.as_deref(), cli.data_dir.join("files"))?;
+    println!("Files are stored in {}", blobs.describe());
     let conf = get_configuration(None)?;
     let mut leptos_options = conf.leptos_options;
     // cargo-leptos gives the bundle's files content-hashed names and writes the hashes

@@ -88,7 +88,16 @@ pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
         )
         .route(
             "/{entity}/{project}/reports/{report}/export.md.zip",
-            axum::routing::get(report_markdown_export).with_state(state_for_files),
+            axum::routing::get(report_markdown_export).with_state(state_for_files.clone()),
+        )
+        // For load balancers and orchestrators, and for Prometheus.
+        .route(
+            "/healthz",
+            axum::routing::get(healthz).with_state(state_for_files.clone()),
+        )
+        .route(
+            "/metrics",
+            axum::routing::get(prometheus_metrics).with_state(state_for_files),
         )
         // Files of `public/` at the root, before the pages: `/{entity}` would claim them.
         .route_service(
@@ -99,6 +108,65 @@ pub fn router(state: WandbState, leptos_options: LeptosOptions) -> Router {
         )
         .merge(pages)
         .layer(axum::middleware::from_fn(crate::headers::layer))
+        .layer(axum::middleware::from_fn(count_request))
+}
+
+/// Count every request for `/metrics`, with the time until its answer's headers.
+async fn count_request(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let area = crate::telemetry::area_of(request.uri().path());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    crate::telemetry::request(
+        area,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}
+
+/// `GET /metrics`: this server's counters in the OpenMetrics text format Prometheus
+/// scrapes (no names of users, projects or runs: requests are counted by area).
+async fn prometheus_metrics(
+    axum::extract::State(s): axum::extract::State<crate::state::AppState>,
+) -> axum::response::Response {
+    let text = crate::telemetry::render(s.writer.queue_depth(), s.chart_cache.bytes());
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            crate::telemetry::CONTENT_TYPE,
+        )],
+        text,
+    )
+        .into_response()
+}
+
+/// `GET /healthz`: 200 when the database and the blob store both answer now, 503
+/// otherwise; the JSON says which (`"ok"` or the error), and where files are kept.
+async fn healthz(
+    axum::extract::State(s): axum::extract::State<crate::state::AppState>,
+) -> axum::response::Response {
+    let database = match s.db.ping().await {
+        Ok(()) => "ok".to_owned(),
+        Err(e) => e.to_string(),
+    };
+    let blobs = match s.blobs.reachable().await {
+        Ok(()) => "ok".to_owned(),
+        Err(e) => e.to_string(),
+    };
+    let status = if database == "ok" && blobs == "ok" {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = serde_json::json!({
+        "database": database,
+        "blobs": blobs,
+        "blob_store": s.blobs.describe(),
+    });
+    (status, axum::Json(body)).into_response()
 }
 
 /// `GET /{entity}/{project}/runs/{run}/files/{*name}`: one file of a run, for a
@@ -117,7 +185,7 @@ async fn run_file_for_browser(
 ) -> Result<axum::response::Response, crate::error::ApiError> {
     let viewer = browser_viewer(&s, &headers).await?;
     let at = app::model::ProjectRef::new(entity, project);
-    let bytes = crate::service::reads::run_file(
+    let file = crate::service::reads::run_file(
         &s.db,
         &s.blobs,
         viewer.as_ref(),
@@ -126,7 +194,11 @@ async fn run_file_for_browser(
         &name,
     )
     .await?;
-    Ok(crate::headers::file_response(&name, bytes))
+    Ok(crate::headers::streamed_file_response(
+        &name,
+        file.size,
+        file.reader,
+    ))
 }
 
 /// The signed-in user behind a browser request's session cookie, if any.
@@ -177,9 +249,13 @@ async fn artifact_file_for_browser(
 ) -> Result<axum::response::Response, crate::error::ApiError> {
     let viewer = browser_viewer(&s, &headers).await?;
     let r = version_ref((entity, project, type_name, collection, version));
-    let bytes =
+    let file =
         crate::service::artifacts::file_bytes(&s.db, &s.blobs, viewer.as_ref(), &r, &path).await?;
-    Ok(crate::headers::file_response(&path, bytes))
+    Ok(crate::headers::streamed_file_response(
+        &path,
+        file.size,
+        file.reader,
+    ))
 }
 
 /// Which folder a zip download holds (`""`: the whole version).

@@ -51,6 +51,10 @@ fn options() -> leptos::config::LeptosOptions {
 }
 
 async fn site(t: &TestDb) -> Site {
+    site_with(t, BlobStore::open(t.dir.join("files")).unwrap()).await
+}
+
+async fn site_with(t: &TestDb, blobs: BlobStore) -> Site {
     let user = server::bootstrap::create_user(&t.db, "alice", "password123", false)
         .await
         .unwrap();
@@ -62,7 +66,6 @@ async fn site(t: &TestDb) -> Site {
     users::insert_session(&t.db, user.id, &token_hash(&session), now, now + 3_600_000)
         .await
         .unwrap();
-    let blobs = BlobStore::open(t.dir.join("files")).unwrap();
     let state = WandbState::new(AppState::start(
         t.db.clone(),
         blobs,
@@ -647,4 +650,59 @@ async fn the_cli_and_first_start_make_accounts_and_keys_by_the_sign_up_rules() {
         .unwrap_err();
     assert!(e.to_string().contains("live keys"), "{e}");
     t.cleanup().await;
+}
+
+/// `/healthz` for load balancers: 200 while the database and the blob store answer, 503
+/// naming the one that does not.
+#[tokio::test]
+async fn healthz_says_whether_database_and_blob_store_answer() {
+    let t = TestDb::new(common::Backend::Sqlite).await;
+    let one = site(&t).await;
+    let (status, _, body) = one.send("GET", "/healthz", &[], Vec::new()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (v["database"].as_str(), v["blobs"].as_str()),
+        (Some("ok"), Some("ok"))
+    );
+    // Prometheus' view counts that answer (by area, never by name).
+    let (status, headers, text) = one.send("GET", "/metrics", &[], Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/openmetrics-text"));
+    for line in [
+        "cairn_http_requests_total{area=\"health\",status=\"2xx\"}",
+        "# TYPE cairn_http_request_duration_seconds histogram",
+        "cairn_ingested_points_total",
+        "cairn_writer_queue_depth 0",
+        "# EOF",
+    ] {
+        assert!(text.contains(line), "{line} missing from\n{text}");
+    }
+    assert!(!text.contains("alice"));
+
+    // Files in an object store nobody answers for.
+    let port = common::s3::free_port();
+    let url = format!(
+        "s3://gone?endpoint=http://127.0.0.1:{port}&allow_http=true&region=us-east-1\
+         &access_key_id=x&secret_access_key=y"
+    );
+    let blobs = BlobStore::open_url(Some(&url), t.dir.join("staging")).unwrap();
+    let t2 = TestDb::new(common::Backend::Sqlite).await;
+    let (status, _, body) = site_with(&t2, blobs)
+        .await
+        .send("GET", "/healthz", &[], Vec::new())
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["database"], "ok");
+    assert_ne!(v["blobs"], "ok");
+    assert_eq!(
+        v["blob_store"], "s3://gone/",
+        "no credentials in the answer"
+    );
+    t.cleanup().await;
+    t2.cleanup().await;
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 /// Top-level modules from the bottom up. A module may use modules of lower layers
 /// only; two modules of one layer do not use each other.
 const LAYERS: &[&[&str]] = &[
-    &["error", "config"],
+    &["error", "config", "telemetry"],
     &["blobs"],
     &["db"],
     &["metrics"],

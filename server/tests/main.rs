@@ -8,6 +8,7 @@ mod common;
 
 mod api;
 mod automations;
+mod blobs;
 mod cli;
 mod durability;
 mod hardening;
@@ -16,6 +17,7 @@ mod metrics;
 mod permissions;
 mod reports;
 mod runs_table;
+mod scale_out;
 mod storage;
 mod sweeps;
 mod wandb;

@@ -39,6 +39,11 @@ fn basic(key: &str) -> String {
 }
 
 async fn setup(t: &TestDb) -> Wb {
+    setup_with(t, BlobStore::open(t.dir.join("files")).unwrap()).await
+}
+
+/// A fresh fixture that keeps its files in `blobs`.
+async fn setup_with(t: &TestDb, blobs: BlobStore) -> Wb {
     let alice = bootstrap::create_user(&t.db, "alice", "password123", false)
         .await
         .unwrap();
@@ -51,7 +56,6 @@ async fn setup(t: &TestDb) -> Wb {
     let bob_key = bootstrap::create_api_key(&t.db, &bob, "wandb", None)
         .await
         .unwrap();
-    let blobs = BlobStore::open(t.dir.join("files")).unwrap();
     let api = AppState::start(t.db.clone(), blobs, server::config::Config::default());
     let state = WandbState::new(api.clone()).await.unwrap();
     Wb {
@@ -765,113 +769,232 @@ async fn log_artifact(
 async fn artifacts_version_alias_dedup_and_download() {
     on_both(|t| async move {
         let wb = setup(&t).await;
-        wb.gql(UPSERT, upsert_vars(json!({"name": "producer"}))).await;
-        let data: &[u8] = b"hello artifact\n";
-        let (v0, _) = log_artifact(&wb, &[("data.txt", data)], "d0", json!([{"alias": "best"}, {"alias": "latest"}])).await;
-
-        let m = wb
-            .gql(MEMBERSHIP, json!({"entity": "alice", "project": "demo", "name": "ds:latest", "includeAliases": true}))
-            .await;
-        let mem = &m["project"]["artifactCollectionMembership"];
-        assert_eq!(mem["__typename"], "ArtifactCollectionMembership");
-        assert_eq!(mem["artifactCollection"]["__typename"], "ArtifactSequence");
-        let aliases: Vec<&str> = mem["aliases"].as_array().unwrap().iter().map(|a| a["alias"].as_str().unwrap()).collect();
-        assert_eq!(aliases, ["best", "latest", "v0"]);
-        assert_eq!(mem["aliases"][0]["__typename"], "ArtifactAlias");
-        let art = &mem["artifact"];
-        assert_eq!(art["__typename"], "Artifact");
-        assert_eq!(art["id"], v0);
-        assert_eq!(art["state"], "COMMITTED");
-        assert_eq!(art["size"], data.len());
-        assert_eq!(art["fileCount"], 1);
-
-        // v1 re-uses data.txt: no upload for it, and its birth artifact is v0.
-        let extra: &[u8] = b"more\n";
-        let (v1, edges) = log_artifact(&wb, &[("data.txt", data), ("extra.txt", extra)], "d1", json!([{"alias": "latest"}])).await;
-        assert_ne!(v1, v0);
-        assert_eq!(edges[0]["node"]["uploadUrl"], Value::Null);
-        assert_eq!(edges[0]["node"]["artifact"]["id"], v0);
-        assert!(edges[1]["node"]["uploadUrl"].is_string());
-        // `best` stayed on v0, `latest` moved.
-        let best = wb.gql(MEMBERSHIP, json!({"entity": "alice", "project": "demo", "name": "ds:best"})).await;
-        assert_eq!(best["project"]["artifactCollectionMembership"]["versionIndex"], 0);
-        let latest = wb.gql(MEMBERSHIP, json!({"entity": "alice", "project": "demo", "name": "ds:latest"})).await;
-        assert_eq!(latest["project"]["artifactCollectionMembership"]["versionIndex"], 1);
-        // A committed version's manifest cannot be replaced.
-        let (_, v) = wb
-            .gql_as(
-                &wb.key,
-                CREATE_MANIFEST,
-                json!({"artifactID": v0, "baseArtifactID": null, "name": "wandb_manifest.json", "digest": "x",
-                       "entityName": "alice", "projectName": "demo", "runName": "producer",
-                       "manifestType": "FULL", "includeUpload": true}),
-            )
-            .await;
-        assert!(v["errors"][0]["message"].as_str().unwrap().contains("committed"), "{v}");
-        // The same digest again is the committed v0: nothing to upload.
-        let (again, edges) = log_artifact(&wb, &[("data.txt", data)], "d0", json!([])).await;
-        assert_eq!(again, v0);
-        assert!(edges.is_empty());
-
-        // Download v1 like a consumer: manifest, then every file, without credentials.
-        let man = wb
-            .gql("query FetchArtifactManifest($id: ID!) { artifact(id: $id) { currentManifest { file { directUrl } } } }", json!({"id": v1}))
-            .await;
-        let (s, body) = wb
-            .send("GET", &local(man["artifact"]["currentManifest"]["file"]["directUrl"].as_str().unwrap()), None, Vec::new())
-            .await;
-        assert_eq!(s, StatusCode::OK);
-        let manifest: Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(manifest["contents"]["data.txt"]["birthArtifactID"], v0);
-        let urls = wb
-            .gql(
-                "query GetArtifactMembershipFileUrls($entity: String!, $project: String!, $collection: String!, $alias: String!, $cursor: String, $perPage: Int) {\n\
-                 project(name: $project, entityName: $entity) { artifactCollection(name: $collection) { __typename artifactMembership(aliasName: $alias) {\n\
-                 files(after: $cursor, first: $perPage) { pageInfo { __typename endCursor hasNextPage } edges { node { __typename name directUrl } } } } } } }",
-                json!({"entity": "alice", "project": "demo", "collection": "ds", "alias": "v1", "cursor": null, "perPage": 5000}),
-            )
-            .await;
-        let files = &urls["project"]["artifactCollection"]["artifactMembership"]["files"];
-        assert_eq!(files["pageInfo"]["hasNextPage"], false);
-        let mut got = Vec::new();
-        for e in files["edges"].as_array().unwrap() {
-            let (s, b) = wb.send("GET", &local(e["node"]["directUrl"].as_str().unwrap()), None, Vec::new()).await;
-            assert_eq!(s, StatusCode::OK);
-            got.push((e["node"]["name"].as_str().unwrap().to_owned(), b));
-        }
-        assert_eq!(got, [("data.txt".to_owned(), data.to_vec()), ("extra.txt".to_owned(), extra.to_vec())]);
-
-        // A consumer run records its use; bob can neither use nor change alice's artifact.
-        wb.gql(UPSERT, upsert_vars(json!({"name": "consumer"}))).await;
-        let use_q = "mutation UseArtifact($entityName: String!, $projectName: String!, $runName: String!, $artifactID: ID!) {\n\
-                     useArtifact(input: {entityName: $entityName, projectName: $projectName, runName: $runName, artifactID: $artifactID}) { artifact { id digest state } } }";
-        let used = wb
-            .gql(use_q, json!({"entityName": "alice", "projectName": "demo", "runName": "consumer", "artifactID": v1, "usedAs": null}))
-            .await;
-        assert_eq!(used["useArtifact"]["artifact"]["state"], "COMMITTED");
-        let (_, v) = wb.gql_as(&wb.bob_key, COMMIT, json!({"artifactID": v1})).await;
-        assert!(v["errors"].is_array(), "{v}");
-        let (_, v) = wb
-            .gql_as(&wb.bob_key, "query($id: ID!) { artifact(id: $id) { id } }", json!({"id": v1}))
-            .await;
-        assert_eq!(v["data"]["artifact"], Value::Null);
-        // An upload whose bytes do not match the announced MD5 is refused.
-        let input = json!({"artifactTypeName": "dataset", "artifactCollectionName": "other", "digest": "x",
-                           "entityName": "alice", "projectName": "demo", "aliases": []});
-        let c = wb.gql(CREATE_ARTIFACT, json!({"input": input})).await;
-        let id = c["createArtifact"]["artifact"]["id"].as_str().unwrap().to_owned();
-        let made = wb
-            .gql(CREATE_FILES, json!({"input": {"artifactFiles": [{"artifactID": id, "name": "f.txt",
-                  "md5": server::wandb::artifacts::md5_base64(b"right")}]}}))
-            .await;
-        let url = local(made["createArtifactFiles"]["files"]["edges"][0]["node"]["uploadUrl"].as_str().unwrap());
-        assert_eq!(wb.send("PUT", &url, None, b"wrong".to_vec()).await.0, StatusCode::BAD_REQUEST);
-        // And without its files and manifest, the version cannot be committed.
-        let (_, v) = wb.gql_as(&wb.key, COMMIT, json!({"artifactID": id})).await;
-        assert!(v["errors"][0]["message"].as_str().unwrap().contains("never uploaded"), "{v}");
+        artifact_round_trip(&wb).await;
         t
     })
     .await;
+}
+
+/// The same, with the files in S3-compatible object storage (a real server on
+/// 127.0.0.1): uploads with their MD5 check, deduplication, downloads, the clean-up.
+#[tokio::test]
+async fn artifacts_and_their_clean_up_on_object_storage() {
+    let s3 = crate::common::s3::S3Server::start().await;
+    let s3 = &s3;
+    on_both(|t| async move {
+        let bucket = format!("wb-{:?}-{}", t.backend, rand::random::<u32>()).to_lowercase();
+        let url = s3.bucket(&bucket, "files").await;
+        let blobs = BlobStore::open_url(Some(&url), t.dir.join("staging")).unwrap();
+        let wb = setup_with(&t, blobs).await;
+        artifact_round_trip(&wb).await;
+        t
+    })
+    .await;
+    on_both(|t| async move {
+        let bucket = format!("gc-{:?}-{}", t.backend, rand::random::<u32>()).to_lowercase();
+        let url = s3.bucket(&bucket, "").await;
+        let blobs = BlobStore::open_url(Some(&url), t.dir.join("staging")).unwrap();
+        let wb = setup_with(&t, blobs.clone()).await;
+        artifact_clean_up(&t, &wb, &blobs).await;
+        t
+    })
+    .await;
+}
+
+/// Log, alias, deduplicate and download artifacts through the wandb client's calls.
+async fn artifact_round_trip(wb: &Wb) {
+    wb.gql(UPSERT, upsert_vars(json!({"name": "producer"})))
+        .await;
+    let data: &[u8] = b"hello artifact\n";
+    let (v0, _) = log_artifact(
+        wb,
+        &[("data.txt", data)],
+        "d0",
+        json!([{"alias": "best"}, {"alias": "latest"}]),
+    )
+    .await;
+
+    let m = wb
+        .gql(MEMBERSHIP, json!({"entity": "alice", "project": "demo", "name": "ds:latest", "includeAliases": true}))
+        .await;
+    let mem = &m["project"]["artifactCollectionMembership"];
+    assert_eq!(mem["__typename"], "ArtifactCollectionMembership");
+    assert_eq!(mem["artifactCollection"]["__typename"], "ArtifactSequence");
+    let aliases: Vec<&str> = mem["aliases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["alias"].as_str().unwrap())
+        .collect();
+    assert_eq!(aliases, ["best", "latest", "v0"]);
+    assert_eq!(mem["aliases"][0]["__typename"], "ArtifactAlias");
+    let art = &mem["artifact"];
+    assert_eq!(art["__typename"], "Artifact");
+    assert_eq!(art["id"], v0);
+    assert_eq!(art["state"], "COMMITTED");
+    assert_eq!(art["size"], data.len());
+    assert_eq!(art["fileCount"], 1);
+
+    // v1 re-uses data.txt: no upload for it, and its birth artifact is v0.
+    let extra: &[u8] = b"more\n";
+    let (v1, edges) = log_artifact(
+        wb,
+        &[("data.txt", data), ("extra.txt", extra)],
+        "d1",
+        json!([{"alias": "latest"}]),
+    )
+    .await;
+    assert_ne!(v1, v0);
+    assert_eq!(edges[0]["node"]["uploadUrl"], Value::Null);
+    assert_eq!(edges[0]["node"]["artifact"]["id"], v0);
+    assert!(edges[1]["node"]["uploadUrl"].is_string());
+    // `best` stayed on v0, `latest` moved.
+    let best = wb
+        .gql(
+            MEMBERSHIP,
+            json!({"entity": "alice", "project": "demo", "name": "ds:best"}),
+        )
+        .await;
+    assert_eq!(
+        best["project"]["artifactCollectionMembership"]["versionIndex"],
+        0
+    );
+    let latest = wb
+        .gql(
+            MEMBERSHIP,
+            json!({"entity": "alice", "project": "demo", "name": "ds:latest"}),
+        )
+        .await;
+    assert_eq!(
+        latest["project"]["artifactCollectionMembership"]["versionIndex"],
+        1
+    );
+    // A committed version's manifest cannot be replaced.
+    let (_, v) = wb
+        .gql_as(
+            &wb.key,
+            CREATE_MANIFEST,
+            json!({"artifactID": v0, "baseArtifactID": null, "name": "wandb_manifest.json", "digest": "x",
+                   "entityName": "alice", "projectName": "demo", "runName": "producer",
+                   "manifestType": "FULL", "includeUpload": true}),
+        )
+        .await;
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("committed"),
+        "{v}"
+    );
+    // The same digest again is the committed v0: nothing to upload.
+    let (again, edges) = log_artifact(wb, &[("data.txt", data)], "d0", json!([])).await;
+    assert_eq!(again, v0);
+    assert!(edges.is_empty());
+
+    // Download v1 like a consumer: manifest, then every file, without credentials.
+    let man = wb
+        .gql("query FetchArtifactManifest($id: ID!) { artifact(id: $id) { currentManifest { file { directUrl } } } }", json!({"id": v1}))
+        .await;
+    let (s, body) = wb
+        .send(
+            "GET",
+            &local(
+                man["artifact"]["currentManifest"]["file"]["directUrl"]
+                    .as_str()
+                    .unwrap(),
+            ),
+            None,
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let manifest: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(manifest["contents"]["data.txt"]["birthArtifactID"], v0);
+    let urls = wb
+        .gql(
+            "query GetArtifactMembershipFileUrls($entity: String!, $project: String!, $collection: String!, $alias: String!, $cursor: String, $perPage: Int) {\n\
+             project(name: $project, entityName: $entity) { artifactCollection(name: $collection) { __typename artifactMembership(aliasName: $alias) {\n\
+             files(after: $cursor, first: $perPage) { pageInfo { __typename endCursor hasNextPage } edges { node { __typename name directUrl } } } } } } }",
+            json!({"entity": "alice", "project": "demo", "collection": "ds", "alias": "v1", "cursor": null, "perPage": 5000}),
+        )
+        .await;
+    let files = &urls["project"]["artifactCollection"]["artifactMembership"]["files"];
+    assert_eq!(files["pageInfo"]["hasNextPage"], false);
+    let mut got = Vec::new();
+    for e in files["edges"].as_array().unwrap() {
+        let (s, b) = wb
+            .send(
+                "GET",
+                &local(e["node"]["directUrl"].as_str().unwrap()),
+                None,
+                Vec::new(),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        got.push((e["node"]["name"].as_str().unwrap().to_owned(), b));
+    }
+    assert_eq!(
+        got,
+        [
+            ("data.txt".to_owned(), data.to_vec()),
+            ("extra.txt".to_owned(), extra.to_vec())
+        ]
+    );
+
+    // A consumer run records its use; bob can neither use nor change alice's artifact.
+    wb.gql(UPSERT, upsert_vars(json!({"name": "consumer"})))
+        .await;
+    let use_q = "mutation UseArtifact($entityName: String!, $projectName: String!, $runName: String!, $artifactID: ID!) {\n\
+                 useArtifact(input: {entityName: $entityName, projectName: $projectName, runName: $runName, artifactID: $artifactID}) { artifact { id digest state } } }";
+    let used = wb
+        .gql(use_q, json!({"entityName": "alice", "projectName": "demo", "runName": "consumer", "artifactID": v1, "usedAs": null}))
+        .await;
+    assert_eq!(used["useArtifact"]["artifact"]["state"], "COMMITTED");
+    let (_, v) = wb
+        .gql_as(&wb.bob_key, COMMIT, json!({"artifactID": v1}))
+        .await;
+    assert!(v["errors"].is_array(), "{v}");
+    let (_, v) = wb
+        .gql_as(
+            &wb.bob_key,
+            "query($id: ID!) { artifact(id: $id) { id } }",
+            json!({"id": v1}),
+        )
+        .await;
+    assert_eq!(v["data"]["artifact"], Value::Null);
+    // An upload whose bytes do not match the announced MD5 is refused.
+    let input = json!({"artifactTypeName": "dataset", "artifactCollectionName": "other", "digest": "x",
+                       "entityName": "alice", "projectName": "demo", "aliases": []});
+    let c = wb.gql(CREATE_ARTIFACT, json!({"input": input})).await;
+    let id = c["createArtifact"]["artifact"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let made = wb
+        .gql(
+            CREATE_FILES,
+            json!({"input": {"artifactFiles": [{"artifactID": id, "name": "f.txt",
+              "md5": server::wandb::artifacts::md5_base64(b"right")}]}}),
+        )
+        .await;
+    let url = local(
+        made["createArtifactFiles"]["files"]["edges"][0]["node"]["uploadUrl"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(
+        wb.send("PUT", &url, None, b"wrong".to_vec()).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    // And without its files and manifest, the version cannot be committed.
+    let (_, v) = wb.gql_as(&wb.key, COMMIT, json!({"artifactID": id})).await;
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("never uploaded"),
+        "{v}"
+    );
 }
 
 /// GET (or POST JSON to) `/api/v1` as a key's owner (`None`: anonymous).
@@ -1012,82 +1135,87 @@ async fn artifact_tab_reads_edits_history_and_access() {
 
 #[tokio::test]
 async fn artifact_cleanup_expires_purges_restores_and_keeps_fresh_blobs() {
-    use server::service::artifacts::{clean_up, deleted_collections, restore_collection};
     on_both(|t| async move {
         let wb = setup(&t).await;
         let blobs = BlobStore::open(t.dir.join("files")).unwrap();
-        let alice = server::db::repo::users::find_by_username(&t.db, "alice")
-            .await
-            .unwrap()
-            .unwrap();
-        wb.gql(UPSERT, upsert_vars(json!({"name": "producer"})))
-            .await;
-        log_artifact(&wb, &[("old.txt", b"only in v0\n")], "d0", json!([])).await;
-        log_artifact(&wb, &[("new.txt", b"only in v1\n")], "d1", json!([])).await;
-        let old_sha = blobs.put(b"only in v0\n").await.unwrap().sha256;
-        let new_sha = blobs.put(b"only in v1\n").await.unwrap().sha256;
-        // Bytes nothing references: a refused upload's.
-        let orphan = blobs.put(b"refused upload\n").await.unwrap().sha256;
-        let wb = &wb;
-        let edit = |v: &'static str, body: Value| async move {
-            let path = format!("/artifacts/alice/demo/dataset/ds/versions/{v}/edit");
-            api(wb, "POST", &path, Some(&wb.key), body).await.0
-        };
-        assert_eq!(edit("v0", json!({"Ttl": 60})).await, StatusCode::OK);
-        let now = server::db::now_ms();
-
-        // Within the grace period nothing is removed, not even the orphan.
-        let done = clean_up(&t.db, &blobs, now, std::time::Duration::from_secs(3600))
-            .await
-            .unwrap();
-        assert_eq!(done.blobs_removed, 0);
-        assert!(blobs.contains(&orphan).await);
-
-        // Two days on: v0 expired, its rows are gone, so are its bytes and the orphan's;
-        // v1's stay.
-        let later = now + 2 * 24 * 3600 * 1000;
-        let done = clean_up(&t.db, &blobs, later, std::time::Duration::ZERO)
-            .await
-            .unwrap();
-        assert_eq!((done.expired, done.versions_purged), (1, 1), "{done:?}");
-        assert!(!blobs.contains(&old_sha).await && !blobs.contains(&orphan).await);
-        assert!(blobs.contains(&new_sha).await);
-        let h = api_json(wb, "/artifacts/alice/demo/dataset/ds/history").await;
-        assert_eq!(h[0]["action"], "expired");
-        assert_eq!(h[0]["via"], "server");
-        assert_eq!(h[0]["user"], Value::Null);
-        let page = api_json(wb, "/artifacts/alice/demo/dataset/ds").await;
-        assert_eq!(page["total"], 1);
-
-        // A deleted collection waits for a project admin to restore it...
-        assert_eq!(edit("v1", json!("DeleteCollection")).await, StatusCode::OK);
-        let idx = api_json(wb, "/artifacts/alice/demo").await;
-        assert_eq!(idx["types"], json!([]));
-        let at = app::model::ProjectRef::new("alice", "demo");
-        let gone = deleted_collections(&t.db, Some(&alice), &at).await.unwrap();
-        assert_eq!(gone.len(), 1);
-        restore_collection(&t.db, &alice, &at, gone[0].id)
-            .await
-            .unwrap();
-        assert_eq!(
-            api_json(wb, "/artifacts/alice/demo/dataset/ds").await["total"],
-            1
-        );
-        // ...and is removed for good after 30 days.
-        assert_eq!(edit("v1", json!("DeleteCollection")).await, StatusCode::OK);
-        let much_later = now + 31 * 24 * 3600 * 1000;
-        let done = clean_up(&t.db, &blobs, much_later, std::time::Duration::ZERO)
-            .await
-            .unwrap();
-        assert_eq!(done.collections_purged, 1);
-        assert!(deleted_collections(&t.db, Some(&alice), &at)
-            .await
-            .unwrap()
-            .is_empty());
-        assert!(!blobs.contains(&new_sha).await);
+        artifact_clean_up(&t, &wb, &blobs).await;
         t
     })
     .await;
+}
+
+/// Expiry, purge and restore of artifact versions, and what the clean-up removes from
+/// `blobs` (the store `wb` keeps its files in).
+async fn artifact_clean_up(t: &TestDb, wb: &Wb, blobs: &BlobStore) {
+    use server::service::artifacts::{clean_up, deleted_collections, restore_collection};
+    let alice = server::db::repo::users::find_by_username(&t.db, "alice")
+        .await
+        .unwrap()
+        .unwrap();
+    wb.gql(UPSERT, upsert_vars(json!({"name": "producer"})))
+        .await;
+    log_artifact(wb, &[("old.txt", b"only in v0\n")], "d0", json!([])).await;
+    log_artifact(wb, &[("new.txt", b"only in v1\n")], "d1", json!([])).await;
+    let old_sha = blobs.put(b"only in v0\n").await.unwrap().sha256;
+    let new_sha = blobs.put(b"only in v1\n").await.unwrap().sha256;
+    // Bytes nothing references: a refused upload's.
+    let orphan = blobs.put(b"refused upload\n").await.unwrap().sha256;
+    let edit = |v: &'static str, body: Value| async move {
+        let path = format!("/artifacts/alice/demo/dataset/ds/versions/{v}/edit");
+        api(wb, "POST", &path, Some(&wb.key), body).await.0
+    };
+    assert_eq!(edit("v0", json!({"Ttl": 60})).await, StatusCode::OK);
+    let now = server::db::now_ms();
+
+    // Within the grace period nothing is removed, not even the orphan.
+    let done = clean_up(&t.db, blobs, now, std::time::Duration::from_secs(3600))
+        .await
+        .unwrap();
+    assert_eq!(done.blobs_removed, 0);
+    assert!(blobs.contains(&orphan).await);
+
+    // Two days on: v0 expired, its rows are gone, so are its bytes and the orphan's;
+    // v1's stay.
+    let later = now + 2 * 24 * 3600 * 1000;
+    let done = clean_up(&t.db, blobs, later, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!((done.expired, done.versions_purged), (1, 1), "{done:?}");
+    assert!(!blobs.contains(&old_sha).await && !blobs.contains(&orphan).await);
+    assert!(blobs.contains(&new_sha).await);
+    let h = api_json(wb, "/artifacts/alice/demo/dataset/ds/history").await;
+    assert_eq!(h[0]["action"], "expired");
+    assert_eq!(h[0]["via"], "server");
+    assert_eq!(h[0]["user"], Value::Null);
+    let page = api_json(wb, "/artifacts/alice/demo/dataset/ds").await;
+    assert_eq!(page["total"], 1);
+
+    // A deleted collection waits for a project admin to restore it...
+    assert_eq!(edit("v1", json!("DeleteCollection")).await, StatusCode::OK);
+    let idx = api_json(wb, "/artifacts/alice/demo").await;
+    assert_eq!(idx["types"], json!([]));
+    let at = app::model::ProjectRef::new("alice", "demo");
+    let gone = deleted_collections(&t.db, Some(&alice), &at).await.unwrap();
+    assert_eq!(gone.len(), 1);
+    restore_collection(&t.db, &alice, &at, gone[0].id)
+        .await
+        .unwrap();
+    assert_eq!(
+        api_json(wb, "/artifacts/alice/demo/dataset/ds").await["total"],
+        1
+    );
+    // ...and is removed for good after 30 days.
+    assert_eq!(edit("v1", json!("DeleteCollection")).await, StatusCode::OK);
+    let much_later = now + 31 * 24 * 3600 * 1000;
+    let done = clean_up(&t.db, blobs, much_later, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(done.collections_purged, 1);
+    assert!(deleted_collections(&t.db, Some(&alice), &at)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(!blobs.contains(&new_sha).await);
 }
 
 /// The clean-up and an upload of the same bytes at the same moment: whatever the

@@ -109,6 +109,8 @@ pub const RESERVED_ENTITY_NAMES: &[&str] = &[
     "sdk",
     "static",
     "favicon.svg",
+    "healthz",
+    "metrics",
 ];
 
 /// An entity (user or team) name: a valid name that is not one of the app's own paths.

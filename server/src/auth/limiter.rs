@@ -1,69 +1,40 @@
-//! Failed sign-ins, counted per username, so a password cannot be guessed quickly.
-//! After `MAX_FAILURES` failures within `WINDOW_MS`, further attempts for that name
-//! are refused (without checking the password) until the window has passed. An
-//! attempt counts as a failure from the moment it starts, so parallel guesses cannot
-//! all slip in before the first one is counted; a success clears the count. Anyone can
-//! lock a name for 15 minutes this way: the price of not letting passwords be guessed. Counts live in memory: a restart forgets them, and
-//! servers sharing a database count separately (each still limits).
+//! Failed sign-ins, counted per username in the database, so a password cannot be
+//! guessed quickly, through one server or many sharing the database. After
+//! `MAX_FAILURES` failures within `WINDOW_MS`, further attempts for that name are refused
+//! (without checking the password) until the window has passed. An attempt counts as a
+//! failure from the moment it starts (one statement counts it and reads the count), so
+//! parallel guesses cannot all slip in before the first one is counted; a success clears
+//! the count. Anyone can lock a name for 15 minutes this way: the price of not letting
+//! passwords be guessed. Counts survive a restart; the purge job drops ended windows.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use sea_orm::{ConnectionTrait, DbErr};
 
-pub const MAX_FAILURES: u32 = 10;
+use crate::db::repo::users;
+
+pub const MAX_FAILURES: i64 = 10;
 pub const WINDOW_MS: i64 = 15 * 60 * 1000;
-/// Past this many names tracked, windows that ended are dropped.
-const PRUNE_AT: usize = 10_000;
 
-#[derive(Default)]
-pub struct LoginLimiter {
-    /// Lowercased username → (failures, start of the window).
-    failures: Mutex<HashMap<String, (u32, i64)>>,
+/// Start an attempt for `username` at `now`: counted as a failure until [`succeeded`];
+/// `Ok(Err(wait_ms))` when the name is locked out.
+pub async fn attempt(
+    db: &impl ConnectionTrait,
+    username: &str,
+    now: i64,
+) -> Result<Result<(), i64>, DbErr> {
+    let (failures, start) =
+        users::count_sign_in_attempt(db, &username.to_lowercase(), now, now - WINDOW_MS).await?;
+    if failures > MAX_FAILURES {
+        return Ok(Err((WINDOW_MS - (now - start)).max(1)));
+    }
+    Ok(Ok(()))
 }
 
-impl LoginLimiter {
-    /// Start an attempt for `username` at `now`: counted as a failure until
-    /// [`LoginLimiter::succeeded`]; `Err(wait_ms)` when the name is locked out.
-    pub fn attempt(&self, username: &str, now: i64) -> Result<(), i64> {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= PRUNE_AT {
-            map.retain(|_, (_, start)| now - *start < WINDOW_MS);
-        }
-        let entry = map.entry(username.to_lowercase()).or_insert((0, now));
-        if now - entry.1 >= WINDOW_MS {
-            *entry = (0, now);
-        }
-        if entry.0 >= MAX_FAILURES {
-            return Err(WINDOW_MS - (now - entry.1));
-        }
-        entry.0 += 1;
-        Ok(())
-    }
-
-    pub fn succeeded(&self, username: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&username.to_lowercase());
-    }
+/// `username` signed in: its count starts again.
+pub async fn succeeded(db: &impl ConnectionTrait, username: &str) -> Result<(), DbErr> {
+    users::clear_sign_in_failures(db, &username.to_lowercase()).await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn locks_after_the_limit_and_opens_after_the_window() {
-        let l = LoginLimiter::default();
-        for i in 0..MAX_FAILURES {
-            assert!(l.attempt("Ann", i as i64).is_ok());
-        }
-        let wait = l.attempt("ann", 100).unwrap_err();
-        assert!(wait > 0 && wait <= WINDOW_MS);
-        // Other names are not affected.
-        assert!(l.attempt("bob", 100).is_ok());
-        assert!(l.attempt("ann", WINDOW_MS + 1).is_ok());
-        // A success clears the count.
-        l.succeeded("ANN");
-        for _ in 0..MAX_FAILURES {
-            assert!(l.attempt("ann", WINDOW_MS + 2).is_ok());
-        }
-    }
+/// Drop the counts of windows that have ended.
+pub async fn purge(db: &impl ConnectionTrait, now: i64) -> Result<u64, DbErr> {
+    users::purge_sign_in_failures(db, now - WINDOW_MS).await
 }

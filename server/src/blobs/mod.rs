@@ -1,7 +1,11 @@
-//! The file store: content-addressed blobs in a local directory. A blob's name is
-//! the SHA-256 of its bytes, so storing the same content twice keeps one copy and
-//! a retried upload is harmless. Writes go to a temporary file and are renamed
-//! into place, so a crash never leaves a half-written blob under a real name.
+//! The file store: content-addressed blobs, in a local directory (the default) or in
+//! S3-compatible object storage (`--blob-url s3://bucket/prefix`, [`object`]). A blob's
+//! name is the SHA-256 of its bytes, so storing the same content twice keeps one copy and
+//! a retried upload is harmless. Writes go to a temporary file and are renamed into place
+//! (or uploaded from it under their final name), so a crash never leaves a half-written
+//! blob under a real name.
+
+mod object;
 
 use std::path::{Path, PathBuf};
 
@@ -9,7 +13,31 @@ use sha2::{Digest, Sha256};
 
 #[derive(Clone, Debug)]
 pub struct BlobStore {
+    /// The local store's directory; with object storage, where uploads are staged
+    /// (`tmp/`) while they are hashed.
     root: PathBuf,
+    /// Object storage, when the blobs live there.
+    remote: Option<object::ObjectBlobs>,
+}
+
+/// A blob's address is 64 hex digits; anything else (`../etc/passwd`) is refused before
+/// it reaches a path or a key.
+fn check_address(sha256: &str) -> std::io::Result<()> {
+    if sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a blob address",
+        ))
+    }
+}
+
+/// A stored blob opened for reading: its size and its bytes as they arrive (from disk
+/// or from object storage), so a download of any size holds only a slice in memory.
+pub struct BlobRead {
+    pub size: u64,
+    pub reader: Box<dyn tokio::io::AsyncRead + Send + Unpin>,
 }
 
 /// What storing a blob tells the caller.
@@ -40,7 +68,37 @@ impl BlobStore {
                 std::fs::remove_file(entry.path()).ok();
             }
         }
-        Ok(Self { root })
+        Ok(Self { root, remote: None })
+    }
+
+    /// The store `url` names: `None` for the local directory `root`, `s3://bucket[/prefix]`
+    /// for object storage (credentials and endpoint from the `AWS_*` variables; uploads are
+    /// staged under `root/tmp`).
+    pub fn open_url(url: Option<&str>, root: impl Into<PathBuf>) -> Result<Self, String> {
+        let root = root.into();
+        let mut store =
+            Self::open(&root).map_err(|e| format!("file store {}: {e}", root.display()))?;
+        match url.map(str::trim).filter(|u| !u.is_empty()) {
+            None => {}
+            Some(url) => store.remote = Some(object::ObjectBlobs::from_url(url)?),
+        }
+        Ok(store)
+    }
+
+    /// Where the blobs are, for people: a directory or an `s3://` URL.
+    pub fn describe(&self) -> String {
+        match &self.remote {
+            Some(remote) => remote.url().to_owned(),
+            None => self.root.display().to_string(),
+        }
+    }
+
+    /// Whether the store can be used now (`/healthz`).
+    pub async fn reachable(&self) -> std::io::Result<()> {
+        match &self.remote {
+            Some(remote) => remote.reachable().await,
+            None => tokio::fs::metadata(&self.root).await.map(|_| ()),
+        }
     }
 
     fn path_of(&self, sha256: &str) -> PathBuf {
@@ -51,6 +109,15 @@ impl BlobStore {
     pub async fn put(&self, bytes: &[u8]) -> std::io::Result<StoredBlob> {
         let sha256 = hex::encode(Sha256::digest(bytes));
         let md5 = hex::encode(md5::Md5::digest(bytes));
+        if let Some(remote) = &self.remote {
+            // Always written: writing the same bytes again is what marks them recent.
+            remote.put(&sha256, bytes).await?;
+            return Ok(StoredBlob {
+                sha256,
+                md5,
+                size: bytes.len() as u64,
+            });
+        }
         let target = self.path_of(&sha256);
         if tokio::fs::try_exists(&target).await? {
             Self::touch(&target).await;
@@ -99,24 +166,34 @@ impl BlobStore {
 
     /// The bytes of a stored blob.
     pub async fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
-        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "not a blob address",
-            ));
+        check_address(sha256)?;
+        match &self.remote {
+            Some(remote) => remote.get(sha256).await,
+            None => tokio::fs::read(self.path_of(sha256)).await,
         }
-        tokio::fs::read(self.path_of(sha256)).await
     }
 
-    /// A stored blob opened for reading in slices (zip downloads stream from it).
-    pub async fn reader(&self, sha256: &str) -> std::io::Result<tokio::fs::File> {
-        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "not a blob address",
-            ));
+    /// A stored blob opened for reading in slices (downloads and zips stream from it).
+    pub async fn open_read(&self, sha256: &str) -> std::io::Result<BlobRead> {
+        check_address(sha256)?;
+        match &self.remote {
+            Some(remote) => remote.open_read(sha256).await,
+            None => {
+                let file = tokio::fs::File::open(self.path_of(sha256)).await?;
+                Ok(BlobRead {
+                    size: file.metadata().await?.len(),
+                    reader: Box::new(file),
+                })
+            }
         }
-        tokio::fs::File::open(self.path_of(sha256)).await
+    }
+
+    /// [`BlobStore::open_read`] without the size.
+    pub async fn reader(
+        &self,
+        sha256: &str,
+    ) -> std::io::Result<Box<dyn tokio::io::AsyncRead + Send + Unpin>> {
+        Ok(self.open_read(sha256).await?.reader)
     }
 
     /// Delete a stored blob unless it was stored (or stored again) within `idle`; a
@@ -126,6 +203,10 @@ impl BlobStore {
         sha256: &str,
         idle: std::time::Duration,
     ) -> std::io::Result<()> {
+        check_address(sha256)?;
+        if let Some(remote) = &self.remote {
+            return remote.remove_if_idle(sha256, idle).await;
+        }
         let path = self.path_of(sha256);
         let recent = tokio::fs::metadata(&path)
             .await
@@ -155,11 +236,9 @@ impl BlobStore {
 
     /// Delete a stored blob; a missing one is fine.
     pub async fn remove(&self, sha256: &str) -> std::io::Result<()> {
-        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "not a blob address",
-            ));
+        check_address(sha256)?;
+        if let Some(remote) = &self.remote {
+            return remote.remove(sha256).await;
         }
         match tokio::fs::remove_file(self.path_of(sha256)).await {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
@@ -170,6 +249,9 @@ impl BlobStore {
     /// The addresses of blobs not stored (or stored again) within `idle`: what the
     /// clean-up looks at.
     pub async fn idle_blobs(&self, idle: std::time::Duration) -> std::io::Result<Vec<String>> {
+        if let Some(remote) = &self.remote {
+            return remote.idle_blobs(idle).await;
+        }
         let root = self.root.clone();
         tokio::task::spawn_blocking(move || {
             let mut out = Vec::new();
@@ -213,11 +295,9 @@ impl BlobStore {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
-        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "not a blob address",
-            ));
+        check_address(sha256)?;
+        if let Some(remote) = &self.remote {
+            return remote.collect(sha256, idle, needed).await;
         }
         let path = self.path_of(sha256);
         let aside = self
@@ -245,10 +325,15 @@ impl BlobStore {
 
     /// Whether a blob is stored.
     pub async fn contains(&self, sha256: &str) -> bool {
-        sha256.len() == 64
-            && tokio::fs::try_exists(self.path_of(sha256))
+        if check_address(sha256).is_err() {
+            return false;
+        }
+        match &self.remote {
+            Some(remote) => remote.contains(sha256).await,
+            None => tokio::fs::try_exists(self.path_of(sha256))
                 .await
-                .unwrap_or(false)
+                .unwrap_or(false),
+        }
     }
 }
 
@@ -292,12 +377,17 @@ impl BlobWriter {
     pub async fn finish(mut self) -> std::io::Result<StoredBlob> {
         use tokio::io::AsyncWriteExt;
         self.file.flush().await?;
-        self.file.sync_all().await?;
         let stored = StoredBlob {
             sha256: hex::encode(self.sha256.finalize_reset()),
             md5: hex::encode(self.md5.finalize_reset()),
             size: self.size,
         };
+        if let Some(remote) = &self.store.remote {
+            // Uploaded under its final name from the staged copy, which dropping removes.
+            remote.upload_file(&stored.sha256, &self.tmp).await?;
+            return Ok(stored);
+        }
+        self.file.sync_all().await?;
         let target = self.store.path_of(&stored.sha256);
         if tokio::fs::try_exists(&target).await? {
             // The same bytes are already stored: dropping removes this copy, unless the

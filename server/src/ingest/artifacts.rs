@@ -173,8 +173,12 @@ async fn download(
     Path((e, p, t, c, v, file)): Path<(String, String, String, String, String, String)>,
 ) -> Result<Response, ApiError> {
     let r = version_ref((e, p, t, c, v));
-    let bytes = artifacts::file_bytes(&s.db, &s.blobs, user.as_ref(), &r, &file).await?;
-    Ok(crate::headers::file_response(&file, bytes))
+    let read = artifacts::file_bytes(&s.db, &s.blobs, user.as_ref(), &r, &file).await?;
+    Ok(crate::headers::streamed_file_response(
+        &file,
+        read.size,
+        read.reader,
+    ))
 }
 
 async fn zip(

@@ -367,7 +367,10 @@ async fn download_file(
     Reader(user): Reader,
     Path((e, p, r, name)): Path<(String, String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let bytes =
-        reads::run_file(&s.db, &s.blobs, user.as_ref(), &at(e, p), &RunId(r), &name).await?;
-    Ok(crate::headers::file_response(&name, bytes))
+    let file = reads::run_file(&s.db, &s.blobs, user.as_ref(), &at(e, p), &RunId(r), &name).await?;
+    Ok(crate::headers::streamed_file_response(
+        &name,
+        file.size,
+        file.reader,
+    ))
 }

@@ -66,12 +66,16 @@ impl MetaCache {
         let mut inner = self.inner.lock().ok()?;
         inner.clock += 1;
         let now = inner.clock;
-        let entry = inner.map.get_mut(&series_id)?;
-        if entry.version != version {
-            return None;
-        }
-        entry.used = now;
-        Some(entry.metas.clone())
+        let found = inner
+            .map
+            .get_mut(&series_id)
+            .filter(|entry| entry.version == version)
+            .map(|entry| {
+                entry.used = now;
+                entry.metas.clone()
+            });
+        crate::telemetry::chart_cache(found.is_some());
+        found
     }
 
     /// Remember all chunk rows of a series at a version; returns them shared.

@@ -657,6 +657,8 @@ pub async fn write_run_points(
         }
     }
     out.extend(append_many(db, appends).await?);
+    let points: usize = by_key.iter().map(|(_, p)| p.len()).sum();
+    crate::telemetry::points_written(points as u64);
     Ok(out)
 }
 

@@ -306,7 +306,7 @@ pub async fn run_file(
     at: &ProjectRef,
     run_id: &RunId,
     name: &str,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<crate::blobs::BlobRead, ApiError> {
     let (_, _, run) = readable_run(db, viewer, at, run_id).await?;
     let file = crate::db::repo::files::find(db, run.id, name)
         .await?
@@ -314,7 +314,7 @@ pub async fn run_file(
             ApiError::NotFound(format!("file {name:?} not found in run {:?}", run_id.0))
         })?;
     blobs
-        .get(&file.sha256)
+        .open_read(&file.sha256)
         .await
         .map_err(|e| ApiError::Internal(format!("stored file {} is unreadable: {e}", file.sha256)))
 }

@@ -21,7 +21,7 @@ use app::model::{
 
 use super::{accounts, artifacts, automations, reads, reports, runs_table, sweeps, workspace};
 use crate::auth::credentials::{new_session_token, token_hash, verify_password_limited};
-use crate::auth::limiter::LoginLimiter;
+use crate::auth::limiter;
 use crate::blobs::BlobStore;
 use crate::db::entities::user;
 use crate::db::now_ms;
@@ -39,7 +39,6 @@ pub struct UiService {
     blobs: BlobStore,
     chart_cache: Arc<MetaCache>,
     writer: Writer,
-    logins: LoginLimiter,
     delivery: automations::Delivery,
 }
 
@@ -56,7 +55,6 @@ impl UiService {
             blobs,
             chart_cache,
             writer,
-            logins: LoginLimiter::default(),
             delivery,
         }
     }
@@ -128,7 +126,10 @@ impl CairnService for UiService {
 
     async fn sign_in(&self, username: &str, password: &str) -> Result<(Viewer, String), AppError> {
         let refused = || AppError::Unauthorized("wrong username or password".into());
-        if let Err(wait_ms) = self.logins.attempt(username, now_ms()) {
+        let counted = limiter::attempt(&self.db, username, now_ms())
+            .await
+            .map_err(ApiError::from)?;
+        if let Err(wait_ms) = counted {
             return Err(AppError::TooManyRequests(format!(
                 "too many failed sign-ins for {username:?}; try again in {} minutes",
                 (wait_ms + 59_999) / 60_000
@@ -147,7 +148,9 @@ impl CairnService for UiService {
         let Some(user) = user.filter(|_| ok) else {
             return Err(refused());
         };
-        self.logins.succeeded(username);
+        limiter::succeeded(&self.db, username)
+            .await
+            .map_err(ApiError::from)?;
         let token = self.open_session(&user).await?;
         Ok((viewer_of(&user), token))
     }

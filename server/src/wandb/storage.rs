@@ -222,18 +222,24 @@ async fn project_of_artifact(db: &impl ConnectionTrait, artifact_pk: i32) -> Res
 /// Largest manifest; manifests are read whole to check them.
 const MAX_MANIFEST_BYTES: usize = 256 << 20;
 
-async fn blob(state: &WandbState, sha256: &str) -> Result<Vec<u8>, ApiError> {
-    state
+/// A stored file as a download named `name`, streamed from the blob store.
+async fn blob_download(state: &WandbState, name: &str, sha256: &str) -> Result<Response, ApiError> {
+    let read = state
         .app
         .blobs
-        .get(sha256)
+        .open_read(sha256)
         .await
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => {
                 ApiError::NotFound("the file's bytes are missing".into())
             }
             _ => ApiError::Internal(format!("could not read a stored file: {e}")),
-        })
+        })?;
+    Ok(crate::headers::streamed_file_response(
+        name,
+        read.size,
+        read.reader,
+    ))
 }
 
 fn io_error(e: std::io::Error) -> ApiError {
@@ -316,10 +322,7 @@ pub async fn get_run_file(
     let file = files::find(&state.app.db, run.id, &name)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("run file {name:?} was never uploaded")))?;
-    Ok(crate::headers::file_response(
-        &name,
-        blob(&state, &file.sha256).await?,
-    ))
+    blob_download(&state, &name, &file.sha256).await
 }
 
 /// A version that may still take files: it exists and is not committed.
@@ -403,10 +406,7 @@ pub async fn get_artifact_file(
     let sha = row
         .sha256
         .ok_or_else(|| ApiError::NotFound(format!("{path:?} was never uploaded")))?;
-    Ok(crate::headers::file_response(
-        &path,
-        blob(&state, &sha).await?,
-    ))
+    blob_download(&state, &path, &sha).await
 }
 
 /// The manifest's one file name.
@@ -469,10 +469,7 @@ pub async fn get_manifest(
     let sha = art
         .manifest_sha256
         .ok_or_else(|| ApiError::NotFound("the manifest was never uploaded".into()))?;
-    Ok(crate::headers::file_response(
-        MANIFEST_NAME,
-        blob(&state, &sha).await?,
-    ))
+    blob_download(&state, MANIFEST_NAME, &sha).await
 }
 
 #[cfg(test)]

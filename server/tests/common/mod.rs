@@ -162,3 +162,4 @@ pub async fn add_run(
         .expect("run")
         .expect("run exists")
 }
+pub mod s3;

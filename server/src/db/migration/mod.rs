@@ -14,6 +14,7 @@ mod m0008_artifact_folders;
 mod m0009_reports;
 mod m0010_sweeps;
 mod m0011_automations;
+mod m0012_scale_out;
 
 /// The chunk layout m0002 wrote, for the live codec's compatibility test.
 #[cfg(test)]
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_reports::Migration),
             Box::new(m0010_sweeps::Migration),
             Box::new(m0011_automations::Migration),
+            Box::new(m0012_scale_out::Migration),
         ]
     }
 }

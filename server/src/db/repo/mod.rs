@@ -4,6 +4,7 @@ pub mod artifacts;
 pub mod automations;
 pub mod console;
 pub mod files;
+pub mod leases;
 pub mod projects;
 pub mod reports;
 pub mod run_fields;

@@ -245,3 +245,56 @@ pub async fn usernames(
     }
     Ok(out)
 }
+
+// ---- failed sign-ins (auth::limiter) ----
+
+/// Count one sign-in attempt for `username` (lowercased by the caller) at `now`, in one
+/// statement: a window that started at or before `window_over` starts again at `now`.
+/// The window's count after this attempt, and when the window started.
+pub async fn count_sign_in_attempt(
+    db: &impl ConnectionTrait,
+    username: &str,
+    now: i64,
+    window_over: i64,
+) -> Result<(i64, i64), DbErr> {
+    let mut q = crate::db::sql::Sql::new(db.get_database_backend());
+    q.push("INSERT INTO login_failures (username, failures, window_start) VALUES (")
+        .bind(username)
+        .push(", 1, ")
+        .bind(now)
+        .push(") ON CONFLICT (username) DO UPDATE SET failures = CASE WHEN login_failures.window_start <= ")
+        .bind(window_over)
+        .push(" THEN 1 ELSE login_failures.failures + 1 END, window_start = CASE WHEN login_failures.window_start <= ")
+        .bind(window_over)
+        .push(" THEN excluded.window_start ELSE login_failures.window_start END RETURNING failures, window_start");
+    let row = db
+        .query_one_raw(q.build())
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("login_failures".into()))?;
+    let failures: i32 = row.try_get("", "failures")?;
+    let start: i64 = row.try_get("", "window_start")?;
+    Ok((i64::from(failures), start))
+}
+
+/// Forget `username`'s failed sign-ins (it signed in).
+pub async fn clear_sign_in_failures(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> Result<(), DbErr> {
+    let mut q = crate::db::sql::Sql::new(db.get_database_backend());
+    q.push("DELETE FROM login_failures WHERE username = ")
+        .bind(username);
+    db.execute_raw(q.build()).await?;
+    Ok(())
+}
+
+/// Drop counts whose window started at or before `window_over` (the purge job).
+pub async fn purge_sign_in_failures(
+    db: &impl ConnectionTrait,
+    window_over: i64,
+) -> Result<u64, DbErr> {
+    let mut q = crate::db::sql::Sql::new(db.get_database_backend());
+    q.push("DELETE FROM login_failures WHERE window_start <= ")
+        .bind(window_over);
+    Ok(db.execute_raw(q.build()).await?.rows_affected())
+}

@@ -59,6 +59,13 @@ impl Writer {
         }
     }
 
+    /// Requests waiting in the SQLite writer's queue now (0 on PostgreSQL).
+    pub fn queue_depth(&self) -> usize {
+        self.queue
+            .as_ref()
+            .map_or(0, |q| q.max_capacity() - q.capacity())
+    }
+
     /// Run `op` in a write transaction and return its result once committed. If `op`
     /// fails, nothing it wrote is kept.
     pub async fn write<T, F>(&self, op: F) -> Result<T, ApiError>

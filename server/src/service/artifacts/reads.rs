@@ -365,7 +365,7 @@ pub async fn file_bytes(
     viewer: Option<&user::Model>,
     r: &VersionRef,
     path: &str,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<crate::blobs::BlobRead, ApiError> {
     let (place, v) = readable_version(db, viewer, r).await?;
     let file = repo::file(db, v.id, path)
         .await?
@@ -377,7 +377,7 @@ pub async fn file_bytes(
             ))
         })?;
     blobs
-        .get(&file)
+        .open_read(&file)
         .await
         .map_err(|e| ApiError::Internal(format!("stored file {file} is unreadable: {e}")))
 }

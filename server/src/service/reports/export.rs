@@ -57,13 +57,17 @@ async fn inline_image(
     let name = decode(name)?;
     let mime = image_type(&name)?;
     let at = ProjectRef::new(decode(entity)?, decode(project)?);
-    let bytes =
-        crate::service::reads::run_file(db, blobs, viewer, &at, &RunId(decode(run)?), &name)
-            .await
-            .ok()?;
-    if bytes.len() > MAX_INLINE_IMAGE {
+    let file = crate::service::reads::run_file(db, blobs, viewer, &at, &RunId(decode(run)?), &name)
+        .await
+        .ok()?;
+    if usize::try_from(file.size).map_or(true, |n| n > MAX_INLINE_IMAGE) {
         return None;
     }
+    let mut bytes = Vec::new();
+    let mut reader = tokio::io::AsyncReadExt::take(file.reader, file.size);
+    tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut bytes)
+        .await
+        .ok()?;
     Some(format!(
         "data:{mime};base64,{}",
         base64::engine::general_purpose::STANDARD.encode(bytes)

@@ -1,0 +1,265 @@
+//! Blobs in S3-compatible object storage (AWS S3, MinIO, Ceph, R2, GCS's S3 API), through
+//! the `object_store` crate: its S3 client signs requests, retries, and splits large
+//! uploads into multipart uploads, which Cairn should not write again.
+//!
+//! The layout is the local store's: `{prefix}/{first two hex digits}/{sha256}`. An
+//! object's `last_modified` plays the part of a local file's modification time: storing
+//! the same bytes again writes the object again, which makes it recent, so the clean-up
+//! leaves it to the upload that is about to use it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::TryStreamExt;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::buffered::BufWriter;
+use object_store::path::Path as Key;
+use object_store::{ObjectMeta, ObjectStore, PutPayload};
+use tokio::io::AsyncWriteExt;
+
+/// Parts of a multipart upload, and how many are in flight at once: what one large
+/// upload holds in memory is at most their product (16 MiB).
+const PART_BYTES: usize = 8 * 1024 * 1024;
+const PARTS_IN_FLIGHT: usize = 2;
+/// How long `/healthz` waits for the bucket.
+const REACHABLE_WITHIN: Duration = Duration::from_secs(5);
+
+#[derive(Clone)]
+pub(super) struct ObjectBlobs {
+    store: Arc<dyn ObjectStore>,
+    /// The key prefix, without slashes at either end ("" for the bucket's root).
+    prefix: String,
+    /// `s3://bucket/prefix`, for messages.
+    url: String,
+}
+
+impl std::fmt::Debug for ObjectBlobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.url)
+    }
+}
+
+fn io(e: object_store::Error) -> std::io::Error {
+    std::io::Error::from(e)
+}
+
+impl ObjectBlobs {
+    /// The store that `url` (`s3://bucket[/prefix][?key=value&…]`) names, with
+    /// credentials, region and endpoint from the usual `AWS_*` variables (`AWS_ENDPOINT`
+    /// for MinIO and the like, `AWS_ALLOW_HTTP=true` for a plain-HTTP endpoint). The query
+    /// may set the same options by their names without `aws_` (`endpoint`, `region`,
+    /// `allow_http`, `access_key_id`, …); they win over the environment.
+    pub(super) fn from_url(url: &str) -> Result<Self, String> {
+        let (url, query) = url.split_once('?').unwrap_or((url, ""));
+        let rest = url
+            .strip_prefix("s3://")
+            .ok_or_else(|| format!("blob store URL {url:?}: expected s3://bucket[/prefix]"))?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(format!("blob store URL {url:?} names no bucket"));
+        }
+        let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, "true"));
+            let name = format!("aws_{}", key.trim_start_matches("aws_"));
+            let key: AmazonS3ConfigKey = name
+                .parse()
+                .map_err(|_| format!("blob store URL {url:?}: unknown option {key:?}"))?;
+            let value = app::logic::url::decode_segment(value)
+                .ok_or_else(|| format!("blob store URL {url:?}: {key:?} is not URL-encoded"))?;
+            builder = builder.with_config(key, value);
+        }
+        let store = builder
+            .build()
+            .map_err(|e| format!("blob store {url}: {e}"))?;
+        let prefix = prefix.trim_matches('/').to_owned();
+        Ok(Self {
+            store: Arc::new(store),
+            url: format!("s3://{bucket}/{prefix}"),
+            prefix,
+        })
+    }
+
+    pub(super) fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn key(&self, sha256: &str) -> Key {
+        let shard = &sha256[..2];
+        if self.prefix.is_empty() {
+            Key::from(format!("{shard}/{sha256}"))
+        } else {
+            Key::from(format!("{}/{shard}/{sha256}", self.prefix))
+        }
+    }
+
+    /// The blob's address if `key` is one of this store's blobs.
+    fn address_of(&self, key: &Key) -> Option<String> {
+        let mut parts: Vec<_> = key.parts().collect();
+        let sha = parts.pop()?.as_ref().to_owned();
+        let shard = parts.pop()?.as_ref().to_owned();
+        let prefix = parts
+            .iter()
+            .map(|p| p.as_ref())
+            .collect::<Vec<_>>()
+            .join("/");
+        let valid = prefix == self.prefix
+            && sha.len() == 64
+            && sha.bytes().all(|b| b.is_ascii_hexdigit())
+            && sha.starts_with(&shard)
+            && shard.len() == 2;
+        valid.then_some(sha)
+    }
+
+    pub(super) async fn put(&self, sha256: &str, bytes: &[u8]) -> std::io::Result<()> {
+        self.store
+            .put(&self.key(sha256), PutPayload::from(bytes.to_vec()))
+            .await
+            .map(|_| ())
+            .map_err(io)
+    }
+
+    /// Upload a staged file as blob `sha256`, in parts when it is large: memory stays
+    /// constant whatever the file's size. A failed upload is aborted, so no parts are
+    /// left behind in the bucket.
+    pub(super) async fn upload_file(
+        &self,
+        sha256: &str,
+        file: &std::path::Path,
+    ) -> std::io::Result<()> {
+        let mut source = tokio::fs::File::open(file).await?;
+        let mut target =
+            BufWriter::with_capacity(Arc::clone(&self.store), self.key(sha256), PART_BYTES)
+                .with_max_concurrency(PARTS_IN_FLIGHT);
+        let copied = async {
+            tokio::io::copy(&mut source, &mut target).await?;
+            target.shutdown().await
+        }
+        .await;
+        if copied.is_err() {
+            target.abort().await.ok();
+        }
+        copied
+    }
+
+    pub(super) async fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
+        let found = self.store.get(&self.key(sha256)).await.map_err(io)?;
+        Ok(found.bytes().await.map_err(io)?.to_vec())
+    }
+
+    pub(super) async fn open_read(&self, sha256: &str) -> std::io::Result<super::BlobRead> {
+        let found = self.store.get(&self.key(sha256)).await.map_err(io)?;
+        let size = found.meta.size;
+        let stream = found.into_stream().map_err(io);
+        Ok(super::BlobRead {
+            size,
+            reader: Box::new(tokio_util::io::StreamReader::new(stream)),
+        })
+    }
+
+    /// The blob's metadata, `None` when it is not stored.
+    async fn head(&self, sha256: &str) -> std::io::Result<Option<ObjectMeta>> {
+        match self.store.head(&self.key(sha256)).await {
+            Ok(meta) => Ok(Some(meta)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(io(e)),
+        }
+    }
+
+    pub(super) async fn contains(&self, sha256: &str) -> bool {
+        matches!(self.head(sha256).await, Ok(Some(_)))
+    }
+
+    /// Delete a blob; a missing one is fine.
+    pub(super) async fn remove(&self, sha256: &str) -> std::io::Result<()> {
+        match self.store.delete(&self.key(sha256)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(io(e)),
+        }
+    }
+
+    /// Whether the blob was stored (or stored again) within `idle`; a missing blob is
+    /// not recent.
+    async fn recent(&self, sha256: &str, idle: Duration) -> std::io::Result<Option<bool>> {
+        Ok(self.head(sha256).await?.map(|meta| age(&meta) < idle))
+    }
+
+    pub(super) async fn remove_if_idle(&self, sha256: &str, idle: Duration) -> std::io::Result<()> {
+        if self.recent(sha256, idle).await? == Some(true) {
+            return Ok(());
+        }
+        self.remove(sha256).await
+    }
+
+    pub(super) async fn idle_blobs(&self, idle: Duration) -> std::io::Result<Vec<String>> {
+        let prefix = (!self.prefix.is_empty()).then(|| Key::from(self.prefix.as_str()));
+        let metas: Vec<ObjectMeta> = self
+            .store
+            .list(prefix.as_ref())
+            .try_collect()
+            .await
+            .map_err(io)?;
+        Ok(metas
+            .iter()
+            .filter(|meta| age(meta) >= idle)
+            .filter_map(|meta| self.address_of(&meta.location))
+            .collect())
+    }
+
+    /// The clean-up's removal: see [`super::BlobStore::collect`]. Object storage has no
+    /// rename, so the blob is checked (recent? needed? still not written again?) and then
+    /// deleted; an upload of the same bytes that lands in the milliseconds between the
+    /// last check and the delete is the one case this cannot see (the local store can,
+    /// by moving the file aside first).
+    pub(super) async fn collect<F, Fut>(
+        &self,
+        sha256: &str,
+        idle: Duration,
+        needed: F,
+    ) -> std::io::Result<bool>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        match self.recent(sha256, idle).await? {
+            None | Some(true) => return Ok(false),
+            Some(false) => {}
+        }
+        if needed().await {
+            return Ok(false);
+        }
+        // Written again while `needed` was asked: an upload is using it.
+        if self.recent(sha256, idle).await? != Some(false) {
+            return Ok(false);
+        }
+        self.remove(sha256).await?;
+        Ok(true)
+    }
+
+    /// Whether the bucket answers (for `/healthz`): listing one level must work within
+    /// [`REACHABLE_WITHIN`] (the client's own retries would wait minutes).
+    pub(super) async fn reachable(&self) -> std::io::Result<()> {
+        let prefix = (!self.prefix.is_empty()).then(|| Key::from(self.prefix.as_str()));
+        let listed = tokio::time::timeout(
+            REACHABLE_WITHIN,
+            self.store.list_with_delimiter(prefix.as_ref()),
+        )
+        .await
+        .map_err(|_| {
+            std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("{} did not answer within {REACHABLE_WITHIN:?}", self.url),
+            )
+        })?;
+        listed.map(|_| ()).map_err(io)
+    }
+}
+
+/// How long ago the object was written (zero when the store's clock is ahead of ours).
+fn age(meta: &ObjectMeta) -> Duration {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let written = meta.last_modified.timestamp_millis();
+    Duration::from_millis(u64::try_from(now.saturating_sub(written)).unwrap_or(0))
+}

@@ -1,0 +1,217 @@
+//! The blob store's contract, the same on both backends: the local directory and
+//! S3-compatible object storage (a real S3 server on 127.0.0.1, see `common::s3`).
+#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
+
+use std::io::ErrorKind;
+use std::path::Path;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncReadExt;
+
+use server::blobs::BlobStore;
+
+use crate::common::s3::S3Server;
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// Pseudo-random bytes (xorshift), so that no layer can compress or guess them.
+fn noise(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x.to_le_bytes()[0]
+        })
+        .collect()
+}
+
+async fn contract(store: &BlobStore, staging: &Path) {
+    let what = store.describe();
+    store.reachable().await.unwrap();
+
+    // Content addressing: the same bytes twice are one blob, with their MD5.
+    let a = store.put(b"hello").await.unwrap();
+    assert_eq!(store.put(b"hello").await.unwrap(), a, "{what}");
+    assert_eq!(a.md5, "5d41402abc4b2a76b9719d911017c592");
+    assert_eq!(a.size, 5);
+    assert_eq!(store.get(&a.sha256).await.unwrap(), b"hello", "{what}");
+    assert!(store.contains(&a.sha256).await, "{what}");
+
+    // Anything but an address is refused before it reaches a path or a key; a missing
+    // blob is NotFound (and removing it is fine).
+    let (long, slashed) = ("g".repeat(64), format!("{}/x", &a.sha256[..62]));
+    for bad in ["../etc/passwd", "", long.as_str(), slashed.as_str()] {
+        assert_eq!(
+            store.get(bad).await.unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
+        assert!(!store.contains(bad).await);
+    }
+    let missing = "0".repeat(64);
+    assert_eq!(
+        store.get(&missing).await.unwrap_err().kind(),
+        ErrorKind::NotFound,
+        "{what}"
+    );
+    assert!(store.open_read(&missing).await.is_err());
+    assert!(!store.contains(&missing).await);
+    store.remove(&missing).await.unwrap();
+
+    // Bytes written in pieces are the same blob as written at once.
+    let mut w = store.writer().await.unwrap();
+    w.write(b"hel").await.unwrap();
+    w.write(b"lo").await.unwrap();
+    assert_eq!(w.finish().await.unwrap(), a, "{what}");
+
+    // A large upload streamed in 1 MiB pieces (on object storage: a multipart upload),
+    // read back streamed: same size, same digest.
+    let mut w = store.writer().await.unwrap();
+    let mut digest = Sha256::new();
+    for piece in 0..40u64 {
+        let bytes = noise(piece + 1, 1 << 20);
+        digest.update(&bytes);
+        w.write(&bytes).await.unwrap();
+    }
+    let big = w.finish().await.unwrap();
+    assert_eq!(big.sha256, hex::encode(digest.finalize()), "{what}");
+    assert_eq!(big.size, 40 << 20);
+    let mut read = store.open_read(&big.sha256).await.unwrap();
+    assert_eq!(read.size, 40 << 20, "{what}");
+    let mut digest = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = read.reader.read(&mut buf).await.unwrap();
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        digest.update(&buf[..n]);
+    }
+    assert_eq!(total, 40 << 20);
+    assert_eq!(hex::encode(digest.finalize()), big.sha256, "{what}");
+
+    // An upload dropped halfway or aborted leaves no staged file and no blob.
+    let mut w = store.writer().await.unwrap();
+    w.write(b"half an upload").await.unwrap();
+    drop(w);
+    let mut w = store.writer().await.unwrap();
+    w.write(b"aborted").await.unwrap();
+    w.abort().await;
+    assert_eq!(
+        std::fs::read_dir(staging.join("tmp")).unwrap().count(),
+        0,
+        "{what}"
+    );
+
+    // What the clean-up sees: everything is idle for a zero grace, nothing for an hour.
+    let mut idle = store.idle_blobs(Duration::ZERO).await.unwrap();
+    idle.sort();
+    let mut expected = vec![a.sha256.clone(), big.sha256.clone()];
+    expected.sort();
+    assert_eq!(idle, expected, "{what}");
+    assert!(store.idle_blobs(HOUR).await.unwrap().is_empty(), "{what}");
+
+    // collect: a recent blob stays, a needed one stays, an idle unneeded one goes.
+    assert!(!store
+        .collect(&a.sha256, HOUR, || async { false })
+        .await
+        .unwrap());
+    assert!(!store
+        .collect(&a.sha256, Duration::ZERO, || async { true })
+        .await
+        .unwrap());
+    assert!(store.contains(&a.sha256).await, "{what}");
+    assert!(store
+        .collect(&a.sha256, Duration::ZERO, || async { false })
+        .await
+        .unwrap());
+    assert!(!store.contains(&a.sha256).await, "{what}");
+    assert!(!store
+        .collect(&a.sha256, Duration::ZERO, || async { false })
+        .await
+        .unwrap());
+    // Stored again after the clean-up took it: there again.
+    assert_eq!(store.put(b"hello").await.unwrap(), a);
+    assert_eq!(store.get(&a.sha256).await.unwrap(), b"hello", "{what}");
+
+    // remove_if_idle keeps a blob stored within the grace period.
+    store.remove_if_idle(&a.sha256, HOUR).await.unwrap();
+    assert!(store.contains(&a.sha256).await, "{what}");
+    store
+        .remove_if_idle(&a.sha256, Duration::ZERO)
+        .await
+        .unwrap();
+    assert!(!store.contains(&a.sha256).await, "{what}");
+    store.remove(&big.sha256).await.unwrap();
+    assert_eq!(
+        store.get(&big.sha256).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert!(
+        store.idle_blobs(Duration::ZERO).await.unwrap().is_empty(),
+        "{what}"
+    );
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "cairn-{name}-{}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ))
+}
+
+#[tokio::test]
+async fn local_directory_keeps_the_contract() {
+    let dir = temp_dir("blobs");
+    let store = BlobStore::open_url(None, &dir).unwrap();
+    contract(&store, &dir).await;
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn object_storage_keeps_the_contract() {
+    let s3 = S3Server::start().await;
+    let staging = temp_dir("staging");
+    let url = s3.bucket("contract", "cairn/files").await;
+    let store = BlobStore::open_url(Some(&url), &staging).unwrap();
+    assert_eq!(
+        store.describe(),
+        "s3://contract/cairn/files",
+        "no secrets in messages"
+    );
+    // A neighbour under another prefix of the same bucket is not this store's.
+    let other = s3.url("contract", "other");
+    let other = BlobStore::open_url(Some(&other), temp_dir("other")).unwrap();
+    let theirs = other.put(b"not yours").await.unwrap();
+    contract(&store, &staging).await;
+    assert!(other.contains(&theirs.sha256).await);
+    std::fs::remove_dir_all(staging).unwrap();
+}
+
+#[tokio::test]
+async fn blob_urls_are_checked() {
+    let dir = temp_dir("urls");
+    for (url, says) in [
+        ("gs://bucket", "expected s3://bucket"),
+        ("s3://", "names no bucket"),
+        ("s3:///prefix", "names no bucket"),
+        ("s3://b/p?colour=blue", "unknown option"),
+    ] {
+        let err = BlobStore::open_url(Some(url), &dir).unwrap_err();
+        assert!(err.contains(says), "{url}: {err}");
+    }
+    // A bucket nobody answers for: the store opens, and says it is unreachable.
+    let port = crate::common::s3::free_port();
+    let url = format!(
+        "s3://nowhere?endpoint=http://127.0.0.1:{port}&allow_http=true&region=us-east-1\
+         &access_key_id=x&secret_access_key=y"
+    );
+    let store = BlobStore::open_url(Some(&url), &dir).unwrap();
+    assert!(store.reachable().await.is_err());
+    std::fs::remove_dir_all(dir).unwrap();
+}
