@@ -295,6 +295,14 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Fallible<()> {
         config.secret_key = Some(secret_key_file(&cli.data_dir)?);
     }
     app::api::service::set_public_url(config.public_url.clone());
+    let blobs = BlobStore::open_url(cli.blob_url.as_deref(), cli.data_dir.join("files"))?;
+    // A store that cannot be listed now (no such bucket, wrong credentials) would fail
+    // every upload later: say so at once instead.
+    blobs
+        .reachable()
+        .await
+        .map_err(|e| format!("the file store {} cannot be used: {e}", blobs.describe()))?;
+    println!("Files are stored in {}", blobs.describe());
     let db = open(cli).await?;
     if let Some(first) = bootstrap::first_start(&db, config.admin.clone()).await? {
         println!(
@@ -323,8 +331,6 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Fallible<()> {
             );
         }
     }
-    let blobs = BlobStore::open_url(cli.blob_url.as_deref(), cli.data_dir.join("files"))?;
-    println!("Files are stored in {}", blobs.describe());
     let conf = get_configuration(None)?;
     let mut leptos_options = conf.leptos_options;
     // cargo-leptos gives the bundle's files content-hashed names and writes the hashes
