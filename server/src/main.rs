@@ -55,6 +55,11 @@ enum Command {
         #[command(subcommand)]
         command: ApikeyCommand,
     },
+    /// The file store: copy it elsewhere (to object storage).
+    Blobs {
+        #[command(subcommand)]
+        command: BlobsCommand,
+    },
     /// Site settings, as a site admin sets them under Settings.
     Site {
         #[command(subcommand)]
@@ -108,6 +113,19 @@ enum UserCommand {
         username: String,
         #[arg(long, env = "CAIRN_NEW_USER_PASSWORD")]
         password: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BlobsCommand {
+    /// Copy every file of this install's store (the data dir's, or `--blob-url`'s) into
+    /// another: `s3://bucket/prefix` to move to object storage. Each file is checked
+    /// against its digest; files already there are skipped, so running it again resumes.
+    /// Then serve with `--blob-url` set to the target.
+    Copy {
+        /// The target store: `s3://bucket[/prefix][?options]`, or a local directory.
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -250,6 +268,46 @@ async fn run(cli: Cli) -> Fallible<()> {
             println!(
                 "automation webhooks to private addresses are {}",
                 if on { "allowed" } else { "refused" }
+            );
+            Ok(())
+        }
+        Some(Command::Blobs {
+            command: BlobsCommand::Copy { to },
+        }) => {
+            let source = BlobStore::open_url(cli.blob_url.as_deref(), cli.data_dir.join("files"))?;
+            let target = if to.starts_with("s3://") {
+                BlobStore::open_url(Some(to), cli.data_dir.join("files"))?
+            } else {
+                BlobStore::open(to)?
+            };
+            target
+                .reachable()
+                .await
+                .map_err(|e| format!("the target {} cannot be used: {e}", target.describe()))?;
+            println!("copying {} to {}", source.describe(), target.describe());
+            let started = std::time::Instant::now();
+            let mut last_print = started;
+            let report = source
+                .copy_to(&target, |r| {
+                    let done = r.copied + r.skipped;
+                    if last_print.elapsed().as_secs() >= 2 || done == r.total {
+                        last_print = std::time::Instant::now();
+                        println!(
+                            "  {done}/{} files ({} copied, {:.1} MB; {} already there)",
+                            r.total,
+                            r.copied,
+                            r.bytes as f64 / 1e6,
+                            r.skipped
+                        );
+                    }
+                })
+                .await?;
+            println!(
+                "done in {:.1}s: {} files, {} copied and checked against their digests, {} already there",
+                started.elapsed().as_secs_f64(),
+                report.total,
+                report.copied,
+                report.skipped
             );
             Ok(())
         }

@@ -215,3 +215,72 @@ async fn blob_urls_are_checked() {
     assert!(store.reachable().await.is_err());
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `cairn blobs copy --to s3://…` moves a local store to object storage: every blob read
+/// back by digest, a second run skips what is there, a blob whose bytes do not match
+/// its name stops the copy.
+#[tokio::test]
+async fn a_local_store_is_copied_to_object_storage_and_the_copy_resumes() {
+    let s3 = S3Server::start().await;
+    let data = temp_dir("copy");
+    let local = BlobStore::open(data.join("files")).unwrap();
+    let mut stored = Vec::new();
+    for (i, len) in [10usize, 1 << 20, 12 << 20].into_iter().enumerate() {
+        stored.push(local.put(&noise(i as u64 + 7, len)).await.unwrap());
+    }
+    let url = s3.bucket("moved", "cairn").await;
+    let cairn = env!("CARGO_BIN_EXE_cairn");
+    let copy = |to: &str| {
+        std::process::Command::new(cairn)
+            .args([
+                "--data-dir",
+                data.to_str().unwrap(),
+                "blobs",
+                "copy",
+                "--to",
+                to,
+            ])
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let out = copy(&url);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("3 files, 3 copied and checked against their digests, 0 already there"),
+        "{said}"
+    );
+    let remote = BlobStore::open_url(Some(&url), temp_dir("copy-staging")).unwrap();
+    for blob in &stored {
+        let read = remote.open_read(&blob.sha256).await.unwrap();
+        assert_eq!(read.size, blob.size);
+        let bytes = remote.get(&blob.sha256).await.unwrap();
+        assert_eq!(hex::encode(Sha256::digest(&bytes)), blob.sha256);
+    }
+
+    // One more file, then the copy again: only the new one is sent.
+    let late = local.put(b"logged after the first copy").await.unwrap();
+    let report = local.copy_to(&remote, |_| {}).await.unwrap();
+    assert_eq!((report.total, report.copied, report.skipped), (4, 1, 3));
+    assert_eq!(report.bytes, late.size);
+    assert!(remote.contains(&late.sha256).await);
+
+    // A blob whose bytes were changed on disk is refused, not copied under its name.
+    let bad = local.put(b"soon to be damaged").await.unwrap();
+    let path = data.join("files").join(&bad.sha256[..2]).join(&bad.sha256);
+    std::fs::write(&path, b"damaged bytes").unwrap();
+    let out = copy(&url);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("blob {} holds bytes whose digest is", bad.sha256)),
+        "{err}"
+    );
+    assert!(!remote.contains(&bad.sha256).await);
+    std::fs::remove_dir_all(data).unwrap();
+}

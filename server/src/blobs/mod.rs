@@ -337,6 +337,81 @@ impl BlobStore {
     }
 }
 
+/// What [`BlobStore::copy_to`] did.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct CopyReport {
+    /// Blobs in the source.
+    pub total: u64,
+    /// Copied now, each read back through its digest.
+    pub copied: u64,
+    /// Already in the target with the same size (a copy that was interrupted and resumed).
+    pub skipped: u64,
+    /// Bytes copied now.
+    pub bytes: u64,
+}
+
+impl BlobStore {
+    /// The size of a stored blob, `None` when it is not stored.
+    pub async fn size_of(&self, sha256: &str) -> std::io::Result<Option<u64>> {
+        check_address(sha256)?;
+        if let Some(remote) = &self.remote {
+            return remote.size_of(sha256).await;
+        }
+        match tokio::fs::metadata(self.path_of(sha256)).await {
+            Ok(meta) => Ok(Some(meta.len())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Copy every blob of this store into `target` (a move to object storage, or back),
+    /// calling `progress` after each. Each blob is streamed through the target's writer,
+    /// which hashes what it stores: a blob whose bytes do not hash to its name stops the
+    /// copy with an error. Blobs the target already holds with the same size are skipped,
+    /// so an interrupted copy resumes where it stopped. The source is left as it was.
+    pub async fn copy_to(
+        &self,
+        target: &BlobStore,
+        mut progress: impl FnMut(&CopyReport),
+    ) -> std::io::Result<CopyReport> {
+        use tokio::io::AsyncReadExt;
+        let mut all = self.idle_blobs(std::time::Duration::ZERO).await?;
+        all.sort();
+        let mut report = CopyReport {
+            total: all.len() as u64,
+            ..CopyReport::default()
+        };
+        let mut buf = vec![0u8; 1 << 20];
+        for sha in all {
+            let mut read = self.open_read(&sha).await?;
+            if target.size_of(&sha).await? == Some(read.size) {
+                report.skipped += 1;
+                progress(&report);
+                continue;
+            }
+            let mut writer = target.writer().await?;
+            loop {
+                let n = read.reader.read(&mut buf).await?;
+                if n == 0 {
+                    break;
+                }
+                writer.write(&buf[..n]).await?;
+            }
+            let stored = writer.finish().await?;
+            if stored.sha256 != sha {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("blob {sha} holds bytes whose digest is {}", stored.sha256),
+                ));
+            }
+            report.copied += 1;
+            report.bytes += stored.size;
+            progress(&report);
+        }
+        Ok(report)
+    }
+}
+
 /// See [`BlobStore::writer`]. Dropped without a successful `finish` (an aborted or
 /// cancelled upload), it removes its temporary file: never a blob under a real name,
 /// never a leftover in `tmp/`.

@@ -166,6 +166,10 @@ impl ObjectBlobs {
         }
     }
 
+    pub(super) async fn size_of(&self, sha256: &str) -> std::io::Result<Option<u64>> {
+        Ok(self.head(sha256).await?.map(|meta| meta.size))
+    }
+
     pub(super) async fn contains(&self, sha256: &str) -> bool {
         matches!(self.head(sha256).await, Ok(Some(_)))
     }
