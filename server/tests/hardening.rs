@@ -698,10 +698,10 @@ async fn healthz_says_whether_database_and_blob_store_answer() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["database"], "ok");
-    assert_ne!(v["blobs"], "ok");
-    assert_eq!(
-        v["blob_store"], "s3://gone/",
-        "no credentials in the answer"
+    assert_eq!(v["blobs"], "unavailable");
+    assert!(
+        !body.contains("127.0.0.1") && !body.contains("gone"),
+        "no internals in {body}"
     );
     t.cleanup().await;
     t2.cleanup().await;
