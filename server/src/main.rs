@@ -25,13 +25,13 @@ struct Cli {
     #[arg(long, env = "CAIRN_DATA_DIR", default_value = "data", global = true)]
     data_dir: PathBuf,
     /// Database URL; `postgres://…` for PostgreSQL. Default: SQLite in the data dir.
-    #[arg(long, env = "DATABASE_URL", global = true)]
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     database_url: Option<String>,
     /// Where files live: unset for the data dir's `files/`, `s3://bucket/prefix` for
     /// S3-compatible object storage (credentials, region and endpoint from the usual
     /// `AWS_*` variables: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
     /// AWS_ENDPOINT, AWS_ALLOW_HTTP).
-    #[arg(long, env = "CAIRN_BLOB_URL", global = true)]
+    #[arg(long, env = "CAIRN_BLOB_URL", global = true, hide_env_values = true)]
     blob_url: Option<String>,
     #[command(flatten)]
     serve: ServeArgs,

@@ -170,6 +170,25 @@ async fn local_directory_keeps_the_contract() {
     let dir = temp_dir("blobs");
     let store = BlobStore::open_url(None, &dir).unwrap();
     contract(&store, &dir).await;
+    // A file whose time is in the future (a clock stepped back) is still listed for a
+    // copy, and counts as just written for the clean-up.
+    let b = store.put(b"from the future").await.unwrap();
+    let path = dir.join(&b.sha256[..2]).join(&b.sha256);
+    std::fs::File::options()
+        .append(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() + HOUR)
+        .unwrap();
+    assert_eq!(
+        store.idle_blobs(Duration::ZERO).await.unwrap(),
+        std::slice::from_ref(&b.sha256)
+    );
+    assert!(store.idle_blobs(HOUR).await.unwrap().is_empty());
+    assert!(!store
+        .collect(&b.sha256, Duration::from_secs(1), || async { false })
+        .await
+        .unwrap());
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -241,6 +260,9 @@ async fn a_local_store_is_copied_to_object_storage_and_the_copy_resumes() {
                 to,
             ])
             .env("RUST_LOG", "warn")
+            // The source is the data dir's store, whatever the caller's environment says.
+            .env_remove("CAIRN_BLOB_URL")
+            .env_remove("DATABASE_URL")
             .output()
             .unwrap()
     };

@@ -262,13 +262,17 @@ impl BlobStore {
                 }
                 for blob in std::fs::read_dir(dir.path())?.flatten() {
                     let sha = blob.file_name().to_string_lossy().into_owned();
-                    let old = blob
+                    // A time in the future (a clock stepped back, a file server's clock)
+                    // or none at all counts as just written: listed when `idle` is zero
+                    // (a copy must see every blob), spared by the clean-up otherwise.
+                    let age = blob
                         .metadata()
                         .and_then(|m| m.modified())
                         .ok()
-                        .and_then(|t| t.elapsed().ok())
-                        .is_some_and(|age| age >= idle);
-                    if old && sha.len() == 64 && sha.starts_with(&name) {
+                        .map_or(std::time::Duration::ZERO, |t| {
+                            t.elapsed().unwrap_or(std::time::Duration::ZERO)
+                        });
+                    if age >= idle && sha.len() == 64 && sha.starts_with(&name) {
                         out.push(sha);
                     }
                 }
@@ -401,7 +405,11 @@ impl BlobStore {
             if stored.sha256 != sha {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::InvalidData,
-                    format!("blob {sha} holds bytes whose digest is {}", stored.sha256),
+                    format!(
+                        "blob {sha} holds bytes whose digest is {}: its file is damaged; \
+                         restore it from a backup (or delete it, losing that file) and copy again",
+                        stored.sha256
+                    ),
                 ));
             }
             report.copied += 1;
