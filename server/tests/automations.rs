@@ -621,14 +621,6 @@ async fn wait_up(http: &Http, port: u16, key: &str) {
     panic!("the server did not start");
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_between_the_change_and_the_delivery_loses_nothing() {
     for backend in [common::Backend::Sqlite, common::Backend::Postgres] {
@@ -639,7 +631,7 @@ async fn sigkill_between_the_change_and_the_delivery_loses_nothing() {
             hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
                 .build_http();
         // Server A looks for work once, at start, then not for an hour.
-        let port = free_port();
+        let port = common::s3::free_port();
         let mut a = start_server(&t, port, &key, 3_600_000);
         wait_up(&http, port, &key).await;
         let admin = server::db::repo::users::find_by_username(&t.db, "admin")
@@ -686,7 +678,7 @@ async fn sigkill_between_the_change_and_the_delivery_loses_nothing() {
         );
 
         // Server B, on the same database, delivers it once.
-        let port = free_port();
+        let port = common::s3::free_port();
         let mut b = start_server(&t, port, &key, 100);
         wait_up(&http, port, &key).await;
         let deadline = Instant::now() + Duration::from_secs(30);

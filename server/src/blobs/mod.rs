@@ -387,12 +387,15 @@ impl BlobStore {
         };
         let mut buf = vec![0u8; 1 << 20];
         for sha in all {
-            let mut read = self.open_read(&sha).await?;
-            if target.size_of(&sha).await? == Some(read.size) {
+            // Sizes first: a blob already there is not opened (on object storage, not
+            // downloaded) at all.
+            let there = target.size_of(&sha).await?;
+            if there.is_some() && there == self.size_of(&sha).await? {
                 report.skipped += 1;
                 progress(&report);
                 continue;
             }
+            let mut read = self.open_read(&sha).await?;
             let mut writer = target.writer().await?;
             loop {
                 let n = read.reader.read(&mut buf).await?;
