@@ -42,6 +42,9 @@ pub struct Config {
     /// `CAIRN_AUTOMATION_POLL_MS`: how often the delivery worker looks for events
     /// and due deliveries.
     pub automation_poll_ms: u64,
+    /// `CAIRN_CRASH_AFTER_SECS`: a running run not heard from for this long is marked
+    /// crashed (default 300); the watch looks every fifth of it, at most every minute.
+    pub crash_after_secs: u64,
     /// The address `cairn serve` listens on (`http://host:port`), the fallback for
     /// links in webhooks when `public_url` is unset; set by `cairn serve`.
     pub listen_url: Option<String>,
@@ -57,6 +60,7 @@ impl Default for Config {
             secret_key: None,
             webhook_retry_ms: 10_000,
             automation_poll_ms: 1000,
+            crash_after_secs: 300,
             listen_url: None,
         }
     }
@@ -102,6 +106,9 @@ impl Config {
             automation_poll_ms: number("CAIRN_AUTOMATION_POLL_MS")?
                 .unwrap_or(defaults.automation_poll_ms)
                 .max(10),
+            crash_after_secs: number("CAIRN_CRASH_AFTER_SECS")?
+                .unwrap_or(defaults.crash_after_secs)
+                .max(1),
             listen_url: None,
         })
     }

@@ -1,8 +1,9 @@
 //! The background jobs of `cairn serve`, all in one place: [`Jobs::start`] starts them
 //! over the app's state and [`Jobs::stop`] ends them (dropping [`Jobs`] does too).
 //!
-//! - crash watch, every minute: a running run not heard from for [`CRASH_AFTER`] is
-//!   marked crashed (it comes back to running if it writes again);
+//! - crash watch, every minute: a running run not heard from for five minutes
+//!   (`CAIRN_CRASH_AFTER_SECS`) is marked crashed (it comes back to running if it
+//!   writes again); shorter silences are watched more often;
 //! - purge, every hour: projects deleted longer ago than the restore window are
 //!   removed with their files (`service::accounts::purge_deleted`), and the
 //!   artifacts' clean-up runs (`service::artifacts::clean_up`: TTL expiry, deleted
@@ -30,10 +31,11 @@ use crate::service::accounts;
 use crate::service::automations::{self, deliver};
 use crate::state::AppState;
 
-/// Runs not heard from for this long are marked crashed.
-pub const CRASH_AFTER: Duration = Duration::from_secs(5 * 60);
-/// How often the crash watch looks.
-pub const CRASH_WATCH_EVERY: Duration = Duration::from_secs(60);
+/// How often the crash watch looks for runs silent for `crash_after`: every fifth of
+/// it, at least every second and at most every minute.
+fn crash_watch_period(crash_after: Duration) -> Duration {
+    (crash_after / 5).clamp(Duration::from_secs(1), Duration::from_secs(60))
+}
 /// How often deleted projects past their restore window are purged.
 pub const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
@@ -77,16 +79,17 @@ impl Jobs {
         let (purge_db, purge_blobs) = (state.db.clone(), state.blobs.clone());
         let delivery = state.delivery();
         let poll = Duration::from_millis(state.config.automation_poll_ms);
+        let crash_after = Duration::from_secs(state.config.crash_after_secs);
         Jobs {
             tasks: vec![
                 every(
                     "crash watch",
-                    CRASH_WATCH_EVERY,
+                    crash_watch_period(crash_after),
                     Some(lease.clone()),
                     move || {
                         let db = crash_db.clone();
                         async move {
-                            let n = mark_silent_runs_crashed(&db, CRASH_AFTER).await?;
+                            let n = mark_silent_runs_crashed(&db, crash_after).await?;
                             if n > 0 {
                                 tracing::info!("marked {n} silent run(s) as crashed");
                             }

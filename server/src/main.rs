@@ -60,6 +60,11 @@ enum Command {
         #[command(subcommand)]
         command: BlobsCommand,
     },
+    /// The database: copy it into another (to PostgreSQL).
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
     /// Site settings, as a site admin sets them under Settings.
     Site {
         #[command(subcommand)]
@@ -125,6 +130,20 @@ enum BlobsCommand {
     Copy {
         /// The target store: `s3://bucket[/prefix][?options]`, or a local directory.
         #[arg(long)]
+        to: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DbCommand {
+    /// Copy every row of this install's database (the data dir's SQLite, or
+    /// `--database-url`'s) into another, empty one: `postgres://…` to move to
+    /// PostgreSQL. The target is migrated first; the copy is one transaction, so a
+    /// failed copy leaves it empty. Every table's row count is compared at the end.
+    /// Stop the servers first. Then serve with `--database-url` set to the target.
+    Copy {
+        /// The target database's URL (`postgres://user:password@host/db`, or `sqlite://…`).
+        #[arg(long, hide_env_values = true)]
         to: String,
     },
 }
@@ -269,6 +288,35 @@ async fn run(cli: Cli) -> Fallible<()> {
                 "automation webhooks to private addresses are {}",
                 if on { "allowed" } else { "refused" }
             );
+            Ok(())
+        }
+        Some(Command::Db {
+            command: DbCommand::Copy { to },
+        }) => {
+            let source = open(&cli).await?;
+            let target = db::connect(to)
+                .await
+                .map_err(|e| format!("cannot open the target database: {e}"))?;
+            db::migrate(&target).await?;
+            println!("copying the database, table by table, parents first");
+            let started = std::time::Instant::now();
+            let mut last_print = started;
+            let counts = db::copy::copy_database(&source, &target, |table, done, total| {
+                if done == total || last_print.elapsed().as_secs() >= 2 {
+                    last_print = std::time::Instant::now();
+                    if total > 0 {
+                        println!("  {table}: {done}/{total} rows");
+                    }
+                }
+            })
+            .await?;
+            let rows: u64 = counts.iter().map(|c| c.target).sum();
+            println!(
+                "done in {:.1}s: {} tables, {rows} rows; every table's count matches the source",
+                started.elapsed().as_secs_f64(),
+                counts.len()
+            );
+            println!("files are not in the database: copy them with `cairn blobs copy` if they must move too");
             Ok(())
         }
         Some(Command::Blobs {

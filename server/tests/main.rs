@@ -10,6 +10,7 @@ mod api;
 mod automations;
 mod blobs;
 mod cli;
+mod db_copy;
 mod durability;
 mod hardening;
 mod layers;

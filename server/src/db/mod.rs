@@ -2,6 +2,7 @@
 //! are plain async functions over `&impl ConnectionTrait`, so callers choose whether
 //! they run inside a transaction. No axum or Leptos types in here.
 
+pub mod copy;
 pub mod entities;
 pub mod migration;
 pub mod repo;

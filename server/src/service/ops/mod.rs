@@ -237,7 +237,7 @@ pub(crate) fn to_json(value: &impl serde::Serialize) -> Result<String, ApiError>
         .map_err(|e| ApiError::Internal(format!("could not encode JSON: {e}")))
 }
 
-/// A run marked crashed after a silence (see `jobs::CRASH_AFTER`) is live again once
+/// A run marked crashed after a silence (`CAIRN_CRASH_AFTER_SECS`, see `jobs`) is live again once
 /// it writes.
 fn revive(active: &mut run::ActiveModel, crashed: bool) {
     if crashed {
