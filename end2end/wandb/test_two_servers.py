@@ -190,7 +190,8 @@ def cairn(args, env):
 def wait_healthy(port, proc, log):
     deadline = time.time() + 60
     while time.time() < deadline:
-        check(proc.poll() is None, f"the server on {port} is running", open(log).read()[-3000:])
+        if proc.poll() is not None:
+            check(False, f"the server on {port} is running", open(log).read()[-3000:])
         status, _ = http("GET", f"http://127.0.0.1:{port}/healthz", timeout=2) if port_open(port) else (0, "")
         if status == 200:
             return
@@ -278,8 +279,10 @@ def test():
         doomed, doomed_log = spawn(DOOMED, tag="doomed")
         deadline = time.time() + 120
         while "LOGGED" not in open(doomed_log).read():
-            check(doomed.poll() is None and time.time() < deadline, "the doomed run logged", open(doomed_log).read()[-3000:])
+            if doomed.poll() is not None or time.time() > deadline:
+                check(False, "the doomed run logged", open(doomed_log).read()[-3000:])
             time.sleep(0.2)
+        print("  the doomed run logged", flush=True)
         status, made = http("POST", f"{base}/api/v1/automations/{ENTITY}/{PROJECT}",
                             {"name": "crashed runs", "trigger": {"event": "run_state", "states": ["crashed"]},
                              "action": {"kind": "webhook", "url": hook, "payload": '{"run": "${run_name}"}'}},
@@ -294,8 +297,10 @@ def test():
         deadline = time.time() + 180
         while not all("STARTED" in open(log).read() for _, log in clients):
             for proc, log in clients:
-                check(proc.poll() is None and time.time() < deadline, "every worker started its runs", open(log).read()[-3000:])
+                if proc.poll() is not None or time.time() > deadline:
+                    check(False, "every worker started its runs", open(log).read()[-3000:])
             time.sleep(0.2)
+        print("  every worker started its runs", flush=True)
         time.sleep(3)
         a_connections = proxy.connections[a_port]
         servers["a"][0].send_signal(signal.SIGKILL)
