@@ -127,6 +127,22 @@ test("files: folders, CSV, table and image previews, zip downloads", async ({ pa
   expect(zipNames(folderPath)).toEqual(["README.md", "digit.png"]);
 });
 
+// A collection's page loaded again and again must hydrate every time. Its versions
+// table once made its resource inside the collection list's Suspend; the server rebuilds
+// suspended views a varying number of times, so the browser sometimes hydrated the table
+// from the wrong resource's data and panicked (a CI failure; under load, several in 60).
+test("a collection's page hydrates on every load", async ({ page, baseURL }) => {
+  test.setTimeout(300_000);
+  await ready(page, baseURL);
+  const noErrors = watchConsole(page);
+  for (let i = 0; i < 30; i++) {
+    await page.goto(i % 3 == 0 ? DS : `${DS}?sort=created&desc=${i % 2}`);
+    await waitForHydration(page);
+  }
+  await expect(page.getByRole("table", { name: "Versions" }).locator("tbody tr")).toHaveCount(2);
+  noErrors();
+});
+
 test("aliases move, diff two versions, guarded delete", async ({ page, baseURL }, info) => {
   test.setTimeout(300_000);
   await ready(page, baseURL);

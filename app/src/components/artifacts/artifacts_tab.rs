@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::versions_table::Versions;
 use super::VersionsTable;
 use crate::api::artifacts::{get_artifacts_index, restore_artifact_collection};
 use crate::components::error_view::ErrorView;
@@ -26,6 +27,7 @@ pub fn ArtifactsTab(
         },
         |(p, _)| get_artifacts_index(p),
     );
+    let versions = Versions::new(project.clone(), type_name, collection);
     let search = RwSignal::new(String::new());
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading artifacts…"</p> }>
@@ -54,7 +56,7 @@ pub fn ArtifactsTab(
                                                     </section>
                                                 }.into_any()
                                             } else {
-                                                view! { <VersionsTable project=project.clone() type_name=t collection=c /> }.into_any()
+                                                view! { <VersionsTable project=project.clone() type_name=t collection=c versions /> }.into_any()
                                             }
                                         }}
                                     </div>

@@ -36,6 +36,67 @@ impl TableState {
     }
 }
 
+/// What the versions table shows: its state from the URL and the page of versions of
+/// the collection named by the route (`None` when no collection is picked).
+#[derive(Clone, Copy)]
+pub struct Versions {
+    state: Memo<TableState>,
+    page: Resource<Result<Option<VersionsPage>, crate::api::AppError>>,
+}
+
+impl Versions {
+    /// Made once, at the top of the Artifacts tab, never inside a `Suspend`: on the
+    /// server a suspended view is rebuilt more than once, and a resource made while
+    /// rebuilding gets a different serialization id than in the browser, which then
+    /// hydrates its table from another resource's data (or none) and fails.
+    pub fn new(project: ProjectRef, type_name: Memo<String>, collection: Memo<String>) -> Self {
+        let query = use_query_map();
+        let state = Memo::new(move |_| {
+            query.with(|q| TableState {
+                sort: q
+                    .get("sort")
+                    .and_then(|s| VersionSort::from_slug(&s))
+                    .unwrap_or_default(),
+                desc: q.get("desc").is_none_or(|d| d != "0"),
+                page: q
+                    .get("page")
+                    .and_then(|p| p.parse::<u64>().ok())
+                    .unwrap_or(1)
+                    .saturating_sub(1),
+                extra: q
+                    .get("cols")
+                    .map(|c| {
+                        c.split(',')
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+        });
+        let page = Resource::new(
+            move || (type_name.get(), collection.get(), state.get()),
+            move |(t, c, s)| {
+                let project = project.clone();
+                async move {
+                    if c.is_empty() {
+                        return Ok(None);
+                    }
+                    let query = VersionsQuery {
+                        collection: c,
+                        sort: s.sort,
+                        descending: s.desc,
+                        offset: s.page * VERSIONS_PER_PAGE,
+                        limit: VERSIONS_PER_PAGE,
+                    };
+                    get_artifact_versions(project, t, query).await.map(Some)
+                }
+            },
+        );
+        Versions { state, page }
+    }
+}
+
 /// A collection's versions: sortable by the column headers, paged, with the
 /// producing runs' numeric summary values as optional columns. Links only, so it
 /// works without JavaScript and every view has its own URL.
@@ -47,45 +108,10 @@ pub fn VersionsTable(
     type_name: String,
     /// The collection's name (from the URL).
     collection: String,
+    /// The table's state and data (see [`Versions::new`]).
+    versions: Versions,
 ) -> impl IntoView {
-    let query = use_query_map();
-    let state = Memo::new(move |_| {
-        query.with(|q| TableState {
-            sort: q
-                .get("sort")
-                .and_then(|s| VersionSort::from_slug(&s))
-                .unwrap_or_default(),
-            desc: q.get("desc").is_none_or(|d| d != "0"),
-            page: q
-                .get("page")
-                .and_then(|p| p.parse::<u64>().ok())
-                .unwrap_or(1)
-                .saturating_sub(1),
-            extra: q
-                .get("cols")
-                .map(|c| {
-                    c.split(',')
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default(),
-        })
-    });
-    let (p, t, c) = (project.clone(), type_name.clone(), collection.clone());
-    let page = Resource::new(
-        move || state.get(),
-        move |s| {
-            let query = VersionsQuery {
-                collection: c.clone(),
-                sort: s.sort,
-                descending: s.desc,
-                offset: s.page * VERSIONS_PER_PAGE,
-                limit: VERSIONS_PER_PAGE,
-            };
-            get_artifact_versions(p.clone(), t.clone(), query)
-        },
-    );
+    let Versions { state, page } = versions;
     let base = collection_href(&project, &type_name, &collection);
     view! {
         <section class="card artifacts-main" aria-label="Versions">
@@ -97,9 +123,9 @@ pub fn VersionsTable(
                             let (project, type_name, base) = (project.clone(), type_name.clone(), base.clone());
                             Suspend::new(async move {
                                 let data = page.await?;
-                                Ok::<_, crate::api::AppError>(view! {
+                                Ok::<_, crate::api::AppError>(data.map(|data| view! {
                                     <Table project type_name base data state=state.get_untracked() />
-                                })
+                                }))
                             })
                         }
                     }
