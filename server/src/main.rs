@@ -370,9 +370,13 @@ async fn run(cli: Cli) -> Fallible<()> {
         }
         #[cfg(feature = "bench")]
         Some(Command::Bench { what }) => {
-            server::bench::run(what.clone(), cli.database_url.as_deref())
-                .await
-                .map_err(|e| e.to_string())?;
+            server::bench::run(
+                what.clone(),
+                cli.database_url.as_deref(),
+                cli.blob_url.as_deref(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             Ok(())
         }
         #[cfg(not(feature = "bench"))]

@@ -18,13 +18,55 @@ use super::{Fallible, Store};
 pub(super) struct Server {
     pub(super) child: Child,
     pub(super) base: String,
+    /// More servers on the same PostgreSQL database (`CAIRN_BENCH_SERVERS=2`): requests
+    /// go to `base` and these in turn, as a round-robin load balancer sends them.
+    pub(super) others: Vec<(Child, String)>,
+    next: std::sync::atomic::AtomicUsize,
     pub(super) key: String,
     pub(super) data_dir: PathBuf,
     pub(super) pg_db: Option<(String, String)>,
 }
 
+impl Server {
+    /// The base URL the next request goes to.
+    fn next_base(&self) -> &str {
+        if self.others.is_empty() {
+            return &self.base;
+        }
+        let n =
+            self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % (self.others.len() + 1);
+        if n == 0 {
+            &self.base
+        } else {
+            &self.others[n - 1].1
+        }
+    }
+
+    /// How many `cairn serve` processes answer.
+    pub(super) fn count(&self) -> usize {
+        1 + self.others.len()
+    }
+}
+
+/// Servers per benchmark from `CAIRN_BENCH_SERVERS` (1 unless set; more only on
+/// PostgreSQL, where several servers share one database).
+pub(super) fn servers_wanted(store: &Store) -> usize {
+    match store {
+        Store::Postgres(_) => std::env::var("CAIRN_BENCH_SERVERS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1usize)
+            .clamp(1, 8),
+        Store::Sqlite => 1,
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
+        for (child, _) in &mut self.others {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         std::fs::remove_dir_all(&self.data_dir).ok();
@@ -42,30 +84,10 @@ pub(super) async fn start_server(store: &Store, site_root: &Path) -> Fallible<Se
     std::fs::create_dir_all(&data_dir)?;
     let port = free_port()?;
     let key = crate::auth::credentials::new_api_key();
-    let mut cmd = Command::new(std::env::current_exe()?);
-    cmd.arg("serve")
-        .arg("--addr")
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--no-demo")
-        .env("CAIRN_DATA_DIR", &data_dir)
-        .env(
-            "CAIRN_ADMIN_PASSWORD",
-            crate::auth::credentials::new_password(),
-        )
-        .env("CAIRN_ADMIN_API_KEY", &key)
-        .env("LEPTOS_SITE_ROOT", site_root)
-        .env("LEPTOS_OUTPUT_NAME", "cairn")
-        .env(
-            "RUST_LOG",
-            std::env::var("CAIRN_BENCH_LOG").unwrap_or_else(|_| "warn".into()),
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
+    let password = crate::auth::credentials::new_password();
     let mut pg_db = None;
-    match store {
-        Store::Sqlite => {
-            cmd.env_remove("DATABASE_URL");
-        }
+    let database_url = match store {
+        Store::Sqlite => None,
         Store::Postgres(base) => {
             let name = format!("cairn_bench_{tag}");
             let admin = sea_orm::Database::connect(format!("{base}/postgres")).await?;
@@ -75,32 +97,83 @@ pub(super) async fn start_server(store: &Store, site_root: &Path) -> Fallible<Se
             )
             .await?;
             admin.close().await?;
-            cmd.env("DATABASE_URL", format!("{base}/{name}"));
-            pg_db = Some((base.clone(), name));
+            pg_db = Some((base.clone(), name.clone()));
+            Some(format!("{base}/{name}"))
         }
-    }
-    let child = cmd.spawn()?;
-    let server = Server {
+    };
+    let serve = |port: u16, dir: &Path| -> Fallible<Child> {
+        let mut cmd = Command::new(std::env::current_exe()?);
+        cmd.arg("serve")
+            .arg("--addr")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--no-demo")
+            .env("CAIRN_DATA_DIR", dir)
+            .env("CAIRN_ADMIN_PASSWORD", &password)
+            .env("CAIRN_ADMIN_API_KEY", &key)
+            .env("LEPTOS_SITE_ROOT", site_root)
+            .env("LEPTOS_OUTPUT_NAME", "cairn")
+            .env(
+                "RUST_LOG",
+                std::env::var("CAIRN_BENCH_LOG").unwrap_or_else(|_| "warn".into()),
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        match &database_url {
+            Some(url) => cmd.env("DATABASE_URL", url),
+            None => cmd.env_remove("DATABASE_URL"),
+        };
+        Ok(cmd.spawn()?)
+    };
+    let child = serve(port, &data_dir)?;
+    let mut server = Server {
         child,
         base: format!("http://127.0.0.1:{port}/api/v1"),
-        key,
+        others: Vec::new(),
+        next: std::sync::atomic::AtomicUsize::new(0),
+        key: key.clone(),
         data_dir,
         pg_db,
     };
     let client = http();
+    wait_up(&client, &server.base, &server.key).await?;
+    // The first server has migrated and made the admin; the others join it, each with
+    // its own data dir (only staged uploads live there).
+    for i in 1..servers_wanted(store) {
+        let port = free_port()?;
+        let dir = server.data_dir.join(format!("server-{i}"));
+        std::fs::create_dir_all(&dir)?;
+        let child = serve(port, &dir)?;
+        let base = format!("http://127.0.0.1:{port}/api/v1");
+        server.others.push((child, base.clone()));
+        wait_up(&client, &base, &server.key).await?;
+    }
+    Ok(server)
+}
+
+async fn wait_up(client: &Http, base: &str, key: &str) -> Fallible<()> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if let Ok((200, _)) = call(&client, &server, "GET", "/viewer", None).await {
-            return Ok(server);
+        let req = hyper::Request::builder()
+            .uri(format!("{base}/viewer"))
+            .header("authorization", format!("Bearer {key}"))
+            .body(Full::new(Bytes::new()))?;
+        if let Ok(resp) = client.request(req).await {
+            if resp.status().as_u16() == 200 {
+                return Ok(());
+            }
         }
         if Instant::now() > deadline {
-            return Err("the server did not come up within 60 s".into());
+            return Err(format!("the server at {base} did not come up within 60 s").into());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 pub(super) async fn drop_pg(server: &mut Server) -> Fallible<()> {
+    for (child, _) in &mut server.others {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
     let _ = server.child.kill();
     let _ = server.child.wait();
     if let Some((base, name)) = server.pg_db.take() {
@@ -142,7 +215,7 @@ pub(super) async fn call_timed(
 ) -> Fallible<(u16, Bytes, Vec<(String, f64)>)> {
     let req = hyper::Request::builder()
         .method(method)
-        .uri(format!("{}{}", server.base, path))
+        .uri(format!("{}{}", server.next_base(), path))
         .header("authorization", format!("Bearer {}", server.key))
         .header("content-type", "application/json")
         .body(Full::new(body.unwrap_or_default()))?;

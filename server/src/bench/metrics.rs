@@ -392,7 +392,11 @@ pub async fn run(
     });
 
     rows.push(Row {
-        workload: "Peak RSS of the server".into(),
+        workload: if server.count() > 1 {
+            format!("Peak RSS of the first of {} servers", server.count())
+        } else {
+            "Peak RSS of the server".into()
+        },
         result: peak_rss_text(server.child.id()),
     });
     let all_points = want + w3_points;

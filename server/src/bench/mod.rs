@@ -9,9 +9,11 @@
 //! - `workspace`: seeds the Workspace browser benchmark ([`workspace`]);
 //! - `artifacts`: the Artifacts tab's reads and zips at issue 16's sizes ([`artifacts`]);
 //! - `reports`: a report of 24 charts over 100 runs × 100,000 steps, rendered ([`reports`]);
-//! - `sweeps`: 20 agents on a 2,000-run sweep, a bayes suggestion, the sweep page ([`sweeps`]).
+//! - `sweeps`: 20 agents on a 2,000-run sweep, a bayes suggestion, the sweep page ([`sweeps`]);
+//! - `blobs`: a 1 GB file into the blob store and back, local and on S3 ([`blobs`]).
 
 pub mod artifacts;
+pub mod blobs;
 mod harness;
 pub mod metrics;
 pub mod reports;
@@ -104,6 +106,15 @@ pub enum BenchCommand {
         #[arg(long)]
         keep_dir: Option<PathBuf>,
     },
+    /// A large file (1 GB) into the blob store and back out: the local directory, and
+    /// the object store of the global `--blob-url s3://…` when one is given.
+    Blobs {
+        /// The file's size in MB (1,000 by default; 64 with --quick).
+        #[arg(long)]
+        size_mb: Option<u64>,
+        #[arg(long)]
+        quick: bool,
+    },
     /// Seed the Workspace benchmark (500 runs × 50 metrics × 10,000 steps) into
     /// --keep-dir, for `end2end/bench/workspace-first-chart.mjs`.
     Workspace {
@@ -114,9 +125,17 @@ pub enum BenchCommand {
     },
 }
 
-/// Run one benchmark; `database_url` (the global `--database-url`) adds PostgreSQL.
-pub async fn run(what: BenchCommand, database_url: Option<&str>) -> Fallible<()> {
+/// Run one benchmark; `database_url` (the global `--database-url`) adds PostgreSQL,
+/// `blob_url` (the global `--blob-url`) object storage.
+pub async fn run(
+    what: BenchCommand,
+    database_url: Option<&str>,
+    blob_url: Option<&str>,
+) -> Fallible<()> {
     match what {
+        BenchCommand::Blobs { size_mb, quick } => {
+            blobs_bench(blob_url, size_mb.unwrap_or(if quick { 64 } else { 1000 })).await
+        }
         BenchCommand::Metrics {
             quick,
             no_sqlite,
@@ -149,6 +168,28 @@ pub async fn run(what: BenchCommand, database_url: Option<&str>) -> Fallible<()>
             keep_dir,
         } => sweeps_bench(database_url, quick, no_sqlite, pace_ms, keep_dir).await,
     }
+}
+
+async fn blobs_bench(blob_url: Option<&str>, size_mb: u64) -> Fallible<()> {
+    let size = size_mb * 1_000_000;
+    println!(
+        "cairn bench blobs ({size_mb} MB; {} cores)",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let dir = std::env::temp_dir().join(format!("cairn-blobs-bench-{}", std::process::id()));
+    let local = crate::blobs::BlobStore::open(dir.join("files"))?;
+    let result = blobs::run(&local, size).await;
+    if let Ok(rows) = &result {
+        print_table(&format!("local directory ({})", local.describe()), rows);
+    }
+    if let Some(url) = blob_url.filter(|u| u.starts_with("s3://")) {
+        let remote = crate::blobs::BlobStore::open_url(Some(url), dir.join("staging"))?;
+        remote.reachable().await?;
+        let rows = blobs::run(&remote, size).await?;
+        print_table(&format!("object storage ({})", remote.describe()), &rows);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    result.map(|_| ())
 }
 
 async fn sweeps_bench(
