@@ -14,9 +14,10 @@
 //!   on several servers at once).
 //!
 //! With several servers on one database, the crash watch and the purge run on one of
-//! them at a time: the one holding the job's lease (`db::repo::leases`), renewed at
-//! every run; when its holder dies, the lease runs out after one and a half periods and
-//! the next server to look takes it. The automations worker runs everywhere: its row
+//! them at a time: the one holding the job's lease (`db::repo::leases`, timed by the
+//! database's clock), renewed at every run and every half period during one; when its
+//! holder dies, the lease runs out after one and a half periods and the next server to
+//! look takes it. The automations worker runs everywhere: its row
 //! claims already share the work out.
 
 use std::future::Future;
@@ -58,7 +59,7 @@ impl Lease {
     /// a database that cannot be asked means no.
     async fn hold(&self, job: &str, ttl: Duration) -> bool {
         let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
-        match leases::take(&self.db, job, &self.holder, now_ms(), ttl_ms).await {
+        match leases::take(&self.db, job, &self.holder, leases::Now::Database, ttl_ms).await {
             Ok(held) => held,
             Err(e) => {
                 tracing::warn!(job, error = %e, "could not take a job's lease");
@@ -170,7 +171,10 @@ pub async fn mark_silent_runs_crashed(
 const LEASED_JOBS: [&str; 2] = ["crash watch", "purge"];
 
 /// Run `job` now and then every `period`, logging failures; with a `lease`, only while
-/// this server holds the job's lease.
+/// this server holds the job's lease. The lease lasts one and a half periods and is
+/// renewed every half period while the job runs, so a run longer than a period keeps
+/// it; a run that loses it (the database unreachable for a while, another server took
+/// over) is stopped at its next await, so two servers never run the job at once.
 fn every<F, Fut>(
     name: &'static str,
     period: Duration,
@@ -184,16 +188,33 @@ where
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(period);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let ttl = period + period / 2;
         loop {
             tick.tick().await;
-            let held = match &lease {
-                Some(lease) => lease.hold(name, period + period / 2).await,
-                None => true,
+            let result = match &lease {
+                None => job().await,
+                Some(lease) => {
+                    if !lease.hold(name, ttl).await {
+                        continue;
+                    }
+                    let renew = async {
+                        loop {
+                            tokio::time::sleep(period / 2).await;
+                            if !lease.hold(name, ttl).await {
+                                return;
+                            }
+                        }
+                    };
+                    tokio::select! {
+                        result = job() => result,
+                        () = renew => {
+                            tracing::warn!(job = name, "lost the job's lease while running it; stopped");
+                            Ok(())
+                        }
+                    }
+                }
             };
-            if !held {
-                continue;
-            }
-            if let Err(e) = job().await {
+            if let Err(e) = result {
                 tracing::warn!(job = name, error = %e, "a background job failed");
             }
         }

@@ -143,14 +143,23 @@ async fn prometheus_metrics(
         .into_response()
 }
 
-/// `GET /healthz`: 200 when the database and the blob store both answer now, 503
-/// otherwise; the JSON says which (`"ok"` or `"unavailable"`). Anyone may ask, so the
+/// `GET /healthz`: 200 when the database and the blob store both answer (the database
+/// within 5 s, the store within the last second), 503 otherwise; the JSON says which (`"ok"` or `"unavailable"`). Anyone may ask, so the
 /// reason (which may name internal hosts) goes to the server's log, not the answer.
 async fn healthz(
     axum::extract::State(s): axum::extract::State<crate::state::AppState>,
 ) -> axum::response::Response {
-    let database = s.db.ping().await.map_err(|e| e.to_string());
-    let blobs = s.blobs.reachable().await.map_err(|e| e.to_string());
+    // A database that does not answer within seconds is as good as down for a load
+    // balancer; the blob store's answer is reused for a second (a listing each time).
+    let database = match tokio::time::timeout(std::time::Duration::from_secs(5), s.db.ping()).await
+    {
+        Ok(answer) => answer.map_err(|e| e.to_string()),
+        Err(_) => Err("no answer within 5 s".to_owned()),
+    };
+    let blobs = s
+        .blobs
+        .reachable_lately(std::time::Duration::from_secs(1))
+        .await;
     let say = |part: &str, result: &Result<(), String>| match result {
         Ok(()) => "ok",
         Err(e) => {

@@ -5,7 +5,7 @@ use app::api::service::CairnService;
 use app::api::AppError;
 use server::auth::limiter;
 use server::blobs::BlobStore;
-use server::db::repo::leases;
+use server::db::repo::leases::{self, Now};
 use server::service::UiService;
 use server::state::AppState;
 
@@ -16,40 +16,42 @@ async fn one_holder_per_job_lease_until_it_runs_out() {
     on_both(|t| async move {
         let db = &t.db;
         // A takes it; B is refused while it lasts; A renews.
-        assert!(leases::take(db, "purge", "server-a", 1_000, 500)
+        assert!(leases::take(db, "purge", "server-a", Now::At(1_000), 500)
             .await
             .unwrap());
-        assert!(!leases::take(db, "purge", "server-b", 1_200, 500)
+        assert!(!leases::take(db, "purge", "server-b", Now::At(1_200), 500)
             .await
             .unwrap());
-        assert!(leases::take(db, "purge", "server-a", 1_400, 500)
+        assert!(leases::take(db, "purge", "server-a", Now::At(1_400), 500)
             .await
             .unwrap());
-        assert!(!leases::take(db, "purge", "server-b", 1_800, 500)
+        assert!(!leases::take(db, "purge", "server-b", Now::At(1_800), 500)
             .await
             .unwrap());
         // Another job's lease is its own.
-        assert!(leases::take(db, "crash watch", "server-b", 1_800, 500)
-            .await
-            .unwrap());
+        assert!(
+            leases::take(db, "crash watch", "server-b", Now::At(1_800), 500)
+                .await
+                .unwrap()
+        );
         // A stops renewing (it died): after its lease ran out, B takes over, and A,
         // back, is refused.
-        assert!(leases::take(db, "purge", "server-b", 1_901, 500)
+        assert!(leases::take(db, "purge", "server-b", Now::At(1_901), 500)
             .await
             .unwrap());
-        assert!(!leases::take(db, "purge", "server-a", 2_000, 500)
+        assert!(!leases::take(db, "purge", "server-a", Now::At(2_000), 500)
             .await
             .unwrap());
         // B gives it up: A may take it at once.
         leases::release(db, "purge", "server-b").await.unwrap();
-        assert!(leases::take(db, "purge", "server-a", 2_001, 500)
+        assert!(leases::take(db, "purge", "server-a", Now::At(2_001), 500)
             .await
             .unwrap());
         // Many servers asking at the same moment: exactly one gets it.
         let asks = (0..8).map(|i| {
             let db = db.clone();
             async move {
-                leases::take(&db, "race", &format!("server-{i}"), 5_000, 500)
+                leases::take(&db, "race", &format!("server-{i}"), Now::At(5_000), 500)
                     .await
                     .unwrap()
             }
@@ -74,6 +76,42 @@ fn service(state: &AppState) -> UiService {
         state.writer.clone(),
         state.delivery(),
     )
+}
+
+/// Servers take leases by the database's clock, not their own: the lease written is
+/// "now" by the database's clock plus the time to live, and a holder whose clock runs
+/// far ahead cannot take a lease early (only the database's clock counts).
+#[tokio::test]
+async fn leases_run_on_the_database_clock() {
+    on_both(|t| async move {
+        let db = &t.db;
+        let wall = server::db::now_ms();
+        assert!(leases::take(db, "crash watch", "a", Now::Database, 60_000)
+            .await
+            .unwrap());
+        assert!(!leases::take(db, "crash watch", "b", Now::Database, 60_000)
+            .await
+            .unwrap());
+        use sea_orm::ConnectionTrait;
+        let until: i64 = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT until_ms FROM job_leases WHERE name = 'crash watch'",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index(0)
+            .unwrap();
+        // The database runs on this machine's clock: within a few seconds of ours.
+        assert!((until - (wall + 60_000)).abs() < 5_000, "{until} vs {wall}");
+        // The holder renews by the database's clock.
+        assert!(leases::take(db, "crash watch", "a", Now::Database, 60_000)
+            .await
+            .unwrap());
+        t
+    })
+    .await;
 }
 
 #[tokio::test]

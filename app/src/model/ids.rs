@@ -2,7 +2,19 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A run's id: unique within its project, shown in URLs.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Serialize,
+    Deserialize,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    bitcode::Encode,
+    bitcode::Decode,
+)]
 pub struct RunId(pub String);
 
 impl fmt::Display for RunId {

@@ -7,7 +7,7 @@ use std::fmt;
 /// A metric value that survives JSON: finite numbers stay numbers, while NaN and
 /// ±Inf travel as the strings `"NaN"`, `"Infinity"` and `"-Infinity"` (JSON has no
 /// literal for them, and serde_json would otherwise turn them into `null`).
-#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, bitcode::Encode, bitcode::Decode)]
 pub struct MetricValue(pub f64);
 
 impl Serialize for MetricValue {
@@ -94,7 +94,19 @@ pub struct ChartSeries {
 }
 
 /// What a chart's x axis measures.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
+#[derive(
+    Serialize,
+    Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Default,
+    Hash,
+    bitcode::Encode,
+    bitcode::Decode,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum XAxis {
     /// The step the client logged.
@@ -178,7 +190,7 @@ pub struct SeriesQuery {
 }
 
 /// One run's part of a bucket query's answer.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, bitcode::Encode, bitcode::Decode)]
 pub struct RunSeries {
     pub run: RunId,
     /// Points stored for the key in this run (the whole series).
@@ -192,7 +204,9 @@ pub struct RunSeries {
 /// Buckets stored column by column, which keeps answers for many runs small and
 /// fast to encode. For a raw answer only `x_first` and `last` are filled (every
 /// bucket is one point), and [`BucketColumns::rows`] fills in the rest.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+#[derive(
+    Serialize, Deserialize, Clone, Debug, PartialEq, Default, bitcode::Encode, bitcode::Decode,
+)]
 pub struct BucketColumns {
     pub x_first: Vec<f64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -287,7 +301,9 @@ impl BucketColumns {
 /// Statistics across a group's runs for one bucket. The per-run value is the run's
 /// mean in the bucket; `lo` and `hi` are the lowest and highest single value any
 /// run logged there, so a spike in one run still shows on the group.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+#[derive(
+    Serialize, Deserialize, Clone, Copy, Debug, PartialEq, bitcode::Encode, bitcode::Decode,
+)]
 pub struct GroupBucket {
     pub x_start: f64,
     pub x_end: f64,
@@ -306,7 +322,7 @@ pub struct GroupBucket {
 }
 
 /// One group of runs and its statistics.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, bitcode::Encode, bitcode::Decode)]
 pub struct GroupSeries {
     /// The group's value as text (`"(none)"` for runs without one).
     pub group: String,
@@ -315,7 +331,7 @@ pub struct GroupSeries {
 }
 
 /// The answer to a [`SeriesQuery`].
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, bitcode::Encode, bitcode::Decode)]
 pub struct SeriesAnswer {
     pub key: String,
     pub x: XAxis,

@@ -338,6 +338,7 @@ pub async fn run(
         )
         .await?,
     });
+    rows.push(encodings(&client, &server, &full).await?);
     let mid = (s.w3_steps / 2) as f64;
     let zoom = json!({"runs": ids, "key": "train/m0", "buckets": 1_000,
         "x_min": mid, "x_max": mid + (s.w3_steps / 100) as f64 - 1.0});
@@ -417,4 +418,48 @@ pub async fn run(
     let mut server = Arc::try_unwrap(server).map_err(|_| "server still in use")?;
     drop_pg(&mut server).await?;
     Ok(rows)
+}
+
+/// The W3 chart's answer as JSON (what `/api/v1` sends) and as bitcode (what the
+/// browser's chart fetch gets): bytes and decode time of each, the decoded answers
+/// checked equal.
+async fn encodings(client: &Http, server: &Server, query: &Value) -> Fallible<Row> {
+    let json_bytes = expect_ok(
+        client,
+        server,
+        "POST",
+        "/series/admin/w3",
+        Some(Bytes::from(query.to_string())),
+    )
+    .await?;
+    let answer: SeriesAnswer = serde_json::from_slice(&json_bytes)?;
+    let packed = bitcode::encode(&answer);
+    // Compared as text: NaN never equals itself.
+    let want = format!("{answer:?}");
+    let median_ms = |decode: &dyn Fn() -> Fallible<SeriesAnswer>| -> Fallible<f64> {
+        let mut times = Vec::new();
+        for _ in 0..7 {
+            let t = Instant::now();
+            let decoded = decode()?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            if format!("{decoded:?}") != want {
+                return Err("a decoded answer differs from the one sent".into());
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        Ok(times[times.len() / 2])
+    };
+    let json_ms = median_ms(&|| Ok(serde_json::from_slice(&json_bytes)?))?;
+    let bin_ms = median_ms(&|| Ok(bitcode::decode(&packed)?))?;
+    Ok(Row {
+        workload: format!(
+            "W3 answer encodings ({} runs): JSON vs bitcode, size and decode (median of 7, native)",
+            answer.runs.len()
+        ),
+        result: format!(
+            "JSON {:.2} MB, {json_ms:.1} ms; bitcode {:.2} MB, {bin_ms:.1} ms",
+            json_bytes.len() as f64 / 1e6,
+            packed.len() as f64 / 1e6
+        ),
+    })
 }

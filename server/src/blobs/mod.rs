@@ -18,7 +18,12 @@ pub struct BlobStore {
     root: PathBuf,
     /// Object storage, when the blobs live there.
     remote: Option<object::ObjectBlobs>,
+    /// The last answer of [`BlobStore::reachable_lately`] and when it was found.
+    health: std::sync::Arc<std::sync::Mutex<Option<HealthAnswer>>>,
 }
+
+/// When the store was last checked, and what the check said.
+type HealthAnswer = (std::time::Instant, Result<(), String>);
 
 /// A blob's address is 64 hex digits; anything else (`../etc/passwd`) is refused before
 /// it reaches a path or a key.
@@ -68,7 +73,11 @@ impl BlobStore {
                 std::fs::remove_file(entry.path()).ok();
             }
         }
-        Ok(Self { root, remote: None })
+        Ok(Self {
+            root,
+            remote: None,
+            health: Default::default(),
+        })
     }
 
     /// The store `url` names: `None` for the local directory `root`, `s3://bucket[/prefix]`
@@ -99,6 +108,26 @@ impl BlobStore {
             Some(remote) => remote.reachable().await,
             None => tokio::fs::metadata(&self.root).await.map(|_| ()),
         }
+    }
+
+    /// [`BlobStore::reachable`], asked at most once per `max_age`: `/healthz` may be
+    /// called by anyone as often as they like, and on object storage each check is a
+    /// listing request.
+    pub async fn reachable_lately(&self, max_age: std::time::Duration) -> Result<(), String> {
+        let cached = self
+            .health
+            .lock()
+            .ok()
+            .and_then(|h| h.clone())
+            .filter(|(at, _)| at.elapsed() < max_age);
+        if let Some((_, answer)) = cached {
+            return answer;
+        }
+        let answer = self.reachable().await.map_err(|e| e.to_string());
+        if let Ok(mut h) = self.health.lock() {
+            *h = Some((std::time::Instant::now(), answer.clone()));
+        }
+        answer
     }
 
     fn path_of(&self, sha256: &str) -> PathBuf {

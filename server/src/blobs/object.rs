@@ -21,6 +21,16 @@ use tokio::io::AsyncWriteExt;
 /// upload holds in memory is at most their product (16 MiB).
 const PART_BYTES: usize = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT: usize = 2;
+/// S3's limit on the parts of one upload, less a margin.
+const MAX_PARTS: u64 = 9_000;
+
+/// The part size for a file of `size` bytes: 8 MiB, or more (in whole MiB) when 8 MiB
+/// parts would be too many.
+fn part_bytes(size: u64) -> usize {
+    const MIB: u64 = 1024 * 1024;
+    let needed = size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB;
+    usize::try_from(needed.max(PART_BYTES as u64)).unwrap_or(usize::MAX)
+}
 /// How long `/healthz` waits for the bucket.
 const REACHABLE_WITHIN: Duration = Duration::from_secs(5);
 
@@ -120,26 +130,36 @@ impl ObjectBlobs {
     }
 
     /// Upload a staged file as blob `sha256`, in parts when it is large: memory stays
-    /// constant whatever the file's size. A failed upload is aborted, so no parts are
-    /// left behind in the bucket.
+    /// constant whatever the file's size (two parts in flight; parts grow past 8 MiB
+    /// only for files over about 70 GB, as S3 takes at most 10,000 parts). A failed
+    /// upload is aborted, so no parts are left behind in the bucket. The upload runs
+    /// in a task of its own: a request cancelled half-way (the client went away) does
+    /// not cut it off between parts, which would leave the parts unfinished.
     pub(super) async fn upload_file(
         &self,
         sha256: &str,
         file: &std::path::Path,
     ) -> std::io::Result<()> {
+        // Opened here: the task keeps reading it even if the staged file's name is
+        // removed when the caller gives up.
         let mut source = tokio::fs::File::open(file).await?;
+        let size = source.metadata().await?.len();
         let mut target =
-            BufWriter::with_capacity(Arc::clone(&self.store), self.key(sha256), PART_BYTES)
+            BufWriter::with_capacity(Arc::clone(&self.store), self.key(sha256), part_bytes(size))
                 .with_max_concurrency(PARTS_IN_FLIGHT);
-        let copied = async {
-            tokio::io::copy(&mut source, &mut target).await?;
-            target.shutdown().await
-        }
-        .await;
-        if copied.is_err() {
-            target.abort().await.ok();
-        }
-        copied
+        tokio::spawn(async move {
+            let copied = async {
+                tokio::io::copy(&mut source, &mut target).await?;
+                target.shutdown().await
+            }
+            .await;
+            if copied.is_err() {
+                target.abort().await.ok();
+            }
+            copied
+        })
+        .await
+        .map_err(std::io::Error::other)?
     }
 
     pub(super) async fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
@@ -266,4 +286,21 @@ fn age(meta: &ObjectMeta) -> Duration {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     let written = meta.last_modified.timestamp_millis();
     Duration::from_millis(u64::try_from(now.saturating_sub(written)).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_stay_under_the_limit_and_at_least_8_mib() {
+        assert_eq!(part_bytes(0), PART_BYTES);
+        assert_eq!(part_bytes(1 << 30), PART_BYTES);
+        for size in [70u64 << 30, 78 << 30, 1 << 40, 5 << 40] {
+            let part = part_bytes(size) as u64;
+            assert!(part >= PART_BYTES as u64);
+            assert_eq!(part % (1 << 20), 0);
+            assert!(size.div_ceil(part) <= MAX_PARTS, "{size}: {part}");
+        }
+    }
 }
