@@ -203,7 +203,8 @@ fn parents_first(tables: &[String], keys: &[(String, String)]) -> Vec<String> {
         .collect();
     for (child, parent) in keys {
         if let Some(set) = parents.get_mut(child.as_str()) {
-            if tables.contains(parent) {
+            // A table pointing at itself is ordered by its rows' keys, not here.
+            if child != parent && tables.contains(parent) {
                 set.insert(parent.as_str());
             }
         }
