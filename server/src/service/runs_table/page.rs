@@ -56,20 +56,37 @@ pub(super) async fn page(
         f.columns()
             .iter()
             .any(|c| **c == Column::Builtin(Builtin::User))
-    }) || query.sort.as_ref().is_some_and(|s| s.column == "user");
+    });
+    let sort_needs_user = query.sort.as_ref().is_some_and(|s| s.column == "user");
     let mut q = Sql::new(db.get_database_backend());
-    q.push("SELECT r.id AS pk, COUNT(*) OVER () AS total FROM runs r");
-    if !q.is_postgres() {
+    if q.is_postgres() {
+        // PostgreSQL plans a `LIMIT` query for its first rows and, not seeing that the
+        // window count must read every match anyway, nests the filter's subqueries as
+        // per-run loops (100–800 ms for 10,000 runs). Matching runs are first gathered
+        // in a materialised CTE, planned for all its rows (hash joins over the
+        // `run_fields` key ranges), and only then sorted and cut to a page.
+        q.push("WITH m AS MATERIALIZED (SELECT r.id AS pk FROM runs r");
+        if needs_user {
+            q.push(" JOIN users u ON u.id = r.user_id");
+        }
+        where_clause(&mut q, project_id, filter);
+        q.push(") SELECT r.id AS pk, (SELECT COUNT(*) FROM m) AS total FROM m JOIN runs r ON r.id = m.pk");
+        if sort_needs_user {
+            q.push(" JOIN users u ON u.id = r.user_id");
+        }
+        sort_join(&mut q, project_id, query.sort.as_ref())?;
+    } else {
+        q.push("SELECT r.id AS pk, COUNT(*) OVER () AS total FROM runs r");
         // SQLite would otherwise visit the runs a filter's `IN` list names by rowid,
         // reading each wide row; the covering index has every column a filter or
         // sort on built-in columns needs (see migration m0004).
         q.push(" INDEXED BY ix_runs_table");
+        if needs_user || sort_needs_user {
+            q.push(" JOIN users u ON u.id = r.user_id");
+        }
+        sort_join(&mut q, project_id, query.sort.as_ref())?;
+        where_clause(&mut q, project_id, filter);
     }
-    if needs_user {
-        q.push(" JOIN users u ON u.id = r.user_id");
-    }
-    sort_join(&mut q, query.sort.as_ref())?;
-    where_clause(&mut q, project_id, filter);
     order_by(&mut q, query.sort.as_ref())?;
     q.push(" LIMIT ")
         .bind(query.limit as i64)

@@ -57,8 +57,8 @@ pub fn compile(q: &mut Sql, expr: &Expr, project_id: i32) {
             q.push(")");
         }
         Expr::Cmp { column, op, value } => match (op, value) {
-            (CmpOp::Eq, Literal::Null) => is_null(q, column, false),
-            (CmpOp::Ne, Literal::Null) => is_null(q, column, true),
+            (CmpOp::Eq, Literal::Null) => is_null(q, column, false, project_id),
+            (CmpOp::Ne, Literal::Null) => is_null(q, column, true, project_id),
             (CmpOp::Ne, v) => {
                 q.push("(NOT ");
                 test(q, column, CmpOp::Eq, v, project_id);
@@ -97,7 +97,7 @@ pub fn compile(q: &mut Sql, expr: &Expr, project_id: i32) {
                     .push(", FALSE)");
             }
         },
-        Expr::IsNull { column, negated } => is_null(q, column, *negated),
+        Expr::IsNull { column, negated } => is_null(q, column, *negated, project_id),
     }
 }
 
@@ -117,13 +117,19 @@ pub(super) fn field_subquery(q: &mut Sql, key: &str, project_id: i32) {
         .bind(key.to_owned());
 }
 
-pub(super) fn is_null(q: &mut Sql, column: &Column, negated: bool) {
+/// Whether a column is missing (or, `negated`, present). For fields this is the same
+/// project-and-key range the other tests read, so it joins the way they do.
+pub(super) fn is_null(q: &mut Sql, column: &Column, negated: bool, project_id: i32) {
     match column.field_key() {
         Some(key) => {
-            q.push(if negated { "(EXISTS" } else { "(NOT EXISTS" })
-                .push(" (SELECT 1 FROM run_fields f WHERE f.run_id = r.id AND f.key = ")
-                .bind(key)
-                .push("))");
+            if !negated {
+                q.push("(NOT ");
+            }
+            field_subquery(q, &key, project_id);
+            q.push("))");
+            if !negated {
+                q.push(")");
+            }
         }
         None => {
             q.push("(")
@@ -146,12 +152,13 @@ pub(super) fn test(q: &mut Sql, column: &Column, op: CmpOp, value: &Literal, pro
             if let Some(n) = value.as_number() {
                 q.push(" AND f.num ").push(sym).push(" ").bind(n);
             } else if let Some(t) = value.as_text() {
-                q.push(" AND f.txt")
-                    .collate_c()
-                    .push(" ")
-                    .push(sym)
-                    .push(" ")
-                    .bind(t);
+                q.push(" AND f.txt");
+                // Equality is the same under every deterministic collation; leaving
+                // it plain lets PostgreSQL use `ix_run_fields_txt` and its statistics.
+                if op != CmpOp::Eq {
+                    q.collate_c();
+                }
+                q.push(" ").push(sym).push(" ").bind(t);
             } else {
                 q.push(" AND 1 = 0");
             }
@@ -250,11 +257,18 @@ pub(super) fn order_by(q: &mut Sql, sort: Option<&SortSpec>) -> Result<(), ApiEr
     Ok(())
 }
 
-/// The join a field sort needs.
-pub(super) fn sort_join(q: &mut Sql, sort: Option<&SortSpec>) -> Result<(), ApiError> {
+/// The join a field sort needs. Naming the project lets PostgreSQL read the key's
+/// values as one range of `ix_run_fields_num` rather than scanning `run_fields`.
+pub(super) fn sort_join(
+    q: &mut Sql,
+    project_id: i32,
+    sort: Option<&SortSpec>,
+) -> Result<(), ApiError> {
     if let Some(s) = sort {
         if let Some(key) = column(&s.column)?.field_key().filter(|k| k != "tags") {
-            q.push(" LEFT JOIN run_fields s ON s.run_id = r.id AND s.key = ")
+            q.push(" LEFT JOIN run_fields s ON s.run_id = r.id AND s.project_id = ")
+                .bind(project_id)
+                .push(" AND s.key = ")
                 .bind(key);
         }
     }
