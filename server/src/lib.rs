@@ -5,6 +5,7 @@ pub mod auth;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod blobs;
+pub mod body_budget;
 pub mod bootstrap;
 pub mod config;
 pub mod csrf;

@@ -1,6 +1,7 @@
 //! [`AppState`]: what every adapter (pages, `/api/v1`, the wandb protocol) and every
 //! background job reaches, built once at start.
 
+use crate::body_budget::BodyBudget;
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
@@ -24,6 +25,8 @@ pub struct AppState {
     /// Seals the automations' secrets (from `config.secret_key`; a fresh one when
     /// unset, which only tests and benchmarks do).
     pub secret_key: SecretKey,
+    /// Request bodies buffered in memory at once (see `body_budget`).
+    pub body_budget: BodyBudget,
 }
 
 impl AppState {
@@ -37,6 +40,7 @@ impl AppState {
             .unwrap_or_else(SecretKey::generate);
         AppState {
             secret_key,
+            body_budget: BodyBudget::new(crate::body_budget::DEFAULT_BUDGET_BYTES),
             writer: Writer::start(db.clone()),
             chart_cache: Arc::new(MetaCache::new(config.chart_cache_bytes)),
             db,

@@ -27,6 +27,7 @@ struct Telemetry {
     cache_misses: Counter,
     cache_bytes: Gauge,
     writer_queue: Gauge,
+    bodies_held: Gauge,
 }
 
 /// Latency buckets from 1 ms to about 33 s, doubling.
@@ -79,7 +80,14 @@ static TELEMETRY: LazyLock<Telemetry> = LazyLock::new(|| {
         "Write requests waiting for the SQLite writer (always 0 on PostgreSQL)",
         writer_queue.clone(),
     );
+    let bodies_held = Gauge::default();
+    registry.register(
+        "request_bodies_held_bytes",
+        "Bytes of buffered request bodies being handled (waits start at the budget)",
+        bodies_held.clone(),
+    );
     Telemetry {
+        bodies_held,
         registry,
         requests,
         latency,
@@ -135,8 +143,10 @@ pub fn chart_cache(hit: bool) {
 }
 
 /// Everything, with the gauges read now.
-pub fn render(writer_queue: usize, cache_bytes: usize) -> String {
+pub fn render(writer_queue: usize, cache_bytes: usize, bodies_held: u64) -> String {
     let t = &*TELEMETRY;
+    t.bodies_held
+        .set(i64::try_from(bodies_held).unwrap_or(i64::MAX));
     t.writer_queue
         .set(i64::try_from(writer_queue).unwrap_or(i64::MAX));
     t.cache_bytes
@@ -169,7 +179,7 @@ mod tests {
         request("api", 503, 0.5);
         points_written(7);
         chart_cache(true);
-        let text = render(3, 1024);
+        let text = render(3, 1024, 4096);
         for line in [
             "# TYPE cairn_http_requests counter",
             "cairn_http_requests_total{area=\"api\",status=\"2xx\"}",
@@ -179,6 +189,7 @@ mod tests {
             "cairn_chart_cache_hits_total",
             "cairn_writer_queue_depth 3",
             "cairn_chart_cache_bytes 1024",
+            "cairn_request_bodies_held_bytes 4096",
             "# EOF",
         ] {
             assert!(text.contains(line), "{line} missing from\n{text}");

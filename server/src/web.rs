@@ -132,7 +132,11 @@ async fn count_request(
 async fn prometheus_metrics(
     axum::extract::State(s): axum::extract::State<crate::state::AppState>,
 ) -> axum::response::Response {
-    let text = crate::telemetry::render(s.writer.queue_depth(), s.chart_cache.bytes());
+    let text = crate::telemetry::render(
+        s.writer.queue_depth(),
+        s.chart_cache.bytes(),
+        s.body_budget.total_bytes() - s.body_budget.free_bytes(),
+    );
     (
         [(
             axum::http::header::CONTENT_TYPE,

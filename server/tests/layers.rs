@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// only; two modules of one layer do not use each other.
 const LAYERS: &[&[&str]] = &[
     &["error", "config", "telemetry"],
-    &["blobs"],
+    &["blobs", "body_budget"],
     &["db"],
     &["metrics"],
     &["auth"],

@@ -56,7 +56,7 @@ async fn log_run(
             batch.push(p);
             truth.insert(step, p);
         }
-        store::write_series(db, run_pk, "loss", &batch)
+        store::write_series(db, run_pk, START_MS, "loss", &batch)
             .await
             .unwrap();
     }
@@ -75,7 +75,7 @@ async fn log_run(
         for p in &batch {
             truth.insert(p.step, *p);
         }
-        store::write_series(db, run_pk, "loss", &batch)
+        store::write_series(db, run_pk, START_MS, "loss", &batch)
             .await
             .unwrap();
     }
@@ -124,21 +124,18 @@ fn axis_points(truth: &BTreeMap<i64, Point>, x: XAxis) -> Vec<AxisPoint> {
 // hide by being on both sides of the comparison.
 
 /// The cell of a point: on the step axis aligned cells of `2^shift` steps with the
-/// smallest shift that fits `lo..=hi` in `n` cells; on time axes `n` equal cells from
-/// `lo`, the high end in the last.
+/// smallest shift that fits `lo..=hi` in `n` cells; on time axes the same with x in
+/// whole milliseconds (from the run's start for relative time).
 fn hand_cell(x: XAxis, lo: f64, hi: f64, n: usize, p: &AxisPoint) -> i64 {
     match x {
         XAxis::Step => p.step >> step_shift(lo as i64, hi as i64, n),
-        _ => {
-            let width = if hi > lo { (hi - lo) / n as f64 } else { 1.0 };
-            let i = ((p.x - lo) / width).floor();
-            if i.is_nan() || i < 0.0 {
-                0
-            } else {
-                (i as i64).min(n as i64 - 1)
-            }
-        }
+        _ => ms(p.x) >> step_shift(ms(lo), ms(hi), n),
     }
+}
+
+/// Seconds as the whole milliseconds they were logged in.
+fn ms(x: f64) -> i64 {
+    (x * 1000.0).round() as i64
 }
 
 fn step_shift(lo: i64, hi: i64, n: usize) -> u32 {
@@ -151,10 +148,7 @@ fn step_shift(lo: i64, hi: i64, n: usize) -> u32 {
 fn hand_cell_start(x: XAxis, lo: f64, hi: f64, n: usize, cell: i64) -> f64 {
     match x {
         XAxis::Step => (cell << step_shift(lo as i64, hi as i64, n)) as f64,
-        _ => {
-            let width = if hi > lo { (hi - lo) / n as f64 } else { 1.0 };
-            lo + cell as f64 * width
-        }
+        _ => (cell << step_shift(ms(lo), ms(hi), n)) as f64 / 1000.0,
     }
 }
 
@@ -402,7 +396,7 @@ async fn bucket_queries_equal_brute_force_on_both_databases() {
                 wall_ms: START_MS + s,
             })
             .collect();
-        store::write_run_points(&t.db, runs[0].pk, &[("acc", &acc)])
+        store::write_run_points(&t.db, runs[0].pk, START_MS, &[("acc", &acc)])
             .await
             .unwrap();
         let mut want_steps: Vec<i64> = truth[0]
@@ -486,7 +480,9 @@ async fn many_keys_appended_together_read_back_exactly() {
             }
             let refs: Vec<(&str, &[Point])> =
                 batch.iter().map(|(k, p)| (*k, p.as_slice())).collect();
-            store::write_run_points(&t.db, run.id, &refs).await.unwrap();
+            store::write_run_points(&t.db, run.id, START_MS, &refs)
+                .await
+                .unwrap();
         }
         let series = store::series_of_run(&t.db, run.id).await.unwrap();
         assert_eq!(series.len(), keys.len());
@@ -517,9 +513,14 @@ async fn many_keys_appended_together_read_back_exactly() {
                 assert_eq!(s.min, Some(min), "{}", s.key);
             }
             // Open chunks never pile up past the limit.
-            let metas = store::chunk_metas(&t.db, &[s.id], store::Span::Steps(i64::MIN, i64::MAX))
-                .await
-                .unwrap();
+            let metas = store::chunk_metas(
+                &t.db,
+                &[s.id],
+                store::Span::Steps(i64::MIN, i64::MAX),
+                server::metrics::codec::Part::Nothing,
+            )
+            .await
+            .unwrap();
             let open = metas
                 .iter()
                 .filter(|m| m.summary.points < store::SEALED_POINTS)

@@ -32,10 +32,10 @@ async fn metric_points_upsert_and_keep_non_finite_values() {
                 },
             ]
         };
-        store::write_series(&t.db, r.id, "k", &pts(1.5))
+        store::write_series(&t.db, r.id, r.created_at, "k", &pts(1.5))
             .await
             .unwrap();
-        let series = store::write_series(&t.db, r.id, "k", &pts(2.5))
+        let series = store::write_series(&t.db, r.id, r.created_at, "k", &pts(2.5))
             .await
             .unwrap()
             .unwrap();

@@ -10,7 +10,9 @@
 //! - On the step axis the grid cells are `2^shift` steps wide and aligned to
 //!   multiples of their width; `shift` is the smallest that fits the range in N cells.
 //!   Aligned power-of-two cells nest, which is what lets stored aggregates answer.
-//! - On time axes the grid is N equal cells from the range's low end to its high end.
+//! - On time axes the grid cells are `2^shift` milliseconds wide, aligned the same way
+//!   (from the run's start for relative time, from the Unix epoch for wall time), so
+//!   stored per-chunk time aggregates answer time charts as step sketches do steps.
 //! - A bucket keeps count, finite count, min/max/sum over finite values, its x
 //!   extent, and the value at its highest step (`last`), so spikes never vanish.
 //! - When a run has no more points in the range than N, its buckets are the raw points.
@@ -125,55 +127,64 @@ impl Agg {
 pub enum Grid {
     /// Step axis: cell `i` holds steps `i << shift ..= ((i + 1) << shift) - 1`.
     Steps { shift: u32 },
-    /// Time axes: `n` cells of `width` from `lo`; x at the high end goes in the last.
-    Linear { lo: f64, width: f64, n: u64 },
+    /// Time axes: cell `i` holds x in `[i << shift, (i + 1) << shift)` milliseconds,
+    /// x counted from the run's start (relative time) or the Unix epoch (wall time).
+    Millis { shift: u32 },
+}
+
+/// The smallest shift whose aligned cells cover `lo..=hi` in at most `n`.
+fn fitting_shift(lo: i64, hi: i64, n: usize) -> u32 {
+    let n = n.max(1) as i128;
+    let (lo, hi) = (i128::from(lo.min(hi)), i128::from(lo.max(hi)));
+    let mut shift = 0u32;
+    while shift < 63 && (hi >> shift) - (lo >> shift) + 1 > n {
+        shift += 1;
+    }
+    shift
+}
+
+/// A time-axis x (seconds) as whole milliseconds. Stored times are whole
+/// milliseconds, and `ms / 1000.0 * 1000.0` rounds back to `ms` exactly.
+pub fn millis(x: f64) -> i64 {
+    // `as` saturates, and NaN becomes 0.
+    (x * 1000.0).round() as i64
 }
 
 impl Grid {
     /// The grid for steps `lo..=hi` in at most `n` cells.
     pub fn for_steps(lo: i64, hi: i64, n: usize) -> Grid {
-        let n = n.max(1) as i128;
-        let (lo, hi) = (i128::from(lo.min(hi)), i128::from(lo.max(hi)));
-        let mut shift = 0u32;
-        while shift < 63 && (hi >> shift) - (lo >> shift) + 1 > n {
-            shift += 1;
+        Grid::Steps {
+            shift: fitting_shift(lo, hi, n),
         }
-        Grid::Steps { shift }
     }
 
-    /// The grid for x in `lo..=hi` (seconds) in `n` equal cells.
-    pub fn linear(lo: f64, hi: f64, n: usize) -> Grid {
-        let n = n.max(1) as u64;
-        let span = (hi - lo).max(0.0);
-        let width = if span > 0.0 { span / n as f64 } else { 1.0 };
-        Grid::Linear { lo, width, n }
+    /// The grid for x in `lo..=hi` (seconds) in at most `n` cells of a power of two
+    /// milliseconds each.
+    pub fn for_seconds(lo: f64, hi: f64, n: usize) -> Grid {
+        Grid::Millis {
+            shift: fitting_shift(millis(lo), millis(hi), n),
+        }
     }
 
     /// The cell of a step (step axis) or an x (time axes).
     pub fn index(&self, x: f64, step: i64) -> i64 {
         match *self {
             Grid::Steps { shift } => step >> shift,
-            Grid::Linear { lo, width, n } => {
-                let i = ((x - lo) / width).floor();
-                if i.is_nan() || i < 0.0 {
-                    0
-                } else {
-                    (i as i64).min(n as i64 - 1)
-                }
-            }
+            Grid::Millis { shift } => millis(x) >> shift,
         }
     }
 
     /// The x range a cell stands for: `[start, end)`.
     pub fn cell_range(&self, index: i64) -> (f64, f64) {
-        match *self {
-            Grid::Steps { shift } => {
-                let w = (1i128 << shift) as f64;
-                (index as f64 * w, (index as f64 + 1.0) * w)
-            }
-            Grid::Linear { lo, width, .. } => {
-                (lo + index as f64 * width, lo + (index as f64 + 1.0) * width)
-            }
+        let (lo, hi) = match *self {
+            Grid::Steps { shift } | Grid::Millis { shift } => (
+                (i128::from(index) << shift) as f64,
+                ((i128::from(index) + 1) << shift) as f64,
+            ),
+        };
+        match self {
+            Grid::Steps { .. } => (lo, hi),
+            Grid::Millis { .. } => (lo / 1000.0, hi / 1000.0),
         }
     }
 
@@ -181,7 +192,7 @@ impl Grid {
     pub fn width(&self) -> f64 {
         match *self {
             Grid::Steps { shift } => (1i128 << shift) as f64,
-            Grid::Linear { width, .. } => width,
+            Grid::Millis { shift } => (1i128 << shift) as f64 / 1000.0,
         }
     }
 }
@@ -375,12 +386,24 @@ mod tests {
     }
 
     #[test]
-    fn linear_grid_puts_the_high_end_in_the_last_cell() {
-        let g = Grid::linear(10.0, 20.0, 5);
-        assert_eq!(g.index(10.0, 0), 0);
-        assert_eq!(g.index(19.99, 0), 4);
-        assert_eq!(g.index(20.0, 0), 4);
-        assert_eq!(g.cell_range(1), (12.0, 14.0));
+    fn time_grid_is_aligned_powers_of_two_milliseconds() {
+        // 0..=10 s in at most 5 cells: 2,048 ms each (4,096 ms would be 3 cells).
+        let g = Grid::for_seconds(0.0, 10.0, 5);
+        assert_eq!(g, Grid::Millis { shift: 11 });
+        assert_eq!(g.index(0.0, 0), 0);
+        assert_eq!(g.index(2.047, 0), 0);
+        assert_eq!(g.index(2.048, 0), 1);
+        assert_eq!(g.index(10.0, 0), 4);
+        assert_eq!(g.cell_range(1), (2.048, 4.096));
+        assert_eq!(g.width(), 2.048);
+        // Wall times (seconds since 1970) index exactly, negative ones floor.
+        let wall = Grid::for_seconds(1_790_000_000.0, 1_790_000_100.0, 1_000);
+        let ms = 1_790_000_012_345i64;
+        let Grid::Millis { shift } = wall else {
+            panic!("{wall:?}")
+        };
+        assert_eq!(wall.index(ms as f64 / 1000.0, 0), ms >> shift);
+        assert_eq!(Grid::Millis { shift: 3 }.index(-0.001, 0), -1);
     }
 
     #[test]

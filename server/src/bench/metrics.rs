@@ -373,6 +373,20 @@ pub async fn run(
         )
         .await?,
     });
+    let wall = json!({"runs": ids, "key": "train/m0", "buckets": 1_000, "x": "wall_time"});
+    rows.push(Row {
+        workload: format!("W3 chart, {} runs, wall time, 1,000 buckets", s.w3_runs),
+        result: latency(
+            &client,
+            &server,
+            "POST",
+            "/series/admin/w3",
+            Some(Bytes::from(wall.to_string())),
+            s.repeats,
+            &all,
+        )
+        .await?,
+    });
     let grouped =
         json!({"runs": ids, "key": "train/m0", "buckets": 1_000, "group_by": "run_group"});
     rows.push(Row {

@@ -12,6 +12,7 @@ use app::logic::bucket::DEFAULT_BUCKETS;
 use app::model::{GroupBy, ProjectRef, RunId, SeriesQuery, XAxis};
 
 use super::extract::{ApiJson, Caller, Reader};
+use crate::body_budget;
 use crate::config::MAX_BODY_BYTES;
 use crate::error::ApiError;
 use crate::service::ops;
@@ -27,6 +28,8 @@ fn at(entity: String, project: String) -> ProjectRef {
 
 /// The `/api/v1` router (to be nested under that prefix).
 pub fn api_router(state: AppState) -> Router {
+    // Routes that read their whole body into memory share the body budget.
+    let budget = axum::middleware::from_fn_with_state(state.body_budget.clone(), body_budget::hold);
     Router::new()
         .route("/viewer", get(viewer))
         .route("/projects", get(list_projects))
@@ -39,7 +42,7 @@ pub fn api_router(state: AppState) -> Router {
         )
         .route(
             "/runs/{entity}/{project}/{run}/metrics",
-            post(log_metrics).get(read_metrics),
+            post(log_metrics).layer(budget.clone()).get(read_metrics),
         )
         .route("/runs/{entity}/{project}/{run}/history", get(read_history))
         .route(
@@ -48,13 +51,13 @@ pub fn api_router(state: AppState) -> Router {
         )
         .route(
             "/runs/{entity}/{project}/{run}/console",
-            post(append_console),
+            post(append_console).layer(budget.clone()),
         )
         .route("/runs/{entity}/{project}/{run}/finish", post(finish_run))
         .route("/runs/{entity}/{project}/{run}/stop", post(stop_run))
         .route(
             "/runs/{entity}/{project}/{run}/files/{*name}",
-            put(upload_file).get(download_file),
+            put(upload_file).layer(budget).get(download_file),
         )
         .merge(super::artifacts::routes())
         .merge(super::reports::routes())

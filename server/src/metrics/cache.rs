@@ -2,7 +2,9 @@
 //! memory so repeated chart queries (dashboards, polling, several people on one
 //! project) skip the database reads and the sketch decoding.
 //!
-//! Entries are keyed by series id and tagged with the series' version, which every
+//! Entries are keyed by series id and the sketch part a chart's x axis reads (step
+//! cells, or the wall-time or relative-time cells), and tagged with the series'
+//! version, which every
 //! write bumps in its own transaction; a query reads the versions first and uses an
 //! entry only when they match, so a stale entry is never served, also when several
 //! server processes share one PostgreSQL database. Memory is bounded: least recently
@@ -11,7 +13,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::codec::Cell;
+use super::codec::{Cell, Part, TimeCell};
 use super::store::ChunkMeta;
 
 /// Default memory budget.
@@ -24,7 +26,7 @@ pub struct MetaCache {
 
 #[derive(Default)]
 struct Inner {
-    map: HashMap<i64, Entry>,
+    map: HashMap<(i64, Part), Entry>,
     bytes: usize,
     clock: u64,
 }
@@ -40,7 +42,10 @@ fn footprint(metas: &[ChunkMeta]) -> usize {
     metas
         .iter()
         .map(|m| {
-            std::mem::size_of::<ChunkMeta>() + m.sketch.cells.len() * std::mem::size_of::<Cell>()
+            std::mem::size_of::<ChunkMeta>()
+                + m.sketch.cells.len() * std::mem::size_of::<Cell>()
+                + m.sketch.time.as_ref().map_or(0, |t| t.cells.len())
+                    * std::mem::size_of::<TimeCell>()
         })
         .sum()
 }
@@ -58,8 +63,8 @@ impl MetaCache {
         self.budget > 0
     }
 
-    /// The chunk rows of a series at exactly this version, if cached.
-    pub fn get(&self, series_id: i64, version: i64) -> Option<Arc<Vec<ChunkMeta>>> {
+    /// The chunk rows of a series at exactly this version, read for `part`, if cached.
+    pub fn get(&self, series_id: i64, part: Part, version: i64) -> Option<Arc<Vec<ChunkMeta>>> {
         if !self.enabled() {
             return None;
         }
@@ -68,7 +73,7 @@ impl MetaCache {
         let now = inner.clock;
         let found = inner
             .map
-            .get_mut(&series_id)
+            .get_mut(&(series_id, part))
             .filter(|entry| entry.version == version)
             .map(|entry| {
                 entry.used = now;
@@ -78,8 +83,15 @@ impl MetaCache {
         found
     }
 
-    /// Remember all chunk rows of a series at a version; returns them shared.
-    pub fn put(&self, series_id: i64, version: i64, metas: Vec<ChunkMeta>) -> Arc<Vec<ChunkMeta>> {
+    /// Remember all chunk rows of a series at a version, read for `part`; returns
+    /// them shared.
+    pub fn put(
+        &self,
+        series_id: i64,
+        part: Part,
+        version: i64,
+        metas: Vec<ChunkMeta>,
+    ) -> Arc<Vec<ChunkMeta>> {
         let bytes = footprint(&metas);
         let metas = Arc::new(metas);
         if !self.enabled() || bytes > self.budget / 4 {
@@ -91,7 +103,7 @@ impl MetaCache {
         inner.clock += 1;
         let used = inner.clock;
         if let Some(old) = inner.map.insert(
-            series_id,
+            (series_id, part),
             Entry {
                 version,
                 metas: metas.clone(),
@@ -104,7 +116,7 @@ impl MetaCache {
         inner.bytes += bytes;
         if inner.bytes > self.budget {
             // Drop the least recently used series until 3/4 of the budget is in use.
-            let mut by_age: Vec<(u64, i64)> =
+            let mut by_age: Vec<(u64, (i64, Part))> =
                 inner.map.iter().map(|(id, e)| (e.used, *id)).collect();
             by_age.sort_unstable();
             for (_, id) in by_age {
@@ -143,7 +155,7 @@ mod tests {
                 id: i as i64,
                 series_id: 1,
                 summary: ChunkSummary::of(&points),
-                sketch: Sketch::of(&points),
+                sketch: Sketch::of(&points, 0).part(Part::Steps),
             })
             .collect()
     }
@@ -152,17 +164,30 @@ mod tests {
     fn versions_must_match_and_memory_stays_bounded() {
         let one = footprint(&metas(10));
         let cache = MetaCache::new(one * 5);
-        cache.put(1, 7, metas(1));
-        assert!(cache.get(1, 7).is_some());
-        assert!(cache.get(1, 8).is_none(), "a newer version is a miss");
+        cache.put(1, Part::Steps, 7, metas(1));
+        assert!(cache.get(1, Part::Steps, 7).is_some());
+        assert!(
+            cache.get(1, Part::Steps, 8).is_none(),
+            "a newer version is a miss"
+        );
+        assert!(
+            cache.get(1, Part::RelativeTime, 7).is_none(),
+            "another axis' part is a miss"
+        );
         for id in 2..40 {
-            cache.put(id, 0, metas(5));
+            cache.put(id, Part::Steps, 0, metas(5));
             assert!(cache.bytes() <= one * 5);
         }
-        assert!(cache.get(39, 0).is_some(), "the latest entry stays");
-        assert!(cache.get(2, 0).is_none(), "old entries were dropped");
+        assert!(
+            cache.get(39, Part::Steps, 0).is_some(),
+            "the latest entry stays"
+        );
+        assert!(
+            cache.get(2, Part::Steps, 0).is_none(),
+            "old entries were dropped"
+        );
         let off = MetaCache::new(0);
-        off.put(1, 0, metas(1));
-        assert!(off.get(1, 0).is_none());
+        off.put(1, Part::Steps, 0, metas(1));
+        assert!(off.get(1, Part::Steps, 0).is_none());
     }
 }

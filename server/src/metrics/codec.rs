@@ -5,7 +5,10 @@
 //! - the aggregates over all its points ([`ChunkSummary`], plain columns);
 //! - a *sketch*: the same aggregates per cell of an aligned power-of-two step grid,
 //!   at most [`MAX_CELLS`] cells, so a chart whose buckets are at least one cell
-//!   wide never has to decode points;
+//!   wide never has to decode points; since layout v2 also per cell of two aligned
+//!   power-of-two millisecond grids, at most [`MAX_TIME_CELLS`] each: one from the
+//!   Unix epoch (wall-time charts) and one from the run's start (relative time), so
+//!   time charts are answered without points the same way;
 //! - the points themselves (`data`): steps as delta varints, wall times as
 //!   millisecond zig-zag delta varints, values as raw little-endian f64 (so NaN,
 //!   ±Inf and every bit of a value come back exactly).
@@ -18,9 +21,18 @@ use app::logic::bucket::Agg;
 pub const CHUNK_POINTS: usize = 1_024;
 /// Most cells in a chunk's sketch.
 pub const MAX_CELLS: i64 = 64;
+/// Most cells in each of a chunk's time sketches. A chunk covers about 1/100 of a
+/// long run and a chart asks for 1,000 buckets, so cells of 1/32 of a chunk are
+/// narrower than a bucket with room to spare, at half the bytes of 64.
+pub const MAX_TIME_CELLS: i64 = 32;
 
 const DATA_V1: u8 = 1;
 const SKETCH_V1: u8 = 1;
+/// v1 followed by the wall-time and the relative-time cells.
+const SKETCH_V2: u8 = 2;
+/// Time cells are only used while every time in the chunk, in milliseconds from
+/// the grid's origin, is an exact `f64` (the chart's x) with room to spare.
+const EXACT_MS: i64 = 1 << 52;
 
 /// One stored point. Wall time is kept to the millisecond.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -251,29 +263,270 @@ pub struct Cell {
     pub last: f64,
 }
 
-/// Per-cell aggregates of a chunk on an aligned power-of-two step grid.
+/// Per-cell aggregates of a chunk on an aligned power-of-two step grid, and (when
+/// read for a time axis) on the matching time grid.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sketch {
     pub shift: u32,
+    /// Step cells (empty when the sketch was read for a time axis).
     pub cells: Vec<Cell>,
+    /// Time cells for the axis the sketch was read for (none in layout v1, and none
+    /// when read for the step axis).
+    pub time: Option<TimeCells>,
 }
 
-/// The smallest cell width (as a shift) that covers `lo..=hi` in at most `MAX_CELLS`.
-fn sketch_shift(lo: i64, hi: i64) -> u32 {
+/// Which part of a stored sketch a reader wants (each part is only decoded, and
+/// cached, for the charts that use it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Part {
+    /// No cells: the reader only wants the chunk's summary.
+    Nothing,
+    Steps,
+    WallTime,
+    RelativeTime,
+}
+
+impl Part {
+    /// The part a chart on `x` reads.
+    pub fn for_axis(x: app::model::XAxis) -> Part {
+        match x {
+            app::model::XAxis::Step => Part::Steps,
+            app::model::XAxis::WallTime => Part::WallTime,
+            app::model::XAxis::RelativeTime => Part::RelativeTime,
+        }
+    }
+}
+
+/// The aggregates of a chunk's points per cell of one aligned power-of-two grid of
+/// milliseconds counted from `origin_ms`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeCells {
+    pub origin_ms: i64,
+    pub shift: u32,
+    pub cells: Vec<TimeCell>,
+}
+
+/// The chunk's points whose time falls in
+/// `origin + (index << shift) .. origin + ((index + 1) << shift)` milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimeCell {
+    pub index: i64,
+    pub wall_min_ms: i64,
+    pub wall_max_ms: i64,
+    pub count: u64,
+    pub finite: u64,
+    pub min: f64,
+    pub max: f64,
+    pub sum: f64,
+    /// The highest step among the cell's points, and its value.
+    pub last_step: i64,
+    pub last: f64,
+}
+
+/// The smallest cell width (as a shift) that covers `lo..=hi` in at most `max` cells.
+fn sketch_shift(lo: i64, hi: i64, max: i64) -> u32 {
     let (lo, hi) = (i128::from(lo), i128::from(hi));
     let mut shift = 0u32;
-    while shift < 62 && (hi >> shift) - (lo >> shift) + 1 > i128::from(MAX_CELLS) {
+    while shift < 62 && (hi >> shift) - (lo >> shift) + 1 > i128::from(max) {
         shift += 1;
     }
     shift
 }
 
+impl TimeCell {
+    fn empty(index: i64) -> TimeCell {
+        TimeCell {
+            index,
+            wall_min_ms: i64::MAX,
+            wall_max_ms: i64::MIN,
+            count: 0,
+            finite: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            sum: 0.0,
+            last_step: i64::MIN,
+            last: f64::NAN,
+        }
+    }
+
+    fn add(&mut self, p: &Point) {
+        self.count += 1;
+        self.wall_min_ms = self.wall_min_ms.min(p.wall_ms);
+        self.wall_max_ms = self.wall_max_ms.max(p.wall_ms);
+        if p.value.is_finite() {
+            self.finite += 1;
+            self.min = self.min.min(p.value);
+            self.max = self.max.max(p.value);
+            self.sum += p.value;
+        }
+        if p.step >= self.last_step {
+            self.last_step = p.step;
+            self.last = p.value;
+        }
+    }
+
+    /// The cell as an aggregate whose x extent is given by the caller.
+    pub fn agg(&self, x_first: f64, x_last: f64) -> Agg {
+        Agg {
+            count: self.count,
+            finite: self.finite,
+            min: self.min,
+            max: self.max,
+            sum: self.sum,
+            x_first,
+            x_last,
+            last_step: self.last_step,
+            last: self.last,
+        }
+    }
+}
+
+impl TimeCells {
+    /// The time cells of points sorted by step (at least one), from `origin_ms`.
+    /// None when a time is too far from the origin to be charted exactly.
+    pub fn of(points: &[Point], origin_ms: i64) -> Option<TimeCells> {
+        let rel = |p: &Point| {
+            p.wall_ms
+                .checked_sub(origin_ms)
+                .filter(|t| t.abs() < EXACT_MS)
+        };
+        let mut lo = i64::MAX;
+        let mut hi = i64::MIN;
+        for p in points {
+            let t = rel(p)?;
+            lo = lo.min(t);
+            hi = hi.max(t);
+        }
+        if lo > hi {
+            return None;
+        }
+        let shift = sketch_shift(lo, hi, MAX_TIME_CELLS);
+        let mut cells: Vec<TimeCell> = Vec::new();
+        for p in points {
+            let index = rel(p)? >> shift;
+            // Times mostly grow with steps, so the cell is nearly always the last one.
+            let at = match cells.last() {
+                Some(c) if c.index == index => cells.len() - 1,
+                _ => match cells.binary_search_by_key(&index, |c| c.index) {
+                    Ok(i) => i,
+                    Err(i) => {
+                        cells.insert(i, TimeCell::empty(index));
+                        i
+                    }
+                },
+            };
+            cells[at].add(p);
+        }
+        Some(TimeCells {
+            origin_ms,
+            shift,
+            cells,
+        })
+    }
+
+    fn encode(this: Option<&TimeCells>, out: &mut Vec<u8>) {
+        let Some(t) = this else {
+            out.push(0);
+            return;
+        };
+        out.push(1);
+        put_varint(out, zigzag(t.origin_ms));
+        out.push(t.shift as u8);
+        put_varint(out, t.cells.len() as u64);
+        let mut prev_index = t.cells.first().map_or(0, |c| c.index);
+        put_varint(out, zigzag(prev_index));
+        let mut prev_step = 0i64;
+        for c in &t.cells {
+            put_varint(out, c.index.wrapping_sub(prev_index) as u64);
+            prev_index = c.index;
+            let start = t.origin_ms.wrapping_add(c.index << t.shift);
+            put_varint(out, c.wall_min_ms.wrapping_sub(start) as u64);
+            put_varint(out, c.wall_max_ms.wrapping_sub(c.wall_min_ms) as u64);
+            put_varint(out, c.count);
+            put_varint(out, c.finite);
+            if c.finite > 0 {
+                out.extend_from_slice(&c.min.to_le_bytes());
+                out.extend_from_slice(&c.max.to_le_bytes());
+                out.extend_from_slice(&c.sum.to_le_bytes());
+            }
+            put_varint(out, zigzag(c.last_step.wrapping_sub(prev_step)));
+            prev_step = c.last_step;
+            out.extend_from_slice(&c.last.to_le_bytes());
+        }
+    }
+
+    /// Read one part written by `encode`; `keep` false skips it (still checked).
+    fn decode(r: &mut Reader<'_>, keep: bool) -> Result<Option<TimeCells>, Corrupt> {
+        match r.byte()? {
+            0 => return Ok(None),
+            1 => {}
+            _ => return Err(Corrupt("bad time sketch marker")),
+        }
+        let origin_ms = unzigzag(r.varint()?);
+        let shift = u32::from(r.byte()?);
+        if shift > 62 {
+            return Err(Corrupt("time sketch shift out of range"));
+        }
+        let n = r.varint()?;
+        if n == 0 || n > MAX_TIME_CELLS as u64 {
+            return Err(Corrupt("bad number of time cells"));
+        }
+        let mut index = unzigzag(r.varint()?);
+        let mut step = 0i64;
+        let mut cells = Vec::with_capacity(if keep { n as usize } else { 0 });
+        for _ in 0..n {
+            index = index.wrapping_add(r.varint()? as i64);
+            let start = origin_ms.wrapping_add(index.wrapping_shl(shift));
+            let wall_min_ms = start.wrapping_add(r.varint()? as i64);
+            let wall_max_ms = wall_min_ms.wrapping_add(r.varint()? as i64);
+            let count = r.varint()?;
+            let finite = r.varint()?;
+            let (min, max, sum) = if finite > 0 {
+                (r.f64()?, r.f64()?, r.f64()?)
+            } else {
+                (f64::INFINITY, f64::NEG_INFINITY, 0.0)
+            };
+            step = step.wrapping_add(unzigzag(r.varint()?));
+            let last = r.f64()?;
+            if keep {
+                cells.push(TimeCell {
+                    index,
+                    wall_min_ms,
+                    wall_max_ms,
+                    count,
+                    finite,
+                    min,
+                    max,
+                    sum,
+                    last_step: step,
+                    last,
+                });
+            }
+        }
+        Ok(keep.then_some(TimeCells {
+            origin_ms,
+            shift,
+            cells,
+        }))
+    }
+}
+
 impl Sketch {
-    /// Build the sketch of points sorted by step (at least one).
-    pub fn of(points: &[Point]) -> Sketch {
+    /// Build the sketch of points sorted by step (at least one) of a run that
+    /// started at `start_ms`, with every part (as a chunk is stored).
+    pub fn of(points: &[Point], start_ms: i64) -> StoredSketch {
+        StoredSketch {
+            steps: Sketch::steps_of(points),
+            wall: TimeCells::of(points, 0),
+            relative: TimeCells::of(points, start_ms),
+        }
+    }
+
+    /// The step cells of points sorted by step (at least one).
+    pub fn steps_of(points: &[Point]) -> Sketch {
         let lo = points.first().map_or(0, |p| p.step);
         let hi = points.last().map_or(0, |p| p.step);
-        let shift = sketch_shift(lo, hi);
+        let shift = sketch_shift(lo, hi, MAX_CELLS);
         let mut cells: Vec<Cell> = Vec::new();
         for p in points {
             let index = p.step >> shift;
@@ -307,26 +560,36 @@ impl Sketch {
                 }
             }
         }
-        Sketch { shift, cells }
+        Sketch {
+            shift,
+            cells,
+            time: None,
+        }
     }
 
-    pub fn encode(&self) -> Vec<u8> {
+    /// The step cells in layout v1 (what migration m0002 wrote; tests read it back).
+    pub fn encode_v1(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(4 + self.cells.len() * 44);
         out.push(SKETCH_V1);
+        self.encode_steps(&mut out);
+        out
+    }
+
+    fn encode_steps(&self, out: &mut Vec<u8>) {
         out.push(self.shift as u8);
-        put_varint(&mut out, self.cells.len() as u64);
+        put_varint(out, self.cells.len() as u64);
         let base_wall = self.cells.iter().map(|c| c.wall_min_ms).min().unwrap_or(0);
-        put_varint(&mut out, zigzag(base_wall));
+        put_varint(out, zigzag(base_wall));
         let mut prev_index = 0i64;
         for c in &self.cells {
-            put_varint(&mut out, (c.index - prev_index) as u64);
+            put_varint(out, (c.index - prev_index) as u64);
             prev_index = c.index;
-            put_varint(&mut out, (c.first_step - (c.index << self.shift)) as u64);
-            put_varint(&mut out, (c.last_step - c.first_step) as u64);
-            put_varint(&mut out, (c.wall_min_ms - base_wall) as u64);
-            put_varint(&mut out, (c.wall_max_ms - c.wall_min_ms) as u64);
-            put_varint(&mut out, c.count);
-            put_varint(&mut out, c.finite);
+            put_varint(out, (c.first_step - (c.index << self.shift)) as u64);
+            put_varint(out, (c.last_step - c.first_step) as u64);
+            put_varint(out, (c.wall_min_ms - base_wall) as u64);
+            put_varint(out, (c.wall_max_ms - c.wall_min_ms) as u64);
+            put_varint(out, c.count);
+            put_varint(out, c.finite);
             if c.finite > 0 {
                 out.extend_from_slice(&c.min.to_le_bytes());
                 out.extend_from_slice(&c.max.to_le_bytes());
@@ -334,14 +597,33 @@ impl Sketch {
             }
             out.extend_from_slice(&c.last.to_le_bytes());
         }
-        out
     }
 
-    pub fn decode(bytes: &[u8]) -> Result<Sketch, Corrupt> {
+    /// Read the `part` of a stored sketch a reader wants (either layout).
+    pub fn decode(bytes: &[u8], part: Part) -> Result<Sketch, Corrupt> {
         let mut r = Reader::new(bytes);
-        if r.byte()? != SKETCH_V1 {
+        let version = r.byte()?;
+        if version != SKETCH_V1 && version != SKETCH_V2 {
             return Err(Corrupt("unknown sketch version"));
         }
+        if part == Part::Nothing {
+            return Ok(Sketch {
+                shift: 0,
+                cells: Vec::new(),
+                time: None,
+            });
+        }
+        let mut sketch = Sketch::decode_steps(&mut r, part == Part::Steps)?;
+        if version == SKETCH_V2 && matches!(part, Part::WallTime | Part::RelativeTime) {
+            let wall = TimeCells::decode(&mut r, part == Part::WallTime)?;
+            let relative = TimeCells::decode(&mut r, part == Part::RelativeTime)?;
+            sketch.time = wall.or(relative);
+        }
+        Ok(sketch)
+    }
+
+    /// The step cells; `keep` false reads past them (still checked) and keeps none.
+    fn decode_steps(r: &mut Reader<'_>, keep: bool) -> Result<Sketch, Corrupt> {
         let shift = u32::from(r.byte()?);
         if shift > 62 {
             return Err(Corrupt("sketch shift out of range"));
@@ -351,7 +633,7 @@ impl Sketch {
             return Err(Corrupt("too many sketch cells"));
         }
         let base_wall = unzigzag(r.varint()?);
-        let mut cells = Vec::with_capacity(n as usize);
+        let mut cells = Vec::with_capacity(if keep { n as usize } else { 0 });
         let mut index = 0i64;
         for _ in 0..n {
             index = index.wrapping_add(r.varint()? as i64);
@@ -367,6 +649,9 @@ impl Sketch {
                 (f64::INFINITY, f64::NEG_INFINITY, 0.0)
             };
             let last = r.f64()?;
+            if !keep {
+                continue;
+            }
             cells.push(Cell {
                 index,
                 first_step,
@@ -381,7 +666,48 @@ impl Sketch {
                 last,
             });
         }
-        Ok(Sketch { shift, cells })
+        Ok(Sketch {
+            shift: if keep { shift } else { 0 },
+            cells,
+            time: None,
+        })
+    }
+}
+
+/// Every part of a chunk's sketch, as it is built and stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredSketch {
+    pub steps: Sketch,
+    pub wall: Option<TimeCells>,
+    pub relative: Option<TimeCells>,
+}
+
+impl StoredSketch {
+    /// Layout v2: the step cells as in v1, then the wall-time and relative-time cells.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out =
+            Vec::with_capacity(4 + self.steps.cells.len() * 44 + 2 * MAX_TIME_CELLS as usize * 40);
+        out.push(SKETCH_V2);
+        self.steps.encode_steps(&mut out);
+        TimeCells::encode(self.wall.as_ref(), &mut out);
+        TimeCells::encode(self.relative.as_ref(), &mut out);
+        out
+    }
+
+    /// The part a reader would get from the stored bytes.
+    pub fn part(&self, part: Part) -> Sketch {
+        let mut out = Sketch {
+            shift: 0,
+            cells: Vec::new(),
+            time: None,
+        };
+        match part {
+            Part::Nothing => {}
+            Part::Steps => out = self.steps.clone(),
+            Part::WallTime => out.time = self.wall.clone(),
+            Part::RelativeTime => out.time = self.relative.clone(),
+        }
+        out
     }
 }
 
@@ -447,11 +773,13 @@ mod tests {
         }
 
         #[test]
-        fn sketch_round_trips_and_adds_up(raw in proptest::collection::vec(point(), 1..CHUNK_POINTS)) {
+        fn sketch_round_trips_and_adds_up(raw in proptest::collection::vec(point(), 1..CHUNK_POINTS), start in 0i64..4_000_000_000_000) {
             let points = sorted(raw);
-            let sketch = Sketch::of(&points);
+            let stored = Sketch::of(&points, start);
+            let sketch = &stored.steps;
             prop_assert!(sketch.cells.len() as i64 <= MAX_CELLS);
-            let back = Sketch::decode(&sketch.encode()).unwrap();
+            let bytes = stored.encode();
+            let back = Sketch::decode(&bytes, Part::Steps).unwrap();
             prop_assert_eq!(back.shift, sketch.shift);
             prop_assert_eq!(back.cells.len(), sketch.cells.len());
             for (a, b) in sketch.cells.iter().zip(&back.cells) {
@@ -460,6 +788,28 @@ mod tests {
                 prop_assert_eq!(a.last.to_bits(), b.last.to_bits());
                 if a.finite > 0 {
                     prop_assert_eq!((a.min, a.max, a.sum), (b.min, b.max, b.sum));
+                }
+            }
+            // Each time part reads back as built: encoding what was read gives the same bytes.
+            let wall = Sketch::decode(&bytes, Part::WallTime).unwrap().time;
+            let relative = Sketch::decode(&bytes, Part::RelativeTime).unwrap().time;
+            prop_assert!(Sketch::decode(&bytes, Part::Nothing).unwrap().cells.is_empty());
+            let again = StoredSketch { steps: back, wall, relative };
+            prop_assert_eq!(again.encode(), bytes);
+            // Every point is in the time cell its time names, and only there.
+            for (t, origin) in [(&stored.wall, 0), (&stored.relative, start)] {
+                let t = t.as_ref().unwrap();
+                prop_assert_eq!(t.origin_ms, origin);
+                prop_assert!(t.cells.len() as i64 <= MAX_TIME_CELLS);
+                prop_assert!(t.cells.windows(2).all(|w| w[0].index < w[1].index));
+                prop_assert_eq!(t.cells.iter().map(|c| c.count).sum::<u64>(), points.len() as u64);
+                for c in &t.cells {
+                    let inside: Vec<&Point> = points.iter().filter(|p| (p.wall_ms - origin) >> t.shift == c.index).collect();
+                    prop_assert_eq!(inside.len() as u64, c.count);
+                    prop_assert_eq!(inside.iter().map(|p| p.wall_ms).min(), Some(c.wall_min_ms));
+                    prop_assert_eq!(inside.iter().map(|p| p.wall_ms).max(), Some(c.wall_max_ms));
+                    let top = inside.iter().max_by_key(|p| p.step).unwrap();
+                    prop_assert_eq!((top.step, top.value.to_bits()), (c.last_step, c.last.to_bits()));
                 }
             }
             let summary = ChunkSummary::of(&points);
@@ -471,7 +821,9 @@ mod tests {
         #[test]
         fn garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
             let _ = decode_points(&bytes);
-            let _ = Sketch::decode(&bytes);
+            for part in [Part::Nothing, Part::Steps, Part::WallTime, Part::RelativeTime] {
+                let _ = Sketch::decode(&bytes, part);
+            }
         }
     }
 
@@ -482,9 +834,25 @@ mod tests {
             value: 1.0,
             wall_ms: 0,
         });
-        let sketch = Sketch::of(&points);
+        let sketch = Sketch::steps_of(&points);
         assert!(sketch.cells.len() as i64 <= MAX_CELLS);
-        assert_eq!(Sketch::decode(&sketch.encode()).unwrap(), sketch);
+        assert_eq!(
+            Sketch::decode(&sketch.encode_v1(), Part::Steps).unwrap(),
+            sketch
+        );
+    }
+
+    #[test]
+    fn times_too_far_from_the_origin_get_no_time_cells() {
+        let points = [Point {
+            step: 0,
+            value: 1.0,
+            wall_ms: i64::MAX,
+        }];
+        let stored = Sketch::of(&points, 0);
+        assert!(stored.wall.is_none() && stored.relative.is_none());
+        let back = Sketch::decode(&stored.encode(), Part::WallTime).unwrap();
+        assert!(back.time.is_none());
     }
 
     #[test]
@@ -497,11 +865,17 @@ mod tests {
             })
             .collect();
         let data = encode_points(&points).len();
-        let sketch = Sketch::of(&points);
+        let stored = Sketch::of(&points, 1_700_000_000_000);
         // 1 step byte + 2 wall bytes + 8 value bytes per point.
         assert!(data <= CHUNK_POINTS * 11 + 16, "{data}");
-        assert_eq!(sketch.shift, 5);
-        assert!(sketch.encode().len() < 33 * 48, "{}", sketch.encode().len());
+        assert_eq!(stored.steps.shift, 5);
+        assert!(stored.steps.encode_v1().len() < 33 * 48);
+        // 256 s of points in 32 cells of 8,192 ms (plus the one a misaligned start adds).
+        let wall = stored.wall.as_ref().unwrap();
+        assert_eq!(wall.shift, 13);
+        assert!(wall.cells.len() <= 33);
+        let all = stored.encode().len();
+        assert!(all < 33 * 48 + 2 * 33 * 44, "{all}");
     }
 }
 
@@ -543,8 +917,8 @@ mod reads_m0002 {
                 .collect();
             let back = codec::decode_points(&v1::encode_points(&pts)).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert!(back.iter().zip(&live).all(|(a, b)| a.same(b)) && back.len() == live.len());
-            let sketch = codec::Sketch::decode(&v1::sketch(&pts)).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            let want = codec::Sketch::of(&live);
+            let sketch = codec::Sketch::decode(&v1::sketch(&pts), codec::Part::Steps).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let want = codec::Sketch::steps_of(&live);
             prop_assert_eq!(sketch.shift, want.shift);
             prop_assert_eq!(sketch.cells.len(), want.cells.len());
             for (a, b) in sketch.cells.iter().zip(&want.cells) {

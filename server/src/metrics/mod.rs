@@ -25,6 +25,7 @@ use app::model::{
 };
 
 use cache::MetaCache;
+use codec::Part;
 use query::{Axis, Window};
 use store::{ChunkMeta, SeriesRow, Span};
 
@@ -141,7 +142,7 @@ async fn bucket_query_in(
     let window = Window { lo, hi };
     let grid = match req.x {
         XAxis::Step => Grid::for_steps(lo as i64, hi.max(lo) as i64, req.buckets),
-        _ => Grid::linear(lo, hi.max(lo), req.buckets),
+        _ => Grid::for_seconds(lo, hi.max(lo), req.buckets),
     };
     answer.x_min = Some(lo);
     answer.x_max = Some(hi);
@@ -165,7 +166,7 @@ async fn bucket_query_in(
         }
     };
     let by_series = if lo <= hi {
-        chunk_rows(db, cache, &present, span).await?
+        chunk_rows(db, cache, &present, span, Part::for_axis(req.x)).await?
     } else {
         HashMap::new()
     };
@@ -247,11 +248,12 @@ async fn chunk_rows(
     cache: &MetaCache,
     present: &[(&QueryRun, &SeriesRow, Axis)],
     span: Span,
+    part: Part,
 ) -> Result<HashMap<i64, Arc<Vec<ChunkMeta>>>, DbErr> {
     let mut out = HashMap::with_capacity(present.len());
     let mut missing: Vec<&SeriesRow> = Vec::new();
     for (_, s, _) in present {
-        match cache.get(s.id, s.version) {
+        match cache.get(s.id, part, s.version) {
             Some(metas) => {
                 out.insert(s.id, metas);
             }
@@ -268,12 +270,12 @@ async fn chunk_rows(
         span
     };
     let mut loaded: HashMap<i64, Vec<ChunkMeta>> = HashMap::new();
-    for m in store::chunk_metas(db, &ids, wanted).await? {
+    for m in store::chunk_metas(db, &ids, wanted, part).await? {
         loaded.entry(m.series_id).or_default().push(m);
     }
     for s in missing {
         let metas = loaded.remove(&s.id).unwrap_or_default();
-        out.insert(s.id, cache.put(s.id, s.version, metas));
+        out.insert(s.id, cache.put(s.id, part, s.version, metas));
     }
     Ok(out)
 }

@@ -5,7 +5,8 @@
 //! - wholly inside one bucket: its stored aggregates;
 //! - wholly inside the range, with sketch cells that each fall in one bucket: its
 //!   cells (on the step axis that holds whenever buckets are at least as wide as
-//!   cells, because both grids are aligned powers of two);
+//!   cells, because both grids are aligned powers of two; on time axes the same
+//!   holds for the chunk's time cells of the chart's origin);
 //! - otherwise (the range's edges, narrow buckets, cells straddling time buckets):
 //!   its points.
 //!
@@ -16,7 +17,7 @@ use std::collections::HashMap;
 use app::logic::bucket::{Agg, Grid};
 use app::model::XAxis;
 
-use super::codec::{Cell, ChunkSummary, Point};
+use super::codec::{Cell, ChunkSummary, Point, TimeCells};
 use super::store::ChunkMeta;
 
 /// How x is computed from a run's points.
@@ -50,6 +51,17 @@ impl Axis {
             _ => (self.x(0, c.wall_min_ms), self.x(0, c.wall_max_ms)),
         }
     }
+
+    /// The chunk's time cells when they are on this axis' grid: read for a time axis
+    /// and counted from this run's origin (a run whose start time was changed after
+    /// the chunk was written has relative cells from the old start).
+    fn time_cells<'a>(&self, chunk: &'a ChunkMeta) -> Option<&'a TimeCells> {
+        chunk
+            .sketch
+            .time
+            .as_ref()
+            .filter(|t| self.kind != XAxis::Step && t.origin_ms == self.offset_ms)
+    }
 }
 
 /// The inclusive x range asked for.
@@ -71,6 +83,7 @@ enum Use {
     Skip,
     Whole,
     Cells,
+    TimeCells,
     Raw,
 }
 
@@ -86,17 +99,15 @@ fn usage(axis: &Axis, chunk: &ChunkMeta, grid: &Grid, w: &Window) -> Use {
     if grid.index(xl, s.step_min) == grid.index(xh, s.step_max) {
         return Use::Whole;
     }
-    let cells_fit = match (axis.kind, grid) {
-        (XAxis::Step, Grid::Steps { shift }) => chunk.sketch.shift <= *shift,
-        _ => chunk.sketch.cells.iter().all(|c| {
-            let (cl, ch) = axis.cell_extent(c);
-            grid.index(cl, c.first_step) == grid.index(ch, c.last_step)
-        }),
-    };
-    if cells_fit {
-        Use::Cells
-    } else {
-        Use::Raw
+    match (axis.kind, grid) {
+        (XAxis::Step, Grid::Steps { shift }) if chunk.sketch.shift <= *shift => Use::Cells,
+        (XAxis::Step, _) => Use::Raw,
+        (_, Grid::Millis { shift }) => match axis.time_cells(chunk) {
+            // Aligned powers of two from the same origin: each cell is in one bucket.
+            Some(t) if t.shift <= *shift => Use::TimeCells,
+            _ => Use::Raw,
+        },
+        (_, Grid::Steps { .. }) => Use::Raw,
     }
 }
 
@@ -146,7 +157,7 @@ pub fn decode_plan<'a>(
         .filter(|c| match usage(axis, c, grid, w) {
             Use::Skip => false,
             Use::Raw => true,
-            Use::Whole | Use::Cells => all,
+            Use::Whole | Use::Cells | Use::TimeCells => all,
         })
         .map(|c| c.id)
         .collect()
@@ -210,10 +221,16 @@ pub fn grid_buckets<'a>(
                         .merge(&cell.agg(xl, xh));
                 }
             }
+            Use::TimeCells => {
+                for cell in axis.time_cells(c).map_or(&[][..], |t| &t.cells[..]) {
+                    let (xl, xh) = (axis.x(0, cell.wall_min_ms), axis.x(0, cell.wall_max_ms));
+                    cells.at(grid.index(xl, 0)).merge(&cell.agg(xl, xh));
+                }
+            }
             Use::Raw => {
                 let points = raw.get(&c.id).ok_or_else(|| missing(c.id))?;
                 let (xl, xh) = axis.chunk_extent(&c.summary);
-                if xl >= w.lo && xh <= w.hi {
+                if xl >= w.lo && xh <= w.hi && !c.sketch.cells.is_empty() {
                     mixed(axis, c, points, grid, &mut cells);
                 } else {
                     for p in points {
@@ -294,12 +311,14 @@ impl Cells {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::codec::{Sketch, CHUNK_POINTS};
+    use crate::metrics::codec::{Part, Sketch, CHUNK_POINTS};
     use app::logic::bucket::{reference_buckets, AxisPoint};
     use proptest::prelude::*;
 
     /// Chunks as the store would hold them: consecutive pieces of the sorted series.
-    fn chunked(points: &[Point], sizes: &[usize]) -> Vec<ChunkMeta> {
+    /// Chunks as the store would hold them, read for charts on `x` of a run whose
+    /// chunks were written while it started at `start_ms`.
+    fn chunked(points: &[Point], sizes: &[usize], x: XAxis, start_ms: i64) -> Vec<ChunkMeta> {
         let mut out = Vec::new();
         let mut at = 0;
         let mut i = 0;
@@ -310,7 +329,7 @@ mod tests {
                 id: out.len() as i64,
                 series_id: 1,
                 summary: ChunkSummary::of(piece),
-                sketch: Sketch::of(piece),
+                sketch: Sketch::of(piece, start_ms).part(Part::for_axis(x)),
             });
             at += piece.len();
             i += 1;
@@ -419,9 +438,12 @@ mod tests {
             n in 1usize..1_200,
             range in proptest::option::of((0.0f64..1.0, 0.0f64..1.0)),
             allow_raw in any::<bool>(),
+            start_changed in proptest::bool::weighted(0.2),
         ) {
-            let chunks = chunked(&points, &sizes);
             let axis = Axis { kind, offset_ms: if kind == XAxis::RelativeTime { 1_700_000_000_000 } else { 0 } };
+            // Sometimes the run's start moved after its chunks were written.
+            let written_start = if start_changed { 1_700_000_000_123 } else { 1_700_000_000_000 };
+            let chunks = chunked(&points, &sizes, kind, written_start);
             let xs: Vec<f64> = points.iter().map(|p| axis.x(p.step, p.wall_ms)).collect();
             let (min_x, max_x) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
             let (lo, hi) = match range {
@@ -437,7 +459,7 @@ mod tests {
             let w = Window { lo, hi };
             let grid = match kind {
                 XAxis::Step => Grid::for_steps(lo as i64, hi as i64, n),
-                _ => Grid::linear(lo, hi, n),
+                _ => Grid::for_seconds(lo, hi, n),
             };
             let reference_points: Vec<AxisPoint> = points
                 .iter()
@@ -458,6 +480,65 @@ mod tests {
     }
 
     #[test]
+    fn time_charts_over_the_full_range_read_no_points() {
+        let start = 1_790_000_000_123;
+        // Steps every 37 ms with a little jitter, starting just after the run.
+        let points: Vec<Point> = (0..100_000)
+            .map(|s| Point {
+                step: s,
+                value: (s as f64).sin(),
+                wall_ms: start + 5 + s * 37 + (s % 7) * 3,
+            })
+            .collect();
+        for kind in [XAxis::WallTime, XAxis::RelativeTime] {
+            let offset_ms = if kind == XAxis::RelativeTime {
+                start
+            } else {
+                0
+            };
+            let axis = Axis { kind, offset_ms };
+            let chunks = chunked(&points, &[CHUNK_POINTS], kind, start);
+            let (lo, hi) = points
+                .iter()
+                .map(|p| axis.x(p.step, p.wall_ms))
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+                    (a.min(x), b.max(x))
+                });
+            let w = Window { lo, hi };
+            let grid = Grid::for_seconds(lo, hi, 1_000);
+            let (raw, buckets, decoded_chunks) =
+                engine(&points, &chunks, &axis, &grid, &w, 1_000, true);
+            assert!(!raw);
+            assert_eq!(
+                decoded_chunks, 0,
+                "{kind:?}: every chunk from its time cells"
+            );
+            assert!(
+                buckets.len() <= 1_000 && buckets.len() > 500,
+                "{}",
+                buckets.len()
+            );
+            assert_eq!(buckets.iter().map(|b| b.1.count).sum::<u64>(), 100_000);
+            // The same chunks read for the other time axis have cells from the other
+            // origin, which this axis must not use: it decodes instead, same answer.
+            let other = if kind == XAxis::WallTime {
+                XAxis::RelativeTime
+            } else {
+                XAxis::WallTime
+            };
+            let foreign = chunked(&points, &[CHUNK_POINTS], other, start);
+            let (_, again, decoded_chunks) =
+                engine(&points, &foreign, &axis, &grid, &w, 1_000, true);
+            assert!(decoded_chunks > 90, "{decoded_chunks}");
+            assert_eq!(again.len(), buckets.len());
+            for (a, b) in again.iter().zip(&buckets) {
+                assert_eq!(a.0, b.0);
+                assert!(same(&a.1, &b.1), "{a:?} != {b:?}");
+            }
+        }
+    }
+
+    #[test]
     fn dense_full_range_reads_no_points() {
         let points: Vec<Point> = (0..100_000)
             .map(|s| Point {
@@ -466,7 +547,7 @@ mod tests {
                 wall_ms: s * 10,
             })
             .collect();
-        let chunks = chunked(&points, &[CHUNK_POINTS]);
+        let chunks = chunked(&points, &[CHUNK_POINTS], XAxis::Step, 0);
         let axis = Axis {
             kind: XAxis::Step,
             offset_ms: 0,

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
-use super::codec::{self, ChunkSummary, Point, Sketch, CHUNK_POINTS};
+use super::codec::{self, ChunkSummary, Part, Point, Sketch, CHUNK_POINTS};
 
 /// The `metric_series` table as the live store names it (its own names, not the
 /// migration's, so either can change without the other).
@@ -285,7 +285,7 @@ const SUMMARY_COLS: [C; 16] = [
     C::Sketch,
 ];
 
-fn meta_from(row: &QueryResult) -> Result<ChunkMeta, DbErr> {
+fn meta_from(row: &QueryResult, part: Part) -> Result<ChunkMeta, DbErr> {
     let get_i = |c: &str| row.try_get::<i64>("", c);
     let get_n = |c: &str| row.try_get::<i32>("", c).map(i64::from);
     let sketch: Vec<u8> = row.try_get("", "sketch")?;
@@ -308,7 +308,7 @@ fn meta_from(row: &QueryResult) -> Result<ChunkMeta, DbErr> {
             first: f64::from_bits(get_i("first_bits")? as u64),
             last: f64::from_bits(get_i("last_bits")? as u64),
         },
-        sketch: Sketch::decode(&sketch).map_err(corrupt)?,
+        sketch: Sketch::decode(&sketch, part).map_err(corrupt)?,
     })
 }
 
@@ -322,18 +322,19 @@ pub enum Span {
 }
 
 /// Chunk rows (without points) of the given series overlapping `span`, ordered
-/// by series then step.
+/// by series then step, with the `part` of their sketches a reader wants.
 pub async fn chunk_metas(
     db: &impl ConnectionTrait,
     series_ids: &[i64],
     span: Span,
+    part: Part,
 ) -> Result<Vec<ChunkMeta>, DbErr> {
     let mut out = Vec::new();
-    for part in series_ids.chunks(IN_LIST) {
+    for ids in series_ids.chunks(IN_LIST) {
         let mut q = Query::select();
         q.columns(std::iter::once(C::Id).chain(SUMMARY_COLS))
             .from(C::Table)
-            .and_where(Expr::col(C::SeriesId).is_in(part.iter().copied()));
+            .and_where(Expr::col(C::SeriesId).is_in(ids.iter().copied()));
         match span {
             Span::Steps(lo, hi) => {
                 q.and_where(Expr::col(C::StepMax).gte(lo))
@@ -347,7 +348,7 @@ pub async fn chunk_metas(
         q.order_by(C::SeriesId, Order::Asc)
             .order_by(C::StepMin, Order::Asc);
         for row in db.query_all(&q).await? {
-            out.push(meta_from(&row)?);
+            out.push(meta_from(&row, part)?);
         }
     }
     Ok(out)
@@ -465,9 +466,9 @@ fn split(points: &[Point]) -> Vec<&[Point]> {
     points.chunks(size).collect()
 }
 
-fn chunk_values(series_id: i64, points: &[Point]) -> [SimpleExpr; 17] {
+fn chunk_values(series_id: i64, points: &[Point], start_ms: i64) -> [SimpleExpr; 17] {
     let s = ChunkSummary::of(points);
-    let sketch = Sketch::of(points).encode();
+    let sketch = Sketch::of(points, start_ms).encode();
     let data = codec::encode_points(points);
     [
         series_id.into(),
@@ -497,6 +498,7 @@ async fn insert_chunks(
     db: &impl ConnectionTrait,
     series_id: i64,
     points: &[Point],
+    start_ms: i64,
 ) -> Result<Vec<ChunkSummary>, DbErr> {
     let pieces = split(points);
     let mut summaries = Vec::with_capacity(pieces.len());
@@ -506,7 +508,7 @@ async fn insert_chunks(
             .into_table(C::Table)
             .columns(SUMMARY_COLS.into_iter().chain([C::Data]));
         for piece in group {
-            let values = chunk_values(series_id, piece);
+            let values = chunk_values(series_id, piece, start_ms);
             insert
                 .values(values)
                 .map_err(|e| DbErr::Custom(e.to_string()))?;
@@ -557,13 +559,16 @@ async fn all_summaries(
     db: &impl ConnectionTrait,
     series_id: i64,
 ) -> Result<Vec<ChunkSummary>, DbErr> {
-    Ok(
-        chunk_metas(db, &[series_id], Span::Steps(i64::MIN, i64::MAX))
-            .await?
-            .into_iter()
-            .map(|m| m.summary)
-            .collect(),
+    Ok(chunk_metas(
+        db,
+        &[series_id],
+        Span::Steps(i64::MIN, i64::MAX),
+        Part::Nothing,
     )
+    .await?
+    .into_iter()
+    .map(|m| m.summary)
+    .collect())
 }
 
 async fn save_series(db: &impl ConnectionTrait, s: &SeriesRow) -> Result<(), DbErr> {
@@ -612,23 +617,28 @@ async fn ensure_series(
     Ok(found)
 }
 
-/// Store points (sorted by step, one per step) for one key of a run and return the
-/// series' aggregates afterwards.
+/// Store points (sorted by step, one per step) for one key of a run that started at
+/// `start_ms` and return the series' aggregates afterwards.
 pub async fn write_series(
     db: &impl ConnectionTrait,
     run_pk: i32,
+    start_ms: i64,
     key: &str,
     points: &[Point],
 ) -> Result<Option<SeriesRow>, DbErr> {
-    Ok(write_run_points(db, run_pk, &[(key, points)]).await?.pop())
+    Ok(write_run_points(db, run_pk, start_ms, &[(key, points)])
+        .await?
+        .pop())
 }
 
 /// Store points for several keys of one run; each key's points sorted by step with
 /// one point per step. Returns the touched series' aggregates (in no particular
-/// order; each carries its key).
+/// order; each carries its key). `start_ms`, the run's start, is where the chunks'
+/// relative-time cells count from.
 pub async fn write_run_points(
     db: &impl ConnectionTrait,
     run_pk: i32,
+    start_ms: i64,
     by_key: &[(&str, &[Point])],
 ) -> Result<Vec<SeriesRow>, DbErr> {
     let writes: Vec<(&str, &[Point])> = by_key
@@ -653,10 +663,10 @@ pub async fn write_run_points(
         if row.points > 0 && points[0].step > row.step_max {
             appends.push((row, points));
         } else {
-            out.push(write_one(db, row, points).await?);
+            out.push(write_one(db, row, points, start_ms).await?);
         }
     }
-    out.extend(append_many(db, appends).await?);
+    out.extend(append_many(db, appends, start_ms).await?);
     let points: usize = by_key.iter().map(|(_, p)| p.len()).sum();
     crate::telemetry::points_written(points as u64);
     Ok(out)
@@ -718,6 +728,7 @@ async fn tails(
 async fn append_many(
     db: &impl ConnectionTrait,
     writes: Vec<(SeriesRow, &[Point])>,
+    start_ms: i64,
 ) -> Result<Vec<SeriesRow>, DbErr> {
     if writes.is_empty() {
         return Ok(Vec::new());
@@ -779,7 +790,7 @@ async fn append_many(
             .columns(SUMMARY_COLS.into_iter().chain([C::Data]));
         for (series_id, points) in group {
             insert
-                .values(chunk_values(*series_id, points))
+                .values(chunk_values(*series_id, points, start_ms))
                 .map_err(|e| DbErr::Custom(e.to_string()))?;
         }
         db.execute(&insert).await?;
@@ -819,16 +830,23 @@ async fn write_one(
     db: &impl ConnectionTrait,
     row: SeriesRow,
     points: &[Point],
+    start_ms: i64,
 ) -> Result<SeriesRow, DbErr> {
     let (Some(first), Some(last)) = (points.first(), points.last()) else {
         return Ok(row);
     };
     let version = row.version;
     let updated = if row.points == 0 {
-        let added = insert_chunks(db, row.id, points).await?;
+        let added = insert_chunks(db, row.id, points, start_ms).await?;
         fold_summaries(SeriesRow::empty(row.id, row.run_pk, row.key), &added)
     } else {
-        let stored = chunk_metas(db, &[row.id], Span::Steps(first.step, last.step)).await?;
+        let stored = chunk_metas(
+            db,
+            &[row.id],
+            Span::Steps(first.step, last.step),
+            Part::Nothing,
+        )
+        .await?;
         let ids: Vec<i64> = stored.iter().map(|m| m.id).collect();
         let mut old = chunk_points(db, &ids).await?;
         let mut merged: Vec<Point> = Vec::new();
@@ -837,7 +855,7 @@ async fn write_one(
         }
         let merged = merge(&merged, points);
         delete_chunks(db, &ids).await?;
-        insert_chunks(db, row.id, &merged).await?;
+        insert_chunks(db, row.id, &merged, start_ms).await?;
         let all = all_summaries(db, row.id).await?;
         fold_summaries(SeriesRow::empty(row.id, row.run_pk, row.key), &all)
     };

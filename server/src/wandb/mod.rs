@@ -76,11 +76,16 @@ impl WandbState {
 
 /// The wandb routes (merged at the server's root).
 pub fn wandb_router(state: WandbState) -> Router {
+    // GraphQL and the file stream read their whole body; uploads stream theirs.
+    let budget = axum::middleware::from_fn_with_state(
+        state.app.body_budget.clone(),
+        crate::body_budget::hold,
+    );
     Router::new()
-        .route("/graphql", post(graphql))
+        .route("/graphql", post(graphql).layer(budget.clone()))
         .route(
             "/files/{entity}/{project}/{run}/file_stream",
-            post(file_stream),
+            post(file_stream).layer(budget),
         )
         .route(
             "/storage/run-files/{id}/{*name}",

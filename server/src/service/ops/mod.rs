@@ -510,7 +510,7 @@ pub(crate) async fn store_points(
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_slice()))
         .collect();
-    let series = store::write_run_points(tx, run.id, &keyed).await?;
+    let series = store::write_run_points(tx, run.id, run.created_at, &keyed).await?;
     let mut auto: AutoSummary = run.auto_summary();
     // System metrics (`system/*`: CPU, memory, disk) are charted but, as in W&B, are
     // not part of a run's summary.
