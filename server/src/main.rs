@@ -99,6 +99,11 @@ struct ServeArgs {
     /// Do not log the demo project on a first start (CAIRN_NO_DEMO=1 works too).
     #[arg(long, env = "CAIRN_NO_DEMO", global = true, value_parser = clap::builder::FalseyValueParser::new())]
     no_demo: bool,
+    /// With object storage: send the wandb client's downloads (run files, artifact
+    /// files, manifests) to the store as presigned URLs, valid 15 minutes, instead of
+    /// through Cairn. Clients must reach the store's endpoint. CAIRN_BLOB_PRESIGN=1 too.
+    #[arg(long, env = "CAIRN_BLOB_PRESIGN", global = true, value_parser = clap::builder::FalseyValueParser::new())]
+    blob_presign: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -405,7 +410,10 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Fallible<()> {
         config.secret_key = Some(secret_key_file(&cli.data_dir)?);
     }
     app::api::service::set_public_url(config.public_url.clone());
-    let blobs = BlobStore::open_url(cli.blob_url.as_deref(), cli.data_dir.join("files"))?;
+    let mut blobs = BlobStore::open_url(cli.blob_url.as_deref(), cli.data_dir.join("files"))?;
+    if args.blob_presign {
+        blobs = blobs.with_presigned_downloads()?;
+    }
     // A store that cannot be listed now (no such bucket, wrong credentials) would fail
     // every upload later: say so at once instead.
     blobs

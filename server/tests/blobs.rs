@@ -197,7 +197,9 @@ async fn object_storage_keeps_the_contract() {
     let s3 = S3Server::start().await;
     let staging = temp_dir("staging");
     let url = s3.bucket("contract", "cairn/files").await;
-    let store = BlobStore::open_url(Some(&url), &staging).unwrap();
+    let store = BlobStore::open_url(Some(&url), &staging)
+        .unwrap()
+        .with_collect_settle(Duration::from_millis(100));
     assert_eq!(
         store.describe(),
         "s3://contract/cairn/files",
@@ -209,6 +211,115 @@ async fn object_storage_keeps_the_contract() {
     let theirs = other.put(b"not yours").await.unwrap();
     contract(&store, &staging).await;
     assert!(other.contains(&theirs.sha256).await);
+    std::fs::remove_dir_all(staging).unwrap();
+}
+
+/// The clean-up on object storage cannot move a blob aside atomically, so it sets it
+/// aside in `trash/`, waits, and asks again: a blob an upload stored again meanwhile
+/// (its row committed while the clean-up waited) is put back, an unneeded one goes, and
+/// a clean-up cut off while waiting has its trash settled by the next.
+#[tokio::test]
+async fn object_storage_clean_up_puts_back_a_blob_stored_again_meanwhile() {
+    let s3 = S3Server::start().await;
+    let staging = temp_dir("settle");
+    let url = s3.bucket("settle", "cairn").await;
+    let store = BlobStore::open_url(Some(&url), &staging)
+        .unwrap()
+        .with_collect_settle(Duration::from_millis(300));
+    let kept = store
+        .put(b"named by a row committed meanwhile")
+        .await
+        .unwrap();
+    let gone = store.put(b"named by nothing").await.unwrap();
+    let asked: std::sync::Mutex<Vec<String>> = Default::default();
+    let needed = |sha: String| {
+        let mut asked = asked.lock().unwrap();
+        asked.push(sha.clone());
+        // The first look finds nothing naming `kept`; the upload's row commits before
+        // the second.
+        let now_named = sha == kept.sha256 && asked.iter().filter(|s| **s == sha).count() > 1;
+        async move { now_named }
+    };
+    let shas = [kept.sha256.clone(), gone.sha256.clone()];
+    assert_eq!(
+        store
+            .collect_many(&shas, Duration::ZERO, needed)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store.get(&kept.sha256).await.unwrap(),
+        b"named by a row committed meanwhile"
+    );
+    assert!(!store.contains(&gone.sha256).await);
+    assert_eq!(
+        store.idle_blobs(Duration::ZERO).await.unwrap(),
+        vec![kept.sha256.clone()],
+        "nothing else is left, in trash/ or elsewhere"
+    );
+
+    // Cut off while waiting: the blob is in trash/ only. The next clean-up (with
+    // nothing new to look at) puts it back, as something names it now.
+    let slow = store.clone().with_collect_settle(Duration::from_secs(60));
+    let cut = tokio::time::timeout(
+        Duration::from_millis(500),
+        slow.collect_many(&[kept.sha256.clone()], Duration::ZERO, |_| async { false }),
+    )
+    .await;
+    assert!(cut.is_err(), "the clean-up should still have been waiting");
+    assert!(!store.contains(&kept.sha256).await);
+    assert_eq!(
+        store
+            .collect_many(&[], Duration::ZERO, |_| async { true })
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(store.contains(&kept.sha256).await);
+    // And trash nobody names is emptied.
+    let cut = tokio::time::timeout(
+        Duration::from_millis(500),
+        slow.collect_many(&[kept.sha256.clone()], Duration::ZERO, |_| async { false }),
+    )
+    .await;
+    assert!(cut.is_err());
+    assert_eq!(
+        store
+            .collect_many(&[], Duration::ZERO, |_| async { false })
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(store.idle_blobs(Duration::ZERO).await.unwrap().is_empty());
+    std::fs::remove_dir_all(staging).unwrap();
+}
+
+/// `--blob-presign`: a download URL the store itself answers, for exactly the blob's
+/// bytes, made only when asked for; a local store refuses the setting.
+#[tokio::test]
+async fn presigned_downloads_come_straight_from_the_store() {
+    let s3 = S3Server::start().await;
+    let staging = temp_dir("presign");
+    let url = s3.bucket("presigned", "cairn").await;
+    let plain = BlobStore::open_url(Some(&url), &staging).unwrap();
+    let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let stored = plain.put(&bytes).await.unwrap();
+    assert_eq!(plain.direct_download_url(&stored.sha256).await, None);
+    let store = plain.with_presigned_downloads().unwrap();
+    let direct = store.direct_download_url(&stored.sha256).await.unwrap();
+    assert!(direct.contains("X-Amz-Signature="), "{direct}");
+    let got = reqwest::get(&direct).await.unwrap();
+    assert!(got.status().is_success(), "{}", got.status());
+    assert_eq!(got.bytes().await.unwrap().as_ref(), &bytes[..]);
+    // The signature covers the key: another blob's name with it is refused.
+    let forged = direct.replace(&stored.sha256, &"0".repeat(64));
+    let refused = reqwest::get(&forged).await.unwrap();
+    assert!(refused.status().is_client_error(), "{}", refused.status());
+    assert_eq!(store.direct_download_url("../etc/passwd").await, None);
+    let local = BlobStore::open(temp_dir("presign-local")).unwrap();
+    let err = local.with_presigned_downloads().unwrap_err();
+    assert!(err.contains("needs object storage"), "{err}");
     std::fs::remove_dir_all(staging).unwrap();
 }
 

@@ -793,7 +793,9 @@ async fn artifacts_and_their_clean_up_on_object_storage() {
     on_both(|t| async move {
         let bucket = format!("gc-{:?}-{}", t.backend, rand::random::<u32>()).to_lowercase();
         let url = s3.bucket(&bucket, "").await;
-        let blobs = BlobStore::open_url(Some(&url), t.dir.join("staging")).unwrap();
+        let blobs = BlobStore::open_url(Some(&url), t.dir.join("staging"))
+            .unwrap()
+            .with_collect_settle(std::time::Duration::from_millis(200));
         let wb = setup_with(&t, blobs.clone()).await;
         artifact_clean_up(&t, &wb, &blobs).await;
         t

@@ -359,34 +359,25 @@ pub async fn run(
         )
         .await?,
     });
-    let relative = json!({"runs": ids, "key": "train/m0", "buckets": 1_000, "x": "relative_time"});
-    rows.push(Row {
-        workload: format!("W3 chart, {} runs, relative time, 1,000 buckets", s.w3_runs),
-        result: latency(
-            &client,
-            &server,
-            "POST",
-            "/series/admin/w3",
-            Some(Bytes::from(relative.to_string())),
-            s.repeats,
-            &all,
-        )
-        .await?,
-    });
-    let wall = json!({"runs": ids, "key": "train/m0", "buckets": 1_000, "x": "wall_time"});
-    rows.push(Row {
-        workload: format!("W3 chart, {} runs, wall time, 1,000 buckets", s.w3_runs),
-        result: latency(
-            &client,
-            &server,
-            "POST",
-            "/series/admin/w3",
-            Some(Bytes::from(wall.to_string())),
-            s.repeats,
-            &all,
-        )
-        .await?,
-    });
+    for (label, x) in [
+        ("relative time", "relative_time"),
+        ("wall time", "wall_time"),
+    ] {
+        let body = json!({"runs": ids, "key": "train/m0", "buckets": 1_000, "x": x});
+        rows.push(Row {
+            workload: format!("W3 chart, {} runs, {label}, 1,000 buckets", s.w3_runs),
+            result: latency(
+                &client,
+                &server,
+                "POST",
+                "/series/admin/w3",
+                Some(Bytes::from(body.to_string())),
+                s.repeats,
+                &all,
+            )
+            .await?,
+        });
+    }
     let grouped =
         json!({"runs": ids, "key": "train/m0", "buckets": 1_000, "group_by": "run_group"});
     rows.push(Row {

@@ -20,7 +20,17 @@ pub struct BlobStore {
     remote: Option<object::ObjectBlobs>,
     /// The last answer of [`BlobStore::reachable_lately`] and when it was found.
     health: std::sync::Arc<std::sync::Mutex<Option<HealthAnswer>>>,
+    /// With object storage: whether downloads are handed to the store as presigned
+    /// URLs (`--blob-presign`) instead of passing through the server.
+    presign: bool,
+    /// See [`BlobStore::with_collect_settle`].
+    collect_settle: std::time::Duration,
 }
+
+/// How long a presigned download URL works. It is made when the download is asked
+/// for, so it only has to outlive the redirect; S3 checks it when the transfer
+/// starts, so a long download is not cut off.
+pub const PRESIGNED_FOR: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// When the store was last checked, and what the check said.
 type HealthAnswer = (std::time::Instant, Result<(), String>);
@@ -77,6 +87,8 @@ impl BlobStore {
             root,
             remote: None,
             health: Default::default(),
+            presign: false,
+            collect_settle: std::time::Duration::from_secs(30),
         })
     }
 
@@ -92,6 +104,31 @@ impl BlobStore {
             Some(url) => store.remote = Some(object::ObjectBlobs::from_url(url)?),
         }
         Ok(store)
+    }
+
+    /// Hand downloads to the object store as presigned URLs (clients must be able to
+    /// reach the store's endpoint). Refused for a local directory.
+    pub fn with_presigned_downloads(mut self) -> Result<Self, String> {
+        if self.remote.is_none() {
+            return Err("--blob-presign needs object storage (--blob-url s3://…)".into());
+        }
+        self.presign = true;
+        Ok(self)
+    }
+
+    /// Where a client may download blob `sha256` straight from the store, when
+    /// downloads are presigned; `None` means "stream it through the server" (also when
+    /// signing fails, which is logged: the download still works, just not directly).
+    pub async fn direct_download_url(&self, sha256: &str) -> Option<String> {
+        let remote = self.remote.as_ref().filter(|_| self.presign)?;
+        check_address(sha256).ok()?;
+        match remote.presigned_get(sha256, PRESIGNED_FOR).await {
+            Ok(url) => Some(url),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not presign a download; streaming it instead");
+                None
+            }
+        }
     }
 
     /// Where the blobs are, for people: a directory or an `s3://` URL.
@@ -313,11 +350,8 @@ impl BlobStore {
     }
 
     /// Remove blob `sha256` for the clean-up, unless it was stored (or stored again)
-    /// within `idle` or `needed` says something uses it now. The blob is first moved
-    /// aside and only then checked, so an upload that stores the same bytes at the
-    /// same moment either touched it before the move (it is seen as recent and put
-    /// back) or finds it gone and writes it again ([`BlobStore::put`]). Whether it
-    /// was removed.
+    /// within `idle` or `needed` says something uses it now; whether it was removed.
+    /// See [`BlobStore::collect_many`].
     pub async fn collect<F, Fut>(
         &self,
         sha256: &str,
@@ -325,35 +359,75 @@ impl BlobStore {
         needed: F,
     ) -> std::io::Result<bool>
     where
-        F: FnOnce() -> Fut,
+        F: Fn() -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
-        check_address(sha256)?;
+        let removed = self
+            .collect_many(&[sha256.to_owned()], idle, |_| needed())
+            .await?;
+        Ok(removed == 1)
+    }
+
+    /// Remove the blobs among `shas` not stored (or stored again) within `idle` that
+    /// `needed` says nothing uses; how many went. `needed` may be asked twice for a
+    /// blob: a store must never lose a blob that an upload of the same bytes stores
+    /// while it is being removed.
+    ///
+    /// Locally each blob is first moved aside and only then checked, so an upload that
+    /// stores the same bytes at the same moment either touched it before the move (it
+    /// is seen as recent and put back) or finds it gone and writes it again
+    /// ([`BlobStore::put`]). Object storage has no rename: see `object::collect_many`.
+    pub async fn collect_many<F, Fut>(
+        &self,
+        shas: &[String],
+        idle: std::time::Duration,
+        needed: F,
+    ) -> std::io::Result<usize>
+    where
+        F: Fn(String) -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        for sha in shas {
+            check_address(sha)?;
+        }
         if let Some(remote) = &self.remote {
-            return remote.collect(sha256, idle, needed).await;
+            return remote
+                .collect_many(shas, idle, self.collect_settle, needed)
+                .await;
         }
-        let path = self.path_of(sha256);
-        let aside = self
-            .root
-            .join("tmp")
-            .join(format!("collect.{sha256}.{}", rand::random::<u64>()));
-        match tokio::fs::rename(&path, &aside).await {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-            other => other?,
+        let mut removed = 0;
+        for sha256 in shas {
+            let path = self.path_of(sha256);
+            let aside = self
+                .root
+                .join("tmp")
+                .join(format!("collect.{sha256}.{}", rand::random::<u64>()));
+            match tokio::fs::rename(&path, &aside).await {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                other => other?,
+            }
+            let recent = tokio::fs::metadata(&aside)
+                .await
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_none_or(|age| age < idle);
+            if recent || needed(sha256.clone()).await {
+                // Back in place (an upload may have written the same bytes there meanwhile).
+                tokio::fs::rename(&aside, &path).await?;
+                continue;
+            }
+            tokio::fs::remove_file(&aside).await?;
+            removed += 1;
         }
-        let recent = tokio::fs::metadata(&aside)
-            .await
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_none_or(|age| age < idle);
-        if recent || needed().await {
-            // Back in place (an upload may have written the same bytes there meanwhile).
-            tokio::fs::rename(&aside, &path).await?;
-            return Ok(false);
-        }
-        tokio::fs::remove_file(&aside).await?;
-        Ok(true)
+        Ok(removed)
+    }
+
+    /// How long the clean-up on object storage waits before its second look (see
+    /// `object::collect_many`); tests shorten it.
+    pub fn with_collect_settle(mut self, settle: std::time::Duration) -> Self {
+        self.collect_settle = settle;
+        self
     }
 
     /// Whether a blob is stored.

@@ -11,11 +11,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
-use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::aws::{AmazonS3, AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::buffered::BufWriter;
 use object_store::path::Path as Key;
+use object_store::signer::Signer;
 use object_store::{ObjectMeta, ObjectStore, PutPayload};
 use tokio::io::AsyncWriteExt;
+
+use super::check_address;
 
 /// Parts of a multipart upload, and how many are in flight at once: what one large
 /// upload holds in memory is at most their product (16 MiB).
@@ -37,6 +40,8 @@ const REACHABLE_WITHIN: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub(super) struct ObjectBlobs {
     store: Arc<dyn ObjectStore>,
+    /// The same client, for presigned URLs.
+    signer: Arc<AmazonS3>,
     /// The key prefix, without slashes at either end ("" for the bucket's root).
     prefix: String,
     /// `s3://bucket/prefix`, for messages.
@@ -83,8 +88,10 @@ impl ObjectBlobs {
             .build()
             .map_err(|e| format!("blob store {url}: {e}"))?;
         let prefix = prefix.trim_matches('/').to_owned();
+        let signer = Arc::new(store);
         Ok(Self {
-            store: Arc::new(store),
+            store: signer.clone(),
+            signer,
             url: format!("s3://{bucket}/{prefix}"),
             prefix,
         })
@@ -230,34 +237,110 @@ impl ObjectBlobs {
             .collect())
     }
 
-    /// The clean-up's removal: see [`super::BlobStore::collect`]. Object storage has no
-    /// rename, so the blob is checked (recent? needed? still not written again?) and then
-    /// deleted; an upload of the same bytes that lands in the milliseconds between the
-    /// last check and the delete is the one case this cannot see (the local store can,
-    /// by moving the file aside first).
-    pub(super) async fn collect<F, Fut>(
+    /// Where a blob waits while the clean-up makes sure nobody stored it again.
+    fn trash_key(&self, sha256: &str) -> Key {
+        if self.prefix.is_empty() {
+            Key::from(format!("trash/{sha256}"))
+        } else {
+            Key::from(format!("{}/trash/{sha256}", self.prefix))
+        }
+    }
+
+    /// Remove the idle, unneeded blobs among `shas`; how many went.
+    ///
+    /// Object storage has no rename, so the local store's move-aside-then-check cannot
+    /// be done in one step, and an upload of the same bytes could land between the
+    /// clean-up's last look and its delete, then commit a row naming a blob that is
+    /// gone. So each blob is copied to `trash/` and deleted, and only after `settle`
+    /// (longer than an upload takes from its last part to its row) is `needed` asked
+    /// again: a blob something now names is copied back (an upload that landed after
+    /// the delete already put it back itself). Trash a crashed clean-up left behind is
+    /// settled the same way at the start of the next one.
+    pub(super) async fn collect_many<F, Fut>(
         &self,
-        sha256: &str,
+        shas: &[String],
         idle: Duration,
+        settle: Duration,
         needed: F,
-    ) -> std::io::Result<bool>
+    ) -> std::io::Result<usize>
     where
-        F: FnOnce() -> Fut,
+        F: Fn(String) -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
-        match self.recent(sha256, idle).await? {
-            None | Some(true) => return Ok(false),
-            Some(false) => {}
+        let mut aside: Vec<String> = self.left_in_trash().await?;
+        let leftovers = aside.len();
+        for sha in shas {
+            if aside.contains(sha) {
+                continue;
+            }
+            match self.recent(sha, idle).await? {
+                None | Some(true) => continue,
+                Some(false) => {}
+            }
+            if needed(sha.clone()).await || self.recent(sha, idle).await? != Some(false) {
+                continue;
+            }
+            match self.store.copy(&self.key(sha), &self.trash_key(sha)).await {
+                Ok(()) => {}
+                Err(object_store::Error::NotFound { .. }) => continue,
+                Err(e) => {
+                    // A store that cannot copy (objects over 5 GB on some) keeps the blob.
+                    tracing::warn!(error = %e, "the clean-up could not set a blob aside; kept");
+                    continue;
+                }
+            }
+            self.remove(sha).await?;
+            aside.push(sha.clone());
         }
-        if needed().await {
-            return Ok(false);
+        if aside.len() > leftovers {
+            tokio::time::sleep(settle).await;
         }
-        // Written again while `needed` was asked: an upload is using it.
-        if self.recent(sha256, idle).await? != Some(false) {
-            return Ok(false);
+        let mut removed = 0;
+        for sha in aside {
+            let trash = self.trash_key(&sha);
+            if needed(sha.clone()).await {
+                self.store.copy(&trash, &self.key(&sha)).await.map_err(io)?;
+                tracing::info!(sha256 = %sha, "a blob stored again during its clean-up was put back");
+            } else {
+                removed += 1;
+            }
+            match self.store.delete(&trash).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(io(e)),
+            }
         }
-        self.remove(sha256).await?;
-        Ok(true)
+        Ok(removed)
+    }
+
+    /// Blobs a clean-up that did not finish left in `trash/`.
+    async fn left_in_trash(&self) -> std::io::Result<Vec<String>> {
+        let dir = self.trash_key("");
+        let metas: Vec<ObjectMeta> = self
+            .store
+            .list(Some(&dir))
+            .try_collect()
+            .await
+            .map_err(io)?;
+        Ok(metas
+            .iter()
+            .filter_map(|m| m.location.filename().map(str::to_owned))
+            .filter(|sha| check_address(sha).is_ok())
+            .collect())
+    }
+
+    /// A URL that lets whoever holds it read the blob straight from the store for
+    /// `valid` (S3's query-string signature, made with the server's credentials). The
+    /// object's existence is not checked: a missing one answers 404 there.
+    pub(super) async fn presigned_get(
+        &self,
+        sha256: &str,
+        valid: Duration,
+    ) -> std::io::Result<String> {
+        self.signer
+            .signed_url(reqwest::Method::GET, &self.key(sha256), valid)
+            .await
+            .map(|u| u.to_string())
+            .map_err(io)
     }
 
     /// Whether the bucket answers (for `/healthz`): listing one level must work within

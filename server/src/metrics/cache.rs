@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::codec::{Cell, Part, TimeCell};
+use super::codec::{Cell, Part};
 use super::store::ChunkMeta;
 
 /// Default memory budget.
@@ -44,8 +44,7 @@ fn footprint(metas: &[ChunkMeta]) -> usize {
         .map(|m| {
             std::mem::size_of::<ChunkMeta>()
                 + m.sketch.cells.len() * std::mem::size_of::<Cell>()
-                + m.sketch.time.as_ref().map_or(0, |t| t.cells.len())
-                    * std::mem::size_of::<TimeCell>()
+                + m.sketch.time.as_ref().map_or(0, |t| t.cells.len()) * std::mem::size_of::<Cell>()
         })
         .sum()
 }

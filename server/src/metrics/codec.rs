@@ -247,7 +247,8 @@ impl ChunkSummary {
 }
 
 /// One cell of a sketch: the aggregates of the chunk's points whose step falls in
-/// `index << shift ..= ((index + 1) << shift) - 1`.
+/// `index << shift ..= ((index + 1) << shift) - 1` (or, in [`TimeCells`], whose time
+/// does), with their step and time extents.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Cell {
     pub index: i64,
@@ -298,29 +299,14 @@ impl Part {
 }
 
 /// The aggregates of a chunk's points per cell of one aligned power-of-two grid of
-/// milliseconds counted from `origin_ms`.
+/// milliseconds counted from `origin_ms`: cell `index` holds the points whose time is
+/// in `origin + (index << shift) .. origin + ((index + 1) << shift)`. Times need not
+/// grow with steps, so a cell's steps may interleave with another's.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TimeCells {
     pub origin_ms: i64,
     pub shift: u32,
-    pub cells: Vec<TimeCell>,
-}
-
-/// The chunk's points whose time falls in
-/// `origin + (index << shift) .. origin + ((index + 1) << shift)` milliseconds.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct TimeCell {
-    pub index: i64,
-    pub wall_min_ms: i64,
-    pub wall_max_ms: i64,
-    pub count: u64,
-    pub finite: u64,
-    pub min: f64,
-    pub max: f64,
-    pub sum: f64,
-    /// The highest step among the cell's points, and its value.
-    pub last_step: i64,
-    pub last: f64,
+    pub cells: Vec<Cell>,
 }
 
 /// The smallest cell width (as a shift) that covers `lo..=hi` in at most `max` cells.
@@ -331,54 +317,6 @@ fn sketch_shift(lo: i64, hi: i64, max: i64) -> u32 {
         shift += 1;
     }
     shift
-}
-
-impl TimeCell {
-    fn empty(index: i64) -> TimeCell {
-        TimeCell {
-            index,
-            wall_min_ms: i64::MAX,
-            wall_max_ms: i64::MIN,
-            count: 0,
-            finite: 0,
-            min: f64::INFINITY,
-            max: f64::NEG_INFINITY,
-            sum: 0.0,
-            last_step: i64::MIN,
-            last: f64::NAN,
-        }
-    }
-
-    fn add(&mut self, p: &Point) {
-        self.count += 1;
-        self.wall_min_ms = self.wall_min_ms.min(p.wall_ms);
-        self.wall_max_ms = self.wall_max_ms.max(p.wall_ms);
-        if p.value.is_finite() {
-            self.finite += 1;
-            self.min = self.min.min(p.value);
-            self.max = self.max.max(p.value);
-            self.sum += p.value;
-        }
-        if p.step >= self.last_step {
-            self.last_step = p.step;
-            self.last = p.value;
-        }
-    }
-
-    /// The cell as an aggregate whose x extent is given by the caller.
-    pub fn agg(&self, x_first: f64, x_last: f64) -> Agg {
-        Agg {
-            count: self.count,
-            finite: self.finite,
-            min: self.min,
-            max: self.max,
-            sum: self.sum,
-            x_first,
-            x_last,
-            last_step: self.last_step,
-            last: self.last,
-        }
-    }
 }
 
 impl TimeCells {
@@ -401,7 +339,7 @@ impl TimeCells {
             return None;
         }
         let shift = sketch_shift(lo, hi, MAX_TIME_CELLS);
-        let mut cells: Vec<TimeCell> = Vec::new();
+        let mut cells: Vec<Cell> = Vec::new();
         for p in points {
             let index = rel(p)? >> shift;
             // Times mostly grow with steps, so the cell is nearly always the last one.
@@ -410,7 +348,7 @@ impl TimeCells {
                 _ => match cells.binary_search_by_key(&index, |c| c.index) {
                     Ok(i) => i,
                     Err(i) => {
-                        cells.insert(i, TimeCell::empty(index));
+                        cells.insert(i, Cell::start(index, p));
                         i
                     }
                 },
@@ -442,16 +380,10 @@ impl TimeCells {
             let start = t.origin_ms.wrapping_add(c.index << t.shift);
             put_varint(out, c.wall_min_ms.wrapping_sub(start) as u64);
             put_varint(out, c.wall_max_ms.wrapping_sub(c.wall_min_ms) as u64);
-            put_varint(out, c.count);
-            put_varint(out, c.finite);
-            if c.finite > 0 {
-                out.extend_from_slice(&c.min.to_le_bytes());
-                out.extend_from_slice(&c.max.to_le_bytes());
-                out.extend_from_slice(&c.sum.to_le_bytes());
-            }
-            put_varint(out, zigzag(c.last_step.wrapping_sub(prev_step)));
+            put_varint(out, zigzag(c.first_step.wrapping_sub(prev_step)));
+            put_varint(out, c.last_step.wrapping_sub(c.first_step) as u64);
             prev_step = c.last_step;
-            out.extend_from_slice(&c.last.to_le_bytes());
+            c.put_values(out);
         }
     }
 
@@ -479,28 +411,21 @@ impl TimeCells {
             let start = origin_ms.wrapping_add(index.wrapping_shl(shift));
             let wall_min_ms = start.wrapping_add(r.varint()? as i64);
             let wall_max_ms = wall_min_ms.wrapping_add(r.varint()? as i64);
-            let count = r.varint()?;
-            let finite = r.varint()?;
-            let (min, max, sum) = if finite > 0 {
-                (r.f64()?, r.f64()?, r.f64()?)
-            } else {
-                (f64::INFINITY, f64::NEG_INFINITY, 0.0)
-            };
-            step = step.wrapping_add(unzigzag(r.varint()?));
-            let last = r.f64()?;
-            if keep {
-                cells.push(TimeCell {
+            let first_step = step.wrapping_add(unzigzag(r.varint()?));
+            step = first_step.wrapping_add(r.varint()? as i64);
+            let cell = Cell::read_values(
+                r,
+                Cell {
                     index,
+                    first_step,
+                    last_step: step,
                     wall_min_ms,
                     wall_max_ms,
-                    count,
-                    finite,
-                    min,
-                    max,
-                    sum,
-                    last_step: step,
-                    last,
-                });
+                    ..Cell::EMPTY
+                },
+            )?;
+            if keep {
+                cells.push(cell);
             }
         }
         Ok(keep.then_some(TimeCells {
@@ -530,33 +455,12 @@ impl Sketch {
         let mut cells: Vec<Cell> = Vec::new();
         for p in points {
             let index = p.step >> shift;
-            let fresh = cells.last().is_none_or(|c| c.index != index);
-            if fresh {
-                cells.push(Cell {
-                    index,
-                    first_step: p.step,
-                    last_step: p.step,
-                    wall_min_ms: p.wall_ms,
-                    wall_max_ms: p.wall_ms,
-                    count: 0,
-                    finite: 0,
-                    min: f64::INFINITY,
-                    max: f64::NEG_INFINITY,
-                    sum: 0.0,
-                    last: p.value,
-                });
-            }
-            if let Some(c) = cells.last_mut() {
-                c.count += 1;
-                c.last_step = p.step;
-                c.last = p.value;
-                c.wall_min_ms = c.wall_min_ms.min(p.wall_ms);
-                c.wall_max_ms = c.wall_max_ms.max(p.wall_ms);
-                if p.value.is_finite() {
-                    c.finite += 1;
-                    c.min = c.min.min(p.value);
-                    c.max = c.max.max(p.value);
-                    c.sum += p.value;
+            match cells.last_mut() {
+                Some(c) if c.index == index => c.add(p),
+                _ => {
+                    let mut c = Cell::start(index, p);
+                    c.add(p);
+                    cells.push(c);
                 }
             }
         }
@@ -588,14 +492,7 @@ impl Sketch {
             put_varint(out, (c.last_step - c.first_step) as u64);
             put_varint(out, (c.wall_min_ms - base_wall) as u64);
             put_varint(out, (c.wall_max_ms - c.wall_min_ms) as u64);
-            put_varint(out, c.count);
-            put_varint(out, c.finite);
-            if c.finite > 0 {
-                out.extend_from_slice(&c.min.to_le_bytes());
-                out.extend_from_slice(&c.max.to_le_bytes());
-                out.extend_from_slice(&c.sum.to_le_bytes());
-            }
-            out.extend_from_slice(&c.last.to_le_bytes());
+            c.put_values(out);
         }
     }
 
@@ -641,30 +538,20 @@ impl Sketch {
             let last_step = first_step.wrapping_add(r.varint()? as i64);
             let wall_min_ms = base_wall.wrapping_add(r.varint()? as i64);
             let wall_max_ms = wall_min_ms.wrapping_add(r.varint()? as i64);
-            let count = r.varint()?;
-            let finite = r.varint()?;
-            let (min, max, sum) = if finite > 0 {
-                (r.f64()?, r.f64()?, r.f64()?)
-            } else {
-                (f64::INFINITY, f64::NEG_INFINITY, 0.0)
-            };
-            let last = r.f64()?;
-            if !keep {
-                continue;
+            let cell = Cell::read_values(
+                r,
+                Cell {
+                    index,
+                    first_step,
+                    last_step,
+                    wall_min_ms,
+                    wall_max_ms,
+                    ..Cell::EMPTY
+                },
+            )?;
+            if keep {
+                cells.push(cell);
             }
-            cells.push(Cell {
-                index,
-                first_step,
-                last_step,
-                wall_min_ms,
-                wall_max_ms,
-                count,
-                finite,
-                min,
-                max,
-                sum,
-                last,
-            });
         }
         Ok(Sketch {
             shift: if keep { shift } else { 0 },
@@ -712,6 +599,74 @@ impl StoredSketch {
 }
 
 impl Cell {
+    const EMPTY: Cell = Cell {
+        index: 0,
+        first_step: i64::MAX,
+        last_step: i64::MIN,
+        wall_min_ms: i64::MAX,
+        wall_max_ms: i64::MIN,
+        count: 0,
+        finite: 0,
+        min: f64::INFINITY,
+        max: f64::NEG_INFINITY,
+        sum: 0.0,
+        last: f64::NAN,
+    };
+
+    /// An empty cell at `index` that `p` is about to be added to.
+    fn start(index: i64, p: &Point) -> Cell {
+        Cell {
+            index,
+            first_step: p.step,
+            last_step: p.step,
+            ..Cell::EMPTY
+        }
+    }
+
+    /// Count one more point (points arrive in step order).
+    fn add(&mut self, p: &Point) {
+        self.count += 1;
+        self.first_step = self.first_step.min(p.step);
+        if p.step >= self.last_step {
+            self.last_step = p.step;
+            self.last = p.value;
+        }
+        self.wall_min_ms = self.wall_min_ms.min(p.wall_ms);
+        self.wall_max_ms = self.wall_max_ms.max(p.wall_ms);
+        if p.value.is_finite() {
+            self.finite += 1;
+            self.min = self.min.min(p.value);
+            self.max = self.max.max(p.value);
+            self.sum += p.value;
+        }
+    }
+
+    /// The counts, the finite values' min, max and sum (only when there are some)
+    /// and the last value, as both layouts write them after a cell's place.
+    fn put_values(&self, out: &mut Vec<u8>) {
+        put_varint(out, self.count);
+        put_varint(out, self.finite);
+        if self.finite > 0 {
+            out.extend_from_slice(&self.min.to_le_bytes());
+            out.extend_from_slice(&self.max.to_le_bytes());
+            out.extend_from_slice(&self.sum.to_le_bytes());
+        }
+        out.extend_from_slice(&self.last.to_le_bytes());
+    }
+
+    /// Read what [`Cell::put_values`] wrote into `cell`.
+    fn read_values(r: &mut Reader<'_>, mut cell: Cell) -> Result<Cell, Corrupt> {
+        cell.count = r.varint()?;
+        cell.finite = r.varint()?;
+        if cell.finite > 0 {
+            cell.min = r.f64()?;
+            cell.max = r.f64()?;
+            cell.sum = r.f64()?;
+        }
+        cell.last = r.f64()?;
+        Ok(cell)
+    }
+
     /// The cell as an aggregate whose x extent is given by the caller.
     pub fn agg(&self, x_first: f64, x_last: f64) -> Agg {
         Agg {

@@ -223,7 +223,17 @@ async fn project_of_artifact(db: &impl ConnectionTrait, artifact_pk: i32) -> Res
 const MAX_MANIFEST_BYTES: usize = 256 << 20;
 
 /// A stored file as a download named `name`, streamed from the blob store.
+/// The blob's bytes: streamed through the server, or (with `--blob-presign`) a
+/// temporary redirect to a presigned URL of the object store, so the bytes go from the
+/// store to the client directly. The access check has been made by then.
 async fn blob_download(state: &WandbState, name: &str, sha256: &str) -> Result<Response, ApiError> {
+    if let Some(url) = state.app.blobs.direct_download_url(sha256).await {
+        return Ok((
+            StatusCode::TEMPORARY_REDIRECT,
+            [(axum::http::header::LOCATION, url)],
+        )
+            .into_response());
+    }
     let read = state
         .app
         .blobs

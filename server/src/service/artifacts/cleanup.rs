@@ -79,15 +79,17 @@ pub async fn clean_up(
         repo::delete_collection_row(db, id).await?;
         done.collections_purged += 1;
     }
+    let mut unused = Vec::new();
     for sha in blobs.idle_blobs(grace).await.map_err(io)? {
-        if projects::blob_in_use(db, &sha).await? {
-            continue;
-        }
-        let needed = || async { projects::blob_in_use(db, &sha).await.unwrap_or(true) };
-        if blobs.collect(&sha, grace, needed).await.map_err(io)? {
-            done.blobs_removed += 1;
+        if !projects::blob_in_use(db, &sha).await? {
+            unused.push(sha);
         }
     }
+    let needed = |sha: String| async move { projects::blob_in_use(db, &sha).await.unwrap_or(true) };
+    done.blobs_removed += blobs
+        .collect_many(&unused, grace, needed)
+        .await
+        .map_err(io)?;
     if done != Cleanup::default() {
         tracing::info!(?done, "artifacts cleaned up");
     }
