@@ -224,8 +224,38 @@ fn secret_key_file(data_dir: &std::path::Path) -> Fallible<String> {
     Ok(key)
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    few_malloc_arenas();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the Tokio runtime starts")
+        .block_on(cairn_main());
+}
+
+/// glibc's allocator gives each thread that meets contention an arena of its own (up
+/// to eight per core) and keeps what those arenas once held: with the Tokio workers
+/// and one thread per SQLite connection, `cairn bench metrics` peaked at 368–459 MB,
+/// against 258 MB with two arenas at the same speed (mimalloc, tried, peaked at
+/// 514 MB). glibc reads `MALLOC_ARENA_MAX` when the process starts, and this crate
+/// allows no `unsafe` (so no `mallopt`): when it is unset, the process starts itself
+/// again, in place (same pid, same arguments), with it set to 2.
+fn few_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        use std::os::unix::process::CommandExt;
+        if let Ok(exe) = std::env::current_exe() {
+            let err = std::process::Command::new(exe)
+                .args(std::env::args_os().skip(1))
+                .env("MALLOC_ARENA_MAX", "2")
+                .exec();
+            // Only reached when the exec failed: carry on with glibc's default.
+            eprintln!("cairn: could not restart with MALLOC_ARENA_MAX=2 ({err}); continuing");
+        }
+    }
+}
+
+async fn cairn_main() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
