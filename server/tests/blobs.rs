@@ -264,7 +264,11 @@ async fn object_storage_clean_up_puts_back_a_blob_stored_again_meanwhile() {
     let slow = store.clone().with_collect_settle(Duration::from_secs(60));
     let cut = tokio::time::timeout(
         Duration::from_millis(500),
-        slow.collect_many(&[kept.sha256.clone()], Duration::ZERO, |_| async { false }),
+        slow.collect_many(
+            std::slice::from_ref(&kept.sha256),
+            Duration::ZERO,
+            |_| async { false },
+        ),
     )
     .await;
     assert!(cut.is_err(), "the clean-up should still have been waiting");
@@ -280,7 +284,11 @@ async fn object_storage_clean_up_puts_back_a_blob_stored_again_meanwhile() {
     // And trash nobody names is emptied.
     let cut = tokio::time::timeout(
         Duration::from_millis(500),
-        slow.collect_many(&[kept.sha256.clone()], Duration::ZERO, |_| async { false }),
+        slow.collect_many(
+            std::slice::from_ref(&kept.sha256),
+            Duration::ZERO,
+            |_| async { false },
+        ),
     )
     .await;
     assert!(cut.is_err());
