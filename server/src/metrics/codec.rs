@@ -472,6 +472,7 @@ impl Sketch {
     }
 
     /// The step cells in layout v1 (what migration m0002 wrote; tests read it back).
+    #[cfg(test)]
     pub fn encode_v1(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(4 + self.cells.len() * 44);
         out.push(SKETCH_V1);
@@ -581,7 +582,8 @@ impl StoredSketch {
         out
     }
 
-    /// The part a reader would get from the stored bytes.
+    /// The part a reader would get from the stored bytes (tests build chunk rows so).
+    #[cfg(test)]
     pub fn part(&self, part: Part) -> Sketch {
         let mut out = Sketch {
             shift: 0,
